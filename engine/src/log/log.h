@@ -21,7 +21,9 @@
 #include <vector>
 
 #include "faultfs/vfs.h"
+#include "format/checkpoint.h"
 #include "format/lgpos.h"
+#include "format/log_attach.h"
 #include "format/signature.h"
 #include "jet/jet.h"
 
@@ -32,15 +34,9 @@ using format::Signature;
 
 // A database attached to the instance, as recorded in checkpoint and log headers
 // (ESE's ATTACHINFO) so that redo knows what to open before it sees an attach record.
-struct AttachInfo {
-  std::uint32_t dbid = 0;
-  std::string path;
-  Signature sign_db;
-  Lgpos lgpos_attach;
-  Lgpos lgpos_consistent;
-  std::uint32_t page_size = 0;
-  friend bool operator==(const AttachInfo&, const AttachInfo&) = default;
-};
+// Defined with its codec in format/log_attach.h: dbid, path, sign_db, lgpos_attach,
+// lgpos_consistent, page_size.
+using AttachInfo = format::AttachInfo;
 
 struct LogConfig {
   faultfs::Vfs* vfs = nullptr;
@@ -65,15 +61,23 @@ struct LogRecord {
   std::vector<std::uint8_t> payload;
 };
 
+struct GenerationInfo;
+
 // Appends records to the current generation, rolling over to a new one when full.
+// Thread-safe: every method may be called from any session thread.
 class LogWriter {
  public:
   // Starts a new generation `generation` in lineage `sign_log` (a fresh instance
   // passes generation 1 and a new signature; recovery passes last generation + 1).
   // attach_provider supplies the attach list written into each new generation header.
+  // The new generation is written as edbtmp.log, synced, then an existing edb.log
+  // (a lower generation) is renamed to its archived name and edbtmp.log to edb.log,
+  // then the directory is synced. The header's tmPrevGen is previous->tm_create when
+  // `previous` is given, else the tmCreate of generation-1 found in log_dir, else zero.
+  // JET_errInvalidLogSequence if log_dir's edb.log is already `generation` or later.
   static JET_ERR Create(const LogConfig& config, const Signature& sign_log, std::int32_t generation,
                         Lgpos prev_generation_end, std::function<std::vector<AttachInfo>()> attach_provider,
-                        std::unique_ptr<LogWriter>* out);
+                        std::unique_ptr<LogWriter>* out, const GenerationInfo* previous = nullptr);
   virtual ~LogWriter() = default;
 
   // Buffers a record. JET_errRecordTooBig if it can never fit in one generation.
@@ -107,6 +111,7 @@ struct GenerationInfo {
   std::uint32_t page_size = 0;
   bool circular = false;
   std::vector<AttachInfo> attach;
+  std::uint16_t csec_file = 0;  // file size in 4 KiB sectors, header included
 };
 
 // Lists the generations present in dir (archived logs and edb.log), sorted. Does
@@ -131,20 +136,17 @@ class LogReader {
   virtual JET_ERR Next(LogRecord* record, bool* end) = 0;
   // Position right after the last valid record (where a new generation must begin).
   virtual Lgpos valid_end() const = 0;
+  // Generation of the record last returned (or being read): lets hard restore tell
+  // a backup-set log from a log-path log when it maps JET_errLogFileCorrupt.
+  virtual std::int32_t generation() const = 0;
 };
 
-// The checkpoint file (edb.chk, two shadowed 4 KiB copies).
-struct Checkpoint {
-  Lgpos checkpoint;  // redo starts here: all page changes before it are on disk and
-                     // no transaction still open began before it
-  Signature sign_log;
-  std::vector<AttachInfo> attach;
-  Lgpos lgpos_full_backup;           // last full backup's mark (zero: none)
-  std::int32_t full_backup_gen_low = 0;
-  std::int32_t full_backup_gen_high = 0;
-  Lgpos lgpos_inc_backup;
-  friend bool operator==(const Checkpoint&, const Checkpoint&) = default;
-};
+// The checkpoint file (edb.chk, two shadowed 4 KiB copies). Defined with its codec in
+// format/checkpoint.h: checkpoint (redo starts here: all page changes before it are
+// on disk and no transaction still open began before it), sign_log, attach,
+// lgpos_full_backup (zero: no full backup yet), full_backup_gen_low/high,
+// lgpos_inc_backup.
+using Checkpoint = format::Checkpoint;
 
 // JET_errCheckpointFileNotFound, JET_errCheckpointCorrupt (both copies bad),
 // JET_errFileInvalidType; I/O errors through IoError().

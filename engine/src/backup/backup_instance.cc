@@ -1,0 +1,350 @@
+// backup/backup_instance.cc — JetBackupInstance: an online streaming backup to a
+// directory (ese.md §3.1), taken while other sessions keep working.
+//
+// Full backup:
+//   1. checkpoint, so that redo from the checkpoint's generation (genLow) suffices;
+//   2. copy every attached database page by page through the instance (the cached
+//      version of a page when it is newer than disk), verifying each page;
+//   3. log a FullBackup record (the mark) and roll the log: genHigh, the generation
+//      just closed, holds every change to any page copied in step 2;
+//   4. copy the archived generations genLow..genHigh;
+//   5. write each copy's header (bkinfoFullCur = mark, genLow, genHigh) and trailer;
+//   6. write the manifest, last: an interrupted backup never looks complete;
+//   7. record the backup in the database headers and the checkpoint, and (circular
+//      logging off) delete the archived logs neither recovery nor this set needs.
+// Incremental backup (JET_bitBackupIncremental): roll the log and add the archived
+// generations after the set's genHigh to it, then rewrite the manifest.
+#include <algorithm>
+#include <mutex>
+#include <new>
+#include <set>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "backup/backup_set.h"
+#include "core/instance.h"
+#include "core/io_error.h"
+#include "db/log_records.h"
+#include "faultfs/alloc_fault.h"
+#include "format/backup_trailer.h"
+#include "format/db_header.h"
+#include "format/page.h"
+#include "log/log.h"
+
+namespace jet::backup {
+
+namespace {
+
+// At most one backup per instance at a time (JET_errBackupInProgress).
+class BackupRegistry {
+ public:
+  bool TryBegin(const core::InstanceRuntime* rt) {
+    std::lock_guard lock(mu_);
+    return running_.insert(rt).second;
+  }
+  void End(const core::InstanceRuntime* rt) {
+    std::lock_guard lock(mu_);
+    running_.erase(rt);
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<const core::InstanceRuntime*> running_;
+};
+
+BackupRegistry& Registry() {
+  static BackupRegistry registry;
+  return registry;
+}
+
+JET_ERR Fail(const faultfs::Status& status, FileKind kind, const std::string& what) {
+  SetLastErrorDetail(fmt::format("{}: {}", what, status.ToString()));
+  return IoError(status, kind);
+}
+
+struct DatabaseCopy {
+  core::AttachedDatabaseInfo info;
+  format::DbHeader header;  // snapshot taken with pgno_last, before any page is copied
+  std::string file_name;
+};
+
+class BackupJob {
+ public:
+  BackupJob(core::InstanceRuntime& rt, std::string dir, Progress& progress)
+      : rt_(rt), config_(rt.config()), vfs_(*config_.vfs), dir_(std::move(dir)), progress_(progress) {}
+
+  JET_ERR Full() {
+    if (JET_ERR err = PrepareEmptyDirectory(); err < 0) return err;
+    if (JET_ERR err = rt_.Checkpoint(); err < 0) return err;
+    const log::Checkpoint checkpoint = rt_.CurrentCheckpoint();
+    format::BackupManifest manifest;
+    manifest.flags = config_.circular ? format::kBackupFlagCircular : 0;
+    manifest.page_size = config_.page_size;
+    manifest.sign_log = checkpoint.sign_log;
+    manifest.base_name = config_.base_name;
+    manifest.gen_low = checkpoint.checkpoint.generation;
+
+    std::vector<DatabaseCopy> dbs;
+    if (JET_ERR err = SnapshotDatabases(&dbs); err < 0) return err;
+    for (const DatabaseCopy& db : dbs) total_units_ += db.info.pgno_last;
+    for (const DatabaseCopy& db : dbs) {
+      if (JET_ERR err = CopyPages(db); err < 0) return err;
+    }
+    if (JET_ERR err = MarkAndRoll(&manifest); err < 0) return err;
+    if (JET_ERR err = CopyLogs(manifest.gen_low, &manifest); err < 0) return err;
+    const format::BackupInfo bkinfo{manifest.lgpos_mark, manifest.logtime_mark, manifest.gen_low, manifest.gen_high};
+    for (const DatabaseCopy& db : dbs) {
+      if (JET_ERR err = FinishCopy(db, bkinfo); err < 0) return err;
+      manifest.dbs.push_back({db.info.dbid, db.header.sign_db, db.info.pgno_last, db.file_name, db.info.path});
+    }
+    if (auto s = vfs_.SyncDir(dir_); !s.ok()) return Fail(s, FileKind::kBackupSet, "sync " + dir_);
+    if (JET_ERR err = WriteManifest(vfs_, dir_, manifest); err < 0) return err;
+
+    // The set is complete; now the instance may forget what the set preserves.
+    for (const DatabaseCopy& db : dbs) {
+      JET_ERR err = rt_.UpdateDatabaseHeader(db.info.dbid, [&](format::DbHeader& h) {
+        h.bkinfo_full_prev = bkinfo;
+        h.bkinfo_full_cur = {};
+      });
+      if (err < 0) return err;
+    }
+    JET_ERR err = rt_.UpdateCheckpoint([&](log::Checkpoint& c) {
+      c.lgpos_full_backup = manifest.lgpos_mark;
+      c.full_backup_gen_low = manifest.gen_low;
+      c.full_backup_gen_high = manifest.gen_high;
+    });
+    if (err < 0) return err;
+    return TruncateLogs(manifest.gen_high);
+  }
+
+  JET_ERR Incremental() {
+    if (config_.circular) {
+      SetLastErrorDetail("incremental backup is impossible with circular logging");
+      return JET_errInvalidBackup;
+    }
+    const log::Checkpoint checkpoint = rt_.CurrentCheckpoint();
+    if (checkpoint.full_backup_gen_low == 0) {
+      SetLastErrorDetail("no full backup was taken of this instance");
+      return JET_errMissingFullBackup;
+    }
+    format::BackupManifest manifest;
+    if (JET_ERR err = ReadManifest(vfs_, dir_, &manifest); err < 0) {
+      if (err == JET_errFileNotFound) {
+        SetLastErrorDetail(dir_ + " holds no full backup set to add to");
+        return JET_errMissingFullBackup;
+      }
+      return err;
+    }
+    if (manifest.sign_log != checkpoint.sign_log || manifest.base_name != config_.base_name) {
+      SetLastErrorDetail(dir_ + " holds the backup set of another log lineage");
+      return JET_errInvalidLogSequence;
+    }
+    const std::int32_t first = manifest.gen_high + 1;
+    const log::Lgpos full_mark = manifest.lgpos_mark;
+    const format::LogTime full_time = manifest.logtime_mark;
+    if (JET_ERR err = MarkAndRoll(&manifest); err < 0) return err;
+    log::Lgpos inc_mark = manifest.lgpos_mark;
+    manifest.lgpos_mark = full_mark;  // the set's mark stays the full backup's
+    manifest.logtime_mark = full_time;
+    total_units_ = static_cast<std::uint64_t>(manifest.gen_high - first + 1);
+    if (JET_ERR err = CopyLogs(first, &manifest); err < 0) return err;
+    if (JET_ERR err = WriteManifest(vfs_, dir_, manifest); err < 0) return err;
+    JET_ERR err = rt_.UpdateCheckpoint([&](log::Checkpoint& c) { c.lgpos_inc_backup = inc_mark; });
+    if (err < 0) return err;
+    return TruncateLogs(manifest.gen_high);
+  }
+
+ private:
+  JET_ERR PrepareEmptyDirectory() {
+    if (auto s = faultfs::MakeDirs(vfs_, dir_); !s.ok()) return Fail(s, FileKind::kBackupSet, "create " + dir_);
+    std::vector<std::string> names;
+    if (auto s = vfs_.ListDir(dir_, &names); !s.ok()) return Fail(s, FileKind::kBackupSet, "list " + dir_);
+    if (!names.empty()) {
+      SetLastErrorDetail(dir_ + " is not empty");
+      return JET_errBackupDirectoryNotEmpty;
+    }
+    return JET_errSuccess;
+  }
+
+  JET_ERR SnapshotDatabases(std::vector<DatabaseCopy>* dbs) {
+    std::set<std::string> names;
+    std::vector<std::uint8_t> page;
+    if (JET_ERR err = Allocate(&page); err < 0) return err;
+    for (core::AttachedDatabaseInfo& info : rt_.AttachedDatabases()) {
+      DatabaseCopy copy;
+      copy.file_name = faultfs::BaseName(info.path);
+      if (!IsSafeSetFileName(copy.file_name) || !names.insert(copy.file_name).second) {
+        SetLastErrorDetail(fmt::format("database {} cannot be named {} in the backup set", info.path, copy.file_name));
+        return JET_errInvalidPath;
+      }
+      if (JET_ERR err = rt_.ReadHeaderForBackup(info.dbid, page); err < 0) return err;
+      if (JET_ERR err = format::DecodeDbHeader(page, &copy.header); err < 0) return err;
+      copy.info = std::move(info);
+      copy.info.pgno_last = copy.header.pgno_last;  // the pages this header describes
+      dbs->push_back(std::move(copy));
+    }
+    return JET_errSuccess;
+  }
+
+  JET_ERR Allocate(std::vector<std::uint8_t>* page) {
+    if (!faultfs::AllocationAllowed("backup-page")) return JET_errOutOfMemory;
+    page->resize(config_.page_size);
+    return JET_errSuccess;
+  }
+
+  JET_ERR OpenCopy(const DatabaseCopy& db, faultfs::Disposition disposition, std::unique_ptr<faultfs::File>* file) {
+    const std::string path = faultfs::JoinPath(dir_, db.file_name);
+    if (auto s = vfs_.Open(path, {faultfs::Access::kReadWrite, faultfs::kShareNone, disposition}, file); !s.ok()) {
+      return Fail(s, FileKind::kBackupSet, "open " + path);
+    }
+    return JET_errSuccess;
+  }
+
+  JET_ERR CopyPages(const DatabaseCopy& db) {
+    std::unique_ptr<faultfs::File> file;
+    if (JET_ERR err = OpenCopy(db, faultfs::Disposition::kCreateAlways, &file); err < 0) return err;
+    std::vector<std::uint8_t> page;
+    if (JET_ERR err = Allocate(&page); err < 0) return err;
+    const std::uint64_t page_size = config_.page_size;
+    for (std::uint32_t pgno = 1; pgno <= db.info.pgno_last; ++pgno) {
+      if (JET_ERR err = rt_.ReadPageForBackup(db.info.dbid, pgno, page); err < 0) return err;
+      // The copy must be one restore can trust: check it as restore will.
+      if (JET_ERR err = format::VerifyPage(page, pgno); err < 0) {
+        SetLastErrorDetail(fmt::format("{}: page {} fails verification", db.info.path, pgno));
+        return err;
+      }
+      if (auto s = file->Write((pgno + 1) * page_size, page); !s.ok()) {
+        return Fail(s, FileKind::kBackupSet, "write " + db.file_name);
+      }
+      progress_.Advance(++done_units_, total_units_ * 2);
+    }
+    if (auto s = file->Sync(); !s.ok()) return Fail(s, FileKind::kBackupSet, "sync " + db.file_name);
+    return JET_errSuccess;
+  }
+
+  JET_ERR MarkAndRoll(format::BackupManifest* manifest) {
+    log::Lgpos mark;
+    if (JET_ERR err = rt_.AppendDurableLogRecord(db::kLrFullBackup, {}, &mark); err < 0) return err;
+    std::int32_t closed = 0;
+    if (JET_ERR err = rt_.RollLog(&closed); err < 0) return err;
+    manifest->lgpos_mark = mark;
+    manifest->logtime_mark = format::LogTimeNow();
+    manifest->gen_high = closed;
+    return JET_errSuccess;
+  }
+
+  JET_ERR CopyLogs(std::int32_t first, format::BackupManifest* manifest) {
+    for (std::int32_t g = first; g <= manifest->gen_high; ++g) {
+      const std::string name = log::ArchivedLogName(config_.base_name, g);
+      format::BackupLogEntry entry;
+      entry.generation = g;
+      JET_ERR err = CopyFileWithCrc(vfs_, faultfs::JoinPath(config_.log_path, name), FileKind::kLog,
+                                    faultfs::JoinPath(dir_, name), FileKind::kBackupSet, &entry.size, &entry.crc);
+      if (err == JET_errMissingLogFile) {
+        SetLastErrorDetail(fmt::format("log generation {} to back up is gone", g));
+        return JET_errMissingFileToBackup;
+      }
+      if (err < 0) return err;
+      manifest->logs.push_back(entry);
+      progress_.Advance(total_units_ + (total_units_ * static_cast<std::uint64_t>(g - first + 1)) /
+                                           static_cast<std::uint64_t>(manifest->gen_high - first + 1),
+                        total_units_ * 2);
+    }
+    return JET_errSuccess;
+  }
+
+  JET_ERR FinishCopy(const DatabaseCopy& db, const format::BackupInfo& bkinfo) {
+    std::unique_ptr<faultfs::File> file;
+    if (JET_ERR err = OpenCopy(db, faultfs::Disposition::kOpenExisting, &file); err < 0) return err;
+    std::vector<std::uint8_t> page;
+    if (JET_ERR err = Allocate(&page); err < 0) return err;
+    const std::uint64_t page_size = config_.page_size;
+    format::DbHeader header = db.header;
+    header.bkinfo_full_cur = bkinfo;
+    format::EncodeDbHeader(header, page);
+    for (std::uint64_t copy = 0; copy < 2; ++copy) {
+      if (auto s = file->Write(copy * page_size, page); !s.ok()) return Fail(s, FileKind::kBackupSet, "write header");
+    }
+    format::BackupTrailer trailer;
+    trailer.bkinfo = bkinfo;
+    trailer.sign_db = header.sign_db;
+    trailer.sign_log = header.sign_log;
+    trailer.gen_min_required = bkinfo.gen_low;
+    trailer.gen_max_required = bkinfo.gen_high;
+    trailer.gen_max_committed = bkinfo.gen_high;
+    trailer.page_size = config_.page_size;
+    trailer.pgno_last = db.info.pgno_last;
+    if (JET_ERR err = format::EncodeBackupTrailer(trailer, page); err < 0) return err;
+    if (auto s = file->Write((std::uint64_t{db.info.pgno_last} + 2) * page_size, page); !s.ok()) {
+      return Fail(s, FileKind::kBackupSet, "write trailer");
+    }
+    if (auto s = file->Sync(); !s.ok()) return Fail(s, FileKind::kBackupSet, "sync " + db.file_name);
+    return JET_errSuccess;
+  }
+
+  // Circular logging off: archived generations below both the checkpoint (soft
+  // recovery) and the set's end (roll-forward after a restore) are no longer needed.
+  JET_ERR TruncateLogs(std::int32_t gen_high) {
+    if (config_.circular) return JET_errSuccess;
+    const std::int32_t keep_from = std::min(rt_.CurrentCheckpoint().checkpoint.generation, gen_high + 1);
+    std::vector<std::string> names;
+    if (auto s = vfs_.ListDir(config_.log_path, &names); !s.ok()) return Fail(s, FileKind::kLog, "list logs");
+    bool deleted = false;
+    for (const std::string& name : names) {
+      std::int32_t g = 0;
+      if (!log::ParseArchivedLogName(config_.base_name, name, &g) || g >= keep_from) continue;
+      if (auto s = vfs_.Delete(faultfs::JoinPath(config_.log_path, name)); !s.ok()) {
+        return Fail(s, FileKind::kLog, "truncate " + name);
+      }
+      deleted = true;
+    }
+    if (deleted) {
+      if (auto s = vfs_.SyncDir(config_.log_path); !s.ok()) return Fail(s, FileKind::kLog, "sync log path");
+    }
+    return JET_errSuccess;
+  }
+
+  core::InstanceRuntime& rt_;
+  const core::InstanceConfig config_;
+  faultfs::Vfs& vfs_;
+  const std::string dir_;
+  Progress& progress_;
+  std::uint64_t total_units_ = 0;
+  std::uint64_t done_units_ = 0;
+};
+
+JET_ERR BackupInstance(JET_INSTANCE instance, JET_PCSTR backup_path, JET_GRBIT grbit, JET_PFNSTATUS pfn) {
+  if ((grbit & ~(JET_bitBackupIncremental | JET_bitBackupAtomic)) != 0) return JET_errInvalidGrbit;
+  core::InstanceRuntime* rt = nullptr;
+  if (JET_ERR err = core::InstanceRuntime::ResolveRunningInstance(instance, &rt); err < 0) return err;
+  if (backup_path == nullptr || *backup_path == '\0') {
+    SetLastErrorDetail("JetBackupInstance needs a backup directory");
+    return JET_errNoBackupDirectory;
+  }
+  if (!Registry().TryBegin(rt)) return JET_errBackupInProgress;
+  struct EndBackup {
+    core::InstanceRuntime* rt;
+    ~EndBackup() { Registry().End(rt); }
+  } end_backup{rt};
+  Progress progress(pfn, JET_snpBackup);
+  progress.Begin();
+  BackupJob job(*rt, backup_path, progress);
+  JET_ERR err = (grbit & JET_bitBackupIncremental) ? job.Incremental() : job.Full();
+  if (err >= 0) progress.Complete();
+  return err;
+}
+
+}  // namespace
+
+}  // namespace jet::backup
+
+JET_ERR JetBackupInstance(JET_INSTANCE instance, JET_PCSTR szBackupPath, JET_GRBIT grbit, JET_PFNSTATUS pfnStatus) {
+  try {
+    return jet::backup::BackupInstance(instance, szBackupPath, grbit, pfnStatus);
+  } catch (const std::bad_alloc&) {
+    return JET_errOutOfMemory;
+  } catch (...) {
+    return JET_errInternalError;
+  }
+}

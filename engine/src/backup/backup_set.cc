@@ -1,0 +1,155 @@
+#include "backup/backup_set.h"
+
+#include <algorithm>
+#include <new>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/io_error.h"
+#include "faultfs/alloc_fault.h"
+#include "format/checksum.h"
+
+namespace jet::backup {
+
+namespace {
+
+constexpr std::size_t kCopyChunk = 256 * 1024;
+
+JET_ERR Fail(const faultfs::Status& status, FileKind kind, const std::string& what) {
+  SetLastErrorDetail(fmt::format("{}: {}", what, status.ToString()));
+  return IoError(status, kind);
+}
+
+JET_ERR AllocateBuffer(std::vector<std::uint8_t>* buffer, std::size_t size) {
+  if (!faultfs::AllocationAllowed("backup-copy-buffer")) return JET_errOutOfMemory;
+  try {
+    buffer->resize(size);
+  } catch (const std::bad_alloc&) {
+    return JET_errOutOfMemory;
+  }
+  return JET_errSuccess;
+}
+
+}  // namespace
+
+bool IsSafeSetFileName(const std::string& name) {
+  if (name.empty() || name.size() > 255 || name == "." || name == "..") return false;
+  if (name == kManifestName || name == kManifestTempName) return false;
+  return std::none_of(name.begin(), name.end(), [](char c) { return c == '/' || c == '\\' || c == '\0'; });
+}
+
+bool IsSafeAbsolutePath(const std::string& path) {
+  if (path.size() < 2 || path.front() != '/' || path.back() == '/') return false;
+  if (path.find('\0') != std::string::npos || path.find('\\') != std::string::npos) return false;
+  std::size_t begin = 1;
+  while (begin <= path.size()) {
+    const std::size_t end = std::min(path.find('/', begin), path.size());
+    const std::string component = path.substr(begin, end - begin);
+    if (component.empty() || component == "." || component == ".." || component.size() > 255) return false;
+    begin = end + 1;
+  }
+  return true;
+}
+
+JET_ERR ReadManifest(faultfs::Vfs& vfs, const std::string& dir, format::BackupManifest* out) {
+  const std::string path = faultfs::JoinPath(dir, kManifestName);
+  std::uint64_t size = 0;
+  if (auto s = vfs.FileSize(path, &size); !s.ok()) {
+    if (s.code() == faultfs::ErrorCode::kNotFound) {
+      SetLastErrorDetail(fmt::format("{}: no backup manifest: not a complete backup set", dir));
+      return JET_errFileNotFound;
+    }
+    return Fail(s, FileKind::kBackupSet, "size of " + path);
+  }
+  if (size > format::kBackupManifestMaxSize) {
+    SetLastErrorDetail(fmt::format("{}: manifest of {} bytes is too large", path, size));
+    return JET_errReadVerifyFailure;
+  }
+  std::vector<std::uint8_t> bytes;
+  if (JET_ERR err = AllocateBuffer(&bytes, static_cast<std::size_t>(size)); err < 0) return err;
+  std::unique_ptr<faultfs::File> file;
+  if (auto s = vfs.Open(path, {faultfs::Access::kRead, faultfs::kShareRead, faultfs::Disposition::kOpenExisting},
+                        &file);
+      !s.ok()) {
+    return Fail(s, FileKind::kBackupSet, "open " + path);
+  }
+  std::size_t got = 0;
+  if (auto s = file->Read(0, bytes, &got); !s.ok()) return Fail(s, FileKind::kBackupSet, "read " + path);
+  if (JET_ERR err = format::DecodeBackupManifest(std::span(bytes).first(got), out); err < 0) {
+    SetLastErrorDetail(fmt::format("{}: damaged backup manifest", path));
+    return err;
+  }
+  return JET_errSuccess;
+}
+
+JET_ERR WriteManifest(faultfs::Vfs& vfs, const std::string& dir, const format::BackupManifest& manifest) {
+  std::vector<std::uint8_t> bytes;
+  if (JET_ERR err = format::EncodeBackupManifest(manifest, &bytes); err < 0) return err;
+  const std::string tmp = faultfs::JoinPath(dir, kManifestTempName);
+  if (auto s = faultfs::WriteWholeFile(vfs, tmp, bytes); !s.ok()) return Fail(s, FileKind::kBackupSet, "write " + tmp);
+  const std::string path = faultfs::JoinPath(dir, kManifestName);
+  if (auto s = vfs.Rename(tmp, path); !s.ok()) return Fail(s, FileKind::kBackupSet, "rename " + tmp);
+  if (auto s = vfs.SyncDir(dir); !s.ok()) return Fail(s, FileKind::kBackupSet, "sync " + dir);
+  return JET_errSuccess;
+}
+
+JET_ERR FileCrc(faultfs::Vfs& vfs, const std::string& path, FileKind kind, std::uint64_t* size, std::uint32_t* crc) {
+  return CopyFileWithCrc(vfs, path, kind, std::string(), kind, size, crc);
+}
+
+JET_ERR CopyFileWithCrc(faultfs::Vfs& vfs, const std::string& from, FileKind from_kind, const std::string& to,
+                        FileKind to_kind, std::uint64_t* size, std::uint32_t* crc) {
+  std::unique_ptr<faultfs::File> in;
+  if (auto s = vfs.Open(from, {faultfs::Access::kRead, faultfs::kShareRead | faultfs::kShareWrite,
+                               faultfs::Disposition::kOpenExisting},
+                        &in);
+      !s.ok()) {
+    return Fail(s, from_kind, "open " + from);
+  }
+  std::unique_ptr<faultfs::File> out;
+  if (!to.empty()) {
+    if (auto s = vfs.Open(to, {faultfs::Access::kReadWrite, faultfs::kShareNone, faultfs::Disposition::kCreateAlways},
+                          &out);
+        !s.ok()) {
+      return Fail(s, to_kind, "create " + to);
+    }
+  }
+  std::vector<std::uint8_t> buffer;
+  if (JET_ERR err = AllocateBuffer(&buffer, kCopyChunk); err < 0) return err;
+  std::uint64_t offset = 0;
+  std::uint32_t running = 0;
+  for (;;) {
+    std::size_t got = 0;
+    if (auto s = in->Read(offset, buffer, &got); !s.ok()) return Fail(s, from_kind, "read " + from);
+    if (got == 0) break;
+    const std::span<const std::uint8_t> chunk(buffer.data(), got);
+    running = format::Crc32cExtend(running, chunk);
+    if (out != nullptr) {
+      if (auto s = out->Write(offset, chunk); !s.ok()) return Fail(s, to_kind, "write " + to);
+    }
+    offset += got;
+    if (got < buffer.size()) break;
+  }
+  if (out != nullptr) {
+    if (auto s = out->Sync(); !s.ok()) return Fail(s, to_kind, "sync " + to);
+  }
+  *size = offset;
+  *crc = running;
+  return JET_errSuccess;
+}
+
+void Progress::Advance(std::uint64_t done, std::uint64_t total) {
+  if (total == 0) return;
+  const auto percent = static_cast<unsigned long>(std::min<std::uint64_t>(100, done * 100 / total));
+  if (percent > reported_ && percent < 100) Send(JET_sntProgress, percent);
+}
+
+void Progress::Send(JET_SNT snt, unsigned long done) {
+  reported_ = std::max(reported_, done);
+  if (pfn_ == nullptr) return;
+  JET_SNPROG prog{sizeof(JET_SNPROG), done, 100};
+  (void)pfn_(JET_sesidNil, snp_, snt, &prog);
+}
+
+}  // namespace jet::backup

@@ -1,0 +1,385 @@
+// backup/restore_instance.cc — JetRestoreInstance: restores a set written by
+// JetBackupInstance and recovers it (docs/RESTORE.md is the contract).
+//
+// Nothing is written until the whole set has been verified:
+//   1. resolve the instance exactly as JetInit does; check the arguments;
+//   2. read the manifest; check the page size and that every name in it stays inside
+//      its directory;
+//   3. verify the set: every log generation genLow..genHigh present, of the set's
+//      lineage, chained, with the manifest's size and CRC; every database copy's
+//      headers, trailer and every page checksum;
+//   4. choose the log path's generations that continue the set (not with circular
+//      logging: those logs were reused, the restore reaches the backup moment);
+//   5. write: delete edb.chk, (circular) delete the lineage's log-path generations
+//      after the set, copy every database to its target (verifying pages again);
+//   6. RunRecovery with a hard-restore plan, then a clean shutdown.
+// Every step is repeatable, so a restore interrupted by a crash can simply be run again.
+#include <algorithm>
+#include <map>
+#include <new>
+#include <set>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "backup/backup_set.h"
+#include "core/instance.h"
+#include "core/io_error.h"
+#include "core/recovery.h"
+#include "faultfs/alloc_fault.h"
+#include "faultfs/posix_fs.h"
+#include "format/backup_trailer.h"
+#include "format/db_header.h"
+#include "format/page.h"
+#include "log/log.h"
+
+namespace jet::backup {
+
+namespace {
+
+JET_ERR Fail(const faultfs::Status& status, FileKind kind, const std::string& what) {
+  SetLastErrorDetail(fmt::format("{}: {}", what, status.ToString()));
+  return IoError(status, kind);
+}
+
+JET_ERR Refuse(JET_ERR err, const std::string& detail) {
+  SetLastErrorDetail(detail);
+  return err;
+}
+
+// Where one database of the set goes.
+struct Target {
+  const format::BackupDbEntry* entry = nullptr;
+  std::string path;
+};
+
+class RestoreJob {
+ public:
+  RestoreJob(core::InstanceRuntime& rt, std::string set_dir, const char* dest, Progress& progress)
+      : rt_(rt),
+        config_(rt.config()),
+        vfs_(*config_.vfs),
+        set_dir_(std::move(set_dir)),
+        dest_(dest == nullptr ? std::string() : std::string(dest)),
+        has_dest_(dest != nullptr),
+        progress_(progress) {}
+
+  JET_ERR Run() {
+    if (JET_ERR err = CheckDirectories(); err < 0) return err;
+    if (JET_ERR err = ReadManifest(vfs_, set_dir_, &manifest_); err < 0) return err;
+    if (manifest_.page_size != config_.page_size) {
+      return Refuse(JET_errPageSizeMismatch, fmt::format("the set has {}-byte pages, JET_paramDatabasePageSize is {}",
+                                                         manifest_.page_size, config_.page_size));
+    }
+    if (JET_ERR err = ChooseTargets(); err < 0) return err;
+    if (JET_ERR err = VerifySetLogs(); err < 0) return err;
+    for (const Target& target : targets_) {
+      if (JET_ERR err = CopyDatabase(target, /*write=*/false); err < 0) return err;
+    }
+    if (JET_ERR err = ChooseLogPathGenerations(); err < 0) return err;
+
+    if (JET_ERR err = ClearInstanceState(); err < 0) return err;
+    for (const Target& target : targets_) {
+      if (JET_ERR err = CopyDatabase(target, /*write=*/true); err < 0) return err;
+    }
+    core::RecoveryPlan plan = MakePlan();
+    if (JET_ERR err = core::RunRecovery(rt_, plan); err < 0) return err;
+    return rt_.ShutdownClean();
+  }
+
+ private:
+  bool circular() const { return (manifest_.flags & format::kBackupFlagCircular) != 0; }
+
+  JET_ERR CheckDirectories() {
+    bool is_dir = false;
+    auto s = vfs_.IsDirectory(set_dir_, &is_dir);
+    if (!s.ok() || !is_dir) return Refuse(JET_errInvalidPath, "backup path " + set_dir_ + " is not a directory");
+    if (has_dest_) {
+      if (dest_.empty()) return Refuse(JET_errInvalidPath, "the destination path is empty");
+      s = vfs_.IsDirectory(dest_, &is_dir);
+      if (s.ok() && !is_dir) return Refuse(JET_errInvalidPath, "destination " + dest_ + " is not a directory");
+      if (!s.ok() && s.code() != faultfs::ErrorCode::kNotFound) return Fail(s, FileKind::kDatabase, "stat " + dest_);
+    }
+    return JET_errSuccess;
+  }
+
+  // Every name the manifest gives must stay where it belongs: database copies and
+  // targets directly inside their directories, original paths absolute without "..".
+  JET_ERR ChooseTargets() {
+    if (manifest_.base_name.empty() || manifest_.base_name.size() > 8 || !IsSafeSetFileName(manifest_.base_name)) {
+      return Refuse(JET_errInvalidPath, "the set's log base name is not a plain name");
+    }
+    std::set<std::string> paths;
+    for (const format::BackupDbEntry& entry : manifest_.dbs) {
+      if (!IsSafeSetFileName(entry.file_name)) {
+        return Refuse(JET_errInvalidPath, "database file name '" + entry.file_name + "' would leave its directory");
+      }
+      if (!IsSafeAbsolutePath(entry.original_path)) {
+        return Refuse(JET_errInvalidPath, "original database path '" + entry.original_path + "' is not a plain absolute path");
+      }
+      Target target{&entry, has_dest_ ? faultfs::JoinPath(dest_, entry.file_name) : entry.original_path};
+      if (!paths.insert(target.path).second) return Refuse(JET_errInvalidPath, "two databases restore to " + target.path);
+      targets_.push_back(target);
+    }
+    return JET_errSuccess;
+  }
+
+  JET_ERR VerifySetLogs() {
+    std::vector<log::GenerationInfo> found;
+    if (JET_ERR err = log::ListGenerations(vfs_, set_dir_, manifest_.base_name, &found); err < 0) {
+      return err == JET_errLogFileCorrupt ? JET_errLogCorruptDuringHardRestore : err;
+    }
+    std::map<std::int32_t, log::GenerationInfo> by_generation;
+    for (log::GenerationInfo& g : found) by_generation[g.generation] = std::move(g);
+    for (const format::BackupLogEntry& entry : manifest_.logs) {
+      auto it = by_generation.find(entry.generation);
+      if (it == by_generation.end()) {
+        return Refuse(JET_errMissingLogFile, fmt::format("log generation {} is missing from the backup set",
+                                                         entry.generation));
+      }
+      const log::GenerationInfo& g = it->second;
+      if (g.sign_log != manifest_.sign_log) {
+        return Refuse(JET_errInvalidLogSequence, g.path + " belongs to another log lineage than the set");
+      }
+      if (!set_generations_.empty() && g.tm_prev_gen != set_generations_.back().tm_create) {
+        return Refuse(JET_errInvalidLogSequence, g.path + " does not continue the previous generation");
+      }
+      if (g.page_size != manifest_.page_size) return Refuse(JET_errPageSizeMismatch, g.path + " has another page size");
+      std::uint64_t size = 0;
+      std::uint32_t crc = 0;
+      if (JET_ERR err = FileCrc(vfs_, g.path, FileKind::kBackupSet, &size, &crc); err < 0) return err;
+      if (size != entry.size || crc != entry.crc) {
+        return Refuse(JET_errLogCorruptDuringHardRestore, g.path + " differs from what the backup wrote");
+      }
+      set_generations_.push_back(g);
+    }
+    return JET_errSuccess;
+  }
+
+  // Verifies one database copy (write=false) or copies it to its target, verifying
+  // every page again on the way (write=true).
+  JET_ERR CopyDatabase(const Target& target, bool write) {
+    const format::BackupDbEntry& entry = *target.entry;
+    const std::uint64_t page_size = manifest_.page_size;
+    const std::string source = faultfs::JoinPath(set_dir_, entry.file_name);
+    std::unique_ptr<faultfs::File> in;
+    if (auto s = vfs_.Open(source, {faultfs::Access::kRead, faultfs::kShareRead, faultfs::Disposition::kOpenExisting},
+                           &in);
+        !s.ok()) {
+      return Fail(s, FileKind::kBackupSet, "open " + source);
+    }
+    std::uint64_t size = 0;
+    if (auto s = in->Size(&size); !s.ok()) return Fail(s, FileKind::kBackupSet, "size of " + source);
+    if (size != (std::uint64_t{entry.pgno_last} + 3) * page_size) {
+      return Refuse(JET_errReadVerifyFailure, fmt::format("{}: {} bytes, the manifest says {} pages", source, size,
+                                                          entry.pgno_last));
+    }
+    if (!faultfs::AllocationAllowed("restore-page")) return JET_errOutOfMemory;
+    std::vector<std::uint8_t> pages(2 * page_size);
+    const std::span<std::uint8_t> page(pages.data(), page_size);
+    const std::span<std::uint8_t> shadow(pages.data() + page_size, page_size);
+    auto read = [&](std::uint64_t index, std::span<std::uint8_t> dst) -> JET_ERR {
+      std::size_t got = 0;
+      if (auto s = in->Read(index * page_size, dst, &got); !s.ok()) return Fail(s, FileKind::kBackupSet, "read " + source);
+      return got == dst.size() ? JET_errSuccess : Refuse(JET_errReadVerifyFailure, source + " is short");
+    };
+
+    std::unique_ptr<faultfs::File> out;
+    if (write) {
+      if (auto s = faultfs::MakeDirs(vfs_, faultfs::ParentPath(target.path)); !s.ok()) {
+        return Fail(s, FileKind::kDatabase, "create directory of " + target.path);
+      }
+      // Share none: a database held open elsewhere is JET_errDatabaseSharingViolation.
+      if (auto s = vfs_.Open(target.path, {faultfs::Access::kReadWrite, faultfs::kShareNone,
+                                           faultfs::Disposition::kCreateAlways},
+                             &out);
+          !s.ok()) {
+        return Fail(s, FileKind::kDatabase, "create " + target.path);
+      }
+    }
+    // Header pair and trailer.
+    if (JET_ERR err = read(0, page); err < 0) return err;
+    if (JET_ERR err = read(1, shadow); err < 0) return err;
+    format::DbHeader header;
+    if (JET_ERR err = format::DecodeDbHeaderPair(page, shadow, &header); err < 0) {
+      return Refuse(err, source + ": both header copies are invalid");
+    }
+    if (!write) {
+      if (JET_ERR err = CheckHeader(source, entry, header); err < 0) return err;
+      if (JET_ERR err = read(std::uint64_t{entry.pgno_last} + 2, page); err < 0) return err;
+      if (JET_ERR err = CheckTrailer(source, header, page); err < 0) return err;
+    } else {
+      for (std::uint64_t copy = 0; copy < 2; ++copy) {
+        if (auto s = out->Write(copy * page_size, copy == 0 ? page : shadow); !s.ok()) {
+          return Fail(s, FileKind::kDatabase, "write " + target.path);
+        }
+      }
+    }
+    for (std::uint32_t pgno = 1; pgno <= entry.pgno_last; ++pgno) {
+      if (JET_ERR err = read(std::uint64_t{pgno} + 1, page); err < 0) return err;
+      if (JET_ERR err = format::VerifyPage(page, pgno); err < 0) {
+        return Refuse(err, fmt::format("{}: page {} fails verification", source, pgno));
+      }
+      if (write) {
+        if (auto s = out->Write((std::uint64_t{pgno} + 1) * page_size, page); !s.ok()) {
+          return Fail(s, FileKind::kDatabase, "write " + target.path);
+        }
+      }
+    }
+    if (write) {
+      if (auto s = out->Sync(); !s.ok()) return Fail(s, FileKind::kDatabase, "sync " + target.path);
+      out.reset();
+      if (auto s = vfs_.SyncDir(faultfs::ParentPath(target.path)); !s.ok()) {
+        return Fail(s, FileKind::kDatabase, "sync directory of " + target.path);
+      }
+    }
+    return JET_errSuccess;
+  }
+
+  JET_ERR CheckHeader(const std::string& source, const format::BackupDbEntry& entry, const format::DbHeader& header) {
+    if (header.page_size != manifest_.page_size) return Refuse(JET_errPageSizeMismatch, source + ": page size");
+    if (header.bkinfo_full_cur.gen_low == 0) {
+      return Refuse(JET_errRestoreOfNonBackupDatabase, source + " was not written by a backup");
+    }
+    if (header.sign_db != entry.sign_db || header.sign_log != manifest_.sign_log ||
+        header.bkinfo_full_cur.lgpos_mark != manifest_.lgpos_mark) {
+      return Refuse(JET_errDatabasePatchFileMismatch, source + ": header does not match the manifest");
+    }
+    return JET_errSuccess;
+  }
+
+  JET_ERR CheckTrailer(const std::string& source, const format::DbHeader& header, std::span<const std::uint8_t> page) {
+    format::BackupTrailer trailer;
+    if (format::DecodeBackupTrailer(page, &trailer) < 0) {
+      return Refuse(JET_errBadPatchPage, source + ": the trailer page is damaged");
+    }
+    if (trailer.sign_db != header.sign_db || trailer.sign_log != header.sign_log ||
+        trailer.bkinfo != header.bkinfo_full_cur) {
+      return Refuse(JET_errDatabasePatchFileMismatch, source + ": the trailer does not match the header");
+    }
+    if (trailer.gen_min_required < manifest_.gen_low) {
+      return Refuse(JET_errStartingRestoreLogTooHigh, source + " needs logs before the set's first generation");
+    }
+    if (trailer.gen_max_required > manifest_.gen_high) {
+      return Refuse(JET_errEndingRestoreLogTooLow, source + " needs logs after the set's last generation");
+    }
+    return JET_errSuccess;
+  }
+
+  // The instance's log path: every generation must be of the set's lineage; those
+  // after the set must continue it without a gap (not used with circular logging).
+  JET_ERR ChooseLogPathGenerations() {
+    std::vector<log::GenerationInfo> found;
+    if (JET_ERR err = log::ListGenerations(vfs_, config_.log_path, config_.base_name, &found); err < 0) return err;
+    const std::int32_t high = manifest_.gen_high;
+    for (log::GenerationInfo& g : found) {
+      if (g.sign_log != manifest_.sign_log) {
+        return Refuse(JET_errInvalidLogSequence, g.path + " belongs to another log lineage than the backup set");
+      }
+      if (g.generation <= high) continue;
+      if (circular()) {
+        obsolete_.push_back(g.path);
+        continue;
+      }
+      if (g.page_size != manifest_.page_size) return Refuse(JET_errPageSizeMismatch, g.path + " has another page size");
+      const log::GenerationInfo& previous = later_.empty() ? set_generations_.back() : later_.back();
+      if (g.generation != previous.generation + 1) {
+        return Refuse(JET_errMissingLogFile, fmt::format("log generation {} is missing from the log path",
+                                                         previous.generation + 1));
+      }
+      if (g.tm_prev_gen != previous.tm_create) {
+        return Refuse(JET_errInvalidLogSequence, g.path + " does not continue generation " +
+                                                     std::to_string(previous.generation));
+      }
+      later_.push_back(std::move(g));
+    }
+    return JET_errSuccess;
+  }
+
+  // The old checkpoint would start soft recovery at the wrong place over restored
+  // databases; with circular logging, later generations of the lineage are obsolete.
+  JET_ERR ClearInstanceState() {
+    const std::string checkpoint = config_.CheckpointPath();
+    if (auto s = vfs_.Delete(checkpoint); !s.ok() && s.code() != faultfs::ErrorCode::kNotFound) {
+      return Fail(s, FileKind::kCheckpoint, "delete " + checkpoint);
+    }
+    for (const std::string& path : obsolete_) {
+      if (auto s = vfs_.Delete(path); !s.ok() && s.code() != faultfs::ErrorCode::kNotFound) {
+        return Fail(s, FileKind::kLog, "delete " + path);
+      }
+    }
+    for (const std::string& dir : {config_.system_path, config_.log_path}) {
+      bool exists = false;
+      if (vfs_.Exists(dir, &exists).ok() && exists) {
+        if (auto s = vfs_.SyncDir(dir); !s.ok()) return Fail(s, FileKind::kLog, "sync " + dir);
+      }
+    }
+    return JET_errSuccess;
+  }
+
+  core::RecoveryPlan MakePlan() {
+    core::RecoveryPlan plan;
+    plan.generations = set_generations_;
+    plan.generations.insert(plan.generations.end(), later_.begin(), later_.end());
+    plan.start = log::Lgpos{static_cast<std::uint16_t>(40), 1, manifest_.gen_low};
+    // Only the set's databases: one attached then but not backed up stays untouched.
+    for (const log::AttachInfo& a : set_generations_.front().attach) {
+      for (const Target& target : targets_) {
+        if (target.entry->sign_db == a.sign_db) plan.attach.push_back(a);
+      }
+    }
+    for (const Target& target : targets_) {
+      if (target.path != target.entry->original_path) plan.db_path_map[target.entry->original_path] = target.path;
+    }
+    plan.hard_restore = true;
+    plan.backup_generation_high = manifest_.gen_high;
+    plan.on_progress = [this](std::uint32_t done, std::uint32_t total) { progress_.Advance(done, total); };
+    return plan;
+  }
+
+  core::InstanceRuntime& rt_;
+  const core::InstanceConfig config_;
+  faultfs::Vfs& vfs_;
+  const std::string set_dir_;
+  const std::string dest_;
+  const bool has_dest_;
+  Progress& progress_;
+  format::BackupManifest manifest_;
+  std::vector<Target> targets_;
+  std::vector<log::GenerationInfo> set_generations_;
+  std::vector<log::GenerationInfo> later_;
+  std::vector<std::string> obsolete_;
+};
+
+JET_ERR RestoreInstance(JET_INSTANCE instance, JET_PCSTR sz, JET_PCSTR dest, JET_PFNSTATUS pfn) {
+  JET_INSTANCE handle = instance;
+  core::InstanceRuntime* rt = nullptr;
+  if (JET_ERR err = core::InstanceRuntime::ResolveInstanceForInit(&handle, &rt); err < 0) return err;
+  if (sz == nullptr) return Refuse(JET_errInvalidParameter, "JetRestoreInstance needs a backup path");
+  if (*sz == '\0') return Refuse(JET_errInvalidPath, "the backup path is empty");
+  {
+    // As JetInit: an instance without JET_paramVfs runs on the process PosixFs.
+    std::lock_guard lock(rt->mutex());
+    if (rt->config().vfs == nullptr) rt->mutable_config().vfs = &faultfs::DefaultPosixFs();
+  }
+  Progress progress(pfn, JET_snpRestore);
+  progress.Begin();
+  RestoreJob job(*rt, sz, dest, progress);
+  const JET_ERR err = job.Run();
+  if (err >= 0) progress.Complete();
+  return err;
+}
+
+}  // namespace
+
+}  // namespace jet::backup
+
+JET_ERR JetRestoreInstance(JET_INSTANCE instance, JET_PCSTR sz, JET_PCSTR szDest, JET_PFNSTATUS pfn) {
+  try {
+    return jet::backup::RestoreInstance(instance, sz, szDest, pfn);
+  } catch (const std::bad_alloc&) {
+    return JET_errOutOfMemory;
+  } catch (...) {
+    return JET_errInternalError;
+  }
+}

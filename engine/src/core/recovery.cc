@@ -1,0 +1,324 @@
+// Soft recovery and the recovery half of restore (core/recovery.h).
+#include "core/recovery.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "core/instance.h"
+#include "core/instance_state.h"
+#include "core/io_error.h"
+#include "core/lifecycle.h"
+#include "core/record_ops.h"
+#include "db/log_records.h"
+#include "db/redo.h"
+
+namespace jet::core {
+namespace {
+
+// What redo learns about a transaction that has not ended: the first before-image of
+// every record it wrote, which undo restores (ARCHITECTURE rule 6).
+struct UnfinishedTxn {
+  std::vector<RecordId> order;
+  std::map<RecordId, BeforeImage> first;
+};
+
+class Recovery {
+ public:
+  Recovery(InstanceRuntime& rt, const RecoveryPlan& plan) : rt_(rt), st_(rt.state()), plan_(plan) {}
+
+  JET_ERR Run() {
+    if (plan_.generations.empty()) return JET_errMissingLogFile;
+    sign_log_ = plan_.generations.front().sign_log;
+    JET_ERR err = JET_errSuccess;
+    for (const log::AttachInfo& info : plan_.attach) {
+      if ((err = Attach(info, false)) < 0) return err;
+    }
+    if ((err = Redo()) < 0) return err;
+    if (!deferred_.empty()) {
+      SetLastErrorDetail("database " + deferred_.begin()->second.path + " needed by the log is missing");
+      return JET_errAttachedDatabaseMismatch;
+    }
+    if ((err = StartNewGeneration()) < 0) return err;
+    if ((err = Undo()) < 0) return err;
+    return Finish();
+  }
+
+ private:
+  std::string MapPath(const std::string& path) const {
+    auto it = plan_.db_path_map.find(path);
+    return it == plan_.db_path_map.end() ? path : it->second;
+  }
+
+  // Opens a database named by the checkpoint, a log header or an attach/create record,
+  // with ESE's attach checks (ese.md §5.2). A missing file is deferred.
+  JET_ERR Attach(const log::AttachInfo& logged, bool create) {
+    log::AttachInfo info = logged;
+    info.path = MapPath(logged.path);
+    if (auto it = st_.dbs.find(info.dbid); it != st_.dbs.end()) {
+      return it->second.info.path == info.path ? JET_errSuccess : JET_errAttachedDatabaseMismatch;
+    }
+    faultfs::Vfs& vfs = *rt_.config().vfs;
+    std::unique_ptr<db::DatabaseFile> file;
+    JET_ERR err = db::DatabaseFile::Open(vfs, info.path, false, &file);
+    if (create && (err == JET_errFileNotFound || err == JET_errPageNotInitialized || err == JET_errReadVerifyFailure ||
+                   err == JET_errInvalidDatabase)) {
+      // The create record is all there is: the file never reached storage whole. (A
+      // whole database with another signDb is never overwritten: CheckHeader below.)
+      file.reset();
+      format::DbHeader h;
+      h.sign_db = info.sign_db;
+      h.dbstate = format::DbState::kDirtyShutdown;
+      h.lgpos_attach = info.lgpos_attach;
+      h.sign_log = sign_log_;
+      h.dbid = info.dbid;
+      h.page_size = info.page_size;
+      h.objid_last = 1;
+      if ((err = db::DatabaseFile::Create(vfs, info.path, h, true, &file)) < 0) return err;
+    } else if (err == JET_errFileNotFound) {
+      deferred_[info.dbid] = info;
+      return JET_errSuccess;
+    } else if (err < 0) {
+      return err;
+    } else {
+      if ((err = CheckHeader(file->header(), info)) < 0) {
+        if (err == JET_errFileNotFound) {  // JustCreated: treated like a missing file
+          deferred_[info.dbid] = info;
+          return JET_errSuccess;
+        }
+        return err;
+      }
+    }
+    format::DbHeader h = file->header();
+    if (h.page_size != rt_.config().page_size) return JET_errPageSizeMismatch;
+    if (h.dbstate != format::DbState::kDirtyShutdown || h.sign_log != sign_log_ || h.dbid != info.dbid) {
+      // Dirty before redo writes any page, so the file is never "clean" half-redone.
+      h.dbstate = format::DbState::kDirtyShutdown;
+      h.sign_log = sign_log_;
+      h.lgpos_attach = info.lgpos_attach;
+      h.lgpos_consistent = {};
+      h.dbid = info.dbid;
+      if ((err = file->WriteHeader(h)) < 0) return err;
+    }
+    deferred_.erase(info.dbid);
+    return AddDatabase(rt_, std::move(file), info);
+  }
+
+  JET_ERR CheckHeader(const format::DbHeader& h, const log::AttachInfo& info) {
+    if (h.page_size != rt_.config().page_size || (info.page_size != 0 && h.page_size != info.page_size)) {
+      return JET_errPageSizeMismatch;
+    }
+    if (h.sign_db != info.sign_db) {
+      SetLastErrorDetail(info.path + ": signDb differs from the log's");
+      return JET_errAttachedDatabaseMismatch;
+    }
+    switch (h.dbstate) {
+      case format::DbState::kCleanShutdown:
+        // Consistent before the attach the log describes: an older copy of the file.
+        if (h.lgpos_consistent < info.lgpos_consistent) {
+          SetLastErrorDetail(info.path + ": lgposConsistent is older than the log's attach");
+          return JET_errConsistentTimeMismatch;
+        }
+        return JET_errSuccess;
+      case format::DbState::kDirtyShutdown:
+        if (h.sign_log != sign_log_ || h.lgpos_attach < info.lgpos_attach) {
+          SetLastErrorDetail(info.path + ": attached to another log, or before the log's attach");
+          return JET_errAttachedDatabaseMismatch;
+        }
+        return JET_errSuccess;
+      case format::DbState::kJustCreated:
+        return JET_errFileNotFound;
+    }
+    return JET_errDatabaseCorrupted;
+  }
+
+  JET_ERR MapLogError(JET_ERR err, std::int32_t generation) const {
+    if (!plan_.hard_restore || err != JET_errLogFileCorrupt) return err;
+    return generation <= plan_.backup_generation_high ? JET_errLogCorruptDuringHardRestore
+                                                        : JET_errLogCorruptDuringHardRecovery;
+  }
+
+  JET_ERR Redo() {
+    std::unique_ptr<log::LogReader> reader;
+    JET_ERR err = log::LogReader::Open(*rt_.config().vfs, plan_.generations, plan_.start, &reader);
+    if (err < 0) return MapLogError(err, plan_.start.generation);
+    const std::int32_t first_gen = plan_.generations.front().generation;
+    const auto total = static_cast<std::uint32_t>(plan_.generations.size());
+    std::int32_t generation = plan_.start.generation;
+    log::LogRecord record;
+    for (;;) {
+      bool end = false;
+      if ((err = reader->Next(&record, &end)) < 0) return MapLogError(err, generation);
+      if (end) break;
+      if (record.lgpos.generation != generation) {
+        generation = record.lgpos.generation;
+        if (plan_.on_progress) plan_.on_progress(static_cast<std::uint32_t>(generation - first_gen), total);
+      }
+      if ((err = RedoRecord(record)) < 0) {
+        SetLastErrorDetail("redo of record at " + format::ToString(record.lgpos) + ": " + JetErrorName(err));
+        return err;
+      }
+    }
+    end_ = reader->valid_end();
+    if (plan_.on_progress) plan_.on_progress(total, total);
+    return JET_errSuccess;
+  }
+
+  JET_ERR RedoRecord(const log::LogRecord& record) {
+    JET_ERR err = JET_errSuccess;
+    switch (record.type) {
+      case db::kLrInit:
+      case db::kLrTerm:
+      case db::kLrRecoveryUndo:
+      case db::kLrRecoveryQuit:
+        return JET_errSuccess;
+      case db::kLrBegin:
+      case db::kLrCommit:
+      case db::kLrRollback: {
+        db::TxnRecord txn;
+        if ((err = db::DecodeTxnRecord(record.payload, &txn)) < 0) return err;
+        if (record.type == db::kLrBegin) {
+          txns_[txn.txn];
+        } else {
+          txns_.erase(txn.txn);
+        }
+        return JET_errSuccess;
+      }
+      case db::kLrAttach:
+      case db::kLrCreateDb: {
+        db::AttachRecord rec;
+        if ((err = db::DecodeAttachRecord(record.payload, &rec)) < 0) return err;
+        log::AttachInfo info{rec.dbid, rec.path, rec.sign_db, record.lgpos, rec.lgpos_consistent, rec.page_size};
+        return Attach(info, record.type == db::kLrCreateDb);
+      }
+      case db::kLrDetach: {
+        db::DetachRecord rec;
+        if ((err = db::DecodeDetachRecord(record.payload, &rec)) < 0) return err;
+        deferred_.erase(rec.dbid);
+        auto it = st_.dbs.find(rec.dbid);
+        if (it == st_.dbs.end()) return JET_errSuccess;
+        if ((err = FlushDatabase(st_, it->second, &record.lgpos)) < 0) return err;
+        st_.dbs.erase(it);
+        return JET_errSuccess;
+      }
+      case db::kLrOperation:
+        return RedoOperation(record);
+      default:
+        if (db::IsForeignRecordType(record.type)) return JET_errSuccess;
+        return JET_errLogFileCorrupt;
+    }
+  }
+
+  JET_ERR RedoOperation(const log::LogRecord& record) {
+    db::OperationRecord rec;
+    JET_ERR err = db::DecodeOperationRecord(record.payload, &rec);
+    if (err < 0) return err;
+    auto it = st_.dbs.find(rec.dbid);
+    if (it == st_.dbs.end()) return JET_errSuccess;  // not attached (or deferred): ESE skips it
+    db::Database& database = *it->second.db;
+    for (const db::PageEffect& effect : rec.effects) {
+      if ((err = db::RedoPageEffect(database, effect, record.lgpos)) < 0) return err;
+    }
+    if (rec.op == db::OpKind::kCreateTable) {
+      database.objid_last = std::max(database.objid_last, rec.objid);
+      it->second.roots.clear();
+    }
+    const bool logical = rec.op == db::OpKind::kInsert || rec.op == db::OpKind::kReplace || rec.op == db::OpKind::kDelete;
+#ifndef JETFAULT_BUG_REDO_UNCOMMITTED
+    if (logical && rec.txn != 0) {
+      UnfinishedTxn& txn = txns_[rec.txn];
+      RecordId id{rec.dbid, rec.objid, std::string(rec.key.begin(), rec.key.end())};
+      if (txn.first.count(id) == 0) {
+        txn.first[id] = BeforeImage{rec.before_present, std::vector<std::uint8_t>(rec.before.begin(), rec.before.end())};
+        txn.order.push_back(id);
+      }
+    }
+#else
+    (void)logical;
+#endif
+    return JET_errSuccess;
+  }
+
+  JET_ERR StartNewGeneration() {
+    const log::GenerationInfo* previous = nullptr;
+    for (const log::GenerationInfo& g : plan_.generations) {
+      if (g.generation == end_.generation) previous = &g;
+    }
+    return StartLog(rt_, sign_log_, end_.generation + 1, end_, previous);
+  }
+
+  JET_ERR Undo() {
+    JET_ERR err = JET_errSuccess;
+    log::Lgpos lgpos;
+    if (!txns_.empty() && (err = AppendRecord(st_, db::kLrRecoveryUndo, {}, &lgpos)) < 0) return err;
+    for (auto& [id, txn] : txns_) {
+      for (const RecordId& record : txn.order) {
+        auto it = st_.dbs.find(record.dbid);
+        if (it == st_.dbs.end()) continue;
+        if ((err = Compensate(st_, it->second, id, record, txn.first[record])) < 0) return err;
+      }
+      std::vector<std::uint8_t> payload;
+      db::EncodeTxnRecord(db::TxnRecord{id}, &payload);
+      if ((err = AppendRecord(st_, db::kLrRollback, payload, &lgpos)) < 0) return err;
+    }
+    return JET_errSuccess;
+  }
+
+  // Flushes, marks every database clean, detaches them and writes the checkpoint at
+  // the start of the new generation's remaining log.
+  JET_ERR Finish() {
+    log::Lgpos quit;
+    JET_ERR err = AppendRecord(st_, db::kLrRecoveryQuit, {}, &quit);
+    if (err >= 0) err = st_.log->FlushTo(quit);
+    for (auto& entry : st_.dbs) {
+      if (err < 0) break;
+      err = FlushDatabase(st_, entry.second, &quit);
+    }
+    if (err < 0) return err;
+    st_.dbs.clear();
+    log::Checkpoint next;
+    log::Checkpoint previous;
+    if (log::ReadCheckpoint(*rt_.config().vfs, rt_.config().CheckpointPath(), &previous) >= 0 &&
+        previous.sign_log == sign_log_) {
+      next = previous;  // keeps the backup marks
+    }
+    if ((err = st_.log->Flush(true)) < 0) return err;
+    next.checkpoint = st_.log->end();
+    next.sign_log = sign_log_;
+    next.attach.clear();
+    if ((err = log::WriteCheckpoint(*rt_.config().vfs, rt_.config().CheckpointPath(), next)) < 0) return err;
+    st_.checkpoint = next;
+    if (rt_.config().circular && (err = st_.log->DeleteGenerationsBelow(next.checkpoint.generation)) < 0) return err;
+    st_.running = true;
+    return JET_errSuccess;
+  }
+
+  InstanceRuntime& rt_;
+  InstanceRuntime::State& st_;
+  const RecoveryPlan& plan_;
+  format::Signature sign_log_;
+  std::map<std::uint32_t, log::AttachInfo> deferred_;
+  std::map<std::uint64_t, UnfinishedTxn> txns_;
+  log::Lgpos end_;
+};
+
+}  // namespace
+
+JET_ERR RunRecoveryLocked(InstanceRuntime& runtime, const RecoveryPlan& plan) {
+  if (runtime.state().running) return JET_errAlreadyInitialized;
+  JET_ERR err = JET_errSuccess;
+  try {
+    err = Recovery(runtime, plan).Run();
+  } catch (const std::bad_alloc&) {
+    err = JET_errOutOfMemory;
+  }
+  if (err < 0) ShutdownAbruptLocked(runtime);
+  return err;
+}
+
+JET_ERR RunRecovery(InstanceRuntime& runtime, const RecoveryPlan& plan) {
+  std::lock_guard lock(runtime.mutex());
+  return RunRecoveryLocked(runtime, plan);
+}
+
+}  // namespace jet::core

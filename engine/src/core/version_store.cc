@@ -1,0 +1,33 @@
+#include "core/version_store.h"
+
+namespace jet::core {
+
+const VersionStore::Entry* VersionStore::Find(const RecordId& id) const {
+  auto it = entries_.find(id);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+JET_ERR VersionStore::Lock(const RecordId& id, std::uint64_t txn, const BeforeImage& before, bool* created) {
+  *created = false;
+  auto it = entries_.find(id);
+  if (it != entries_.end()) return it->second.owner == txn ? JET_errSuccess : JET_errWriteConflict;
+  entries_.emplace(id, Entry{txn, before});
+  *created = true;
+  return JET_errSuccess;
+}
+
+const RecordId* VersionStore::Neighbour(std::uint32_t dbid, std::uint32_t objid, std::span<const std::uint8_t> key,
+                                        bool forward, bool inclusive) const {
+  RecordId probe{dbid, objid, std::string(key.begin(), key.end())};
+  auto same_tree = [&](const RecordId& id) { return id.dbid == dbid && id.objid == objid; };
+  if (forward) {
+    auto it = inclusive ? entries_.lower_bound(probe) : entries_.upper_bound(probe);
+    return it != entries_.end() && same_tree(it->first) ? &it->first : nullptr;
+  }
+  auto it = inclusive ? entries_.upper_bound(probe) : entries_.lower_bound(probe);
+  if (it == entries_.begin()) return nullptr;
+  --it;
+  return same_tree(it->first) ? &it->first : nullptr;
+}
+
+}  // namespace jet::core

@@ -1,0 +1,366 @@
+#include "db/btree.h"
+
+#include "db/node.h"
+#include "faultfs/alloc_fault.h"
+#include "format/page.h"
+
+namespace jet::db {
+namespace {
+
+constexpr std::size_t kMaxDepth = 16;  // deeper than any real tree: a cycle is corruption
+
+bool IsLeaf(std::span<const std::uint8_t> page) { return (format::LoadPageHeader(page).flags & format::kPageFlagLeaf) != 0; }
+
+JET_ERR NodeKey(std::span<const std::uint8_t> node, bool leaf, std::span<const std::uint8_t>* key) {
+  if (leaf) {
+    LeafNode n;
+    if (!DecodeLeafNode(node, &n)) return JET_errDatabaseCorrupted;
+    *key = n.key;
+  } else {
+    InternalNode n;
+    if (!DecodeInternalNode(node, &n)) return JET_errDatabaseCorrupted;
+    *key = n.key;
+  }
+  return JET_errSuccess;
+}
+
+JET_ERR CopyBytes(std::span<const std::uint8_t> from, std::vector<std::uint8_t>* to) {
+  if (to == nullptr) return JET_errSuccess;
+  if (!faultfs::AllocationAllowed("record-copy")) return JET_errOutOfMemory;
+  to->assign(from.begin(), from.end());
+  return JET_errSuccess;
+}
+
+void SetLinks(std::span<std::uint8_t> page, std::uint32_t prev, std::uint32_t next) {
+  format::PageHeader h = format::LoadPageHeader(page);
+  h.pgno_prev = prev;
+  h.pgno_next = next;
+  format::StorePageHeader(page, h);
+}
+
+JET_ERR FillPage(std::span<std::uint8_t> page, const std::vector<std::vector<std::uint8_t>>& nodes, std::size_t begin,
+                 std::size_t end) {
+  format::ClearNodes(page);
+  for (std::size_t i = begin; i < end; ++i) {
+    JET_ERR err = format::InsertNode(page, i - begin, nodes[i]);
+    if (err != JET_errSuccess) return err;
+  }
+  return JET_errSuccess;
+}
+
+}  // namespace
+
+void BTree::InitRoot(std::span<std::uint8_t> page, std::uint32_t objid) {
+  format::InitPage(page, objid, format::kPageFlagRoot | format::kPageFlagLeaf, 0);
+}
+
+JET_ERR BTree::Create(MiniTxn& mtr, std::uint32_t objid, std::uint32_t* root) {
+  std::span<std::uint8_t> page;
+  return mtr.Allocate(objid, format::kPageFlagRoot | format::kPageFlagLeaf, root, &page);
+}
+
+JET_ERR BTree::Descend(Database& db, std::span<const std::uint8_t> key, bool rightmost,
+                       std::vector<PathEntry>* path) const {
+  path->clear();
+  std::uint32_t pgno = root_;
+  for (std::size_t depth = 0; depth < kMaxDepth; ++depth) {
+    std::span<const std::uint8_t> page;
+    JET_ERR err = db.ReadPage(pgno, &page);
+    if (err != JET_errSuccess) return err;
+    format::PageHeader h = format::LoadPageHeader(page);
+    if (h.objid != objid_) return JET_errDatabaseCorrupted;
+    if (h.flags & format::kPageFlagLeaf) {
+      path->push_back({pgno, 0});
+      return JET_errSuccess;
+    }
+    if (h.ctag == 0) return JET_errDatabaseCorrupted;
+    std::size_t index = 0;
+    if (rightmost) {
+      index = h.ctag - 1;
+    } else {
+      // Largest i >= 1 with key_i <= key; node 0 covers everything below key_1.
+      std::size_t lo = 1, hi = h.ctag;
+      while (lo < hi) {
+        std::size_t mid = (lo + hi) / 2;
+        std::span<const std::uint8_t> mid_key;
+        if ((err = NodeKey(format::NodeAt(page, mid), false, &mid_key)) != JET_errSuccess) return err;
+        if (CompareKeys(mid_key, key) <= 0) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      index = lo - 1;
+    }
+    InternalNode node;
+    if (!DecodeInternalNode(format::NodeAt(page, index), &node)) return JET_errDatabaseCorrupted;
+    path->push_back({pgno, index});
+    pgno = node.child;
+  }
+  return JET_errDatabaseCorrupted;
+}
+
+JET_ERR BTree::LeafSearch(std::span<const std::uint8_t> page, std::span<const std::uint8_t> key, std::size_t* index,
+                          bool* found) const {
+  std::size_t lo = 0, hi = format::NodeCount(page);
+  while (lo < hi) {
+    std::size_t mid = (lo + hi) / 2;
+    std::span<const std::uint8_t> mid_key;
+    JET_ERR err = NodeKey(format::NodeAt(page, mid), true, &mid_key);
+    if (err != JET_errSuccess) return err;
+    if (CompareKeys(mid_key, key) < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  *index = lo;
+  *found = false;
+  if (lo < format::NodeCount(page)) {
+    std::span<const std::uint8_t> k;
+    JET_ERR err = NodeKey(format::NodeAt(page, lo), true, &k);
+    if (err != JET_errSuccess) return err;
+    *found = CompareKeys(k, key) == 0;
+  }
+  return JET_errSuccess;
+}
+
+JET_ERR BTree::Sibling(Database& db, std::uint32_t pgno, bool next, std::uint32_t* sibling) const {
+  std::span<const std::uint8_t> page;
+  JET_ERR err = db.ReadPage(pgno, &page);
+  if (err != JET_errSuccess) return err;
+  format::PageHeader h = format::LoadPageHeader(page);
+  *sibling = next ? h.pgno_next : h.pgno_prev;
+  if (*sibling == 0) return JET_errSuccess;
+  std::span<const std::uint8_t> other;
+  err = db.ReadPage(*sibling, &other);
+  if (err != JET_errSuccess) return err == JET_errPageNotInitialized ? JET_errBadPageLink : err;
+  format::PageHeader oh = format::LoadPageHeader(other);
+  if ((next ? oh.pgno_prev : oh.pgno_next) != pgno || oh.objid != objid_ || !(oh.flags & format::kPageFlagLeaf)) {
+    return JET_errBadPageLink;
+  }
+  return JET_errSuccess;
+}
+
+JET_ERR BTree::Lookup(Database& db, std::span<const std::uint8_t> key, std::vector<std::uint8_t>* value,
+                      bool* found) const {
+  std::vector<PathEntry> path;
+  JET_ERR err = Descend(db, key, false, &path);
+  if (err != JET_errSuccess) return err;
+  std::span<const std::uint8_t> page;
+  if ((err = db.ReadPage(path.back().pgno, &page)) != JET_errSuccess) return err;
+  std::size_t index = 0;
+  if ((err = LeafSearch(page, key, &index, found)) != JET_errSuccess || !*found) return err;
+  LeafNode node;
+  if (!DecodeLeafNode(format::NodeAt(page, index), &node)) return JET_errDatabaseCorrupted;
+  return CopyBytes(node.value, value);
+}
+
+JET_ERR BTree::Put(MiniTxn& mtr, std::span<const std::uint8_t> key, std::span<const std::uint8_t> value, PutMode mode,
+                   bool* existed, std::vector<std::uint8_t>* old_value) const {
+  std::vector<PathEntry> path;
+  JET_ERR err = Descend(mtr.db(), key, false, &path);
+  if (err != JET_errSuccess) return err;
+  std::uint32_t leaf = path.back().pgno;
+  std::span<const std::uint8_t> page;
+  if ((err = mtr.Read(leaf, &page)) != JET_errSuccess) return err;
+  std::size_t index = 0;
+  bool found = false;
+  if ((err = LeafSearch(page, key, &index, &found)) != JET_errSuccess) return err;
+  if (existed != nullptr) *existed = found;
+  if (found && mode == PutMode::kInsert) return JET_errKeyDuplicate;
+  if (!found && mode == PutMode::kReplace) return JET_errRecordNotFound;
+  if (!faultfs::AllocationAllowed("record-copy")) return JET_errOutOfMemory;
+  std::vector<std::uint8_t> node;
+  EncodeLeafNode(key, value, &node);
+  if (node.size() > MaxInlineNode(mtr.db().page_size())) return JET_errRecordTooBig;
+  if (!found) return InsertAt(mtr, path, path.size() - 1, index, node);
+
+  std::span<const std::uint8_t> old = format::NodeAt(page, index);
+  LeafNode old_node;
+  if (!DecodeLeafNode(old, &old_node)) return JET_errDatabaseCorrupted;
+  if ((err = CopyBytes(old_node.value, old_value)) != JET_errSuccess) return err;
+  if (format::LoadPageHeader(page).cb_free + old.size() >= node.size()) return mtr.ReplaceNode(leaf, index, node);
+  if ((err = mtr.DeleteNode(leaf, index)) != JET_errSuccess) return err;
+  return InsertAt(mtr, path, path.size() - 1, index, node);
+}
+
+JET_ERR BTree::Remove(MiniTxn& mtr, std::span<const std::uint8_t> key, std::vector<std::uint8_t>* old_value) const {
+  std::vector<PathEntry> path;
+  JET_ERR err = Descend(mtr.db(), key, false, &path);
+  if (err != JET_errSuccess) return err;
+  std::uint32_t leaf = path.back().pgno;
+  std::span<const std::uint8_t> page;
+  if ((err = mtr.Read(leaf, &page)) != JET_errSuccess) return err;
+  std::size_t index = 0;
+  bool found = false;
+  if ((err = LeafSearch(page, key, &index, &found)) != JET_errSuccess) return err;
+  if (!found) return JET_errRecordNotFound;
+  LeafNode node;
+  if (!DecodeLeafNode(format::NodeAt(page, index), &node)) return JET_errDatabaseCorrupted;
+  if ((err = CopyBytes(node.value, old_value)) != JET_errSuccess) return err;
+  return mtr.DeleteNode(leaf, index);
+}
+
+JET_ERR BTree::InsertAt(MiniTxn& mtr, std::vector<PathEntry>& path, std::size_t level, std::size_t index,
+                        std::span<const std::uint8_t> node) const {
+  std::span<const std::uint8_t> page;
+  JET_ERR err = mtr.Read(path[level].pgno, &page);
+  if (err != JET_errSuccess) return err;
+  if (format::PageHasRoom(page, node.size())) return mtr.InsertNode(path[level].pgno, index, node);
+  return Split(mtr, path, level, index, node);
+}
+
+JET_ERR BTree::Split(MiniTxn& mtr, std::vector<PathEntry>& path, std::size_t level, std::size_t index,
+                     std::span<const std::uint8_t> node) const {
+  std::uint32_t pgno = path[level].pgno;
+  std::span<const std::uint8_t> page;
+  JET_ERR err = mtr.Read(pgno, &page);
+  if (err != JET_errSuccess) return err;
+  const format::PageHeader h = format::LoadPageHeader(page);
+  const bool leaf = (h.flags & format::kPageFlagLeaf) != 0;
+
+  // The page's nodes with the new one in place, then a split point by bytes.
+  if (!faultfs::AllocationAllowed("record-copy")) return JET_errOutOfMemory;
+  std::vector<std::vector<std::uint8_t>> nodes;
+  nodes.reserve(h.ctag + 1u);
+  for (std::size_t i = 0; i < h.ctag; ++i) {
+    if (i == index) nodes.emplace_back(node.begin(), node.end());
+    std::span<const std::uint8_t> n = format::NodeAt(page, i);
+    nodes.emplace_back(n.begin(), n.end());
+  }
+  if (index >= h.ctag) nodes.emplace_back(node.begin(), node.end());
+  std::size_t total = 0;
+  for (const auto& n : nodes) total += n.size() + format::kTagSize;
+  std::size_t m = 0;
+  for (std::size_t acc = 0; m < nodes.size() && acc < total / 2; ++m) acc += nodes[m].size() + format::kTagSize;
+  if (m < 1) m = 1;
+  if (m > nodes.size() - 1) m = nodes.size() - 1;
+  std::span<const std::uint8_t> sep_key;
+  if ((err = NodeKey(nodes[m], leaf, &sep_key)) != JET_errSuccess) return err;
+  std::vector<std::uint8_t> sep_key_copy(sep_key.begin(), sep_key.end());
+
+  const std::uint32_t child_flags = leaf ? format::kPageFlagLeaf : (h.flags & format::kPageFlagParentOfLeaf);
+  if (level == 0) {
+    // Root split: the root keeps its pgno and becomes the parent of two new pages.
+    std::uint32_t a = 0, b = 0;
+    std::span<std::uint8_t> pa, pb, root;
+    if ((err = mtr.Allocate(objid_, child_flags, &a, &pa)) != JET_errSuccess) return err;
+    if ((err = mtr.Allocate(objid_, child_flags, &b, &pb)) != JET_errSuccess) return err;
+    if ((err = FillPage(pa, nodes, 0, m)) != JET_errSuccess) return err;
+    if ((err = FillPage(pb, nodes, m, nodes.size())) != JET_errSuccess) return err;
+    if (leaf) {
+      SetLinks(pa, 0, b);
+      SetLinks(pb, a, 0);
+    }
+    if ((err = mtr.Writable(pgno, &root)) != JET_errSuccess) return err;
+    format::ClearNodes(root);
+    format::PageHeader rh = format::LoadPageHeader(root);
+    rh.flags = format::kPageFlagRoot | (leaf ? format::kPageFlagParentOfLeaf : 0);
+    rh.pgno_prev = rh.pgno_next = 0;
+    format::StorePageHeader(root, rh);
+    std::vector<std::uint8_t> left_node, right_node;
+    EncodeInternalNode({}, a, &left_node);
+    EncodeInternalNode(sep_key_copy, b, &right_node);
+    if ((err = format::InsertNode(root, 0, left_node)) != JET_errSuccess) return err;
+    return format::InsertNode(root, 1, right_node);
+  }
+
+  std::uint32_t right = 0;
+  std::span<std::uint8_t> pr, pl;
+  if ((err = mtr.Allocate(objid_, child_flags, &right, &pr)) != JET_errSuccess) return err;
+  if ((err = FillPage(pr, nodes, m, nodes.size())) != JET_errSuccess) return err;
+  if ((err = mtr.Writable(pgno, &pl)) != JET_errSuccess) return err;
+  if ((err = FillPage(pl, nodes, 0, m)) != JET_errSuccess) return err;
+  if (leaf) {
+    SetLinks(pr, pgno, h.pgno_next);
+    SetLinks(pl, h.pgno_prev, right);
+    if (h.pgno_next != 0) {
+      std::span<std::uint8_t> pn;
+      if ((err = mtr.Writable(h.pgno_next, &pn)) != JET_errSuccess) return err;
+      format::PageHeader nh = format::LoadPageHeader(pn);
+      if (nh.pgno_prev != pgno) return JET_errBadPageLink;
+      nh.pgno_prev = right;
+      format::StorePageHeader(pn, nh);
+    }
+  }
+  std::vector<std::uint8_t> parent_node;
+  EncodeInternalNode(sep_key_copy, right, &parent_node);
+  return InsertAt(mtr, path, level - 1, path[level - 1].index + 1, parent_node);
+}
+
+JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek seek, bool* found, std::string* out_key,
+                       std::vector<std::uint8_t>* out_value) const {
+  *found = false;
+  std::vector<PathEntry> path;
+  JET_ERR err = Descend(db, key, seek == Seek::kLast, &path);
+  if (err != JET_errSuccess) return err;
+  std::uint32_t pgno = path.back().pgno;
+  std::span<const std::uint8_t> page;
+  if ((err = db.ReadPage(pgno, &page)) != JET_errSuccess) return err;
+  std::size_t lower = 0;
+  bool exact = false;
+  if (seek != Seek::kFirst && seek != Seek::kLast) {
+    if ((err = LeafSearch(page, key, &lower, &exact)) != JET_errSuccess) return err;
+  }
+  const bool forward = seek == Seek::kGE || seek == Seek::kGT || seek == Seek::kFirst;
+  // Signed position in the current leaf; normalised across empty or exhausted leaves.
+  std::ptrdiff_t pos = 0;
+  switch (seek) {
+    case Seek::kFirst: pos = 0; break;
+    case Seek::kLast: pos = static_cast<std::ptrdiff_t>(format::NodeCount(page)) - 1; break;
+    case Seek::kGE: pos = static_cast<std::ptrdiff_t>(lower); break;
+    case Seek::kGT: pos = static_cast<std::ptrdiff_t>(lower) + (exact ? 1 : 0); break;
+    case Seek::kLE: pos = static_cast<std::ptrdiff_t>(lower) - (exact ? 0 : 1); break;
+    case Seek::kLT: pos = static_cast<std::ptrdiff_t>(lower) - 1; break;
+  }
+  for (std::size_t hops = 0;; ++hops) {
+    std::ptrdiff_t count = format::NodeCount(page);
+    if (pos >= 0 && pos < count) break;
+    if (hops > (1u << 30)) return JET_errDatabaseCorrupted;
+    std::uint32_t sibling = 0;
+    if ((err = Sibling(db, pgno, forward, &sibling)) != JET_errSuccess) return err;
+    if (sibling == 0) return JET_errSuccess;
+    pgno = sibling;
+    if ((err = db.ReadPage(pgno, &page)) != JET_errSuccess) return err;
+    pos = forward ? 0 : static_cast<std::ptrdiff_t>(format::NodeCount(page)) - 1;
+  }
+  LeafNode node;
+  if (!DecodeLeafNode(format::NodeAt(page, static_cast<std::size_t>(pos)), &node)) return JET_errDatabaseCorrupted;
+  if (out_key != nullptr) {
+    if (!faultfs::AllocationAllowed("record-copy")) return JET_errOutOfMemory;
+    out_key->assign(node.key.begin(), node.key.end());
+  }
+  if ((err = CopyBytes(node.value, out_value)) != JET_errSuccess) return err;
+  *found = true;
+  return JET_errSuccess;
+}
+
+JET_ERR BTree::Check(Database& db, std::uint64_t* records) const {
+  std::vector<PathEntry> path;
+  JET_ERR err = Descend(db, {}, false, &path);
+  if (err != JET_errSuccess) return err;
+  std::uint32_t pgno = path.back().pgno;
+  std::vector<std::uint8_t> last_key;
+  bool have_last = false;
+  *records = 0;
+  while (pgno != 0) {
+    std::span<const std::uint8_t> page;
+    if ((err = db.ReadPage(pgno, &page)) != JET_errSuccess) return err;
+    if (!IsLeaf(page)) return JET_errDatabaseCorrupted;
+    for (std::size_t i = 0; i < format::NodeCount(page); ++i) {
+      LeafNode node;
+      if (!DecodeLeafNode(format::NodeAt(page, i), &node)) return JET_errDatabaseCorrupted;
+      if (have_last && CompareKeys(last_key, node.key) >= 0) return JET_errDatabaseCorrupted;
+      last_key.assign(node.key.begin(), node.key.end());
+      have_last = true;
+      ++*records;
+    }
+    std::uint32_t next = 0;
+    if ((err = Sibling(db, pgno, true, &next)) != JET_errSuccess) return err;
+    pgno = next;
+  }
+  return JET_errSuccess;
+}
+
+}  // namespace jet::db

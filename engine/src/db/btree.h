@@ -1,0 +1,68 @@
+// db/btree.h — a B+tree of (binary key → stored value) on database pages.
+//
+// The root page never moves (the catalog records it): when the root splits, its nodes
+// move into two new children and the root becomes an internal page. Leaves are linked
+// both ways (pgnoPrev/pgnoNext) and every traversal of a link checks the back link
+// (JET_errBadPageLink). Deletes never merge pages; an empty leaf stays in the chain.
+// Every change goes through a MiniTxn, so one operation is one log record.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "db/database.h"
+#include "db/mini_txn.h"
+
+namespace jet::db {
+
+class BTree {
+ public:
+  BTree(std::uint32_t root, std::uint32_t objid) : root_(root), objid_(objid) {}
+  std::uint32_t root() const { return root_; }
+  std::uint32_t objid() const { return objid_; }
+
+  // Allocates an empty root leaf for a new tree.
+  static JET_ERR Create(MiniTxn& mtr, std::uint32_t objid, std::uint32_t* root);
+  // Initialises an already allocated page as an empty root leaf (the catalog root).
+  static void InitRoot(std::span<std::uint8_t> page, std::uint32_t objid);
+
+  // The stored value of key (copied), *found false when absent.
+  JET_ERR Lookup(Database& db, std::span<const std::uint8_t> key, std::vector<std::uint8_t>* value, bool* found) const;
+
+  enum class PutMode { kInsert, kReplace, kUpsert };
+  // kInsert: JET_errKeyDuplicate when present; kReplace: JET_errRecordNotFound when
+  // absent. *old_value (may be null) receives the previous stored value.
+  JET_ERR Put(MiniTxn& mtr, std::span<const std::uint8_t> key, std::span<const std::uint8_t> value, PutMode mode,
+              bool* existed, std::vector<std::uint8_t>* old_value) const;
+  // JET_errRecordNotFound when absent.
+  JET_ERR Remove(MiniTxn& mtr, std::span<const std::uint8_t> key, std::vector<std::uint8_t>* old_value) const;
+
+  enum class Seek { kGE, kGT, kLE, kLT, kFirst, kLast };
+  // The nearest key in the given direction; *found false when there is none.
+  JET_ERR SeekKey(Database& db, std::span<const std::uint8_t> key, Seek seek, bool* found, std::string* out_key,
+                  std::vector<std::uint8_t>* out_value) const;
+
+  // Walks the whole leaf chain checking links; counts records (tests, integrity check).
+  JET_ERR Check(Database& db, std::uint64_t* records) const;
+
+ private:
+  struct PathEntry {
+    std::uint32_t pgno = 0;
+    std::size_t index = 0;  // child index taken (internal pages)
+  };
+  JET_ERR Descend(Database& db, std::span<const std::uint8_t> key, bool rightmost, std::vector<PathEntry>* path) const;
+  JET_ERR LeafSearch(std::span<const std::uint8_t> page, std::span<const std::uint8_t> key, std::size_t* index,
+                     bool* found) const;
+  JET_ERR Sibling(Database& db, std::uint32_t pgno, bool next, std::uint32_t* sibling) const;
+  JET_ERR InsertAt(MiniTxn& mtr, std::vector<PathEntry>& path, std::size_t level, std::size_t index,
+                   std::span<const std::uint8_t> node) const;
+  JET_ERR Split(MiniTxn& mtr, std::vector<PathEntry>& path, std::size_t level, std::size_t index,
+                std::span<const std::uint8_t> node) const;
+
+  std::uint32_t root_;
+  std::uint32_t objid_;
+};
+
+}  // namespace jet::db

@@ -1,0 +1,69 @@
+// db/buffer_cache.h — the page cache of one database file.
+//
+// Frames hold unsealed page bytes. A dirty frame remembers the log position of its
+// last change (last_lgpos); it is written only after the WAL callback made the log
+// durable up to there (ARCHITECTURE rule 1). `imaged` says whether the page's full
+// image has been logged since the last checkpoint flush: the first change after a
+// checkpoint logs a full image, so a page torn by a crash mid-write is rebuilt by redo.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <unordered_map>
+
+#include "db/database_file.h"
+#include "db/page_buffer.h"
+#include "format/lgpos.h"
+#include "jet/jet.h"
+
+namespace jet::db {
+
+struct Frame {
+  PageBuffer data;
+  bool dirty = false;
+  bool imaged = false;
+  format::Lgpos last_lgpos;
+};
+
+class BufferCache {
+ public:
+  // Makes the log durable up to a position (LogWriter::FlushTo).
+  using WalFlush = std::function<JET_ERR(format::Lgpos)>;
+
+  BufferCache(DatabaseFile& file, std::uint32_t max_pages) : file_(file), max_pages_(max_pages) {}
+
+  void set_wal_flush(WalFlush flush) { wal_flush_ = std::move(flush); }
+  std::uint32_t page_size() const { return file_.page_size(); }
+  std::span<std::uint8_t> Bytes(Frame& f) const { return {f.data.get(), page_size()}; }
+
+  // The verified page, loaded on a miss.
+  JET_ERR Get(std::uint32_t pgno, Frame** out);
+  // For redo: the page when it verifies; otherwise a zero-filled frame and
+  // *verify_err says why it could not be used (JET_errPageNotInitialized when blank or
+  // beyond the end of file). I/O errors fail the call.
+  JET_ERR GetForRedo(std::uint32_t pgno, Frame** out, JET_ERR* verify_err);
+  // A zero-filled frame for a page that is being allocated (nothing is read).
+  JET_ERR Create(std::uint32_t pgno, Frame** out);
+  Frame* Find(std::uint32_t pgno);
+  void Discard(std::uint32_t pgno) { frames_.erase(pgno); }
+
+  // Writes every dirty frame (write-ahead first), then syncs the file.
+  JET_ERR FlushAndSync();
+  // Forget which pages were imaged: called when a checkpoint has flushed everything.
+  void ResetImaged();
+  // Evicts clean frames (writing dirty ones first if needed) down to the limit.
+  JET_ERR Trim();
+  std::size_t size() const { return frames_.size(); }
+
+ private:
+  JET_ERR Load(std::uint32_t pgno, Frame** out, JET_ERR* verify_err);
+  JET_ERR WriteFrame(std::uint32_t pgno, Frame& frame);
+
+  DatabaseFile& file_;
+  std::uint32_t max_pages_;
+  WalFlush wal_flush_;
+  std::unordered_map<std::uint32_t, Frame> frames_;
+};
+
+}  // namespace jet::db

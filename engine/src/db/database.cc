@@ -1,0 +1,36 @@
+#include "db/database.h"
+
+#include <algorithm>
+
+namespace jet::db {
+
+Database::Database(std::uint32_t dbid, std::unique_ptr<DatabaseFile> file, std::uint32_t cache_pages_max)
+    : dbid_(dbid), file_(std::move(file)), cache_(*file_, cache_pages_max) {
+  header = file_->header();
+  dbtime = header.dbtime_dirtied;
+  pgno_last = header.pgno_last;
+  objid_last = std::max(header.objid_last, kCatalogObjid);
+}
+
+JET_ERR Database::ReadPage(std::uint32_t pgno, std::span<const std::uint8_t>* page) {
+  Frame* frame = nullptr;
+  JET_ERR err = cache_.Get(pgno, &frame);
+  if (err != JET_errSuccess) return err;
+  *page = cache_.Bytes(*frame);
+  return JET_errSuccess;
+}
+
+JET_ERR Database::WriteHeader() {
+  header.dbtime_dirtied = dbtime;
+  header.pgno_last = pgno_last;
+  header.objid_last = objid_last;
+  return file_->WriteHeader(header);
+}
+
+JET_ERR Database::FlushAll() {
+  JET_ERR err = cache_.FlushAndSync();
+  if (err != JET_errSuccess) return err;
+  return WriteHeader();
+}
+
+}  // namespace jet::db

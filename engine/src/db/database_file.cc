@@ -1,0 +1,163 @@
+#include "db/database_file.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "core/io_error.h"
+#include "db/page_buffer.h"
+#include "format/page.h"
+
+namespace jet::db {
+namespace {
+
+constexpr std::size_t kMaxPageSize = 32768;
+
+std::uint64_t PageOffset(std::uint32_t pgno, std::uint32_t page_size) {
+  return (static_cast<std::uint64_t>(pgno) + 1) * page_size;
+}
+
+JET_ERR Io(const faultfs::Status& s) { return IoError(s, FileKind::kDatabase); }
+
+JET_ERR ReadFully(faultfs::File& file, std::uint64_t offset, std::span<std::uint8_t> out, std::size_t* got) {
+  faultfs::Status s = file.Read(offset, out, got);
+  if (!s.ok()) return Io(s);
+  std::fill(out.begin() + static_cast<std::ptrdiff_t>(*got), out.end(), std::uint8_t{0});
+  return JET_errSuccess;
+}
+
+JET_ERR ReadHeaderPair(faultfs::File& file, format::DbHeader* out) {
+  // Read the largest possible header page twice over; the page size comes from the copy.
+  PageBuffer buffer;
+  JET_ERR err = AllocatePageBuffer(2 * kMaxPageSize, "page-buffer", &buffer);
+  if (err != JET_errSuccess) return err;
+  std::span<std::uint8_t> bytes(buffer.get(), 2 * kMaxPageSize);
+  std::size_t got = 0;
+  if ((err = ReadFully(file, 0, bytes, &got)) != JET_errSuccess) return err;
+  if (got < 4096) return got == 0 ? JET_errPageNotInitialized : JET_errInvalidDatabase;
+  std::uint32_t size = format::PeekDbPageSize(bytes);
+  if (!format::IsSupportedDbPageSize(size)) {
+    // The primary may be damaged: try the shadow at each legal page size.
+    for (std::uint32_t candidate : {4096u, 8192u, 16384u, 32768u}) {
+      if (format::DecodeDbHeader(bytes.subspan(candidate, candidate), out) == JET_errSuccess &&
+          out->page_size == candidate) {
+        return JET_errSuccess;
+      }
+    }
+    return JET_errReadVerifyFailure;
+  }
+  return format::DecodeDbHeaderPair(bytes.first(size), bytes.subspan(size, size), out);
+}
+
+}  // namespace
+
+faultfs::Status MakeDirsDurable(faultfs::Vfs& vfs, const std::string& path) {
+  faultfs::Status s = faultfs::MakeDirs(vfs, path);
+  if (!s.ok() && s.code() != faultfs::ErrorCode::kAlreadyExists) return s;
+  std::string dir = path;
+  for (int depth = 0; depth < 64; ++depth) {
+    if ((s = vfs.SyncDir(dir)); !s.ok()) return s;
+    std::string parent = faultfs::ParentPath(dir);
+    if (parent == dir || parent.empty()) break;
+    dir = parent;
+  }
+  return faultfs::Status::Ok();
+}
+
+DatabaseFile::DatabaseFile(std::string path, std::unique_ptr<faultfs::File> file, const format::DbHeader& header)
+    : path_(std::move(path)), file_(std::move(file)), header_(header) {}
+
+JET_ERR DatabaseFile::Create(faultfs::Vfs& vfs, const std::string& path, const format::DbHeader& header,
+                             bool overwrite, std::unique_ptr<DatabaseFile>* out) {
+  faultfs::OpenOptions options;
+  options.access = faultfs::Access::kReadWrite;
+  options.share = faultfs::kShareRead;
+  options.disposition = overwrite ? faultfs::Disposition::kCreateAlways : faultfs::Disposition::kCreateNew;
+  // The database's directory is created like ESE creates its log and system paths.
+  faultfs::Status s = MakeDirsDurable(vfs, faultfs::ParentPath(path));
+  if (!s.ok()) return Io(s);
+  std::unique_ptr<faultfs::File> file;
+  s = vfs.Open(path, options, &file);
+  if (!s.ok()) return Io(s);
+  std::unique_ptr<DatabaseFile> db(new (std::nothrow) DatabaseFile(path, std::move(file), header));
+  if (!db) return JET_errOutOfMemory;
+  JET_ERR err = db->WriteHeader(header);
+  if (err != JET_errSuccess) return err;
+  s = vfs.SyncDir(faultfs::ParentPath(path));
+  if (!s.ok()) return Io(s);
+  *out = std::move(db);
+  return JET_errSuccess;
+}
+
+JET_ERR DatabaseFile::Open(faultfs::Vfs& vfs, const std::string& path, bool read_only,
+                           std::unique_ptr<DatabaseFile>* out) {
+  faultfs::OpenOptions options;
+  options.access = read_only ? faultfs::Access::kRead : faultfs::Access::kReadWrite;
+  options.share = faultfs::kShareRead;
+  options.disposition = faultfs::Disposition::kOpenExisting;
+  std::unique_ptr<faultfs::File> file;
+  faultfs::Status s = vfs.Open(path, options, &file);
+  if (!s.ok()) return Io(s);
+  format::DbHeader header;
+  JET_ERR err = ReadHeaderPair(*file, &header);
+  if (err != JET_errSuccess) return err;
+  out->reset(new (std::nothrow) DatabaseFile(path, std::move(file), header));
+  return *out ? JET_errSuccess : JET_errOutOfMemory;
+}
+
+JET_ERR DatabaseFile::ReadHeader(faultfs::Vfs& vfs, const std::string& path, format::DbHeader* out) {
+  faultfs::OpenOptions options;
+  options.access = faultfs::Access::kRead;
+  options.share = faultfs::kShareAll;
+  std::unique_ptr<faultfs::File> file;
+  faultfs::Status s = vfs.Open(path, options, &file);
+  if (!s.ok()) return Io(s);
+  return ReadHeaderPair(*file, out);
+}
+
+JET_ERR DatabaseFile::WriteHeader(const format::DbHeader& header) {
+  PageBuffer buffer;
+  JET_ERR err = AllocatePageBuffer(header.page_size, "page-buffer", &buffer);
+  if (err != JET_errSuccess) return err;
+  std::span<std::uint8_t> page(buffer.get(), header.page_size);
+  format::EncodeDbHeader(header, page);
+  for (std::uint64_t offset : {std::uint64_t{0}, std::uint64_t{header.page_size}}) {
+    faultfs::Status s = file_->Write(offset, page);
+    if (s.ok()) s = file_->Sync();
+    if (!s.ok()) return Io(s);
+  }
+  header_ = header;
+  return JET_errSuccess;
+}
+
+JET_ERR DatabaseFile::ReadPage(std::uint32_t pgno, std::span<std::uint8_t> out, bool* beyond_eof) {
+  std::size_t got = 0;
+  JET_ERR err = ReadFully(*file_, PageOffset(pgno, page_size()), out, &got);
+  *beyond_eof = got == 0;
+  return err;
+}
+
+JET_ERR DatabaseFile::ReadVerifiedPage(std::uint32_t pgno, std::span<std::uint8_t> out) {
+  bool beyond_eof = false;
+  JET_ERR err = ReadPage(pgno, out, &beyond_eof);
+  if (err != JET_errSuccess) return err;
+  if (beyond_eof) return JET_errPageNotInitialized;
+  return format::VerifyPage(out, pgno);
+}
+
+JET_ERR DatabaseFile::WritePage(std::uint32_t pgno, std::span<std::uint8_t> page) {
+  format::SealPage(page, pgno);
+  return Io(file_->Write(PageOffset(pgno, page_size()), page));
+}
+
+JET_ERR DatabaseFile::Sync() { return Io(file_->Sync()); }
+
+JET_ERR DatabaseFile::DataPageCount(std::uint32_t* count) {
+  std::uint64_t size = 0;
+  faultfs::Status s = file_->Size(&size);
+  if (!s.ok()) return Io(s);
+  std::uint64_t pages = size / page_size();
+  *count = pages > 2 ? static_cast<std::uint32_t>(pages - 2) : 0;
+  return JET_errSuccess;
+}
+
+}  // namespace jet::db

@@ -1,0 +1,73 @@
+#include "db/redo.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "format/page.h"
+
+namespace jet::db {
+namespace {
+
+JET_ERR ApplyNodeOps(std::span<std::uint8_t> page, std::span<const std::uint8_t> bytes) {
+  std::vector<NodeOp> ops;
+  JET_ERR err = DecodeNodeOps(bytes, &ops);
+  if (err != JET_errSuccess) return err;
+  for (const NodeOp& op : ops) {
+    switch (op.kind) {
+      case NodeOpKind::kInsert:
+        if (!format::PageHasRoom(page, op.node.size())) return JET_errDatabaseCorrupted;
+        err = format::InsertNode(page, op.index, op.node);
+        break;
+      case NodeOpKind::kReplace:
+        err = format::ReplaceNode(page, op.index, op.node);
+        break;
+      case NodeOpKind::kDelete:
+        err = format::DeleteNode(page, op.index);
+        break;
+    }
+    if (err != JET_errSuccess) return err;
+  }
+  return JET_errSuccess;
+}
+
+}  // namespace
+
+JET_ERR RedoPageEffect(Database& db, const PageEffect& e, format::Lgpos lgpos) {
+  db.pgno_last = std::max(db.pgno_last, e.pgno);
+  db.dbtime = std::max(db.dbtime, e.dbtime_after);
+  const bool image = e.kind == EffectKind::kImage;
+  if (image && e.bytes.size() != db.page_size()) return JET_errLogFileCorrupt;
+  BufferCache& cache = db.cache();
+  Frame* frame = nullptr;
+  JET_ERR verify_err = JET_errSuccess;
+  JET_ERR err = cache.GetForRedo(e.pgno, &frame, &verify_err);
+  if (err != JET_errSuccess) return err;
+  std::span<std::uint8_t> page = cache.Bytes(*frame);
+  if (verify_err != JET_errSuccess) {
+    if (!image) {
+      cache.Discard(e.pgno);
+      return verify_err;
+    }
+  } else {
+    std::uint64_t dbtime = format::LoadPageHeader(page).dbtime;
+    if (dbtime >= e.dbtime_after) return JET_errSuccess;  // already on disk
+    if (dbtime < e.dbtime_before) return JET_errDbTimeTooOld;
+    if (dbtime > e.dbtime_before) return JET_errDbTimeTooNew;
+  }
+  if (image) {
+    std::memcpy(page.data(), e.bytes.data(), page.size());
+    if (format::ValidatePageLayout(page) != JET_errSuccess) return JET_errLogFileCorrupt;
+  } else {
+    if ((err = ApplyNodeOps(page, e.bytes)) != JET_errSuccess) return err;
+  }
+  format::PageHeader h = format::LoadPageHeader(page);
+  h.dbtime = e.dbtime_after;
+  format::StorePageHeader(page, h);
+  frame->dirty = true;
+  frame->imaged = frame->imaged || image;
+  frame->last_lgpos = lgpos;
+  return JET_errSuccess;
+}
+
+}  // namespace jet::db

@@ -1,0 +1,93 @@
+// format/db_header.h — the database file header (ESE's DBFILEHDR), pure codec.
+//
+// Page 0 of a database file is the header and page 1 an identical shadow copy; data
+// page p lives at offset (p + 1) * page_size. The header occupies the first 748 bytes
+// of its page (ESE's layout, so libesedb's esedbinfo can read it); the rest of the page
+// is zero except for the jetfault fields documented in docs/formats/database.md.
+// The checksum at offset 0 is ESE's old XOR checksum over the whole header page.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "format/lgpos.h"
+#include "format/signature.h"
+#include "jet/jet.h"
+
+namespace jet::format {
+
+inline constexpr std::uint32_t kDbMagic = 0x89abcdef;
+inline constexpr std::uint32_t kDbVersion = 0x620;         // ESE's ulVersion for Vista+ databases
+inline constexpr std::uint32_t kDbUpdateMajor = 0x14;      // ulDaeUpdateMajor (offset 232)
+inline constexpr std::uint32_t kFileTypeDatabase = 1;     // JET_filetypeDatabase (offset 667)
+inline constexpr std::size_t kDbHeaderSize = 748;          // sizeof(DBFILEHDR)
+
+// dbstate values (ESE's JET_dbstate*).
+enum class DbState : std::uint32_t {
+  kJustCreated = 1,
+  kDirtyShutdown = 2,
+  kCleanShutdown = 3,
+};
+
+// BKINFO: one backup's mark.
+struct BackupInfo {
+  Lgpos lgpos_mark;
+  LogTime logtime_mark;
+  std::int32_t gen_low = 0;
+  std::int32_t gen_high = 0;
+  friend bool operator==(const BackupInfo&, const BackupInfo&) = default;
+};
+
+struct DbHeader {
+  std::uint32_t version = kDbVersion;
+  std::uint64_t dbtime_dirtied = 0;  // highest dbtime whose page changes the file holds
+  Signature sign_db;
+  DbState dbstate = DbState::kJustCreated;
+  Lgpos lgpos_consistent;            // zero unless clean
+  LogTime logtime_consistent;
+  LogTime logtime_attach;
+  Lgpos lgpos_attach;
+  LogTime logtime_detach;
+  Lgpos lgpos_detach;
+  std::uint32_t dbid = 0;
+  Signature sign_log;
+  BackupInfo bkinfo_full_prev;
+  BackupInfo bkinfo_inc_prev;
+  BackupInfo bkinfo_full_cur;
+  std::uint32_t objid_last = 0;
+  std::uint32_t page_size = 0;
+  std::int32_t gen_min_required = 0;
+  std::int32_t gen_max_required = 0;
+  // jetfault fields (in bytes ESE leaves unused; see docs/formats/database.md):
+  std::uint32_t pgno_last = 0;       // allocation high-water mark: highest allocated pgno
+
+  friend bool operator==(const DbHeader&, const DbHeader&) = default;
+};
+
+// Offsets of the fields jetfault adds after DBFILEHDR (inside the header page).
+inline constexpr std::size_t kDbHeaderOffPgnoLast = 1024;
+
+// Writes the header into a whole header page (page.size() == page_size), zeroing the
+// rest, and sets the checksum.
+void EncodeDbHeader(const DbHeader& header, std::span<std::uint8_t> page);
+
+// Decodes one header copy. `page` is the bytes read at offset 0 (or page_size for the
+// shadow): at least 4096 bytes. JET_errPageNotInitialized when all zero,
+// JET_errInvalidDatabase when the magic or file type is wrong, JET_errReadVerifyFailure
+// on a checksum mismatch, JET_errPageSizeMismatch when page.size() is smaller than the
+// header's page size (the caller read too little), JET_errInvalidDatabase for an
+// unsupported page size.
+JET_ERR DecodeDbHeader(std::span<const std::uint8_t> page, DbHeader* out);
+
+// Reads the page size a header copy claims without verifying anything else (0 when
+// the bytes are too short); the caller then re-reads a whole page of that size.
+std::uint32_t PeekDbPageSize(std::span<const std::uint8_t> bytes);
+
+// Chooses between the two copies as ESE does: a valid primary wins; otherwise a valid
+// shadow; otherwise the primary's error (JET_errReadVerifyFailure when both are bad).
+JET_ERR DecodeDbHeaderPair(std::span<const std::uint8_t> primary, std::span<const std::uint8_t> shadow,
+                           DbHeader* out);
+
+bool IsSupportedDbPageSize(std::uint32_t page_size);
+
+}  // namespace jet::format

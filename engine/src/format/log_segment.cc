@@ -1,0 +1,76 @@
+#include "format/log_segment.h"
+
+#include "format/checksum.h"
+#include "format/log_fields.h"
+
+namespace jet::format {
+
+namespace {
+std::uint64_t SegmentChecksum(std::span<const std::uint8_t> segment, std::uint16_t isec) {
+  return (static_cast<std::uint64_t>(isec) << 32) | XorChecksum(segment);
+}
+
+std::uint32_t RecordCrc(std::span<const std::uint8_t> header_first8, std::span<const std::uint8_t> payload) {
+  return Crc32cExtend(Crc32c(header_first8), payload);
+}
+}  // namespace
+
+JET_ERR SealLogSegment(const LogSegmentHeader& header, std::span<std::uint8_t> segment) {
+  if (segment.size() != kLogSegmentSize || header.ib_end < kLogSegmentHeaderSize ||
+      header.ib_end > kLogSegmentSize) {
+    return JET_errInvalidParameter;
+  }
+  std::uint8_t* p = segment.data();
+  StoreU32(p + 4, header.lgpos_segment.isec);  // high half of the checksum, covered by the XOR
+  StoreLgpos(p + 8, header.lgpos_segment);
+  StoreLogTime(p + 16, header.logtime);
+  StoreLgpos(p + 24, header.lgpos_durable);
+  StoreU16(p + 32, header.ib_end);
+  StoreU16(p + 34, header.flags);
+  StoreU32(p + 36, 0);
+  StoreU64(p, SegmentChecksum(segment, header.lgpos_segment.isec));
+  return JET_errSuccess;
+}
+
+JET_ERR VerifyLogSegment(std::span<const std::uint8_t> segment, std::int32_t generation, std::uint16_t isec,
+                         LogSegmentHeader* out) {
+  if (segment.size() != kLogSegmentSize) return JET_errLogReadVerifyFailure;
+  const std::uint8_t* p = segment.data();
+  if (LoadU64(p) != SegmentChecksum(segment, isec)) return JET_errLogReadVerifyFailure;
+  LogSegmentHeader h;
+  h.lgpos_segment = LoadLgpos(p + 8);
+  h.logtime = LoadLogTime(p + 16);
+  h.lgpos_durable = LoadLgpos(p + 24);
+  h.ib_end = LoadU16(p + 32);
+  h.flags = LoadU16(p + 34);
+  if (h.lgpos_segment != Lgpos{0, isec, generation}) return JET_errLogReadVerifyFailure;
+  if (h.ib_end < kLogSegmentHeaderSize || h.ib_end > kLogSegmentSize) return JET_errLogReadVerifyFailure;
+  *out = h;
+  return JET_errSuccess;
+}
+
+void EncodeLogRecordHeader(std::uint8_t type, std::span<const std::uint8_t> payload,
+                           std::span<std::uint8_t, kLogRecordHeaderSize> out) {
+  std::uint8_t* p = out.data();
+  p[0] = type;
+  p[1] = 0;
+  StoreU16(p + 2, 0);
+  StoreU32(p + 4, static_cast<std::uint32_t>(payload.size()));
+  StoreU32(p + 8, RecordCrc(out.first(8), payload));
+}
+
+JET_ERR DecodeLogRecordHeader(std::span<const std::uint8_t, kLogRecordHeaderSize> bytes, LogRecordHeader* out) {
+  const std::uint8_t* p = bytes.data();
+  if (p[1] != 0 || LoadU16(p + 2) != 0) return JET_errLogFileCorrupt;
+  out->type = p[0];
+  out->payload_size = LoadU32(p + 4);
+  out->crc = LoadU32(p + 8);
+  return JET_errSuccess;
+}
+
+bool LogRecordCrcMatches(std::span<const std::uint8_t, kLogRecordHeaderSize> header_bytes,
+                         std::span<const std::uint8_t> payload) {
+  return LoadU32(header_bytes.data() + 8) == RecordCrc(header_bytes.first(8), payload);
+}
+
+}  // namespace jet::format

@@ -1,0 +1,72 @@
+// format/log_segment.h — the body of a log file: 4 KiB segments carrying a byte
+// stream of framed records.
+//
+// Segment isec (>= 1; sector 0 is the file header) lives at file offset isec*4096:
+//     0 u64 checksum      (isec << 32) | XorChecksum(segment)  (ESE's old page style;
+//                         the XOR covers bytes 4..4095, so the isec word too)
+//     8 LGPOS lgposSegment   (generation, isec, ib 0): catches misplaced writes
+//    16 LOGTIME logtime      when the segment was written
+//    24 LGPOS lgposDurable   everything before it was durable (synced) when this
+//                            segment was written — the torn-tail rule (ARCHITECTURE rule 3)
+//    32 u16 ibEnd            end of the record bytes in this segment (40..4096)
+//    34 u16 flags (0)   36 u32 reserved (0)
+//    40 .. ibEnd             record stream bytes
+// A segment is written once, by one flush; a partial segment is sealed by that flush
+// and the next record starts in the next segment.
+//
+// Records are framed as a 12-byte header and the payload, and may span segments (but
+// never generations):
+//     0 u8 type   1 u8 flags (0)   2 u16 reserved (0)   4 u32 cbPayload
+//     8 u32 crc32c over header bytes 0..7 and the payload
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "format/lgpos.h"
+#include "format/signature.h"
+#include "jet/jet.h"
+
+namespace jet::format {
+
+inline constexpr std::size_t kLogSegmentSize = 4096;
+inline constexpr std::size_t kLogSegmentHeaderSize = 40;
+inline constexpr std::size_t kLogSegmentDataSize = kLogSegmentSize - kLogSegmentHeaderSize;
+inline constexpr std::size_t kLogRecordHeaderSize = 12;
+
+struct LogSegmentHeader {
+  Lgpos lgpos_segment;  // (generation, isec, 0)
+  LogTime logtime;
+  Lgpos lgpos_durable;
+  std::uint16_t ib_end = kLogSegmentHeaderSize;
+  std::uint16_t flags = 0;
+  friend bool operator==(const LogSegmentHeader&, const LogSegmentHeader&) = default;
+};
+
+// Writes the header into the first 40 bytes of a 4096-byte segment whose record bytes
+// are already in place, then stamps the checksum. JET_errInvalidParameter for a bad
+// ib_end or a segment of the wrong size.
+JET_ERR SealLogSegment(const LogSegmentHeader& header, std::span<std::uint8_t> segment);
+
+// Verifies a segment read from sector `isec` of generation `generation`: size,
+// checksum, lgposSegment and ib_end. JET_errLogReadVerifyFailure when it is not a
+// valid segment of that place (torn, zero, corrupt or misplaced); the reader decides
+// whether that is a torn tail or corruption.
+JET_ERR VerifyLogSegment(std::span<const std::uint8_t> segment, std::int32_t generation, std::uint16_t isec,
+                         LogSegmentHeader* out);
+
+struct LogRecordHeader {
+  std::uint8_t type = 0;
+  std::uint32_t payload_size = 0;
+  std::uint32_t crc = 0;
+};
+
+void EncodeLogRecordHeader(std::uint8_t type, std::span<const std::uint8_t> payload,
+                           std::span<std::uint8_t, kLogRecordHeaderSize> out);
+// Parses the 12 header bytes. Nonzero flags/reserved -> JET_errLogFileCorrupt.
+JET_ERR DecodeLogRecordHeader(std::span<const std::uint8_t, kLogRecordHeaderSize> bytes, LogRecordHeader* out);
+// True when payload matches the header's crc.
+bool LogRecordCrcMatches(std::span<const std::uint8_t, kLogRecordHeaderSize> header_bytes,
+                         std::span<const std::uint8_t> payload);
+
+}  // namespace jet::format

@@ -1,0 +1,66 @@
+// log/generations.cc — ListGenerations: which generations a directory holds.
+//
+// Only archived names (edbXXXXX.log) and edb.log count. edbtmp.log is ignored: a
+// generation is written there and renamed only after it is synced, and records are
+// appended only after the rename is durable, so edbtmp.log never holds a record.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/io_error.h"
+#include "format/log_header.h"
+#include "log/log.h"
+#include "log/log_files.h"
+
+namespace jet::log {
+
+JET_ERR ListGenerations(faultfs::Vfs& vfs, const std::string& dir, const std::string& base,
+                        std::vector<GenerationInfo>* out) {
+  out->clear();
+  std::vector<std::string> names;
+  if (auto s = vfs.ListDir(dir, &names); !s.ok()) {
+    if (s.code() == faultfs::ErrorCode::kNotFound) return JET_errSuccess;  // no log directory yet: no logs
+    SetLastErrorDetail(fmt::format("list {}: {}", dir, s.ToString()));
+    return IoError(s, FileKind::kLog);
+  }
+  const std::string current_name = CurrentLogName(base);
+  std::vector<GenerationInfo> found;
+  for (const std::string& name : names) {
+    std::int32_t named_generation = 0;
+    const bool is_current = name == current_name;
+    if (!is_current && !ParseArchivedLogName(base, name, &named_generation)) continue;
+    const std::string path = faultfs::JoinPath(dir, name);
+    format::LogFileHeader header;
+    bool blank = false;
+    if (JET_ERR err = ReadLogFileHeader(vfs, path, &header, &blank); err < 0) {
+      if (is_current && blank) continue;  // its creation never completed
+      return err;
+    }
+    if (!is_current && header.generation != named_generation) {
+      SetLastErrorDetail(fmt::format("{} holds generation {}", path, header.generation));
+      return JET_errLogGenerationMismatch;
+    }
+    found.push_back(MakeGenerationInfo(header, path));
+  }
+  std::sort(found.begin(), found.end(), [](const GenerationInfo& a, const GenerationInfo& b) {
+    return a.generation < b.generation;
+  });
+  // edb.log and an archived file with the same generation: the same generation seen
+  // twice (e.g. copied back by hand). Identical headers: keep the archived one.
+  for (std::size_t i = 0; i + 1 < found.size(); ++i) {
+    if (found[i].generation != found[i + 1].generation) continue;
+    const GenerationInfo& a = found[i];
+    const GenerationInfo& b = found[i + 1];
+    if (a.tm_create != b.tm_create || a.sign_log != b.sign_log) {
+      SetLastErrorDetail(fmt::format("{} and {} both claim generation {}", a.path, b.path, a.generation));
+      return JET_errInvalidLogSequence;
+    }
+    const bool a_is_current = faultfs::BaseName(a.path) == current_name;
+    found.erase(found.begin() + static_cast<std::ptrdiff_t>(a_is_current ? i : i + 1));
+    --i;
+  }
+  *out = std::move(found);
+  return JET_errSuccess;
+}
+
+}  // namespace jet::log

@@ -1,0 +1,303 @@
+// log/log_reader.cc — LogReader: the record stream of a sequence of generations.
+//
+// Within a generation, segments are read in order; the stream ends at the first
+// segment that fails verification (or at the end of the file). Whether that end is
+// a torn tail or corruption is decided by the torn-tail rule (ARCHITECTURE rule 3):
+// if any later valid segment of the same file says that a position beyond the bad
+// segment was already durable when it was written, data that was acknowledged
+// durable is gone -> JET_errLogFileCorrupt. Otherwise the bad segment was never
+// acknowledged, and the generation simply ends there. Across generations, the next
+// header's lgposPrevGenEnd tells where this generation's records ended when it was
+// closed: a reader that stops before it has lost data from an archived log.
+#include <algorithm>
+#include <array>
+#include <new>
+
+#include <fmt/format.h>
+
+#include "core/io_error.h"
+#include "faultfs/alloc_fault.h"
+#include "format/log_segment.h"
+#include "log/log.h"
+#include "log/log_files.h"
+
+namespace jet::log {
+
+namespace {
+
+using format::kLogSectorSize;
+using format::kLogSegmentHeaderSize;
+using format::kLogSegmentSize;
+
+constexpr std::uint16_t kFirstDataIb = static_cast<std::uint16_t>(kLogSegmentHeaderSize);
+
+JET_ERR Corrupt(const std::string& detail) {
+  SetLastErrorDetail(detail);
+  return JET_errLogFileCorrupt;
+}
+
+// Header-level chaining between consecutive generations.
+JET_ERR CheckChain(const GenerationInfo& prev, const GenerationInfo& next) {
+  if (next.generation != prev.generation + 1) {
+    SetLastErrorDetail(fmt::format("log generation {} is missing (next is {})", prev.generation + 1, next.generation));
+    return JET_errMissingLogFile;
+  }
+  if (next.sign_log != prev.sign_log) {
+    SetLastErrorDetail(fmt::format("{}: signLog differs from generation {}", next.path, prev.generation));
+    return JET_errBadLogSignature;
+  }
+  if (next.tm_prev_gen != prev.tm_create) {
+    SetLastErrorDetail(fmt::format("{}: tmPrevGen is not generation {}'s tmCreate", next.path, prev.generation));
+    return JET_errInvalidLogSequence;
+  }
+  return JET_errSuccess;
+}
+
+class LogReaderImpl final : public LogReader {
+ public:
+  LogReaderImpl(faultfs::Vfs& vfs, std::vector<GenerationInfo> generations)
+      : vfs_(vfs), generations_(std::move(generations)) {}
+
+  JET_ERR Start(Lgpos start) {
+    for (std::size_t i = 0; i + 1 < generations_.size(); ++i) {
+      if (JET_ERR err = CheckChain(generations_[i], generations_[i + 1]); err < 0) return err;
+    }
+    while (index_ < generations_.size() && generations_[index_].generation < start.generation) ++index_;
+    if (index_ == generations_.size() || generations_[index_].generation != start.generation) {
+      SetLastErrorDetail(fmt::format("log generation {} (the start of redo) is missing", start.generation));
+      return JET_errMissingLogFile;
+    }
+    if (JET_ERR err = OpenGeneration(); err < 0) return err;
+    isec_ = std::max<std::uint16_t>(start.isec, 1);
+    ib_ = start.isec == 0 ? kFirstDataIb : std::max(start.ib, kFirstDataIb);
+    valid_end_ = Lgpos{ib_, isec_, generation()};
+    return JET_errSuccess;
+  }
+
+  JET_ERR Next(LogRecord* record, bool* end) override {
+    *end = false;
+    if (error_ < 0) return error_;
+    JET_ERR err = ReadRecord(record, end);
+    if (err < 0) error_ = err;
+    return err;
+  }
+
+  Lgpos valid_end() const override { return valid_end_; }
+  std::int32_t generation() const override {
+    return generations_.empty() ? 0 : generations_[std::min(index_, generations_.size() - 1)].generation;
+  }
+
+ private:
+  enum class Step { kOk, kEnd };
+
+  JET_ERR OpenGeneration() {
+    const GenerationInfo& info = generations_[index_];
+    format::LogFileHeader header;
+    if (JET_ERR err = ReadLogFileHeader(vfs_, info.path, &header); err < 0) return err;
+    if (header.generation != info.generation) {
+      SetLastErrorDetail(fmt::format("{}: header generation {} != {}", info.path, header.generation, info.generation));
+      return JET_errLogGenerationMismatch;
+    }
+    faultfs::OpenOptions options{faultfs::Access::kRead, faultfs::kShareAll, faultfs::Disposition::kOpenExisting};
+    file_.reset();  // close the previous generation before opening the next
+    if (auto s = vfs_.Open(info.path, options, &file_); !s.ok()) {
+      SetLastErrorDetail(fmt::format("open {}: {}", info.path, s.ToString()));
+      return IoError(s, FileKind::kLog);
+    }
+    csec_file_ = header.csec_file;
+    loaded_isec_ = 0;
+    generation_ended_ = false;
+    return JET_errSuccess;
+  }
+
+  // Moves to the next generation after the current one ended at valid_end_.
+  JET_ERR AdvanceGeneration(bool* end) {
+    if (index_ + 1 == generations_.size()) {
+      *end = true;
+      return JET_errSuccess;
+    }
+    const GenerationInfo& next = generations_[index_ + 1];
+    if (!next.prev_generation_end.IsZero() && valid_end_ < next.prev_generation_end) {
+      return Corrupt(fmt::format("{}: records end at {} but generation {} says they ended at {}",
+                                 generations_[index_].path, format::ToString(valid_end_), next.generation,
+                                 format::ToString(next.prev_generation_end)));
+    }
+    ++index_;
+    if (JET_ERR err = OpenGeneration(); err < 0) return err;
+    isec_ = 1;
+    ib_ = kFirstDataIb;
+    valid_end_ = Lgpos{ib_, isec_, next.generation};
+    return JET_errSuccess;
+  }
+
+  JET_ERR ReadRecord(LogRecord* record, bool* end) {
+    for (;;) {
+      Step step;
+      if (JET_ERR err = PositionAtRecordStart(&step); err < 0) return err;
+      if (step == Step::kOk) break;
+      if (JET_ERR err = AdvanceGeneration(end); err < 0 || *end) return err;
+    }
+    const Lgpos start{ib_, isec_, generation()};
+    std::array<std::uint8_t, format::kLogRecordHeaderSize> header_bytes{};
+    Step step;
+    if (JET_ERR err = ReadBytes(header_bytes, &step); err < 0) return err;
+    if (step == Step::kEnd) return EndInsideRecord(record, end);
+    format::LogRecordHeader header;
+    if (format::DecodeLogRecordHeader(header_bytes, &header) < 0) {
+      return Corrupt(fmt::format("bad record header at {}", format::ToString(start)));
+    }
+    // A length that cannot fit in the rest of the generation is corruption, never an allocation.
+    if (header.payload_size > BytesLeftInGeneration()) {
+      return Corrupt(fmt::format("record at {} claims {} bytes", format::ToString(start), header.payload_size));
+    }
+    if (!faultfs::AllocationAllowed("log-read-record")) return JET_errOutOfMemory;
+    try {
+      record->payload.resize(header.payload_size);
+    } catch (const std::bad_alloc&) {
+      return JET_errOutOfMemory;
+    }
+    if (JET_ERR err = ReadBytes(record->payload, &step); err < 0) return err;
+    if (step == Step::kEnd) return EndInsideRecord(record, end);
+    if (!format::LogRecordCrcMatches(header_bytes, record->payload)) {
+      return Corrupt(fmt::format("record at {} fails its crc", format::ToString(start)));
+    }
+    record->type = header.type;
+    record->lgpos = start;
+    valid_end_ = Lgpos{ib_, isec_, generation()};
+    return JET_errSuccess;
+  }
+
+  // The generation's valid segments ended inside a record: a torn tail (the rule was
+  // applied when the segment failed), so the generation ends before the record.
+  JET_ERR EndInsideRecord(LogRecord* record, bool* end) {
+    generation_ended_ = true;
+    JET_ERR err = AdvanceGeneration(end);
+    if (err < 0 || *end) return err;
+    return ReadRecord(record, end);
+  }
+
+  std::uint64_t BytesLeftInGeneration() const {
+    return (kLogSegmentSize - ib_) + std::uint64_t{csec_file_ - 1u - isec_} * format::kLogSegmentDataSize;
+  }
+
+  // Skips the unused end of the current segment; kEnd when the generation has no more records.
+  JET_ERR PositionAtRecordStart(Step* step) {
+    for (;;) {
+      if (generation_ended_) {
+        *step = Step::kEnd;
+        return JET_errSuccess;
+      }
+      if (JET_ERR err = LoadSegment(step); err < 0 || *step == Step::kEnd) return err;
+      if (ib_ < segment_end_) return JET_errSuccess;
+      ++isec_;
+      ib_ = kFirstDataIb;
+    }
+  }
+
+  // Copies dst.size() stream bytes from the current position. kEnd when the valid
+  // segments end first (torn tail). A record may continue only past a full segment.
+  JET_ERR ReadBytes(std::span<std::uint8_t> dst, Step* step) {
+    while (!dst.empty()) {
+      if (JET_ERR err = LoadSegment(step); err < 0 || *step == Step::kEnd) return err;
+      if (ib_ >= segment_end_) {
+        if (segment_end_ != kLogSegmentSize) {
+          return Corrupt(fmt::format("record runs past the sealed end of segment {} of generation {}", isec_,
+                                     generation()));
+        }
+        ++isec_;
+        ib_ = kFirstDataIb;
+        continue;
+      }
+      const std::size_t n = std::min<std::size_t>(dst.size(), segment_end_ - ib_);
+      std::copy_n(segment_.data() + ib_, n, dst.data());
+      ib_ = static_cast<std::uint16_t>(ib_ + n);
+      dst = dst.subspan(n);
+    }
+    *step = Step::kOk;
+    return JET_errSuccess;
+  }
+
+  // Makes segment isec_ the loaded one. kEnd at the end of the file or at an invalid
+  // segment that the torn-tail rule accepts as a torn tail.
+  JET_ERR LoadSegment(Step* step) {
+    *step = Step::kOk;
+    if (loaded_isec_ == isec_) return JET_errSuccess;
+    if (isec_ >= csec_file_) {
+      generation_ended_ = true;
+      *step = Step::kEnd;
+      return JET_errSuccess;
+    }
+    bool valid = false;
+    format::LogSegmentHeader header;
+    if (JET_ERR err = ReadSegment(isec_, segment_, &valid, &header); err < 0) return err;
+    if (!valid) {
+      if (JET_ERR err = CheckTornTail(isec_); err < 0) return err;
+      generation_ended_ = true;
+      *step = Step::kEnd;
+      return JET_errSuccess;
+    }
+    loaded_isec_ = isec_;
+    segment_end_ = header.ib_end;
+    return JET_errSuccess;
+  }
+
+  JET_ERR ReadSegment(std::uint16_t isec, std::span<std::uint8_t, kLogSegmentSize> dst, bool* valid,
+                      format::LogSegmentHeader* header) {
+    std::size_t got = 0;
+    if (auto s = file_->Read(std::uint64_t{isec} * kLogSectorSize, dst, &got); !s.ok()) {
+      SetLastErrorDetail(fmt::format("read {}: {}", generations_[index_].path, s.ToString()));
+      return IoError(s, FileKind::kLog);
+    }
+    *valid = got == dst.size() && format::VerifyLogSegment(dst, generation(), isec, header) >= 0;
+    return JET_errSuccess;
+  }
+
+  // Segment bad_isec failed verification: corruption if a later valid segment of this
+  // file was written when a position past bad_isec was already durable.
+  JET_ERR CheckTornTail(std::uint16_t bad_isec) {
+    const Lgpos past_bad{0, static_cast<std::uint16_t>(bad_isec + 1), generation()};
+    std::array<std::uint8_t, kLogSegmentSize> later{};
+    for (std::uint32_t isec = bad_isec + 1u; isec < csec_file_; ++isec) {
+      bool valid = false;
+      format::LogSegmentHeader header;
+      if (JET_ERR err = ReadSegment(static_cast<std::uint16_t>(isec), later, &valid, &header); err < 0) return err;
+      if (valid && header.lgpos_durable >= past_bad) {
+        return Corrupt(fmt::format("{}: segment {} is damaged but segment {} says it was durable",
+                                   generations_[index_].path, bad_isec, isec));
+      }
+    }
+    return JET_errSuccess;
+  }
+
+  faultfs::Vfs& vfs_;
+  std::vector<GenerationInfo> generations_;
+  std::size_t index_ = 0;
+  std::unique_ptr<faultfs::File> file_;
+  std::uint16_t csec_file_ = 0;
+  std::uint16_t isec_ = 1;
+  std::uint16_t ib_ = kFirstDataIb;
+  std::uint16_t loaded_isec_ = 0;  // 0: none (sector 0 is the header)
+  std::uint16_t segment_end_ = 0;
+  bool generation_ended_ = false;
+  std::array<std::uint8_t, kLogSegmentSize> segment_{};
+  Lgpos valid_end_;
+  JET_ERR error_ = JET_errSuccess;
+};
+
+}  // namespace
+
+JET_ERR LogReader::Open(faultfs::Vfs& vfs, std::vector<GenerationInfo> generations, Lgpos start,
+                        std::unique_ptr<LogReader>* out) {
+  if (out == nullptr) return JET_errInvalidParameter;
+  if (!faultfs::AllocationAllowed("log-reader")) return JET_errOutOfMemory;
+  try {
+    auto reader = std::make_unique<LogReaderImpl>(vfs, std::move(generations));
+    if (JET_ERR err = reader->Start(start); err < 0) return err;
+    *out = std::move(reader);
+    return JET_errSuccess;
+  } catch (const std::bad_alloc&) {
+    return JET_errOutOfMemory;
+  }
+}
+
+}  // namespace jet::log

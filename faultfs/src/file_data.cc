@@ -1,0 +1,64 @@
+#include "file_data.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace faultfs::internal {
+namespace {
+std::size_t BlockCount(std::uint64_t size) { return static_cast<std::size_t>((size + kBlockSize - 1) / kBlockSize); }
+}  // namespace
+
+std::size_t FileData::Read(std::uint64_t offset, std::span<std::uint8_t> dst) const {
+  if (offset >= size_) return 0;
+  std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(dst.size(), size_ - offset));
+  std::size_t done = 0;
+  while (done < n) {
+    std::uint64_t pos = offset + done;
+    std::size_t index = static_cast<std::size_t>(pos / kBlockSize);
+    std::size_t within = static_cast<std::size_t>(pos % kBlockSize);
+    std::size_t chunk = std::min(n - done, kBlockSize - within);
+    const Block* block = index < blocks_.size() ? blocks_[index].get() : nullptr;
+    if (block == nullptr) {
+      std::memset(dst.data() + done, 0, chunk);
+    } else {
+      std::memcpy(dst.data() + done, block->bytes.data() + within, chunk);
+    }
+    done += chunk;
+  }
+  return n;
+}
+
+void FileData::Write(std::uint64_t offset, std::span<const std::uint8_t> data) {
+  if (data.empty()) return;
+  std::uint64_t end = offset + data.size();
+  if (end > size_) Resize(end);
+  std::size_t done = 0;
+  while (done < data.size()) {
+    std::uint64_t pos = offset + done;
+    std::size_t index = static_cast<std::size_t>(pos / kBlockSize);
+    std::size_t within = static_cast<std::size_t>(pos % kBlockSize);
+    std::size_t chunk = std::min(data.size() - done, kBlockSize - within);
+    // Copy-on-write: never modify a block in place, it may be shared with a snapshot.
+    auto fresh = blocks_[index] ? std::make_shared<Block>(*blocks_[index]) : std::make_shared<Block>();
+    std::memcpy(fresh->bytes.data() + within, data.data() + done, chunk);
+    blocks_[index] = std::move(fresh);
+    done += chunk;
+  }
+}
+
+void FileData::Resize(std::uint64_t size) {
+  if (size < size_) {
+    // Zero the tail of the last kept block, so that growing again reads zeros there.
+    std::size_t within = static_cast<std::size_t>(size % kBlockSize);
+    std::size_t index = static_cast<std::size_t>(size / kBlockSize);
+    if (within != 0 && index < blocks_.size() && blocks_[index]) {
+      auto fresh = std::make_shared<Block>(*blocks_[index]);
+      std::memset(fresh->bytes.data() + within, 0, kBlockSize - within);
+      blocks_[index] = std::move(fresh);
+    }
+  }
+  blocks_.resize(BlockCount(size));
+  size_ = size;
+}
+
+}  // namespace faultfs::internal

@@ -1,0 +1,41 @@
+// file_data.h — copy-on-write file contents for MemFs (internal).
+//
+// A file is a size plus a vector of pointers to immutable 4 KiB blocks; a null pointer
+// is a block of zeros (sparse). Copying a FileData copies only the pointers, which is
+// what makes MemFs clones and crash images cheap. Writing replaces each touched block
+// with a fresh copy, so a block shared with a snapshot is never changed under it.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace faultfs::internal {
+
+inline constexpr std::size_t kBlockSize = 4096;
+
+struct Block {
+  std::array<std::uint8_t, kBlockSize> bytes{};
+};
+
+class FileData {
+ public:
+  std::uint64_t size() const { return size_; }
+
+  // Copies the bytes of [offset, offset + dst.size()) that lie below size() into dst;
+  // returns how many were copied.
+  std::size_t Read(std::uint64_t offset, std::span<std::uint8_t> dst) const;
+  // Stores data at offset, growing the file (zero-filled) when it ends past size().
+  void Write(std::uint64_t offset, std::span<const std::uint8_t> data);
+  // Shrinks (discarding bytes) or grows (with zeros) to exactly size.
+  void Resize(std::uint64_t size);
+
+ private:
+  std::vector<std::shared_ptr<const Block>> blocks_;
+  std::uint64_t size_ = 0;
+};
+
+}  // namespace faultfs::internal
