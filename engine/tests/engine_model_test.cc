@@ -25,7 +25,7 @@ namespace jet_test {
 namespace {
 
 constexpr int kSessions = 2;
-constexpr int kKeys = 24;
+constexpr int kKeys = 60;
 using Table = std::map<std::string, std::string>;
 
 // Key i: varied lengths (up to ~200 bytes) so that 4 KiB pages split early.
@@ -111,7 +111,7 @@ struct Sut {
   JET_ERR Start(bool create) {
     JET_ERR err = CreateConfigured(fs.get(), &inst, 4096, 64);
     // A small cache: dirty pages are evicted (written, write-ahead) between calls.
-    if (err >= 0) err = JetSetSystemParameter(&inst, JET_sesidNil, JET_paramCacheSizeMax, 12, nullptr);
+    if (err >= 0) err = JetSetSystemParameter(&inst, JET_sesidNil, JET_paramCacheSizeMax, 4, nullptr);
     if (err >= 0) err = JetInit(&inst);
     for (int s = 0; s < kSessions && err >= 0; ++s) err = JetBeginSession(inst, &ses[s], nullptr, nullptr);
     if (err < 0) return err;

@@ -84,7 +84,7 @@ TEST_F(LogWriterReaderTest, FlushSealsAndEndMovesToNextSegment) {
 }
 
 TEST_F(LogWriterReaderTest, RecordTooBigAndOutOfMemory) {
-  auto w = NewWriter(4);  // 3 segments of 4056 bytes
+  auto w = NewWriter(5);  // 3 data segments of 4056 bytes (the last slot is for a shadow)
   std::vector<std::uint8_t> big(3 * 4056 - 12 + 1);
   Lgpos lgpos;
   EXPECT_EQ(w->Append(1, big, &lgpos), JET_errRecordTooBig);
@@ -213,10 +213,13 @@ TEST_F(LogChainTest, PrevGenTimeMismatch) {
 }
 
 TEST_F(LogChainTest, DataLostFromEndOfArchivedLog) {
-  // Generation 1's only segment is zeroed: it looks like a torn tail, but generation 2
-  // says generation 1's records ended later.
+  // Generation 1's only segment is zeroed: its shadow (sector 2) stands in for it.
   std::vector<std::uint8_t> zero(4096);
   ASSERT_TRUE(fs_.CorruptStored("/logs/edb00001.log", 4096, zero).ok());
+  EXPECT_EQ(ReadAllRecords(fs_, "/logs").records.size(), 9u);
+  // With the shadow zeroed too it looks like a torn tail, but generation 2 says
+  // generation 1's records ended later.
+  ASSERT_TRUE(fs_.CorruptStored("/logs/edb00001.log", 2 * 4096, zero).ok());
   EXPECT_EQ(ReadAllRecords(fs_, "/logs").err, JET_errLogFileCorrupt);
 }
 

@@ -169,7 +169,7 @@ TEST_F(RecoveryTest, ReplacedDatabaseIsAnAttachMismatch) {
   EXPECT_EQ(JetInit(&inst_), JET_errAttachedDatabaseMismatch);
 }
 
-TEST_F(RecoveryTest, MissingDatabaseIsAnAttachMismatchAndPageSizeIsChecked) {
+TEST_F(RecoveryTest, MissingDatabaseIsRecreatedFromItsCreateRecordAndPageSizeIsChecked) {
   faultfs::MemFs fs;
   ASSERT_JET(Start(&fs, true));
   ASSERT_JET(Put("a", "1"));
@@ -232,6 +232,38 @@ TEST_F(RecoveryTest, CorruptDataPageWithoutAnImageInTheLogIsReported) {
   ASSERT_JET(JetAttachDatabase(ses_, kDbPath, 0));
   ASSERT_JET(JetOpenDatabase(ses_, kDbPath, nullptr, &dbid_, 0));
   EXPECT_EQ(JetOpenTable(ses_, dbid_, "t", nullptr, 0, 0, &tab_), JET_errReadVerifyFailure);
+}
+
+// Pages evicted from a tiny cache while a transaction is open reach the file only
+// after their log records are durable (write-ahead, rule 1): a power failure that keeps
+// every database write and drops every unsynced log write still recovers without the
+// uncommitted changes.
+TEST_F(RecoveryTest, EvictedPagesNeverGetAheadOfTheLog) {
+  faultfs::MemFs fs;
+  ASSERT_JET(CreateConfigured(&fs, &inst_, 4096, 128));
+  ASSERT_JET(JetSetSystemParameter(&inst_, 0, JET_paramCacheSizeMax, 2, nullptr));
+  ASSERT_JET(JetInit(&inst_));
+  ASSERT_JET(JetBeginSession(inst_, &ses_, nullptr, nullptr));
+  ASSERT_JET(JetCreateDatabase(ses_, kDbPath, nullptr, &dbid_, 0));
+  ASSERT_JET(JetCreateTable(ses_, dbid_, "t", 0, 0, &tab_));
+  Table committed;
+  for (int i = 0; i < 40; ++i) {
+    std::string k = "c" + std::to_string(i);
+    ASSERT_JET(Put(k, std::string(200, 'c')));
+    committed[k] = std::string(200, 'c');
+  }
+  ASSERT_JET(JetBeginTransaction(ses_));
+  for (int i = 0; i < 60; ++i) ASSERT_JET(Put("u" + std::to_string(i), std::string(200, 'u')));
+  ASSERT_JET(JetTerm2(inst_, JET_bitTermAbrupt));
+  faultfs::CrashPolicy policy = faultfs::CrashPolicy::KeepAll();
+  for (const faultfs::PendingWrite& w : fs.PendingWrites()) {
+    if (w.path.rfind("/log", 0) == 0) policy.write_overrides[w.sequence] = faultfs::Fate::kDrop;
+  }
+  auto image = fs.CrashImage(policy);
+  jet::core::ResetProcessStateForTests();
+  JET_ERR err = Start(image.get(), false, 4096);
+  ASSERT_GE(err, 0) << JetErrorName(err) << " " << jet::LastErrorDetail();
+  EXPECT_EQ(Read(), committed);
 }
 
 }  // namespace

@@ -15,6 +15,8 @@
 // Incremental backup (JET_bitBackupIncremental): roll the log and add the archived
 // generations after the set's genHigh to it, then rewrite the manifest.
 #include <algorithm>
+#include <array>
+#include <map>
 #include <mutex>
 #include <new>
 #include <set>
@@ -25,10 +27,12 @@
 #include "backup/backup_set.h"
 #include "core/instance.h"
 #include "core/io_error.h"
+#include "db/database_file.h"
 #include "db/log_records.h"
 #include "faultfs/alloc_fault.h"
 #include "format/backup_trailer.h"
 #include "format/db_header.h"
+#include "format/log_header.h"
 #include "format/page.h"
 #include "log/log.h"
 
@@ -63,6 +67,50 @@ JET_ERR Fail(const faultfs::Status& status, FileKind kind, const std::string& wh
   return IoError(status, kind);
 }
 
+// Read handles on the log generations the set needs, opened as soon as each is seen.
+// A handle keeps its file readable after the instance renames it (rollover) or
+// deletes it (circular logging moves the checkpoint past it) — both are allowed by
+// kShareAll — so a generation pinned once can always be copied.
+class LogPins {
+ public:
+  LogPins(faultfs::Vfs& vfs, const core::InstanceConfig& config) : vfs_(vfs), config_(config) {}
+
+  // Pins every generation >= low now present in the log path.
+  JET_ERR PinFrom(std::int32_t low) {
+    std::vector<std::string> names;
+    if (auto s = vfs_.ListDir(config_.log_path, &names); !s.ok()) return Fail(s, FileKind::kLog, "list logs");
+    for (const std::string& name : names) {
+      std::int32_t g = 0;
+      const bool current = name == log::CurrentLogName(config_.base_name);
+      if (!current && (!log::ParseArchivedLogName(config_.base_name, name, &g) || g < low || pins_.count(g) != 0)) {
+        continue;
+      }
+      std::unique_ptr<faultfs::File> file;
+      const std::string path = faultfs::JoinPath(config_.log_path, name);
+      auto s = vfs_.Open(path, {faultfs::Access::kRead, faultfs::kShareAll, faultfs::Disposition::kOpenExisting}, &file);
+      if (s.code() == faultfs::ErrorCode::kNotFound) continue;  // renamed or deleted meanwhile: seen next time
+      if (!s.ok()) return Fail(s, FileKind::kLog, "open " + path);
+      // The header, not the name, says which generation this handle holds.
+      std::array<std::uint8_t, format::kLogHeaderSize> bytes{};
+      std::size_t got = 0;
+      format::LogFileHeader header;
+      if (!file->Read(0, bytes, &got).ok() || format::DecodeLogFileHeader(bytes, &header) < 0) continue;
+      if (header.generation >= low && pins_.count(header.generation) == 0) pins_[header.generation] = std::move(file);
+    }
+    return JET_errSuccess;
+  }
+
+  faultfs::File* Find(std::int32_t generation) {
+    auto it = pins_.find(generation);
+    return it == pins_.end() ? nullptr : it->second.get();
+  }
+
+ private:
+  faultfs::Vfs& vfs_;
+  const core::InstanceConfig& config_;
+  std::map<std::int32_t, std::unique_ptr<faultfs::File>> pins_;
+};
+
 struct DatabaseCopy {
   core::AttachedDatabaseInfo info;
   format::DbHeader header;  // snapshot taken with pgno_last, before any page is copied
@@ -72,7 +120,7 @@ struct DatabaseCopy {
 class BackupJob {
  public:
   BackupJob(core::InstanceRuntime& rt, std::string dir, Progress& progress)
-      : rt_(rt), config_(rt.config()), vfs_(*config_.vfs), dir_(std::move(dir)), progress_(progress) {}
+      : rt_(rt), config_(rt.config()), vfs_(*config_.vfs), dir_(std::move(dir)), progress_(progress), pins_(vfs_, config_) {}
 
   JET_ERR Full() {
     if (JET_ERR err = PrepareEmptyDirectory(); err < 0) return err;
@@ -84,6 +132,8 @@ class BackupJob {
     manifest.sign_log = checkpoint.sign_log;
     manifest.base_name = config_.base_name;
     manifest.gen_low = checkpoint.checkpoint.generation;
+    pin_low_ = manifest.gen_low;
+    if (JET_ERR err = pins_.PinFrom(pin_low_); err < 0) return err;
 
     std::vector<DatabaseCopy> dbs;
     if (JET_ERR err = SnapshotDatabases(&dbs); err < 0) return err;
@@ -141,6 +191,8 @@ class BackupJob {
       return JET_errInvalidLogSequence;
     }
     const std::int32_t first = manifest.gen_high + 1;
+    pin_low_ = first;
+    if (JET_ERR err = pins_.PinFrom(pin_low_); err < 0) return err;
     const log::Lgpos full_mark = manifest.lgpos_mark;
     const format::LogTime full_time = manifest.logtime_mark;
     if (JET_ERR err = MarkAndRoll(&manifest); err < 0) return err;
@@ -157,7 +209,8 @@ class BackupJob {
 
  private:
   JET_ERR PrepareEmptyDirectory() {
-    if (auto s = faultfs::MakeDirs(vfs_, dir_); !s.ok()) return Fail(s, FileKind::kBackupSet, "create " + dir_);
+    // Durable, so that the set's own directory entry survives a crash.
+    if (auto s = db::MakeDirsDurable(vfs_, dir_); !s.ok()) return Fail(s, FileKind::kBackupSet, "create " + dir_);
     std::vector<std::string> names;
     if (auto s = vfs_.ListDir(dir_, &names); !s.ok()) return Fail(s, FileKind::kBackupSet, "list " + dir_);
     if (!names.empty()) {
@@ -226,6 +279,9 @@ class BackupJob {
   JET_ERR MarkAndRoll(format::BackupManifest* manifest) {
     log::Lgpos mark;
     if (JET_ERR err = rt_.AppendDurableLogRecord(db::kLrFullBackup, {}, &mark); err < 0) return err;
+    // Pin the generations created meanwhile and the current one before the rollover
+    // can archive (and, with circular logging, delete) it.
+    if (JET_ERR err = pins_.PinFrom(pin_low_); err < 0) return err;
     std::int32_t closed = 0;
     if (JET_ERR err = rt_.RollLog(&closed); err < 0) return err;
     manifest->lgpos_mark = mark;
@@ -239,12 +295,13 @@ class BackupJob {
       const std::string name = log::ArchivedLogName(config_.base_name, g);
       format::BackupLogEntry entry;
       entry.generation = g;
-      JET_ERR err = CopyFileWithCrc(vfs_, faultfs::JoinPath(config_.log_path, name), FileKind::kLog,
-                                    faultfs::JoinPath(dir_, name), FileKind::kBackupSet, &entry.size, &entry.crc);
-      if (err == JET_errMissingLogFile) {
+      faultfs::File* pinned = pins_.Find(g);
+      if (pinned == nullptr) {
         SetLastErrorDetail(fmt::format("log generation {} to back up is gone", g));
         return JET_errMissingFileToBackup;
       }
+      JET_ERR err = CopyOpenFileWithCrc(*pinned, name, FileKind::kLog, vfs_, faultfs::JoinPath(dir_, name),
+                                        FileKind::kBackupSet, &entry.size, &entry.crc);
       if (err < 0) return err;
       manifest->logs.push_back(entry);
       progress_.Advance(total_units_ + (total_units_ * static_cast<std::uint64_t>(g - first + 1)) /
@@ -312,6 +369,8 @@ class BackupJob {
   Progress& progress_;
   std::uint64_t total_units_ = 0;
   std::uint64_t done_units_ = 0;
+  LogPins pins_;
+  std::int32_t pin_low_ = 0;  // first generation the set needs
 };
 
 JET_ERR BackupInstance(JET_INSTANCE instance, JET_PCSTR backup_path, JET_GRBIT grbit, JET_PFNSTATUS pfn) {

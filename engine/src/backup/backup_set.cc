@@ -107,6 +107,11 @@ JET_ERR CopyFileWithCrc(faultfs::Vfs& vfs, const std::string& from, FileKind fro
       !s.ok()) {
     return Fail(s, from_kind, "open " + from);
   }
+  return CopyOpenFileWithCrc(*in, from, from_kind, vfs, to, to_kind, size, crc);
+}
+
+JET_ERR CopyOpenFileWithCrc(faultfs::File& in, const std::string& from, FileKind from_kind, faultfs::Vfs& vfs,
+                            const std::string& to, FileKind to_kind, std::uint64_t* size, std::uint32_t* crc) {
   std::unique_ptr<faultfs::File> out;
   if (!to.empty()) {
     if (auto s = vfs.Open(to, {faultfs::Access::kReadWrite, faultfs::kShareNone, faultfs::Disposition::kCreateAlways},
@@ -121,7 +126,7 @@ JET_ERR CopyFileWithCrc(faultfs::Vfs& vfs, const std::string& from, FileKind fro
   std::uint32_t running = 0;
   for (;;) {
     std::size_t got = 0;
-    if (auto s = in->Read(offset, buffer, &got); !s.ok()) return Fail(s, from_kind, "read " + from);
+    if (auto s = in.Read(offset, buffer, &got); !s.ok()) return Fail(s, from_kind, "read " + from);
     if (got == 0) break;
     const std::span<const std::uint8_t> chunk(buffer.data(), got);
     running = format::Crc32cExtend(running, chunk);

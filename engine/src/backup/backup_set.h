@@ -39,6 +39,9 @@ JET_ERR WriteManifest(faultfs::Vfs& vfs, const std::string& dir, const format::B
 // CRC-32C. Errors reading `from` are mapped with from_kind, writing with to_kind.
 JET_ERR CopyFileWithCrc(faultfs::Vfs& vfs, const std::string& from, FileKind from_kind, const std::string& to,
                         FileKind to_kind, std::uint64_t* size, std::uint32_t* crc);
+// The same, from a handle already open for reading (its name is for messages).
+JET_ERR CopyOpenFileWithCrc(faultfs::File& in, const std::string& from, FileKind from_kind, faultfs::Vfs& vfs,
+                            const std::string& to, FileKind to_kind, std::uint64_t* size, std::uint32_t* crc);
 // Size and CRC-32C of a file (kind maps the errors).
 JET_ERR FileCrc(faultfs::Vfs& vfs, const std::string& path, FileKind kind, std::uint64_t* size, std::uint32_t* crc);
 

@@ -25,6 +25,7 @@
 #include "backup/backup_set.h"
 #include "core/instance.h"
 #include "core/io_error.h"
+#include "db/database_file.h"
 #include "core/recovery.h"
 #include "faultfs/alloc_fault.h"
 #include "faultfs/posix_fs.h"
@@ -93,6 +94,10 @@ class RestoreJob {
   JET_ERR CheckDirectories() {
     bool is_dir = false;
     auto s = vfs_.IsDirectory(set_dir_, &is_dir);
+    // Only a path that names no directory is an invalid path; a device that fails the
+    // lookup (EIO, a crash) is an I/O error and must be reported as one.
+    const bool path_problem = s.code() == faultfs::ErrorCode::kNotFound || s.code() == faultfs::ErrorCode::kInvalidPath;
+    if (!s.ok() && !path_problem) return Fail(s, FileKind::kBackupSet, "stat " + set_dir_);
     if (!s.ok() || !is_dir) return Refuse(JET_errInvalidPath, "backup path " + set_dir_ + " is not a directory");
     if (has_dest_) {
       if (dest_.empty()) return Refuse(JET_errInvalidPath, "the destination path is empty");
@@ -186,7 +191,7 @@ class RestoreJob {
 
     std::unique_ptr<faultfs::File> out;
     if (write) {
-      if (auto s = faultfs::MakeDirs(vfs_, faultfs::ParentPath(target.path)); !s.ok()) {
+      if (auto s = db::MakeDirsDurable(vfs_, faultfs::ParentPath(target.path)); !s.ok()) {
         return Fail(s, FileKind::kDatabase, "create directory of " + target.path);
       }
       // Share none: a database held open elsewhere is JET_errDatabaseSharingViolation.
@@ -270,7 +275,10 @@ class RestoreJob {
   // after the set must continue it without a gap (not used with circular logging).
   JET_ERR ChooseLogPathGenerations() {
     std::vector<log::GenerationInfo> found;
-    if (JET_ERR err = log::ListGenerations(vfs_, config_.log_path, config_.base_name, &found); err < 0) return err;
+    if (JET_ERR err = log::ListGenerations(vfs_, config_.log_path, config_.base_name, &found); err < 0) {
+      // A damaged log-path header is corruption found by a hard restore in a log-path log.
+      return err == JET_errLogFileCorrupt ? JET_errLogCorruptDuringHardRecovery : err;
+    }
     const std::int32_t high = manifest_.gen_high;
     for (log::GenerationInfo& g : found) {
       if (g.sign_log != manifest_.sign_log) {

@@ -140,6 +140,12 @@ JET_ERR JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit) {
     if ((grbit & ~(JET_bitTermComplete | JET_bitTermAbrupt)) != 0) return JET_errInvalidGrbit;
     InstanceRuntime* rt = nullptr;
     JET_ERR err = InstanceRuntime::ResolveRunningInstance(instance, &rt);
+    if (err == JET_errNotInitialized && instance != JET_instanceNil && instance != 0) {
+      // As in ESE, JetTerm also releases a multi-instance handle that was created but
+      // never initialised, or that a JetRestoreInstance left uninitialised.
+      jet::core::RetireInstance(rt);
+      return JET_errSuccess;
+    }
     if (err < 0) return err;
     {
       std::lock_guard lock(rt->mutex());

@@ -59,7 +59,7 @@ InstanceRuntime::InstanceRuntime(std::string name) : state_(std::make_unique<Sta
 InstanceRuntime::~InstanceRuntime() = default;
 
 bool InstanceRuntime::is_running() const {
-  std::lock_guard lock(const_cast<std::mutex&>(mutex_));
+  std::lock_guard lock(mutex_);
   return state_->running;
 }
 
@@ -212,8 +212,28 @@ JET_ERR InitLocked(InstanceRuntime& rt) {
   // Without a readable checkpoint, ESE replays from the lowest generation present.
   plan.start = have_checkpoint ? checkpoint.checkpoint : log::Lgpos{0, 0, generations.front().generation};
   if (have_checkpoint && checkpoint.sign_log != generations.back().sign_log) return JET_errBadCheckpointSignature;
+  // edb.log is the newest generation whenever archived ones exist; it is absent only
+  // while a rollover is between its two renames, and then edbtmp.log is present.
+  // Without either, the newest generation (and the durable commits in it) is gone.
+  if (faultfs::BaseName(generations.back().path) != log::CurrentLogName(config.base_name)) {
+    bool rollover_in_progress = false;
+    faultfs::Status s =
+        vfs.Exists(faultfs::JoinPath(config.log_path, log::TempLogName(config.base_name)), &rollover_in_progress);
+    if (!s.ok()) return IoError(s, FileKind::kLog);
+    if (!rollover_in_progress) {
+      SetLastErrorDetail("the current log " + log::CurrentLogName(config.base_name) + " is missing from " +
+                         config.log_path);
+      return JET_errMissingLogFile;
+    }
+  }
   for (const log::GenerationInfo& g : generations) {
     if (g.generation < plan.start.generation) continue;
+    if (g.page_size != config.page_size) {
+      SetLastErrorDetail("log generation " + std::to_string(g.generation) + " was written with " +
+                         std::to_string(g.page_size) + "-byte pages; JET_paramDatabasePageSize is " +
+                         std::to_string(config.page_size));
+      return JET_errPageSizeMismatch;
+    }
     if (!plan.generations.empty() && g.generation != plan.generations.back().generation + 1) {
       SetLastErrorDetail("log generation " + std::to_string(plan.generations.back().generation + 1) + " is missing");
       return JET_errMissingLogFile;

@@ -124,7 +124,7 @@ class InstanceRuntime {
   State& state() { return *state_; }
 
  private:
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   InstanceConfig config_;
   std::unique_ptr<State> state_;
 };

@@ -15,6 +15,7 @@
 #include "core/version_store.h"
 #include "db/catalog.h"
 #include "db/database.h"
+#include "db/redo.h"
 #include "log/log.h"
 
 namespace jet::core {
@@ -24,6 +25,8 @@ struct AttachedDb {
   log::AttachInfo info;  // as written into checkpoints and log headers
   // objid -> root pgno of the tables seen so far (the catalog is keyed by name).
   std::map<std::uint32_t, std::uint32_t> roots;
+  // Redo only: unreadable pages waiting for a logged image (db/redo.h).
+  db::AwaitingImage awaiting_image;
 };
 
 struct UndoEntry {

@@ -12,6 +12,8 @@
 #include "core/record_ops.h"
 #include "db/log_records.h"
 #include "db/redo.h"
+#include "faultfs/posix_fs.h"
+#include "format/log_segment.h"
 
 namespace jet::core {
 namespace {
@@ -148,8 +150,11 @@ class Recovery {
     log::LogRecord record;
     for (;;) {
       bool end = false;
-      if ((err = reader->Next(&record, &end)) < 0) return MapLogError(err, generation);
+      // The reader's generation, not the last record's: the damage may be in the next
+      // generation's header or first segment (a log-path log after the set's last).
+      if ((err = reader->Next(&record, &end)) < 0) return MapLogError(err, reader->generation());
       if (end) break;
+      replayed_any_ = true;
       if (record.lgpos.generation != generation) {
         generation = record.lgpos.generation;
         if (plan_.on_progress) plan_.on_progress(static_cast<std::uint32_t>(generation - first_gen), total);
@@ -160,6 +165,13 @@ class Recovery {
       }
     }
     end_ = reader->valid_end();
+    for (const auto& [dbid, adb] : st_.dbs) {
+      if (!adb.awaiting_image.empty()) {
+        SetLastErrorDetail(adb.info.path + ": page " + std::to_string(adb.awaiting_image.begin()->first) +
+                           " is unreadable and the log holds no image of it");
+        return adb.awaiting_image.begin()->second;
+      }
+    }
     if (plan_.on_progress) plan_.on_progress(total, total);
     return JET_errSuccess;
   }
@@ -197,6 +209,7 @@ class Recovery {
         deferred_.erase(rec.dbid);
         auto it = st_.dbs.find(rec.dbid);
         if (it == st_.dbs.end()) return JET_errSuccess;
+        if (!it->second.awaiting_image.empty()) return it->second.awaiting_image.begin()->second;
         if ((err = FlushDatabase(st_, it->second, &record.lgpos)) < 0) return err;
         st_.dbs.erase(it);
         return JET_errSuccess;
@@ -217,7 +230,7 @@ class Recovery {
     if (it == st_.dbs.end()) return JET_errSuccess;  // not attached (or deferred): ESE skips it
     db::Database& database = *it->second.db;
     for (const db::PageEffect& effect : rec.effects) {
-      if ((err = db::RedoPageEffect(database, effect, record.lgpos)) < 0) return err;
+      if ((err = db::RedoPageEffect(database, effect, record.lgpos, &it->second.awaiting_image)) < 0) return err;
     }
     if (rec.op == db::OpKind::kCreateTable) {
       database.objid_last = std::max(database.objid_last, rec.objid);
@@ -239,12 +252,25 @@ class Recovery {
     return JET_errSuccess;
   }
 
+  // The new generation's lgposPrevGenEnd must be a position that a reader reading
+  // end_'s generation from its first record reaches, or that reader (hard restore, or
+  // soft recovery without a checkpoint) reports the generation as truncated.
   JET_ERR StartNewGeneration() {
     const log::GenerationInfo* previous = nullptr;
     for (const log::GenerationInfo& g : plan_.generations) {
       if (g.generation == end_.generation) previous = &g;
     }
-    return StartLog(rt_, sign_log_, end_.generation + 1, end_, previous);
+    log::Lgpos prev_end = end_;
+    // When redo read no record, end_ is its start: typically a checkpoint after a clean
+    // shutdown, which LogWriter::end() puts at the first data byte of the segment after
+    // the one its flush sealed, (g, k+1, 40). Reading from the start of g ends inside
+    // segment k instead, at k's ibEnd, which compares lower. The last record ended in
+    // segment k, so (g, k, 40) is the tightest position known here that the reader
+    // reaches; losing segment k or any earlier one still shows as a truncation.
+    if (!replayed_any_ && prev_end.isec > 1 && prev_end.ib == format::kLogSegmentHeaderSize) {
+      prev_end.isec = static_cast<std::uint16_t>(prev_end.isec - 1);
+    }
+    return StartLog(rt_, sign_log_, end_.generation + 1, prev_end, previous);
   }
 
   JET_ERR Undo() {
@@ -300,12 +326,14 @@ class Recovery {
   std::map<std::uint32_t, log::AttachInfo> deferred_;
   std::map<std::uint64_t, UnfinishedTxn> txns_;
   log::Lgpos end_;
+  bool replayed_any_ = false;  // the reader returned at least one record
 };
 
 }  // namespace
 
 JET_ERR RunRecoveryLocked(InstanceRuntime& runtime, const RecoveryPlan& plan) {
   if (runtime.state().running) return JET_errAlreadyInitialized;
+  if (runtime.config().vfs == nullptr) runtime.mutable_config().vfs = &faultfs::DefaultPosixFs();
   JET_ERR err = JET_errSuccess;
   try {
     err = Recovery(runtime, plan).Run();

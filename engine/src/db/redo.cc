@@ -33,11 +33,12 @@ JET_ERR ApplyNodeOps(std::span<std::uint8_t> page, std::span<const std::uint8_t>
 
 }  // namespace
 
-JET_ERR RedoPageEffect(Database& db, const PageEffect& e, format::Lgpos lgpos) {
+JET_ERR RedoPageEffect(Database& db, const PageEffect& e, format::Lgpos lgpos, AwaitingImage* awaiting_image) {
   db.pgno_last = std::max(db.pgno_last, e.pgno);
   db.dbtime = std::max(db.dbtime, e.dbtime_after);
   const bool image = e.kind == EffectKind::kImage;
   if (image && e.bytes.size() != db.page_size()) return JET_errLogFileCorrupt;
+  if (!image && awaiting_image->count(e.pgno) != 0) return JET_errSuccess;
   BufferCache& cache = db.cache();
   Frame* frame = nullptr;
   JET_ERR verify_err = JET_errSuccess;
@@ -47,7 +48,8 @@ JET_ERR RedoPageEffect(Database& db, const PageEffect& e, format::Lgpos lgpos) {
   if (verify_err != JET_errSuccess) {
     if (!image) {
       cache.Discard(e.pgno);
-      return verify_err;
+      awaiting_image->emplace(e.pgno, verify_err);
+      return JET_errSuccess;
     }
   } else {
     std::uint64_t dbtime = format::LoadPageHeader(page).dbtime;
@@ -56,6 +58,7 @@ JET_ERR RedoPageEffect(Database& db, const PageEffect& e, format::Lgpos lgpos) {
     if (dbtime > e.dbtime_before) return JET_errDbTimeTooNew;
   }
   if (image) {
+    awaiting_image->erase(e.pgno);
     std::memcpy(page.data(), e.bytes.data(), page.size());
     if (format::ValidatePageLayout(page) != JET_errSuccess) return JET_errLogFileCorrupt;
   } else {

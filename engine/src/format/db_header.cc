@@ -95,6 +95,7 @@ void EncodeDbHeader(const DbHeader& h, std::span<std::uint8_t> page) {
   StoreU32(p + kOffGenMaxRequired, static_cast<std::uint32_t>(h.gen_max_required));
   StoreU32(p + kOffFileType, kFileTypeDatabase);
   StoreU32(p + kDbHeaderOffPgnoLast, h.pgno_last);
+  StoreU32(p + kDbHeaderOffPgnoLastTwin, h.pgno_last);
   StoreU32(p + kOffChecksum, XorChecksum(page));
 }
 
@@ -140,6 +141,7 @@ JET_ERR DecodeDbHeader(std::span<const std::uint8_t> page, DbHeader* out) {
   h.gen_min_required = static_cast<std::int32_t>(LoadU32(p + kOffGenMinRequired));
   h.gen_max_required = static_cast<std::int32_t>(LoadU32(p + kOffGenMaxRequired));
   h.pgno_last = LoadU32(p + kDbHeaderOffPgnoLast);
+  if (LoadU32(p + kDbHeaderOffPgnoLastTwin) != h.pgno_last) return JET_errDatabaseCorrupted;
   *out = h;
   return JET_errSuccess;
 }

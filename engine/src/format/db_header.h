@@ -65,7 +65,11 @@ struct DbHeader {
 };
 
 // Offsets of the fields jetfault adds after DBFILEHDR (inside the header page).
+// pgno_last is stored twice, at 1024 and 1028: the two equal words cancel in the XOR,
+// so the checksum is the same whether a reader covers the whole page (ESE) or only
+// DBFILEHDR (libesedb's esedbinfo). A header whose two words differ is corrupt.
 inline constexpr std::size_t kDbHeaderOffPgnoLast = 1024;
+inline constexpr std::size_t kDbHeaderOffPgnoLastTwin = 1028;
 
 // Writes the header into a whole header page (page.size() == page_size), zeroing the
 // rest, and sets the checksum.

@@ -17,18 +17,20 @@ std::uint32_t RecordCrc(std::span<const std::uint8_t> header_first8, std::span<c
 
 JET_ERR SealLogSegment(const LogSegmentHeader& header, std::span<std::uint8_t> segment) {
   if (segment.size() != kLogSegmentSize || header.ib_end < kLogSegmentHeaderSize ||
-      header.ib_end > kLogSegmentSize) {
+      header.ib_end > kLogSegmentSize || (header.flags != 0 && !header.is_shadow()) ||
+      header.lgpos_segment.isec == 0 || header.slot_isec() > 0xFFFF) {
     return JET_errInvalidParameter;
   }
+  const auto slot = static_cast<std::uint16_t>(header.slot_isec());
   std::uint8_t* p = segment.data();
-  StoreU32(p + 4, header.lgpos_segment.isec);  // high half of the checksum, covered by the XOR
+  StoreU32(p + 4, slot);  // high half of the checksum, covered by the XOR
   StoreLgpos(p + 8, header.lgpos_segment);
   StoreLogTime(p + 16, header.logtime);
   StoreLgpos(p + 24, header.lgpos_durable);
   StoreU16(p + 32, header.ib_end);
   StoreU16(p + 34, header.flags);
   StoreU32(p + 36, 0);
-  StoreU64(p, SegmentChecksum(segment, header.lgpos_segment.isec));
+  StoreU64(p, SegmentChecksum(segment, slot));
   return JET_errSuccess;
 }
 
@@ -43,10 +45,20 @@ JET_ERR VerifyLogSegment(std::span<const std::uint8_t> segment, std::int32_t gen
   h.lgpos_durable = LoadLgpos(p + 24);
   h.ib_end = LoadU16(p + 32);
   h.flags = LoadU16(p + 34);
-  if (h.lgpos_segment != Lgpos{0, isec, generation}) return JET_errLogReadVerifyFailure;
+  if (h.flags != 0 && !h.is_shadow()) return JET_errLogReadVerifyFailure;
+  // A data segment names its own place, a shadow the segment it copies (so isec >= 2).
+  if (h.lgpos_segment.isec == 0 || h.lgpos_segment.ib != 0 || h.lgpos_segment.generation != generation ||
+      h.slot_isec() != isec) {
+    return JET_errLogReadVerifyFailure;
+  }
   if (h.ib_end < kLogSegmentHeaderSize || h.ib_end > kLogSegmentSize) return JET_errLogReadVerifyFailure;
   *out = h;
   return JET_errSuccess;
+}
+
+Lgpos UnverifiedLogSegmentDurable(std::span<const std::uint8_t> segment) {
+  if (segment.size() < kLogSegmentHeaderSize) return Lgpos{};
+  return LoadLgpos(segment.data() + 24);
 }
 
 void EncodeLogRecordHeader(std::uint8_t type, std::span<const std::uint8_t> payload,

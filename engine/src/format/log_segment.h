@@ -9,10 +9,15 @@
 //    24 LGPOS lgposDurable   everything before it was durable (synced) when this
 //                            segment was written — the torn-tail rule (ARCHITECTURE rule 3)
 //    32 u16 ibEnd            end of the record bytes in this segment (40..4096)
-//    34 u16 flags (0)   36 u32 reserved (0)
+//    34 u16 flags            0, or kLogSegmentFlagShadow   36 u32 reserved (0)
 //    40 .. ibEnd             record stream bytes
 // A segment is written once, by one flush; a partial segment is sealed by that flush
-// and the next record starts in the next segment.
+// and the next record starts in the next segment. After a sync, the flush also writes
+// a *shadow* of its last segment k into slot k+1 (ESE's shadow sector): the same
+// record bytes, flagged, lgposSegment still naming k, lgposDurable the new durable
+// position, checksummed with the slot's isec k+1 so that a copy read anywhere else is
+// invalid. The next flush overwrites the shadow with data; a shadow slot is the only
+// place ever rewritten.
 //
 // Records are framed as a 12-byte header and the payload, and may span segments (but
 // never generations):
@@ -33,27 +38,43 @@ inline constexpr std::size_t kLogSegmentSize = 4096;
 inline constexpr std::size_t kLogSegmentHeaderSize = 40;
 inline constexpr std::size_t kLogSegmentDataSize = kLogSegmentSize - kLogSegmentHeaderSize;
 inline constexpr std::size_t kLogRecordHeaderSize = 12;
+inline constexpr std::uint16_t kLogSegmentFlagShadow = 0x1;
 
 struct LogSegmentHeader {
   Lgpos lgpos_segment;  // (generation, isec, 0)
   LogTime logtime;
   Lgpos lgpos_durable;
   std::uint16_t ib_end = kLogSegmentHeaderSize;
-  std::uint16_t flags = 0;
+  std::uint16_t flags = 0;  // 0 or kLogSegmentFlagShadow
   friend bool operator==(const LogSegmentHeader&, const LogSegmentHeader&) = default;
+
+  bool is_shadow() const { return flags == kLogSegmentFlagShadow; }
+  // The sector this image belongs in: lgposSegment's, or the next one for a shadow.
+  std::uint32_t slot_isec() const { return lgpos_segment.isec + (is_shadow() ? 1u : 0u); }
 };
 
 // Writes the header into the first 40 bytes of a 4096-byte segment whose record bytes
-// are already in place, then stamps the checksum. JET_errInvalidParameter for a bad
-// ib_end or a segment of the wrong size.
+// are already in place, then stamps the checksum (with header.slot_isec()).
+// JET_errInvalidParameter for a bad ib_end or flags, a shadow of no segment (isec 0
+// or 0xFFFF), or a segment of the wrong size.
 JET_ERR SealLogSegment(const LogSegmentHeader& header, std::span<std::uint8_t> segment);
 
 // Verifies a segment read from sector `isec` of generation `generation`: size,
-// checksum, lgposSegment and ib_end. JET_errLogReadVerifyFailure when it is not a
-// valid segment of that place (torn, zero, corrupt or misplaced); the reader decides
-// whether that is a torn tail or corruption.
+// checksum (computed with `isec`), flags, lgposSegment and ib_end. Accepts both a data
+// segment of that place (lgposSegment (generation, isec, 0), flags 0) and the shadow of
+// the previous one (lgposSegment (generation, isec - 1, 0), kLogSegmentFlagShadow);
+// out->is_shadow() tells which. JET_errLogReadVerifyFailure when it is neither (torn,
+// zero, corrupt or misplaced); the reader decides whether that is a torn tail or
+// corruption.
 JET_ERR VerifyLogSegment(std::span<const std::uint8_t> segment, std::int32_t generation, std::uint16_t isec,
                          LogSegmentHeader* out);
+
+// The lgposDurable a segment's header claims, without verifying anything (bytes
+// 24..31; zero for a short span). For a segment that failed verification: its header
+// sits in the first 512 bytes, so after a torn write it is either the writer's whole
+// header or what was there before, and a claim naming this generation is still the
+// writer's word (ARCHITECTURE rule 3).
+Lgpos UnverifiedLogSegmentDurable(std::span<const std::uint8_t> segment);
 
 struct LogRecordHeader {
   std::uint8_t type = 0;

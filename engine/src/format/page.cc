@@ -44,7 +44,7 @@ void Compact(std::span<std::uint8_t> page) {
     std::uint8_t* tag = TagPtr(page, i);
     std::uint16_t old_ib = LoadU16(tag);
     std::uint16_t cb = LoadU16(tag + 2);
-    std::memcpy(data + ib, scratch.data() + old_ib, cb);
+    if (cb != 0) std::memcpy(data + ib, scratch.data() + old_ib, cb);
     StoreU16(tag, ib);
     ib = static_cast<std::uint16_t>(ib + cb);
   }
@@ -194,7 +194,7 @@ JET_ERR ReplaceNode(std::span<std::uint8_t> page, std::size_t i, std::span<const
   std::uint8_t* tag = TagPtr(page, i);
   std::uint16_t old_cb = LoadU16(tag + 2);
   if (node.size() <= old_cb) {
-    std::memcpy(page.data() + kPageHeaderSize + LoadU16(tag), node.data(), node.size());
+    if (!node.empty()) std::memcpy(page.data() + kPageHeaderSize + LoadU16(tag), node.data(), node.size());
     StoreU16(tag + 2, static_cast<std::uint16_t>(node.size()));
     StoreU16(page.data() + kOffCbFree, static_cast<std::uint16_t>(h.cb_free + old_cb - node.size()));
     return JET_errSuccess;

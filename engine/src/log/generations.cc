@@ -47,18 +47,20 @@ JET_ERR ListGenerations(faultfs::Vfs& vfs, const std::string& dir, const std::st
   });
   // edb.log and an archived file with the same generation: the same generation seen
   // twice (e.g. copied back by hand). Identical headers: keep the archived one.
-  for (std::size_t i = 0; i + 1 < found.size(); ++i) {
-    if (found[i].generation != found[i + 1].generation) continue;
-    const GenerationInfo& a = found[i];
-    const GenerationInfo& b = found[i + 1];
-    if (a.tm_create != b.tm_create || a.sign_log != b.sign_log) {
-      SetLastErrorDetail(fmt::format("{} and {} both claim generation {}", a.path, b.path, a.generation));
+  std::vector<GenerationInfo> unique;
+  for (GenerationInfo& g : found) {
+    if (unique.empty() || unique.back().generation != g.generation) {
+      unique.push_back(std::move(g));
+      continue;
+    }
+    GenerationInfo& kept = unique.back();
+    if (kept.tm_create != g.tm_create || kept.sign_log != g.sign_log) {
+      SetLastErrorDetail(fmt::format("{} and {} both claim generation {}", kept.path, g.path, g.generation));
       return JET_errInvalidLogSequence;
     }
-    const bool a_is_current = faultfs::BaseName(a.path) == current_name;
-    found.erase(found.begin() + static_cast<std::ptrdiff_t>(a_is_current ? i : i + 1));
-    --i;
+    if (faultfs::BaseName(kept.path) == current_name) kept = std::move(g);
   }
+  found = std::move(unique);
   *out = std::move(found);
   return JET_errSuccess;
 }

@@ -8,8 +8,11 @@
 //  * FlushTo(p, sync=true) returns only when every record at or before p is durable
 //    (synced). The database layer calls it before writing any page whose last change
 //    is at p (write-ahead rule) and a durable commit calls it for its commit record.
-//  * A flush never rewrites a segment that was written by an earlier flush, so a torn
-//    write can only damage data that was never acknowledged durable.
+//  * A flush never rewrites a data segment that was written by an earlier flush, so a
+//    torn write can only damage data that was never acknowledged durable. The one slot
+//    it rewrites holds the previous flush's shadow: a copy of that flush's last
+//    segment, written and synced after its data was synced, which lets the reader
+//    repair at-rest damage to the last durable segment and prove the rest durable.
 //  * Each generation is one file: edb.log (current), edbXXXXX.log (archived).
 #pragma once
 

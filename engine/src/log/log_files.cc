@@ -78,6 +78,10 @@ JET_ERR InstallGeneration(faultfs::Vfs& vfs, const std::string& dir, const std::
     if (auto s = tmp->Write(0, bytes); !s.ok()) return LogIoError(s, "write header of " + tmp_path);
     if (auto s = tmp->Sync(); !s.ok()) return LogIoError(s, "sync " + tmp_path);
   }
+  // edbtmp.log's name must be durable before edb.log is archived: recovery reads "edb.log
+  // absent and edbtmp.log absent" as the loss of the newest generation, so no crash may
+  // leave that state behind.
+  if (auto s = vfs.SyncDir(dir); !s.ok()) return LogIoError(s, "sync directory " + dir);
 
   const std::string current_path = faultfs::JoinPath(dir, CurrentLogName(base));
   bool exists = false;

@@ -6,7 +6,11 @@
 // if any later valid segment of the same file says that a position beyond the bad
 // segment was already durable when it was written, data that was acknowledged
 // durable is gone -> JET_errLogFileCorrupt. Otherwise the bad segment was never
-// acknowledged, and the generation simply ends there. Across generations, the next
+// acknowledged, and the generation simply ends there. Before applying the rule the
+// reader looks for the shadow every flush writes after its last segment: a bad
+// segment k followed by a valid shadow of k was damaged after the shadow reached the
+// medium, so the shadow's bytes stand in for k (and the shadow, the last thing that
+// flush wrote, ends the generation). Across generations, the next
 // header's lgposPrevGenEnd tells where this generation's records ended when it was
 // closed: a reader that stops before it has lost data from an archived log.
 #include <algorithm>
@@ -89,6 +93,7 @@ class LogReaderImpl final : public LogReader {
 
  private:
   enum class Step { kOk, kEnd };
+  enum class SegmentKind { kInvalid, kData, kShadow };
 
   JET_ERR OpenGeneration() {
     const GenerationInfo& info = generations_[index_];
@@ -176,8 +181,12 @@ class LogReaderImpl final : public LogReader {
     return ReadRecord(record, end);
   }
 
+  // Data segments are 1 … csec_file_-2: the writer keeps the last slot for a shadow.
+  std::uint16_t LastDataIsec() const { return static_cast<std::uint16_t>(csec_file_ < 2 ? 0 : csec_file_ - 2); }
+
+  // Only called with segment isec_ loaded, so isec_ <= LastDataIsec().
   std::uint64_t BytesLeftInGeneration() const {
-    return (kLogSegmentSize - ib_) + std::uint64_t{csec_file_ - 1u - isec_} * format::kLogSegmentDataSize;
+    return (kLogSegmentSize - ib_) + (std::uint64_t{LastDataIsec()} - isec_) * format::kLogSegmentDataSize;
   }
 
   // Skips the unused end of the current segment; kEnd when the generation has no more records.
@@ -217,52 +226,80 @@ class LogReaderImpl final : public LogReader {
     return JET_errSuccess;
   }
 
-  // Makes segment isec_ the loaded one. kEnd at the end of the file or at an invalid
-  // segment that the torn-tail rule accepts as a torn tail.
+  // Makes segment isec_ the loaded one. kEnd after the last data slot, at a shadow
+  // (the last thing its flush wrote) or at an invalid segment that the torn-tail rule
+  // accepts as a torn tail. An invalid segment whose shadow follows is read from it.
   JET_ERR LoadSegment(Step* step) {
     *step = Step::kOk;
     if (loaded_isec_ == isec_) return JET_errSuccess;
-    if (isec_ >= csec_file_) {
-      generation_ended_ = true;
-      *step = Step::kEnd;
-      return JET_errSuccess;
-    }
-    bool valid = false;
+    if (isec_ > LastDataIsec()) return EndGeneration(step);
+    SegmentKind kind;
     format::LogSegmentHeader header;
-    if (JET_ERR err = ReadSegment(isec_, segment_, &valid, &header); err < 0) return err;
-    if (!valid) {
+    if (JET_ERR err = ReadSegment(isec_, segment_, &kind, &header); err < 0) return err;
+    if (kind == SegmentKind::kInvalid) {
+      // Slot isec_+1 exists: isec_ <= LastDataIsec() < csec_file_-1.
+      if (JET_ERR err = ReadSegment(static_cast<std::uint16_t>(isec_ + 1), segment_, &kind, &header); err < 0) {
+        return err;
+      }
+      if (kind != SegmentKind::kShadow) {
+        if (JET_ERR err = CheckTornTail(isec_); err < 0) return err;
+        return EndGeneration(step);
+      }
+      // segment_ holds the shadow of isec_: the same header fields and record bytes.
+    } else if (kind == SegmentKind::kShadow) {
+      // The end of what the last flush wrote. Later slots can only hold pieces of a
+      // flush that never completed, unless one proves isec_ durable (then the shadow
+      // should have been overwritten by data).
       if (JET_ERR err = CheckTornTail(isec_); err < 0) return err;
-      generation_ended_ = true;
-      *step = Step::kEnd;
-      return JET_errSuccess;
+      return EndGeneration(step);
     }
     loaded_isec_ = isec_;
     segment_end_ = header.ib_end;
     return JET_errSuccess;
   }
 
-  JET_ERR ReadSegment(std::uint16_t isec, std::span<std::uint8_t, kLogSegmentSize> dst, bool* valid,
+  JET_ERR EndGeneration(Step* step) {
+    generation_ended_ = true;
+    *step = Step::kEnd;
+    return JET_errSuccess;
+  }
+
+  // Reads slot isec: kData for a valid data segment of that place, kShadow for a
+  // valid shadow of isec-1, else kInvalid (torn, zero, corrupt, misplaced, short).
+  JET_ERR ReadSegment(std::uint16_t isec, std::span<std::uint8_t, kLogSegmentSize> dst, SegmentKind* kind,
                       format::LogSegmentHeader* header) {
     std::size_t got = 0;
     if (auto s = file_->Read(std::uint64_t{isec} * kLogSectorSize, dst, &got); !s.ok()) {
       SetLastErrorDetail(fmt::format("read {}: {}", generations_[index_].path, s.ToString()));
       return IoError(s, FileKind::kLog);
     }
-    *valid = got == dst.size() && format::VerifyLogSegment(dst, generation(), isec, header) >= 0;
+    *kind = SegmentKind::kInvalid;
+    if (got == dst.size() && format::VerifyLogSegment(dst, generation(), isec, header) >= 0) {
+      *kind = header->is_shadow() ? SegmentKind::kShadow : SegmentKind::kData;
+    }
     return JET_errSuccess;
   }
 
-  // Segment bad_isec failed verification: corruption if a later valid segment of this
-  // file was written when a position past bad_isec was already durable.
+  // The generation ends at slot bad_isec (invalid, or a shadow): corruption if a later
+  // valid segment (or shadow) of this file was written when a position past bad_isec
+  // was already durable.
   JET_ERR CheckTornTail(std::uint16_t bad_isec) {
     const Lgpos past_bad{0, static_cast<std::uint16_t>(bad_isec + 1), generation()};
     std::array<std::uint8_t, kLogSegmentSize> later{};
     for (std::uint32_t isec = bad_isec + 1u; isec < csec_file_; ++isec) {
-      bool valid = false;
+      SegmentKind kind;
       format::LogSegmentHeader header;
-      if (JET_ERR err = ReadSegment(static_cast<std::uint16_t>(isec), later, &valid, &header); err < 0) return err;
-      if (valid && header.lgpos_durable >= past_bad) {
+      if (JET_ERR err = ReadSegment(static_cast<std::uint16_t>(isec), later, &kind, &header); err < 0) return err;
+      if (kind != SegmentKind::kInvalid && header.lgpos_durable >= past_bad) {
         return Corrupt(fmt::format("{}: segment {} is damaged but segment {} says it was durable",
+                                   generations_[index_].path, bad_isec, isec));
+      }
+      // A damaged sector can still carry the writer's header: typically the shadow of
+      // bad_isec itself, written only after bad_isec was synced, with damage (or a torn
+      // rewrite) elsewhere in it. Its claim is trusted only for this generation.
+      const Lgpos claimed = format::UnverifiedLogSegmentDurable(later);
+      if (kind == SegmentKind::kInvalid && claimed.generation == generation() && claimed >= past_bad) {
+        return Corrupt(fmt::format("{}: segment {} is damaged and damaged segment {} says it was durable",
                                    generations_[index_].path, bad_isec, isec));
       }
     }

@@ -5,7 +5,16 @@
 // Layout of the in-memory buffer: buffer_ holds the images of the segments from
 // first_unwritten_isec_ on; the last one may be partial (ib_ is where the next byte
 // goes). A flush writes every buffered segment, the partial one sealed, so the next
-// record starts in a fresh segment and no segment is ever written twice (rule 3).
+// record starts in a fresh segment and no data segment is ever written twice (rule 3).
+//
+// Shadow (ESE's shadow sector): once a sync has made the written segments durable,
+// the flush writes a copy of its last segment k into slot k+1, flagged as a shadow,
+// with lgposDurable = the new durable position, and syncs again. The next write starts
+// at k+1 and overwrites it. Without it, at-rest damage to the last flush's segments
+// (synced, acknowledged) would read as a torn tail, because nothing written after
+// them proves them durable; the shadow both repairs damage to k and proves the rest.
+// The last slot of the file is kept for the shadow of the one before it: data
+// segments are 1 … csec-2.
 #include <algorithm>
 #include <array>
 #include <mutex>
@@ -34,7 +43,8 @@ constexpr std::size_t kMaxBufferedFullSegments = 64;
 
 JET_ERR ValidateConfig(const LogConfig& config) {
   if (config.vfs == nullptr || config.log_dir.empty() || config.base_name.empty()) return JET_errInvalidParameter;
-  if (config.log_file_bytes % kLogSectorSize != 0 || config.log_file_bytes < 2 * kLogSectorSize ||
+  // Header, one data segment and the slot for its shadow.
+  if (config.log_file_bytes % kLogSectorSize != 0 || config.log_file_bytes < 3 * kLogSectorSize ||
       config.log_file_bytes / kLogSectorSize > 0xFFFF) {
     return JET_errInvalidParameter;
   }
@@ -182,14 +192,17 @@ class LogWriterImpl final : public LogWriter {
     return Lgpos{static_cast<std::uint16_t>(ib_), LastBufferedIsec(), generation_};
   }
 
+  // Data segments are 1 … LastDataIsec(); the file's last slot only ever holds a shadow.
+  std::uint16_t LastDataIsec() const { return static_cast<std::uint16_t>(csec_file_ - 2u); }
+
   // Record bytes that still fit in the current generation from the end position.
   std::size_t RemainingCapacity() const {
     const Lgpos end = EndLocked();
-    if (end.isec >= csec_file_) return 0;
-    return (kLogSegmentSize - end.ib) + std::size_t{csec_file_ - 1u - end.isec} * kLogSegmentDataSize;
+    if (end.isec > LastDataIsec()) return 0;
+    return (kLogSegmentSize - end.ib) + (std::size_t{LastDataIsec()} - end.isec) * kLogSegmentDataSize;
   }
 
-  std::size_t GenerationCapacity() const { return std::size_t{csec_file_ - 1u} * kLogSegmentDataSize; }
+  std::size_t GenerationCapacity() const { return std::size_t{LastDataIsec()} * kLogSegmentDataSize; }
 
   JET_ERR AppendLocked(std::uint8_t type, std::span<const std::uint8_t> payload, Lgpos* lgpos,
                        std::vector<std::int32_t>* archived) {
@@ -252,7 +265,10 @@ class LogWriterImpl final : public LogWriter {
       h.ib_end = static_cast<std::uint16_t>(i + 1 == total ? ib_ : kLogSegmentSize);
       std::span<std::uint8_t> segment(buffer_.data() + i * kLogSegmentSize, kLogSegmentSize);
       if (JET_ERR err = format::SealLogSegment(h, segment); err < 0) return Fail(err);
+      last_header_ = h;
     }
+    // Kept for the shadow the next sync writes.
+    std::copy_n(buffer_.data() + (count - 1) * kLogSegmentSize, kLogSegmentSize, last_segment_.begin());
     std::span<const std::uint8_t> bytes(buffer_.data(), count * kLogSegmentSize);
     if (auto s = file_->Write(std::uint64_t{first_unwritten_isec_} * kLogSectorSize, bytes); !s.ok()) {
       SetLastErrorDetail(fmt::format("write log generation {}: {}", generation_, s.ToString()));
@@ -268,6 +284,32 @@ class LogWriterImpl final : public LogWriter {
     return JET_errSuccess;
   }
 
+  // After a sync made every written segment durable: writes and syncs the shadow of
+  // the last written segment into the slot after it (first_unwritten_isec_, which the
+  // next write of data overwrites). Its lgposDurable is the new durable_, so it is also
+  // the proof that the whole flush was synced: damage to any segment of the last flush
+  // reads as corruption, never as a torn tail (rule 3).
+  JET_ERR WriteShadowLocked() {
+    format::LogSegmentHeader h = last_header_;
+    h.flags = format::kLogSegmentFlagShadow;
+    h.lgpos_durable = durable_;
+    std::copy(last_segment_.begin(), last_segment_.end(), shadow_.begin());
+    if (JET_ERR err = format::SealLogSegment(h, shadow_); err < 0) return Fail(err);
+    if (auto s = file_->Write(std::uint64_t{first_unwritten_isec_} * kLogSectorSize, shadow_); !s.ok()) {
+      SetLastErrorDetail(fmt::format("write log generation {} shadow: {}", generation_, s.ToString()));
+      return Fail(IoError(s, FileKind::kLog));
+    }
+    return SyncLocked();
+  }
+
+  JET_ERR SyncLocked() {
+    if (auto s = file_->Sync(); !s.ok()) {
+      SetLastErrorDetail(fmt::format("sync log generation {}: {}", generation_, s.ToString()));
+      return Fail(IoError(s, FileKind::kLog));
+    }
+    return JET_errSuccess;
+  }
+
   JET_ERR WriteFullSegmentsLocked() {
     std::size_t full = buffer_.size() / kLogSegmentSize;
     if (ib_ != kLogSegmentSize) --full;  // the partial one stays open for more records
@@ -278,11 +320,10 @@ class LogWriterImpl final : public LogWriter {
     if (error_ < 0) return error_;
     if (JET_ERR err = WriteSegmentsLocked(buffer_.size() / kLogSegmentSize); err < 0) return err;
     if (sync && durable_ < written_) {
-      if (auto s = file_->Sync(); !s.ok()) {
-        SetLastErrorDetail(fmt::format("sync log generation {}: {}", generation_, s.ToString()));
-        return Fail(IoError(s, FileKind::kLog));
-      }
+      if (JET_ERR err = SyncLocked(); err < 0) return err;
       durable_ = written_;
+      // Only now: a shadow must never reach the medium before the data it vouches for.
+      if (JET_ERR err = WriteShadowLocked(); err < 0) return err;
     }
     return JET_errSuccess;
   }
@@ -330,6 +371,10 @@ class LogWriterImpl final : public LogWriter {
   format::LogTime tm_create_;
   std::uint16_t csec_file_ = 0;
   std::uint16_t first_unwritten_isec_ = 1;
+  // The last data segment written (sealed) and its header: the source of its shadow.
+  std::array<std::uint8_t, kLogSegmentSize> last_segment_{};
+  format::LogSegmentHeader last_header_;
+  std::array<std::uint8_t, kLogSegmentSize> shadow_{};
   std::vector<std::uint8_t> buffer_;
   std::size_t ib_ = kLogSegmentSize;  // next byte in the last buffered segment
   Lgpos last_record_end_;

@@ -1,0 +1,90 @@
+#include "bench_fixture.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace jetbench {
+
+void Check(JET_ERR err, const char* what) {
+  if (err < 0) {
+    std::fprintf(stderr, "benchmark setup failed: %s returned %s (%d)\n", what, JetErrorName(err), err);
+    std::abort();
+  }
+}
+
+std::string NextInstanceName() {
+  static std::uint64_t next = 0;
+  return "bench-" + std::to_string(next++);
+}
+
+JET_INSTANCE StartInstance(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size) {
+  Check(faultfs::MakeDirs(vfs, layout.system_path()).ok() ? JET_errSuccess : JET_errInvalidPath, "mkdir sys");
+  Check(faultfs::MakeDirs(vfs, layout.log_path()).ok() ? JET_errSuccess : JET_errInvalidPath, "mkdir log");
+  Check(faultfs::MakeDirs(vfs, faultfs::ParentPath(layout.db_path())).ok() ? JET_errSuccess : JET_errInvalidPath,
+        "mkdir db");
+  JET_INSTANCE instance = 0;
+  Check(JetCreateInstance(&instance, NextInstanceName().c_str()), "JetCreateInstance");
+  Check(JetSetSystemParameter(&instance, JET_sesidNil, JET_paramVfs, reinterpret_cast<JET_API_PTR>(&vfs), nullptr),
+        "JET_paramVfs");
+  Check(JetSetSystemParameter(&instance, JET_sesidNil, JET_paramSystemPath, 0, layout.system_path().c_str()),
+        "JET_paramSystemPath");
+  Check(JetSetSystemParameter(&instance, JET_sesidNil, JET_paramLogFilePath, 0, layout.log_path().c_str()),
+        "JET_paramLogFilePath");
+  Check(JetSetSystemParameter(&instance, JET_sesidNil, JET_paramDatabasePageSize, page_size, nullptr),
+        "JET_paramDatabasePageSize");
+  Check(JetInit(&instance), "JetInit");
+  return instance;
+}
+
+void BuildBackedUpDatabase(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size,
+                           std::uint32_t records, std::uint32_t value_bytes, std::uint32_t txn_size) {
+  JET_INSTANCE instance = StartInstance(vfs, layout, page_size);
+  JET_SESID sesid = 0;
+  Check(JetBeginSession(instance, &sesid, nullptr, nullptr), "JetBeginSession");
+  JET_DBID dbid = 0;
+  Check(JetCreateDatabase(sesid, layout.db_path().c_str(), nullptr, &dbid, 0), "JetCreateDatabase");
+  JET_TABLEID table = 0;
+  Check(JetCreateTable(sesid, dbid, "bench", 0, 0, &table), "JetCreateTable");
+  std::vector<std::uint8_t> value(value_bytes);
+  for (std::uint32_t i = 0; i < records; ++i) {
+    if (i % txn_size == 0) Check(JetBeginTransaction(sesid), "JetBeginTransaction");
+    std::uint8_t key[4] = {static_cast<std::uint8_t>(i >> 24), static_cast<std::uint8_t>(i >> 16),
+                           static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
+    for (std::uint32_t b = 0; b < value_bytes; ++b) value[b] = static_cast<std::uint8_t>(i * 31 + b);
+    Check(JetInsertRecord(sesid, table, key, sizeof key, value.data(), value_bytes), "JetInsertRecord");
+    if (i % txn_size == txn_size - 1 || i + 1 == records) {
+      Check(JetCommitTransaction(sesid, JET_bitCommitLazyFlush), "JetCommitTransaction");
+    }
+  }
+  Check(JetCloseTable(sesid, table), "JetCloseTable");
+  Check(JetBackupInstance(instance, layout.backup_path().c_str(), 0, nullptr), "JetBackupInstance");
+  Check(JetEndSession(sesid, 0), "JetEndSession");
+  Check(JetTerm(instance), "JetTerm");
+}
+
+std::uint64_t CopyTree(faultfs::Vfs& vfs, const std::string& from, const std::string& to) {
+  Check(faultfs::MakeDirs(vfs, to).ok() ? JET_errSuccess : JET_errInvalidPath, "mkdir copy");
+  std::vector<std::string> names;
+  Check(vfs.ListDir(from, &names).ok() ? JET_errSuccess : JET_errDiskIO, "list");
+  std::uint64_t bytes = 0;
+  std::vector<std::uint8_t> data;
+  for (const auto& name : names) {
+    std::string src = faultfs::JoinPath(from, name);
+    bool is_dir = false;
+    Check(vfs.IsDirectory(src, &is_dir).ok() ? JET_errSuccess : JET_errDiskIO, "stat");
+    if (is_dir) {
+      bytes += CopyTree(vfs, src, faultfs::JoinPath(to, name));
+      continue;
+    }
+    Check(faultfs::ReadWholeFile(vfs, src, &data).ok() ? JET_errSuccess : JET_errDiskIO, "read");
+    Check(faultfs::WriteWholeFile(vfs, faultfs::JoinPath(to, name), data).ok() ? JET_errSuccess : JET_errDiskIO,
+          "write");
+    bytes += data.size();
+  }
+  Check(vfs.SyncDir(to).ok() ? JET_errSuccess : JET_errDiskIO, "syncdir");
+  return bytes;
+}
+
+}  // namespace jetbench

@@ -1,0 +1,134 @@
+// db_page_fuzzer — database pages (format/page.h): the page header, the checksum with
+// its page number, the slotted node layout, and the node edits the B-tree makes.
+//
+// Input: u8 page-size selector (4/8/16/32 KiB), u32 pgno, page_size bytes of page
+// (zero-padded when short), then a script of node edits. Checked:
+//   1. VerifyPage on the raw page returns success or a known JET_err.
+//   2. The page header is a plain struct: StorePageHeader(LoadPageHeader(p)) gives the
+//      same 40 bytes back.
+//   3. With the checksum recomputed for pgno, VerifyPage agrees with
+//      ValidatePageLayout, and reading the page as any other pgno is
+//      JET_errReadPgnoVerifyFailure: the checksum binds the page to its place.
+//   4. If the layout is valid, every node lies inside the node area, and a page rebuilt
+//      from those nodes by InitPage + InsertNode holds the same nodes.
+//   5. The edit script runs against that page and a model (a vector of nodes): each
+//      insert/replace/delete succeeds exactly when the model says there is room, the
+//      layout stays valid, the nodes equal the model's, and the header fields the
+//      edits must not touch (dbtime, links, objid, flags) stay put.
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "checksum_fixup.h"
+#include "format/page.h"
+#include "fuzz_check.h"
+
+namespace {
+
+namespace format = jet::format;
+using jetfault::fuzz::Bytes;
+using jetfault::fuzz::InputReader;
+using Node = std::vector<std::uint8_t>;
+
+constexpr std::array<std::size_t, 4> kPageSizes = {4096, 8192, 16384, 32768};
+
+// Bytes a set of nodes occupies in a page: data plus one tag each.
+std::size_t UsedBytes(const std::vector<Node>& nodes) {
+  std::size_t used = 0;
+  for (const Node& node : nodes) used += node.size() + format::kTagSize;
+  return used;
+}
+
+std::vector<Node> ReadNodes(std::span<const std::uint8_t> page) {
+  const std::uint16_t count = format::NodeCount(page);
+  const std::uint8_t* area_begin = page.data() + format::kPageHeaderSize;
+  const std::uint8_t* area_end = page.data() + page.size() - format::kTagSize * count;
+  std::vector<Node> nodes;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto node = format::NodeAt(page, i);
+    FUZZ_CHECK(node.empty() || (node.data() >= area_begin && node.data() + node.size() <= area_end));
+    nodes.emplace_back(node.begin(), node.end());
+  }
+  FUZZ_CHECK(format::NodeAt(page, count).empty());
+  return nodes;
+}
+
+// Header fields that node edits must leave alone.
+bool SameIdentity(const format::PageHeader& a, const format::PageHeader& b) {
+  return a.dbtime == b.dbtime && a.pgno_prev == b.pgno_prev && a.pgno_next == b.pgno_next && a.objid == b.objid &&
+         a.flags == b.flags;
+}
+
+void RunEdits(std::span<std::uint8_t> page, std::vector<Node> model, InputReader& script) {
+  const format::PageHeader identity = format::LoadPageHeader(page);
+  const std::size_t area = page.size() - format::kPageHeaderSize;
+  for (int step = 0; step < 64 && !script.empty(); ++step) {
+    const std::uint8_t kind = script.U8() % 3;
+    const std::size_t index = script.U16() % (model.size() + 1);
+    const Node node = script.Blob(format::MaxNodeSize(page.size()) + 8);
+    const std::size_t free_bytes = area - UsedBytes(model);
+    JET_ERR err = JET_errSuccess;
+    bool expect_ok = false;
+    if (kind == 0) {
+      expect_ok = node.size() + format::kTagSize <= free_bytes;
+      err = format::InsertNode(page, index, node);
+      if (expect_ok) model.insert(model.begin() + static_cast<std::ptrdiff_t>(index), node);
+    } else if (kind == 1) {
+      expect_ok = index < model.size() && node.size() <= free_bytes + model[index].size();
+      err = format::ReplaceNode(page, index, node);
+      if (expect_ok) model[index] = node;
+    } else {
+      expect_ok = index < model.size();
+      err = format::DeleteNode(page, index);
+      if (expect_ok) model.erase(model.begin() + static_cast<std::ptrdiff_t>(index));
+    }
+    FUZZ_CHECK((err == JET_errSuccess) == expect_ok);
+    if (err != JET_errSuccess) jetfault::fuzz::CheckIsKnownError(err);
+    FUZZ_CHECK(format::ValidatePageLayout(page) == JET_errSuccess);
+    FUZZ_CHECK(ReadNodes(page) == model);
+    FUZZ_CHECK(format::LoadPageHeader(page).cb_free == area - UsedBytes(model));
+    FUZZ_CHECK(SameIdentity(format::LoadPageHeader(page), identity));
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  InputReader input(Bytes(data, size));
+  const std::size_t page_size = kPageSizes[input.U8() % kPageSizes.size()];
+  const std::uint32_t pgno = input.U32();
+  std::vector<std::uint8_t> page = input.Take(page_size);
+  page.resize(page_size, 0);
+
+  // 1. Raw page, as read from disk.
+  const JET_ERR raw = format::VerifyPage(page, pgno);
+  if (raw != JET_errSuccess) jetfault::fuzz::CheckIsKnownError(raw);
+
+  // 2. The header codec is exact.
+  std::vector<std::uint8_t> header_copy(page.begin(), page.end());
+  format::StorePageHeader(header_copy, format::LoadPageHeader(page));
+  FUZZ_CHECK(header_copy == page);
+
+  // 3. With a valid checksum, only the layout decides; the pgno binds.
+  jetfault::fuzz::FixNumberedChecksum(page, pgno);
+  const JET_ERR layout = format::ValidatePageLayout(page);
+  FUZZ_CHECK(format::VerifyPage(page, pgno) == layout);
+  FUZZ_CHECK(format::VerifyPage(page, pgno + 1) == JET_errReadPgnoVerifyFailure);
+  if (layout != JET_errSuccess) {
+    jetfault::fuzz::CheckIsKnownError(layout);
+    return 0;
+  }
+
+  // 4. The nodes survive a rebuild.
+  const std::vector<Node> nodes = ReadNodes(page);
+  const format::PageHeader header = format::LoadPageHeader(page);
+  std::vector<std::uint8_t> rebuilt(page_size);
+  format::InitPage(rebuilt, header.objid, header.flags, header.dbtime);
+  for (std::size_t i = 0; i < nodes.size(); ++i) FUZZ_CHECK(format::InsertNode(rebuilt, i, nodes[i]) == JET_errSuccess);
+  FUZZ_CHECK(ReadNodes(rebuilt) == nodes);
+
+  // 5. Edits against a model, on the page as it was (holes and all).
+  RunEdits(page, nodes, input);
+  return 0;
+}

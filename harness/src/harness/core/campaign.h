@@ -1,0 +1,72 @@
+// harness/core/campaign.h — running many cases of many scenarios, and what came out.
+//
+// A campaign is (seed, scenarios, budget, shard). Budget is either a number of cases
+// per scenario or a time limit (split evenly across the scenarios; each case is still
+// fully deterministic, only how many run depends on the clock). Sharding splits the
+// (scenario, case) pairs deterministically: shard K of N runs exactly the pairs whose
+// hash is K-1 modulo N, so the N shards together run every pair exactly once.
+//
+// About 5% of the cases (a deterministic sample) are run a second time; a trace hash
+// that differs is a failure of the harness ("nondeterministic"), because replay lines
+// would then lie.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/errmap.h"
+#include "harness/core/scenario.h"
+
+namespace jetharness {
+
+struct Shard {
+  std::uint32_t index = 1;  // 1-based K
+  std::uint32_t count = 1;  // N
+};
+// "K/N" with 1 <= K <= N.
+bool ParseShard(const std::string& text, Shard* out);
+bool InShard(const Shard& shard, const std::string& scenario, std::uint64_t case_index);
+
+struct CampaignOptions {
+  std::uint64_t seed = 1;
+  std::vector<std::string> scenarios;          // empty: all
+  std::optional<std::uint64_t> cases;          // per scenario; default: Scenario::default_cases
+  std::optional<double> time_seconds;          // instead of cases
+  Shard shard;
+  std::uint32_t recheck_per_million = 50'000;  // share of cases re-run for determinism
+  // Called after every case (for a progress display).
+  std::function<void(const std::string& scenario, std::uint64_t done, std::uint64_t planned)> progress;
+};
+
+struct ScenarioStats {
+  std::string name;
+  std::uint64_t cases = 0;
+  std::uint64_t passed = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t steps = 0;
+  std::uint64_t crash_states = 0;
+  std::uint64_t rechecked = 0;
+  std::array<std::uint64_t, kFaultClassCount> faults{};
+  std::vector<Failure> failures;
+  double elapsed_seconds = 0;
+};
+
+struct CampaignReport {
+  std::uint64_t seed = 0;
+  Shard shard;
+  double elapsed_seconds = 0;
+  std::uint64_t crash_states = 0;
+  std::vector<ScenarioStats> scenarios;
+  ErrMapCoverage errmap;
+  bool ok() const;
+  std::uint64_t failed_cases() const;
+};
+
+// Throws std::invalid_argument for an unknown scenario name.
+CampaignReport RunCampaign(const ScenarioRegistry& registry, const CampaignOptions& options);
+
+}  // namespace jetharness

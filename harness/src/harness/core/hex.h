@@ -1,0 +1,25 @@
+// harness/core/hex.h — lowercase hex, and the `jetutil records` text format.
+//
+// The records format is what `jetutil records` prints and what `jetfault workload
+// --expected` writes, so that a shell script can diff the two: one line per record,
+//   table<TAB>key-hex<TAB>value-hex
+// sorted by table, then by key bytes; hex is lowercase; an empty value is an empty
+// third field.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "harness/core/model.h"
+
+namespace jetharness {
+
+std::string HexEncode(const Bytes& bytes);
+// nullopt on odd length or a non-hex digit. Accepts upper- and lowercase.
+std::optional<Bytes> HexDecode(const std::string& hex);
+
+std::string FormatRecords(const DbState& state);
+// Inverse of FormatRecords; nullopt (and *error set) on a malformed line.
+std::optional<DbState> ParseRecords(const std::string& text, std::string* error);
+
+}  // namespace jetharness

@@ -1,0 +1,179 @@
+#include "harness/core/oracle.h"
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <set>
+#include <utility>
+
+#include "harness/core/hex.h"
+
+namespace jetharness {
+
+const char* StateVerdictName(StateVerdict verdict) {
+  switch (verdict) {
+    case StateVerdict::kOk: return "ok";
+    case StateVerdict::kLostDurableCommit: return "lost-durable-commit";
+    case StateVerdict::kUncommittedVisible: return "uncommitted-visible";
+    case StateVerdict::kBeyondWindow: return "beyond-window";
+    case StateVerdict::kNotAPrefix: return "not-a-prefix";
+  }
+  return "?";
+}
+
+PrefixWindow DefaultWindow(const Model& model) { return PrefixWindow{model.MinPrefix(), model.MaxPrefix()}; }
+
+std::string DescribeBytes(const Bytes& bytes) {
+  bool printable = !bytes.empty();
+  for (unsigned char c : bytes) printable = printable && c >= 0x20 && c < 0x7f;
+  if (printable && bytes.size() <= 48) return fmt::format("\"{}\"", bytes);
+  if (bytes.size() <= 32) return fmt::format("0x{}", HexEncode(bytes));
+  return fmt::format("0x{}...({} bytes)", HexEncode(bytes.substr(0, 16)), bytes.size());
+}
+
+namespace {
+
+using RecordId = std::pair<std::string, Bytes>;  // (table, key)
+
+std::optional<Bytes> Lookup(const DbState& state, const RecordId& id) {
+  auto table = state.find(id.first);
+  if (table == state.end()) return std::nullopt;
+  auto record = table->second.find(id.second);
+  if (record == table->second.end()) return std::nullopt;
+  return record->second;
+}
+
+std::string DescribeValue(const std::optional<Bytes>& value) {
+  return value.has_value() ? DescribeBytes(*value) : std::string("(absent)");
+}
+
+// Walks the prefixes 0..max keeping the set of records where the model differs from
+// `actual`; each transaction only touches its own keys, so the walk is linear.
+struct PrefixWalk {
+  const Model& model;
+  const DbState& actual;
+  DbState state;
+  std::set<RecordId> differing;
+
+  PrefixWalk(const Model& m, const DbState& a) : model(m), actual(a) {
+    for (const auto& [table, records] : actual) {
+      for (const auto& [key, value] : records) differing.insert({table, key});
+    }
+  }
+  void Refresh(const RecordId& id) {
+    if (Lookup(state, id) == Lookup(actual, id)) {
+      differing.erase(id);
+    } else {
+      differing.insert(id);
+    }
+  }
+  void Apply(std::size_t index) {
+    const Txn& txn = model.txn(model.commit_order()[index]);
+    ApplyOps(txn.ops, &state);
+    for (const Op& op : txn.ops) Refresh({op.table, op.key});
+  }
+};
+
+// A value in `actual` that no committed (or uncertain) transaction ever wrote for its
+// key, but a rolled-back or in-flight one did. Returns a description or "".
+std::string FindUncommittedValue(const Model& model, const DbState& actual) {
+  std::set<std::pair<RecordId, Bytes>> committed_writes;
+  for (Model::TxnId id : model.commit_order()) {
+    for (const Op& op : model.txn(id).ops) {
+      if (op.value) committed_writes.insert({{op.table, op.key}, *op.value});
+    }
+  }
+  for (const Txn& txn : model.txns()) {
+    if (txn.outcome != TxnOutcome::kRolledBack && txn.outcome != TxnOutcome::kInFlight) continue;
+    for (const Op& op : txn.ops) {
+      if (!op.value) continue;
+      RecordId id{op.table, op.key};
+      std::optional<Bytes> seen = Lookup(actual, id);
+      if (seen == op.value && committed_writes.count({id, *op.value}) == 0) {
+        return fmt::format("table {} key {} holds {}, written only by transaction {} ({})", op.table,
+                           DescribeBytes(op.key), DescribeBytes(*op.value), txn.id, TxnOutcomeName(txn.outcome));
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+StateCheck CheckState(const Model& model, const DbState& actual, PrefixWindow window) {
+  StateCheck check;
+  check.window = window;
+  PrefixWalk walk(model, actual);
+  std::optional<std::size_t> first_match;
+  std::optional<std::size_t> match_in_window;
+  auto distance = [&window](std::size_t n) {
+    return n < window.min ? window.min - n : (n > window.max ? n - window.max : 0);
+  };
+  std::size_t best = 0;
+  std::size_t best_diff = SIZE_MAX;
+  for (std::size_t n = 0;; ++n) {
+    std::size_t diff = walk.differing.size();
+    if (diff == 0) {
+      if (!first_match) first_match = n;
+      if (distance(n) == 0 && !match_in_window) match_in_window = n;
+    }
+    // The closest prefix: fewest differing records, then nearest the window.
+    if (diff < best_diff || (diff == best_diff && distance(n) < distance(best))) {
+      best = n;
+      best_diff = diff;
+    }
+    if (n == model.MaxPrefix()) break;
+    walk.Apply(n);
+  }
+  check.closest_prefix = best;
+  check.differing_records = best_diff;
+  if (match_in_window) {
+    check.verdict = StateVerdict::kOk;
+    check.matched_prefix = *match_in_window;
+    return check;
+  }
+  std::string uncommitted = FindUncommittedValue(model, actual);
+  if (!uncommitted.empty()) {
+    check.verdict = StateVerdict::kUncommittedVisible;
+  } else if (first_match && *first_match < window.min) {
+    check.verdict = StateVerdict::kLostDurableCommit;
+    check.matched_prefix = *first_match;
+  } else if (first_match) {
+    check.verdict = StateVerdict::kBeyondWindow;
+    check.matched_prefix = *first_match;
+  } else {
+    check.verdict = StateVerdict::kNotAPrefix;
+  }
+
+  // Explain against the closest prefix (or the window's edge for a clean match outside).
+  std::size_t reference = first_match ? (*first_match < window.min ? window.min : window.max) : best;
+  DbState expected = model.StateAfter(reference);
+  std::set<RecordId> ids;
+  for (const DbState* state : std::initializer_list<const DbState*>{&expected, &actual}) {
+    for (const auto& [table, records] : *state) {
+      for (const auto& [key, value] : records) ids.insert({table, key});
+    }
+  }
+  std::string first_diff = "no differing record";
+  for (const RecordId& id : ids) {
+    std::optional<Bytes> want = Lookup(expected, id);
+    std::optional<Bytes> got = Lookup(actual, id);
+    if (want != got) {
+      first_diff = fmt::format("first differing record: table {} key {}: expected {}, engine has {}", id.first,
+                               DescribeBytes(id.second), DescribeValue(want), DescribeValue(got));
+      break;
+    }
+  }
+  std::string matched =
+      first_match ? fmt::format("the content equals the prefix of {} commits", *first_match)
+                  : fmt::format("the content equals no prefix (closest: {} commits, {} differing records)", best,
+                                best_diff);
+  check.explanation =
+      fmt::format("{}: expected the state after n commits with {} <= n <= {} (of {} attempted); {}; compared with "
+                  "n = {}: {}{}",
+                  StateVerdictName(check.verdict), window.min, window.max, model.MaxPrefix(), matched, reference,
+                  first_diff, uncommitted.empty() ? "" : "; " + uncommitted);
+  return check;
+}
+
+}  // namespace jetharness

@@ -1,0 +1,220 @@
+#include "harness/core/report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace jetharness {
+
+std::string TraceHashText(std::uint64_t hash) { return fmt::format("{:016x}", hash); }
+
+std::string XmlEscape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // XML 1.0 forbids most control characters even when escaped.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
+          out += '?';
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Fault classes that any scenario injected, in enum order (the columns of the tables).
+std::vector<std::size_t> ActiveFaultClasses(const CampaignReport& report) {
+  std::vector<std::size_t> out;
+  for (std::size_t c = 0; c < kFaultClassCount; ++c) {
+    for (const auto& s : report.scenarios) {
+      if (s.faults[c] > 0) {
+        out.push_back(c);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::string FaultSummary(const ScenarioStats& s) {
+  std::string out;
+  for (std::size_t c = 0; c < kFaultClassCount; ++c) {
+    if (s.faults[c] == 0) continue;
+    out += fmt::format("{}{}={}", out.empty() ? "" : " ", FaultClassName(static_cast<FaultClass>(c)), s.faults[c]);
+  }
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace
+
+std::string TextReport(const CampaignReport& report) {
+  std::string out = fmt::format("jetfault run: seed {}, shard {}/{}, {:.1f} s, {} crash states\n\n", report.seed,
+                                report.shard.index, report.shard.count, report.elapsed_seconds, report.crash_states);
+  out += fmt::format("{:<18} {:>6} {:>7} {:>7} {:>6}  {}\n", "scenario", "cases", "passed", "failed", "steps",
+                     "faults injected by class");
+  for (const auto& s : report.scenarios) {
+    out += fmt::format("{:<18} {:>6} {:>7} {:>7} {:>6}  {}\n", s.name, s.cases, s.passed, s.failed, s.steps,
+                       FaultSummary(s));
+  }
+  out += fmt::format("\nerror map: {} of {} cells exercised, {} violations\n", report.errmap.exercised_cells(),
+                     report.errmap.cells(), report.errmap.violations());
+  for (const auto& s : report.scenarios) {
+    for (const auto& f : s.failures) {
+      out += fmt::format("\nFAIL {} (trace {}): {}\n", s.name, TraceHashText(f.trace_hash), f.what);
+      if (!f.fault_plan.empty()) out += fmt::format("  faults: {}\n", f.fault_plan);
+      out += fmt::format("  {}\n", f.replay);
+    }
+  }
+  out += report.ok() ? "\nPASS\n" : fmt::format("\nFAILED: {} case(s)\n", report.failed_cases());
+  return out;
+}
+
+nlohmann::json JsonReport(const CampaignReport& report) {
+  nlohmann::json j;
+  j["seed"] = report.seed;
+  j["shard"] = fmt::format("{}/{}", report.shard.index, report.shard.count);
+  j["elapsed_seconds"] = report.elapsed_seconds;
+  j["crash_states"] = report.crash_states;
+  j["ok"] = report.ok();
+  j["scenarios"] = nlohmann::json::array();
+  for (const auto& s : report.scenarios) {
+    nlohmann::json js;
+    js["name"] = s.name;
+    js["cases"] = s.cases;
+    js["passed"] = s.passed;
+    js["failed"] = s.failed;
+    js["steps"] = s.steps;
+    js["crash_states"] = s.crash_states;
+    js["rechecked"] = s.rechecked;
+    js["elapsed_seconds"] = s.elapsed_seconds;
+    js["faults"] = nlohmann::json::object();
+    for (std::size_t c = 0; c < kFaultClassCount; ++c) {
+      if (s.faults[c] > 0) js["faults"][FaultClassName(static_cast<FaultClass>(c))] = s.faults[c];
+    }
+    js["failures"] = nlohmann::json::array();
+    for (const auto& f : s.failures) {
+      js["failures"].push_back({{"step", f.step},
+                                {"what", f.what},
+                                {"fault_plan", f.fault_plan},
+                                {"trace_hash", TraceHashText(f.trace_hash)},
+                                {"replay", f.replay}});
+    }
+    j["scenarios"].push_back(std::move(js));
+  }
+  nlohmann::json em;
+  em["cells"] = report.errmap.cells();
+  em["exercised"] = report.errmap.exercised_cells();
+  em["violations"] = report.errmap.violations();
+  em["unexercised"] = nlohmann::json::array();
+  em["rows"] = nlohmann::json::array();
+  const auto& table = ErrorMapTable();
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    std::string cell = fmt::format("{}/{}/{}", FaultClassName(table[i].fault), FileRoleName(table[i].file),
+                                   PhaseName(table[i].phase));
+    nlohmann::json codes = nlohmann::json::object();
+    for (const auto& [code, n] : report.errmap.codes_seen()[i]) codes[JetErrorName(code)] = n;
+    em["rows"].push_back({{"cell", cell}, {"hits", report.errmap.hits(i)}, {"codes", codes}});
+    if (report.errmap.hits(i) == 0) em["unexercised"].push_back(cell);
+  }
+  j["errmap"] = std::move(em);
+  return j;
+}
+
+std::string JunitReport(const CampaignReport& report) {
+  std::uint64_t tests = 0;
+  for (const auto& s : report.scenarios) tests += std::max<std::uint64_t>(1, s.failures.size());
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuites name=\"jetfault\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", tests,
+                     report.failed_cases(), report.elapsed_seconds);
+  for (const auto& s : report.scenarios) {
+    out += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n", XmlEscape(s.name),
+                       std::max<std::uint64_t>(1, s.failures.size()), s.failures.size(), s.elapsed_seconds);
+    if (s.failures.empty()) {
+      out += fmt::format("    <testcase classname=\"jetfault.{0}\" name=\"{0} ({1} cases)\"/>\n", XmlEscape(s.name),
+                         s.cases);
+    }
+    for (const auto& f : s.failures) {
+      out += fmt::format("    <testcase classname=\"jetfault.{}\" name=\"{}\">\n", XmlEscape(s.name),
+                         XmlEscape(f.replay));
+      out += fmt::format("      <failure message=\"{}\">{}\ntrace hash: {}\nfaults: {}\n{}</failure>\n",
+                         XmlEscape(f.what.substr(0, 200)), XmlEscape(f.what), TraceHashText(f.trace_hash),
+                         XmlEscape(f.fault_plan), XmlEscape(f.replay));
+      out += "    </testcase>\n";
+    }
+    out += "  </testsuite>\n";
+  }
+  out += "</testsuites>\n";
+  return out;
+}
+
+std::string HtmlReport(const CampaignReport& report) {
+  std::string out =
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>jetfault campaign</title>\n"
+      "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
+      "td,th{border:1px solid #999;padding:3px 8px;text-align:right}th{background:#eee}"
+      "td.l{text-align:left}.bad{background:#f99}.good{background:#9e9}.none{background:#ddd}"
+      "pre{background:#f6f6f6;padding:6px;white-space:pre-wrap}</style></head><body>\n";
+  out += fmt::format("<h1>jetfault campaign: {}</h1>\n", report.ok() ? "PASS" : "FAILED");
+  out += fmt::format("<p>seed {} &middot; shard {}/{} &middot; {:.1f} s &middot; {} crash states</p>\n", report.seed,
+                     report.shard.index, report.shard.count, report.elapsed_seconds, report.crash_states);
+
+  // Fault class x outcome: how many faults of each class each scenario injected,
+  // coloured by whether that scenario's cases passed.
+  auto classes = ActiveFaultClasses(report);
+  out += "<h2>Fault class &times; outcome</h2>\n<table><tr><th>scenario</th><th>cases</th><th>passed</th>"
+         "<th>failed</th>";
+  for (std::size_t c : classes) out += fmt::format("<th>{}</th>", FaultClassName(static_cast<FaultClass>(c)));
+  out += "</tr>\n";
+  for (const auto& s : report.scenarios) {
+    const char* cls = s.failed > 0 ? "bad" : "good";
+    out += fmt::format("<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td>", XmlEscape(s.name),
+                       s.cases, s.passed, cls, s.failed);
+    for (std::size_t c : classes) {
+      out += s.faults[c] == 0 ? "<td class=\"none\"></td>"
+                              : fmt::format("<td class=\"{}\">{}</td>", cls, s.faults[c]);
+    }
+    out += "</tr>\n";
+  }
+  out += "</table>\n";
+
+  out += fmt::format("<h2>Error-map coverage: {} of {} cells, {} violations</h2>\n", report.errmap.exercised_cells(),
+                     report.errmap.cells(), report.errmap.violations());
+  out += "<table><tr><th>fault</th><th>file</th><th>phase</th><th>hits</th><th>codes returned</th></tr>\n";
+  const auto& table = ErrorMapTable();
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    std::string codes;
+    for (const auto& [code, n] : report.errmap.codes_seen()[i]) {
+      codes += fmt::format("{}{} &times;{}", codes.empty() ? "" : "<br>", JetErrorName(code), n);
+    }
+    out += fmt::format(
+        "<tr><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"{}\">{}</td>"
+        "<td class=\"l\">{}</td></tr>\n",
+        FaultClassName(table[i].fault), FileRoleName(table[i].file), PhaseName(table[i].phase),
+        report.errmap.hits(i) > 0 ? "good" : "none", report.errmap.hits(i), codes);
+  }
+  out += "</table>\n<h2>Failures</h2>\n";
+  bool any = false;
+  for (const auto& s : report.scenarios) {
+    for (const auto& f : s.failures) {
+      any = true;
+      out += fmt::format("<h3>{} &middot; trace {}</h3><pre>{}\nfaults: {}\n{}</pre>\n", XmlEscape(s.name),
+                         TraceHashText(f.trace_hash), XmlEscape(f.what), XmlEscape(f.fault_plan),
+                         XmlEscape(f.replay));
+    }
+  }
+  if (!any) out += "<p>none</p>\n";
+  out += "</body></html>\n";
+  return out;
+}
+
+}  // namespace jetharness

@@ -1,0 +1,371 @@
+#include "harness/engine/driver.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "harness/core/oracle.h"
+
+namespace jetharness {
+
+std::string CallFailure::ToString() const {
+  return failed() ? fmt::format("{} returned {} ({})", call, JetErrorName(code), code) : "no failure";
+}
+
+namespace {
+
+// Instance names must be unique among live instances; the name never reaches storage,
+// so a process-wide counter does not affect determinism.
+std::string NextInstanceName() {
+  static std::atomic<std::uint64_t> counter{0};
+  return fmt::format("jetfault-{}", counter.fetch_add(1));
+}
+
+}  // namespace
+
+EngineInstance::EngineInstance(faultfs::Vfs* vfs, const InstanceSettings& settings, CallObserver observer)
+    : settings_(settings), observer_(std::move(observer)) {
+  std::string name = NextInstanceName();
+  Call("JetCreateInstance", [&] { return JetCreateInstance(&instance_, name.c_str()); });
+  auto set_number = [&](const char* what, unsigned long id, JET_API_PTR value) {
+    Call(fmt::format("JetSetSystemParameter({})", what),
+         [&] { return JetSetSystemParameter(&instance_, JET_sesidNil, id, value, nullptr); });
+  };
+  auto set_string = [&](const char* what, unsigned long id, const std::string& value) {
+    Call(fmt::format("JetSetSystemParameter({})", what),
+         [&] { return JetSetSystemParameter(&instance_, JET_sesidNil, id, 0, value.c_str()); });
+  };
+  set_number("JET_paramVfs", JET_paramVfs, reinterpret_cast<JET_API_PTR>(vfs));
+  set_string("JET_paramSystemPath", JET_paramSystemPath, settings.layout.system_dir);
+  set_string("JET_paramLogFilePath", JET_paramLogFilePath, settings.layout.log_dir);
+  set_number("JET_paramDatabasePageSize", JET_paramDatabasePageSize, settings.page_size);
+  set_number("JET_paramLogFileSize", JET_paramLogFileSize, settings.log_file_kib);
+  set_number("JET_paramCircularLog", JET_paramCircularLog, settings.circular ? 1 : 0);
+  if (settings.cache_pages_max > 0) {
+    set_number("JET_paramCacheSizeMax", JET_paramCacheSizeMax, settings.cache_pages_max);
+  }
+}
+
+EngineInstance::~EngineInstance() {
+  // Also ends instances that never ran (failed JetInit/JetRestoreInstance, or restore
+  // only), so the engine can release them; the result is not a finding.
+  if (instance_ != JET_instanceNil) (void)JetTerm2(instance_, JET_bitTermAbrupt);
+}
+
+JET_ERR EngineInstance::Call(const std::string& name, const std::function<JET_ERR()>& fn) {
+  if (failure_.failed()) return failure_.code;
+  JET_ERR err = fn();
+  if (observer_) observer_(name, err);
+  if (err < 0) failure_ = CallFailure{name, err};
+  return err;
+}
+
+JET_ERR EngineInstance::Init() {
+  JET_ERR err = Call("JetInit", [&] { return JetInit(&instance_); });
+  running_ = err >= 0;
+  return err;
+}
+
+JET_ERR EngineInstance::Restore(const std::string& backup_dir) {
+  return Call("JetRestoreInstance",
+              [&] { return JetRestoreInstance(instance_, backup_dir.c_str(), nullptr, nullptr); });
+}
+
+JET_ERR EngineInstance::Backup(const std::string& backup_dir) {
+  return Call("JetBackupInstance", [&] { return JetBackupInstance(instance_, backup_dir.c_str(), 0, nullptr); });
+}
+
+JET_ERR EngineInstance::Term() {
+  if (!running_) return failure_.failed() ? failure_.code : JET_errNotInitialized;
+  JET_ERR err = Call("JetTerm", [&] { return JetTerm(instance_); });
+  // A failed clean shutdown still ends the instance (the phase reports the failure).
+  if (err < 0) JetTerm2(instance_, JET_bitTermAbrupt);
+  running_ = false;
+  return err;
+}
+
+void EngineInstance::TermAbrupt() {
+  if (!running_) return;
+  // The result is not a finding: an abrupt end is how the harness simulates a crash.
+  (void)JetTerm2(instance_, JET_bitTermAbrupt);
+  running_ = false;
+}
+
+WorkloadSession::WorkloadSession(EngineInstance& instance, const WorkloadSpec& spec, bool create)
+    : instance_(instance), spec_(spec) {
+  instance_.Call("JetBeginSession",
+                 [&] { return JetBeginSession(instance_.handle(), &session_, nullptr, nullptr); });
+  for (const DatabaseSpec& db : spec.databases) {
+    std::string path = instance_.settings().layout.DatabasePath(db.file_name);
+    JET_DBID dbid = JET_dbidNil;
+    if (create) {
+      instance_.Call("JetCreateDatabase(" + path + ")",
+                     [&] { return JetCreateDatabase(session_, path.c_str(), nullptr, &dbid, 0); });
+    } else {
+      instance_.Call("JetAttachDatabase(" + path + ")",
+                     [&] { return JetAttachDatabase(session_, path.c_str(), 0); });
+      instance_.Call("JetOpenDatabase(" + path + ")",
+                     [&] { return JetOpenDatabase(session_, path.c_str(), nullptr, &dbid, 0); });
+    }
+    dbids_.push_back(dbid);
+    for (const std::string& name : db.tables) {
+      Table table{name, JET_tableidNil};
+      if (create) {
+        instance_.Call("JetCreateTable(" + name + ")",
+                       [&] { return JetCreateTable(session_, dbid, name.c_str(), 0, 0, &table.id); });
+      } else {
+        instance_.Call("JetOpenTable(" + name + ")",
+                       [&] { return JetOpenTable(session_, dbid, name.c_str(), nullptr, 0, 0, &table.id); });
+      }
+      tables_.push_back(table);
+    }
+  }
+}
+
+WorkloadSession::~WorkloadSession() = default;  // the instance's end closes everything
+
+JET_TABLEID WorkloadSession::TableId(JET_SESID session, const std::string& name) {
+  if (session == session_) {
+    for (const Table& t : tables_) {
+      if (t.name == name) return t.id;
+    }
+    return JET_tableidNil;
+  }
+  // In-flight sessions open their own cursors.
+  for (std::size_t d = 0; d < spec_.databases.size(); ++d) {
+    for (const std::string& t : spec_.databases[d].tables) {
+      if (t != name) continue;
+      std::string path = instance_.settings().layout.DatabasePath(spec_.databases[d].file_name);
+      JET_DBID dbid = JET_dbidNil;
+      JET_TABLEID id = JET_tableidNil;
+      instance_.Call("JetOpenDatabase(" + path + ")",
+                     [&] { return JetOpenDatabase(session, path.c_str(), nullptr, &dbid, 0); });
+      instance_.Call("JetOpenTable(" + name + ")",
+                     [&] { return JetOpenTable(session, dbid, name.c_str(), nullptr, 0, 0, &id); });
+      return id;
+    }
+  }
+  return JET_tableidNil;
+}
+
+bool WorkloadSession::RunOne(const TxnSpec& txn, JET_SESID session, bool end, Model* model) {
+  CommitMode mode = txn.end == TxnEnd::kCommitLazy ? CommitMode::kLazy : CommitMode::kDurable;
+  // Cursors first: opening them is not part of the transaction.
+  std::vector<JET_TABLEID> ids;
+  for (const SpecOp& op : txn.ops) ids.push_back(TableId(session, op.table));
+  if (!ok()) return false;
+  if (instance_.Call("JetBeginTransaction", [&] { return JetBeginTransaction(session); }) < 0) return false;
+  Model::TxnId id = model->Begin(mode);
+  for (std::size_t i = 0; i < txn.ops.size(); ++i) {
+    const SpecOp& op = txn.ops[i];
+    // Recorded before the call: if the call half-happens, the model still knows the
+    // value, so the oracle can recognise it should it ever become visible.
+    JET_ERR err;
+    if (op.kind == OpKind::kDelete) {
+      model->Delete(id, op.table, op.key);
+      err = instance_.Call("JetDeleteRecord", [&] {
+        return JetDeleteRecord(session, ids[i], op.key.data(), static_cast<unsigned long>(op.key.size()));
+      });
+    } else {
+      model->Put(id, op.table, op.key, op.value);
+      bool insert = op.kind == OpKind::kInsert;
+      err = instance_.Call(insert ? "JetInsertRecord" : "JetReplaceRecord", [&] {
+        auto key_size = static_cast<unsigned long>(op.key.size());
+        auto value_size = static_cast<unsigned long>(op.value.size());
+        return insert ? JetInsertRecord(session, ids[i], op.key.data(), key_size, op.value.data(), value_size)
+                      : JetReplaceRecord(session, ids[i], op.key.data(), key_size, op.value.data(), value_size);
+      });
+    }
+    if (err < 0) {
+      // Stop here. The transaction never commits; a rollback attempt is not made
+      // because the instance may be unusable (the failure already ends the phase).
+      return false;
+    }
+  }
+  if (!end) return true;
+  if (txn.end == TxnEnd::kRollback) {
+    JET_ERR err = instance_.Call("JetRollback", [&] { return JetRollback(session, 0); });
+    if (err < 0) return false;
+    model->RolledBack(id);
+    return true;
+  }
+  JET_GRBIT grbit = mode == CommitMode::kLazy ? JET_bitCommitLazyFlush : 0;
+  JET_ERR err = instance_.Call("JetCommitTransaction", [&] { return JetCommitTransaction(session, grbit); });
+  if (err < 0) {
+    model->CommitUncertain(id);
+    return false;
+  }
+  model->Committed(id);
+  return true;
+}
+
+void WorkloadSession::RunTransactions(std::size_t first, std::size_t last, bool inflight, Model* model,
+                                      const std::function<void(std::size_t)>& on_transaction) {
+  last = std::min(last, spec_.transactions.size());
+  for (std::size_t i = first; i <= last && ok(); ++i) {
+    if (inflight && i == spec_.inflight_begin_after) BeginInflight(model);
+    if (i == last || !ok()) break;
+    if (!RunOne(spec_.transactions[i], session_, true, model)) return;
+    if (on_transaction) on_transaction(i);
+  }
+}
+
+void WorkloadSession::BeginInflight(Model* model) {
+  for (const TxnSpec& txn : spec_.inflight) {
+    if (!ok()) return;
+    JET_SESID session = JET_sesidNil;
+    if (instance_.Call("JetBeginSession",
+                       [&] { return JetBeginSession(instance_.handle(), &session, nullptr, nullptr); }) < 0) {
+      return;
+    }
+    inflight_sessions_.push_back(session);
+    if (!RunOne(txn, session, false, model)) return;
+  }
+}
+
+namespace {
+
+struct Cursor {
+  EngineInstance& instance;
+  JET_SESID session;
+  JET_TABLEID table;
+
+  // Key and value under the cursor; false when a call failed.
+  bool Current(Bytes* key, Bytes* value) {
+    char key_buffer[JET_cbKeyMost + 1];
+    unsigned long key_size = 0;
+    if (instance.Call("JetRetrieveKey", [&] {
+          return JetRetrieveKey(session, table, key_buffer, sizeof key_buffer, &key_size, 0);
+        }) < 0) {
+      return false;
+    }
+    key->assign(key_buffer, std::min<unsigned long>(key_size, sizeof key_buffer));
+    value->assign(4096, '\0');
+    unsigned long value_size = 0;
+    JET_ERR err = JetRetrieveCurrentValue(session, table, value->data(), static_cast<unsigned long>(value->size()),
+                                          &value_size);
+    if (err == JET_errBufferTooSmall) {
+      value->assign(value_size, '\0');
+      err = JetRetrieveCurrentValue(session, table, value->data(), static_cast<unsigned long>(value->size()),
+                                    &value_size);
+    }
+    if (instance.Call("JetRetrieveCurrentValue", [err] { return err; }) < 0) return false;
+    value->resize(std::min<std::size_t>(value_size, value->size()));
+    return true;
+  }
+
+  // Moves; returns 1 on a record, 0 at the end, -1 on a failed call.
+  int Move(long rows) {
+    JET_ERR err = JetMove(session, table, rows, 0);
+    if (err == JET_errNoCurrentRecord) return 0;
+    return instance.Call("JetMove", [err] { return err; }) < 0 ? -1 : 1;
+  }
+};
+
+std::vector<std::string> TableNames(EngineInstance& instance, JET_SESID session, JET_DBID dbid) {
+  std::string buffer(4096, '\0');
+  unsigned long actual = 0;
+  JET_ERR err = JetGetTableNames(session, dbid, buffer.data(), static_cast<unsigned long>(buffer.size()), &actual);
+  if (err == JET_errBufferTooSmall) {
+    buffer.assign(actual, '\0');
+    err = JetGetTableNames(session, dbid, buffer.data(), static_cast<unsigned long>(buffer.size()), &actual);
+  }
+  std::vector<std::string> names;
+  if (instance.Call("JetGetTableNames", [err] { return err; }) < 0) return names;
+  buffer.resize(std::min<std::size_t>(actual, buffer.size()));
+  for (std::size_t start = 0; start < buffer.size();) {
+    std::size_t end = buffer.find('\0', start);
+    if (end == std::string::npos) end = buffer.size();
+    if (end > start) names.push_back(buffer.substr(start, end - start));
+    start = end + 1;
+  }
+  return names;
+}
+
+}  // namespace
+
+ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, std::uint64_t move_budget) {
+  ReadBack out;
+  auto problem = [&out](std::string text) {
+    if (out.physical_problem.empty()) out.physical_problem = std::move(text);
+  };
+  JET_SESID session = JET_sesidNil;
+  instance.Call("JetBeginSession", [&] { return JetBeginSession(instance.handle(), &session, nullptr, nullptr); });
+  for (const DatabaseSpec& db : spec.databases) {
+    std::string path = instance.settings().layout.DatabasePath(db.file_name);
+    JET_DBID dbid = JET_dbidNil;
+    instance.Call("JetAttachDatabase(" + path + ")", [&] { return JetAttachDatabase(session, path.c_str(), 0); });
+    instance.Call("JetOpenDatabase(" + path + ")",
+                  [&] { return JetOpenDatabase(session, path.c_str(), nullptr, &dbid, 0); });
+    if (instance.failure().failed()) return out;
+    std::vector<std::string> names = TableNames(instance, session, dbid);
+    for (const std::string& expected : db.tables) {
+      if (std::find(names.begin(), names.end(), expected) == names.end()) {
+        problem(fmt::format("table {} of {} is missing after recovery", expected, db.file_name));
+      }
+    }
+    for (const std::string& name : names) {
+      JET_TABLEID table = JET_tableidNil;
+      if (instance.Call("JetOpenTable(" + name + ")", [&] {
+            return JetOpenTable(session, dbid, name.c_str(), nullptr, 0, 0, &table);
+          }) < 0) {
+        return out;
+      }
+      Cursor cursor{instance, session, table};
+      std::vector<std::pair<Bytes, Bytes>> forward;
+      std::uint64_t moves = 0;
+      for (int at = cursor.Move(JET_MoveFirst); at != 0; at = cursor.Move(JET_MoveNext)) {
+        if (at < 0) return out;
+        if (++moves > move_budget) {
+          problem(fmt::format("hang: forward scan of {} did not end within {} moves", name, move_budget));
+          break;
+        }
+        Bytes key, value;
+        if (!cursor.Current(&key, &value)) return out;
+        if (!forward.empty() && !(forward.back().first < key)) {
+          problem(fmt::format("scan of {}: key {} follows {} (not ascending)", name, DescribeBytes(key),
+                              DescribeBytes(forward.back().first)));
+        }
+        forward.emplace_back(std::move(key), std::move(value));
+      }
+      std::vector<Bytes> backward;
+      moves = 0;
+      for (int at = cursor.Move(JET_MoveLast); at != 0; at = cursor.Move(JET_MovePrevious)) {
+        if (at < 0) return out;
+        if (++moves > move_budget) {
+          problem(fmt::format("hang: backward scan of {} did not end within {} moves", name, move_budget));
+          break;
+        }
+        Bytes key, value;
+        if (!cursor.Current(&key, &value)) return out;
+        backward.push_back(std::move(key));
+      }
+      if (backward.size() != forward.size()) {
+        problem(fmt::format("table {}: forward scan saw {} records, backward {}", name, forward.size(),
+                            backward.size()));
+      } else {
+        for (std::size_t i = 0; i < forward.size(); ++i) {
+          if (backward[backward.size() - 1 - i] != forward[i].first) {
+            problem(fmt::format("table {}: backward scan differs from forward at record {}", name, i));
+            break;
+          }
+        }
+      }
+      for (const auto& [key, value] : forward) {
+        std::string got(value.size() + 1, '\0');
+        unsigned long size = 0;
+        JET_ERR err = JetRetrieveRecord(session, table, key.data(), static_cast<unsigned long>(key.size()),
+                                        got.data(), static_cast<unsigned long>(got.size()), &size);
+        if (instance.Call("JetRetrieveRecord", [err] { return err; }) < 0) return out;
+        got.resize(std::min<std::size_t>(size, got.size()));
+        if (got != value) problem(fmt::format("table {}: seek to key {} returns another value than the scan", name,
+                                              DescribeBytes(key)));
+        out.state[name][key] = value;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace jetharness

@@ -1,0 +1,118 @@
+// harness/engine/driver.h — driving the engine through jet/jet.h, and nothing else.
+//
+// EngineInstance owns one JET instance for the length of one harness phase and makes
+// sure it never outlives that phase: whatever happens, its destructor ends the
+// instance abruptly (JetTerm2(JET_bitTermAbrupt): drop everything, as a killed
+// process), so the Vfs it ran on can be imaged or destroyed afterwards.
+//
+// Every API call goes through Call(), which remembers the first failure (call name +
+// code) and reports every result to an observer: that is how scenarios check each
+// code against the error map without repeating themselves.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "faultfs/vfs.h"
+#include "harness/core/model.h"
+#include "harness/core/workload.h"
+#include "harness/engine/layout.h"
+#include "jet/jet.h"
+
+namespace jetharness {
+
+// The first failing call of a phase (code == JET_errSuccess when none failed).
+struct CallFailure {
+  std::string call;
+  JET_ERR code = JET_errSuccess;
+  bool failed() const { return code < 0; }
+  std::string ToString() const;
+};
+
+// Observes every API result: (call name, code). Warnings (> 0) count as success.
+using CallObserver = std::function<void(const std::string& call, JET_ERR code)>;
+
+class EngineInstance {
+ public:
+  // Creates the instance and sets its parameters (vfs, paths, page and log sizes).
+  EngineInstance(faultfs::Vfs* vfs, const InstanceSettings& settings, CallObserver observer = nullptr);
+  ~EngineInstance();
+  EngineInstance(const EngineInstance&) = delete;
+  EngineInstance& operator=(const EngineInstance&) = delete;
+
+  // Runs `fn` (an API call) unless an earlier call failed; records and reports it.
+  JET_ERR Call(const std::string& name, const std::function<JET_ERR()>& fn);
+
+  JET_ERR Init();  // JetInit (soft recovery when needed)
+  JET_ERR Restore(const std::string& backup_dir);  // JetRestoreInstance(instance, dir, null, null)
+  JET_ERR Backup(const std::string& backup_dir);   // full backup
+  JET_ERR Term();          // clean JetTerm
+  void TermAbrupt();       // JetTerm2(JET_bitTermAbrupt); never fails the phase
+
+  JET_INSTANCE handle() const { return instance_; }
+  bool running() const { return running_; }
+  const CallFailure& failure() const { return failure_; }
+  const InstanceSettings& settings() const { return settings_; }
+
+ private:
+  JET_INSTANCE instance_ = JET_instanceNil;
+  bool running_ = false;
+  InstanceSettings settings_;
+  CallObserver observer_;
+  CallFailure failure_;
+};
+
+// One session with the workload's databases attached, opened and their tables open.
+class WorkloadSession {
+ public:
+  // Begins a session, attaches and opens every database of spec, opens every table.
+  // create: create the databases and tables instead (first run of a fresh instance).
+  WorkloadSession(EngineInstance& instance, const WorkloadSpec& spec, bool create);
+  ~WorkloadSession();
+  WorkloadSession(const WorkloadSession&) = delete;
+  WorkloadSession& operator=(const WorkloadSession&) = delete;
+
+  bool ok() const { return !instance_.failure().failed(); }
+
+  // Runs transactions [first, last) of spec.transactions, recording each in model.
+  // With `inflight`, the spec's in-flight transactions begin (each on its own session,
+  // left open) when spec.inflight_begin_after transactions have run. Stops at the first
+  // failing call (the model then says what may have happened). on_transaction(i) runs
+  // after transaction i ended successfully (e.g. a backup).
+  void RunTransactions(std::size_t first, std::size_t last, bool inflight, Model* model,
+                       const std::function<void(std::size_t)>& on_transaction = nullptr);
+
+ private:
+  struct Table {
+    std::string name;
+    JET_TABLEID id = JET_tableidNil;
+  };
+  bool RunOne(const TxnSpec& txn, JET_SESID session, bool end, Model* model);
+  void BeginInflight(Model* model);
+  JET_TABLEID TableId(JET_SESID session, const std::string& name);
+
+  EngineInstance& instance_;
+  const WorkloadSpec& spec_;
+  JET_SESID session_ = JET_sesidNil;
+  std::vector<JET_DBID> dbids_;
+  std::vector<Table> tables_;
+  std::vector<JET_SESID> inflight_sessions_;
+};
+
+// The databases as read back through the API, with the physical checks' verdict.
+struct ReadBack {
+  DbState state;
+  // Empty when every physical check passed; else the first problem found (a failed
+  // call is reported through the instance's failure instead).
+  std::string physical_problem;
+};
+
+// Reads every table of every database of spec (attach, open, scan) and checks:
+// keys strictly ascending forward, the backward scan is the exact reverse, every
+// record is retrievable by key with the same value, every table of spec exists, and
+// no cursor walks more than `move_budget` steps (a cycle in the B-tree is a hang).
+ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, std::uint64_t move_budget);
+
+}  // namespace jetharness

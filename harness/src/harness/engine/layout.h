@@ -1,0 +1,50 @@
+// harness/engine/layout.h — where a simulated instance keeps its files, and which
+// role a path plays (for the error map).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "harness/core/errmap.h"
+
+namespace jetharness {
+
+// Every scenario uses the same absolute layout on its MemFs, so traces and fault
+// plans read the same everywhere:
+//   /inst/sys/edb.chk      checkpoint (JET_paramSystemPath)
+//   /inst/log/edb*.log     log generations (JET_paramLogFilePath)
+//   /inst/db/db0.edb ...   databases
+//   /backup/...            the backup set of JetBackupInstance
+struct Layout {
+  std::string system_dir = "/inst/sys";
+  std::string log_dir = "/inst/log";
+  std::string db_dir = "/inst/db";
+  std::string backup_dir = "/backup";
+
+  std::string DatabasePath(const std::string& file_name) const { return db_dir + "/" + file_name; }
+  std::string CheckpointPath() const { return system_dir + "/edb.chk"; }
+  std::string CurrentLogPath() const { return log_dir + "/edb.log"; }
+};
+
+// "edb0000A.log" for generation 10 (5 hex digits up to 0xFFFFF, else 8), as ESE names them.
+std::string ArchivedLogName(std::int32_t generation);
+// Parses an archived log name; false for anything else (edb.log included).
+bool ParseArchivedLogName(const std::string& name, std::int32_t* generation);
+
+// The role of the file at `path`: under the backup directory -> backup set; else by
+// extension (.edb database, .log log, .chk checkpoint); anything else -> kAny.
+FileRole ClassifyPath(const Layout& layout, const std::string& path);
+
+// Engine-tuning knobs that every simulated instance shares.
+struct InstanceSettings {
+  Layout layout;
+  std::uint32_t page_size = 4096;
+  std::uint32_t log_file_kib = 64;  // small generations: many of them per workload
+  bool circular = false;
+  // Page cache limit (JET_paramCacheSizeMax; 0 = the engine's default, unlimited).
+  // A small cache makes the engine evict dirty pages mid-transaction, which is where
+  // the write-ahead rule matters.
+  std::uint32_t cache_pages_max = 0;
+};
+
+}  // namespace jetharness

@@ -1,0 +1,197 @@
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "harness/core/hash.h"
+#include "harness/engine/scenarios.h"
+
+namespace jetharness {
+
+namespace {
+std::string& ChildExecutableStorage() {
+  static std::string path;
+  return path;
+}
+}  // namespace
+
+void SetChildExecutable(std::string path) { ChildExecutableStorage() = std::move(path); }
+const std::string& ChildExecutable() { return ChildExecutableStorage(); }
+
+void RegisterScenarios(ScenarioRegistry* registry) {
+  for (Scenario (*factory)() :
+       {CrashWorkloadScenario, CrashRestoreScenario, MissingLogScenario, CorruptPageScenario, CorruptLogScenario,
+        ForeignLogScenario, SharingViolationScenario, IoErrorScenario, OomScenario, BadArgsScenario,
+        CircularLogScenario, PropertyScenario}) {
+    registry->Add(factory());
+  }
+}
+
+Env MakeEnv(std::uint64_t seed, int transactions, int inflight) {
+  WorkloadConfig config;
+  config.seed = seed;
+  config.transactions = transactions;
+  config.inflight_transactions = inflight;
+  Env env;
+  env.spec = GenerateWorkload(config);
+  return env;
+}
+
+Env MakeLogHeavyEnv(std::uint64_t seed) {
+  WorkloadConfig config;
+  config.seed = seed;
+  config.transactions = 12;
+  config.long_value_per_million = 400'000;
+  config.long_value_bytes = 12'000;
+  config.inflight_transactions = 1;
+  Env env;
+  env.spec = GenerateWorkload(config);
+  env.settings.log_file_kib = 64;  // the engine's minimum
+  return env;
+}
+
+Phase PhaseOfCall(const std::string& call, Phase otherwise) {
+  if (call == "JetBackupInstance") return Phase::kBackup;
+  if (call == "JetRestoreInstance") return Phase::kRestore;
+  if (call == "JetInit") return Phase::kRecovery;
+  return otherwise;
+}
+
+CallObserver FailedCalls::Observer() {
+  return [this](const std::string& call, JET_ERR code) {
+    if (code < 0) calls_.emplace_back(call, code);
+  };
+}
+
+void FailedCalls::Check(Step& step, FaultClass fault, FileRole role, Phase phase) const {
+  for (const auto& [call, code] : calls_) step.CheckCode(fault, role, PhaseOfCall(call, phase), call, code);
+}
+
+faultfs::FaultPlan OneRulePlan(std::uint64_t seed, const faultfs::FaultRule& rule) {
+  faultfs::FaultPlan plan;
+  plan.seed = seed;
+  plan.rules.push_back(rule);
+  return plan;
+}
+
+faultfs::FaultRule CrashRule(std::uint64_t nth) {
+  faultfs::FaultRule rule;
+  rule.kind = faultfs::FaultKind::kCrash;
+  rule.nth = nth;
+  return rule;
+}
+
+faultfs::FaultRule FailRule(std::uint64_t nth, faultfs::ErrorCode error, bool lose_dirty) {
+  faultfs::FaultRule rule;
+  rule.kind = faultfs::FaultKind::kFail;
+  rule.nth = nth;
+  rule.error = error;
+  rule.lose_dirty = lose_dirty;
+  return rule;
+}
+
+Baseline MakeBaseline(const Env& env, std::size_t backup_after, bool inflight) {
+  Baseline b;
+  b.setup = SetupDisk(env);
+  Machine machine(*b.setup, faultfs::FaultPlan{}, env.op_budget);
+  WorkloadPlan plan;
+  plan.backup_after = backup_after;
+  plan.inflight = inflight;
+  b.run = RunWorkload(machine.fs(), env, plan, nullptr);
+  if (b.run.failure.failed()) {
+    throw std::runtime_error("the workload failed with no fault active: " + b.run.failure.ToString());
+  }
+  if (backup_after != SIZE_MAX && !b.run.backup_done) throw std::runtime_error("the backup did not happen");
+  b.after = machine.PowerLossImage(faultfs::CrashPolicy::KeepAll());
+  return b;
+}
+
+std::optional<std::uint64_t> CountRestoreOps(const Env& env, const faultfs::MemFs& image, std::string* error) {
+  Machine machine(image, faultfs::FaultPlan{}, env.op_budget);
+  EngineInstance instance(&machine.fs(), env.settings);
+  if (instance.Restore(env.settings.layout.backup_dir) < 0) {
+    *error = "restore failed with no fault active: " + instance.failure().ToString();
+    return std::nullopt;
+  }
+  return machine.fs().op_count();
+}
+
+std::vector<std::string> ListFiles(const faultfs::MemFs& image, const std::string& dir) {
+  // ListDir is not const on the interface; a clone is cheap (copy-on-write).
+  auto copy = image.Clone();
+  std::vector<std::string> names;
+  if (!copy->ListDir(dir, &names).ok()) return {};
+  return names;
+}
+
+std::vector<std::int32_t> ArchivedGenerations(const faultfs::MemFs& image, const std::string& dir) {
+  std::vector<std::int32_t> gens;
+  for (const std::string& name : ListFiles(image, dir)) {
+    std::int32_t gen = 0;
+    if (ParseArchivedLogName(name, &gen)) gens.push_back(gen);
+  }
+  return gens;
+}
+
+void CopyFile(const faultfs::MemFs& from, faultfs::MemFs* to, const std::string& path, const std::string& to_path) {
+  auto source = from.Clone();
+  std::vector<std::uint8_t> bytes;
+  faultfs::Status s = faultfs::ReadWholeFile(*source, path, &bytes);
+  if (s.ok()) s = faultfs::WriteWholeFile(*to, to_path.empty() ? path : to_path, bytes);
+  if (s.ok()) s = to->SyncDir(faultfs::ParentPath(to_path.empty() ? path : to_path));
+  if (!s.ok()) throw std::runtime_error(fmt::format("CopyFile {}: {}", path, s.ToString()));
+}
+
+}  // namespace jetharness
+
+namespace jetharness {
+
+void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, const Baseline& base,
+                  const FileFault& fault) {
+  if (!ctx.WantStep(step_index)) return;
+  Step step(ctx, step_index);
+  step.AddPlan(fmt::format("{} ({} on {})", fault.description, FaultClassName(fault.fault),
+                           FileRoleName(fault.role)));
+  ctx.CountFault(fault.fault);
+  auto image = base.after->Clone();
+  fault.damage(*image);
+  Machine machine(*image, faultfs::FaultPlan{}, env.op_budget);
+  ReadBack read;
+  ReopenOutcome outcome = AttemptReopen(step, env, machine, fault.attempt, OpenFault{fault.fault, fault.role}, &read);
+  step.AddHash(machine.fs().trace_hash());
+  step.AddHash(static_cast<std::uint64_t>(outcome));
+  if (machine.hung()) step.Fail(fmt::format("hang: more than {} I/O operations", env.op_budget));
+  if (outcome == ReopenOutcome::kOk) {
+    StateCheck check = CheckState(base.run.model, read.state, fault.success_window);
+    if (!check.ok()) step.Fail("the engine accepted the fault but: " + check.explanation);
+    return;
+  }
+  if (outcome == ReopenOutcome::kRefused && fault.repair) {
+    auto left = machine.ProcessCrashImage();
+    fault.repair(*left);
+    VerifyReopen(step, env, *left, fault.repair_how, base.run.model, fault.repair_window);
+  }
+}
+
+void SkipStep(CaseContext& ctx, std::uint64_t step_index, const std::string& why) {
+  if (!ctx.WantStep(step_index)) return;
+  Step step(ctx, step_index);
+  step.AddHash(HashBytes("skipped: " + why));
+}
+
+void CorruptBytes(faultfs::MemFs& disk, const std::string& path, std::uint64_t offset, std::uint32_t length,
+                  std::uint64_t seed) {
+  faultfs::SplitMix64 rng = faultfs::SplitMix64::Derive(seed, offset);
+  std::vector<std::uint8_t> garbage(length);
+  for (auto& b : garbage) b = static_cast<std::uint8_t>(rng.Next());
+  faultfs::Status s = disk.CorruptStored(path, offset, garbage);
+  if (!s.ok()) throw std::runtime_error(fmt::format("CorruptBytes {}: {}", path, s.ToString()));
+}
+
+std::uint64_t FileSizeOf(const faultfs::MemFs& disk, const std::string& path) {
+  auto copy = disk.Clone();
+  std::uint64_t size = 0;
+  if (!copy->FileSize(path, &size).ok()) return 0;
+  return size;
+}
+
+}  // namespace jetharness

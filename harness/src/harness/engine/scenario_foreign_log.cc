@@ -1,0 +1,103 @@
+// foreign-log: a generation from another lineage, or generations out of order.
+#include <fmt/format.h>
+
+#include "harness/engine/scenarios.h"
+
+namespace jetharness {
+
+namespace {
+
+void RunForeignLog(CaseContext& ctx) {
+  Env env = MakeLogHeavyEnv(ctx.seed());
+  Baseline base = MakeBaseline(env, 5, true);
+  // Another lineage: the same layout and workload shape, its own instance and logs.
+  Env other_env = MakeLogHeavyEnv(ctx.seed() ^ 0xF0F0F0F0ULL);
+  Baseline other = MakeBaseline(other_env, 5, true);
+  const Layout& layout = env.settings.layout;
+  const Model& model = base.run.model;
+  PrefixWindow durable{model.MinPrefix(), model.MaxPrefix()};
+  PrefixWindow since_backup{base.run.commits_at_backup, model.MaxPrefix()};
+
+  // Replaces each of `paths` in A's image with `sources` (files of `from`); the repair
+  // copies A's originals back.
+  auto replace = [&](std::uint64_t step, FileRole role, Reopen how, PrefixWindow success, const std::string& what,
+                     const faultfs::MemFs& from, std::vector<std::pair<std::string, std::string>> moves) {
+    for (const auto& [source, target] : moves) {
+      if (FileSizeOf(from, source) == 0 || FileSizeOf(*base.after, target) == 0) {
+        SkipStep(ctx, step, "a generation this variant needs does not exist");
+        return;
+      }
+    }
+    FileFault f;
+    f.fault = FaultClass::kForeignLog;
+    f.role = role;
+    f.description = what + (how == Reopen::kRestore ? " then restore" : " then soft recovery");
+    f.attempt = how;
+    f.success_window = success;
+    const faultfs::MemFs* source_disk = &from;
+    f.damage = [source_disk, moves](faultfs::MemFs& disk) {
+      for (const auto& [source, target] : moves) CopyFile(*source_disk, &disk, source, target);
+    };
+    f.repair = [&base, moves](faultfs::MemFs& disk) {
+      for (const auto& move : moves) CopyFile(*base.after, &disk, move.second);
+    };
+    f.repair_how = how;
+    f.repair_window = durable;
+    RunFileFault(ctx, step, env, base, f);
+  };
+
+  std::vector<std::int32_t> path_gens = ArchivedGenerations(*base.after, layout.log_dir);
+  std::vector<std::int32_t> backup_gens = ArchivedGenerations(*base.after, layout.backup_dir);
+  auto log_path = [&](std::int32_t gen) { return layout.log_dir + "/" + ArchivedLogName(gen); };
+  auto backup_path = [&](std::int32_t gen) { return layout.backup_dir + "/" + ArchivedLogName(gen); };
+  std::int32_t g = path_gens.empty() ? 1 : path_gens.back();
+  std::int32_t b = backup_gens.empty() ? 1 : backup_gens.back();
+
+  // 0: the last archived log-path generation comes from the other lineage.
+  replace(0, FileRole::kLog, Reopen::kSoftRecovery, durable, "foreign " + log_path(g), *other.after,
+          {{log_path(g), log_path(g)}});
+  // 1: the current generation comes from the other lineage.
+  replace(1, FileRole::kLog, Reopen::kSoftRecovery, durable, "foreign " + layout.CurrentLogPath(), *other.after,
+          {{layout.CurrentLogPath(), layout.CurrentLogPath()}});
+  // 2: a backup-set generation from the other lineage: restore must refuse the set.
+  replace(2, FileRole::kBackupSet, Reopen::kRestore, durable, "foreign " + backup_path(b), *other.after,
+          {{backup_path(b), backup_path(b)}});
+  // 3: a log-path generation after the backup set from the other lineage, restore.
+  replace(3, FileRole::kLog, Reopen::kRestore, since_backup, "foreign " + log_path(g), *other.after,
+          {{log_path(g), log_path(g)}});
+  // 4: out of order: two neighbouring log-path generations swapped.
+  if (path_gens.size() >= 2) {
+    std::int32_t a = path_gens[path_gens.size() - 2];
+    replace(4, FileRole::kLog, Reopen::kSoftRecovery, durable,
+            fmt::format("swap {} and {}", log_path(a), log_path(g)), *base.after,
+            {{log_path(a), log_path(g)}, {log_path(g), log_path(a)}});
+  } else {
+    SkipStep(ctx, 4, "fewer than two archived generations in the log path");
+  }
+  // 5: out of order inside the backup set.
+  if (backup_gens.size() >= 2) {
+    std::int32_t a = backup_gens[backup_gens.size() - 2];
+    replace(5, FileRole::kBackupSet, Reopen::kRestore, durable,
+            fmt::format("swap {} and {}", backup_path(a), backup_path(b)), *base.after,
+            {{backup_path(a), backup_path(b)}, {backup_path(b), backup_path(a)}});
+  } else {
+    SkipStep(ctx, 5, "fewer than two generations in the backup set");
+  }
+}
+
+}  // namespace
+
+Scenario ForeignLogScenario() {
+  return Scenario{
+      "foreign-log",
+      "a log generation from another lineage, or two generations out of order",
+      "Two instances run the same kind of workload, each with its own log lineage. A generation of the first "
+      "(archived or current, in the log path or in the backup set) is replaced by the second's generation of "
+      "the same number, or two neighbouring generations are swapped. Soft recovery and restore must refuse with "
+      "a lineage or sequence code (a restore may instead ignore a foreign log-path file with a warning, but "
+      "must then still show the backup moment); after the originals are put back they must succeed.",
+      15,
+      RunForeignLog};
+}
+
+}  // namespace jetharness

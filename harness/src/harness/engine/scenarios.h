@@ -1,0 +1,129 @@
+// harness/engine/scenarios.h — every scenario `jetfault` knows, and their shared parts.
+//
+// Each scenario lives in its own file (scenario_<name>.cc) and is described by its
+// Scenario entry (name, summary, description: `jetfault list` prints them; the same
+// text is in docs/HARNESS.md). RegisterScenarios adds them all, in documentation order.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "harness/core/scenario.h"
+#include "harness/engine/sim.h"
+
+namespace jetharness {
+
+void RegisterScenarios(ScenarioRegistry* registry);
+
+// bad-args runs its legacy-mode cases in a fresh process: `<exe> __bad-args-child N`.
+// The jetfault CLI sets its own path; a test binary sets the jetfault it was built
+// with. Unset: those cases are skipped (and not counted).
+void SetChildExecutable(std::string path);
+const std::string& ChildExecutable();
+// Body of the hidden subcommand: runs legacy case N in this (fresh) process, prints
+// the code the engine returned on stdout, returns the process exit status.
+int RunBadArgsChild(int case_number);
+
+// The factories, one per scenario file.
+Scenario CrashWorkloadScenario();
+Scenario CrashRestoreScenario();
+Scenario MissingLogScenario();
+Scenario CorruptPageScenario();
+Scenario CorruptLogScenario();
+Scenario ForeignLogScenario();
+Scenario SharingViolationScenario();
+Scenario IoErrorScenario();
+Scenario OomScenario();
+Scenario BadArgsScenario();
+Scenario CircularLogScenario();
+Scenario PropertyScenario();
+
+// ---- shared by the scenario files ---------------------------------------------------
+
+// The Env of a case: a seeded workload of `transactions` transactions on a fresh layout.
+Env MakeEnv(std::uint64_t seed, int transactions, int inflight = 1);
+
+// A workload that spreads over several log generations (long values, small logs): what
+// the file-level scenarios (missing, corrupt, foreign logs) need to pick from.
+Env MakeLogHeavyEnv(std::uint64_t seed);
+
+// An API result is a failure of the workload phase: which phase does the call belong to?
+Phase PhaseOfCall(const std::string& call, Phase otherwise);
+
+// Collects the calls of a phase that failed, to check them afterwards against the
+// error map for the fault that was active (the file it hit is known only then).
+class FailedCalls {
+ public:
+  CallObserver Observer();
+  // Each failed call must be allowed for (fault, role, the call's phase).
+  void Check(Step& step, FaultClass fault, FileRole role, Phase phase) const;
+  bool empty() const { return calls_.empty(); }
+
+ private:
+  std::vector<std::pair<std::string, JET_ERR>> calls_;
+};
+
+// A plan with one rule.
+faultfs::FaultPlan OneRulePlan(std::uint64_t seed, const faultfs::FaultRule& rule);
+faultfs::FaultRule CrashRule(std::uint64_t nth);
+faultfs::FaultRule FailRule(std::uint64_t nth, faultfs::ErrorCode error, bool lose_dirty = false);
+
+// The workload of env (a backup after `backup_after`, in-flight transactions left
+// open) on a fresh setup disk with no fault, ended abruptly. `after` is what the disk
+// holds once the OS has written everything back (a process crash, then a sync): the
+// starting point of the file-level and restore scenarios, which test what happens to
+// *those* files, not the durability of the workload (crash-workload does that). Throws
+// when the engine fails without a fault (a harness-level failure of the case).
+struct Baseline {
+  std::unique_ptr<faultfs::MemFs> setup;  // databases created, clean shutdown
+  std::unique_ptr<faultfs::MemFs> after;  // after the workload, everything durable
+  WorkloadRun run;
+};
+Baseline MakeBaseline(const Env& env, std::size_t backup_after, bool inflight);
+
+// Counts the I/O operations JetRestoreInstance does on `image` (no fault); nullopt,
+// with the failure in *error, when the restore fails.
+std::optional<std::uint64_t> CountRestoreOps(const Env& env, const faultfs::MemFs& image, std::string* error);
+
+// Files (names) in a directory of an image, sorted; empty if the directory is absent.
+std::vector<std::string> ListFiles(const faultfs::MemFs& image, const std::string& dir);
+// Generations present as archived logs (edbXXXXX.log) in a directory of an image.
+std::vector<std::int32_t> ArchivedGenerations(const faultfs::MemFs& image, const std::string& dir);
+// Copies one file's bytes from `from` into `to` (creating or replacing it, durably).
+void CopyFile(const faultfs::MemFs& from, faultfs::MemFs* to, const std::string& path,
+              const std::string& to_path = "");
+
+// One fault on the files of a baseline's image, the attempt it must survive, and the
+// repair after which nothing durable may be lost:
+//   1. damage a copy of base.after;
+//   2. attempt soft recovery or restore with the fault present: failing calls must be
+//      allowed by the error map for (fault, role), success is checked as
+//      JET_errSuccess (rows without it require failure) and then by the oracle
+//      against success_window;
+//   3. when the attempt was refused, repair the image it left behind and reopen with
+//      no fault: this must succeed with the content in repair_window.
+struct FileFault {
+  FaultClass fault = FaultClass::kNone;
+  FileRole role = FileRole::kAny;
+  std::string description;  // for the failure report, e.g. "delete /backup/edb00002.log"
+  Reopen attempt = Reopen::kSoftRecovery;
+  PrefixWindow success_window;
+  std::function<void(faultfs::MemFs&)> damage;
+  std::function<void(faultfs::MemFs&)> repair;  // null: no repair needed
+  Reopen repair_how = Reopen::kSoftRecovery;
+  PrefixWindow repair_window;
+};
+void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, const Baseline& base,
+                  const FileFault& fault);
+// A step with nothing to do (its target file does not exist in this case): counted,
+// hashed as skipped, so step numbers stay stable.
+void SkipStep(CaseContext& ctx, std::uint64_t step_index, const std::string& why);
+
+// Replaces `length` bytes of a stored file with seeded garbage (bit rot on the medium).
+void CorruptBytes(faultfs::MemFs& disk, const std::string& path, std::uint64_t offset, std::uint32_t length,
+                  std::uint64_t seed);
+std::uint64_t FileSizeOf(const faultfs::MemFs& disk, const std::string& path);
+
+}  // namespace jetharness

@@ -1,0 +1,215 @@
+#include "harness/engine/sim.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "harness/core/hash.h"
+
+namespace jetharness {
+
+namespace {
+
+faultfs::FaultPlan WithWatchdog(faultfs::FaultPlan plan, std::uint64_t op_budget) {
+  faultfs::FaultRule watchdog;
+  watchdog.kind = faultfs::FaultKind::kCrash;
+  watchdog.nth = op_budget;
+  plan.rules.push_back(watchdog);
+  return plan;
+}
+
+}  // namespace
+
+Machine::Machine(const faultfs::MemFs& image, faultfs::FaultPlan plan, std::uint64_t op_budget)
+    : disk_(image.Clone()), op_budget_(op_budget), plan_text_(plan.ToText()) {
+  fs_ = std::make_unique<faultfs::FaultFs>(disk_.get(), WithWatchdog(std::move(plan), op_budget));
+}
+
+namespace {
+bool g_print_traces = false;
+}  // namespace
+
+void SetPrintTraces(bool on) { g_print_traces = on; }
+
+Machine::~Machine() {
+  if (!g_print_traces) return;
+  std::string out = fmt::format("--- machine: plan [{}], {} I/O operations, trace hash {:016x}\n", plan_text_,
+                                fs_->op_count(), fs_->trace_hash());
+  for (const faultfs::TraceEvent& e : fs_->trace()) out += "  " + e.ToString() + "\n";
+  for (const faultfs::PendingDirOp& op : disk_->PendingDirOps()) {
+    out += fmt::format("  pending dir op #{}: {}\n", op.sequence, op.description);
+  }
+  std::fputs(out.c_str(), stderr);
+}
+
+std::unique_ptr<faultfs::MemFs> Machine::PowerLossImage(const faultfs::CrashPolicy& policy) const {
+  return disk_->CrashImage(policy);
+}
+
+std::unique_ptr<faultfs::MemFs> EmptyDisk(const Layout& layout) {
+  auto disk = std::make_unique<faultfs::MemFs>();
+  for (const std::string& dir : {layout.system_dir, layout.log_dir, layout.db_dir}) {
+    faultfs::Status s = faultfs::MakeDirs(*disk, dir);
+    if (!s.ok()) throw std::runtime_error("EmptyDisk: " + s.ToString());
+  }
+  // Directory entries become durable only when their parents are synced.
+  for (const std::string& dir : {std::string("/"), std::string("/inst"), layout.system_dir, layout.log_dir,
+                                 layout.db_dir}) {
+    (void)disk->SyncDir(dir);
+  }
+  return disk;
+}
+
+std::unique_ptr<faultfs::MemFs> SetupDisk(const Env& env) {
+  auto empty = EmptyDisk(env.settings.layout);
+  Machine machine(*empty, faultfs::FaultPlan{}, env.op_budget);
+  WorkloadPlan plan;
+  plan.last = 0;
+  plan.create = true;
+  plan.clean_shutdown = true;
+  WorkloadRun run = RunWorkload(machine.fs(), env, plan, nullptr);
+  if (run.failure.failed()) {
+    throw std::runtime_error("creating the databases failed with no fault active: " + run.failure.ToString());
+  }
+  return machine.disk().Clone();
+}
+
+Step::Step(CaseContext& ctx, std::uint64_t index) : ctx_(ctx), index_(index), hash_(Fold(ctx.seed(), index)) {}
+
+Step::~Step() {
+  for (std::string& what : failures_) ctx_.Fail(index_, std::move(what), plan_, hash_);
+  ctx_.EndStep(index_, hash_);
+}
+
+void Step::AddHash(std::uint64_t h) { hash_ = Fold(hash_, h); }
+
+void Step::AddPlan(const std::string& text) {
+  if (text.empty()) return;
+  plan_ += (plan_.empty() ? "" : "; ") + text;
+}
+
+bool Step::CheckCode(FaultClass fault, FileRole file, Phase phase, const std::string& call, JET_ERR code) {
+  AddHash(static_cast<std::uint64_t>(static_cast<std::int64_t>(code)));
+  std::string violation = ctx_.CodeViolation(fault, file, phase, code);
+  if (violation.empty()) return true;
+  Fail(fmt::format("{}: {}", call, violation));
+  return false;
+}
+
+void Step::Fail(std::string what) { failures_.push_back(std::move(what)); }
+
+WorkloadRun RunWorkload(faultfs::Vfs& vfs, const Env& env, const WorkloadPlan& plan, CallObserver observer) {
+  WorkloadRun run;
+  {
+    EngineInstance instance(&vfs, env.settings, observer);
+    instance.Init();
+    if (instance.failure().failed()) {
+      run.failure = instance.failure();
+      return run;
+    }
+    WorkloadSession session(instance, env.spec, plan.create);
+    std::size_t last = std::min(plan.last, env.spec.transactions.size());
+    auto backup = [&] {
+      if (instance.Backup(env.settings.layout.backup_dir) >= 0) {
+        run.backup_done = true;
+        run.commits_at_backup = run.model.CommitCount();
+      }
+    };
+    if (plan.backup_after == plan.first && session.ok()) backup();
+    session.RunTransactions(plan.first, last, plan.inflight, &run.model, [&](std::size_t i) {
+      if (i + 1 == plan.backup_after) backup();
+    });
+    if (plan.clean_shutdown && session.ok()) instance.Term();
+    run.failure = instance.failure();
+    // The instance's destructor ends it abruptly when it is still running.
+  }
+  return run;
+}
+
+ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen how, OpenFault fault,
+                            ReadBack* read) {
+  bool violation = false;
+  Phase open_phase = how == Reopen::kRestore ? Phase::kRestore : Phase::kRecovery;
+  const Phase attempt_phase = open_phase;
+  auto observer = [&](const std::string& call, JET_ERR code) {
+    if (code >= 0) return;
+    Phase phase = call == "JetInit" || call == "JetRestoreInstance" ? open_phase : Phase::kWorkload;
+    if (!step.CheckCode(fault.fault, fault.role, phase, call, code)) violation = true;
+  };
+  auto outcome = [&](bool ok) {
+    // A whole attempt that succeeded is checked as JET_errSuccess: rows without it
+    // say the fault must make the attempt fail.
+    if (ok && !step.CheckCode(fault.fault, fault.role, attempt_phase,
+                              how == Reopen::kRestore ? "restore and reopen" : "recovery and reopen",
+                              JET_errSuccess)) {
+      violation = true;
+    }
+    if (violation) return ReopenOutcome::kViolation;
+    return ok ? ReopenOutcome::kOk : ReopenOutcome::kRefused;
+  };
+  if (how == Reopen::kRestore) {
+    EngineInstance restorer(&machine.fs(), env.settings, observer);
+    if (restorer.Restore(env.settings.layout.backup_dir) < 0) return outcome(false);
+    open_phase = Phase::kRecovery;
+  }
+  EngineInstance instance(&machine.fs(), env.settings, observer);
+  if (instance.Init() < 0) return outcome(false);
+  // A scan never needs more moves than records exist, and no record exists that the
+  // workload did not insert.
+  std::uint64_t budget = 64;
+  for (const TxnSpec& txn : env.spec.transactions) budget += txn.ops.size();
+  *read = ReadAllDatabases(instance, env.spec, budget);
+  if (instance.failure().failed()) return outcome(false);
+  if (!read->physical_problem.empty()) {
+    step.Fail("physical check: " + read->physical_problem);
+    return ReopenOutcome::kViolation;
+  }
+  return outcome(instance.Term() >= 0);
+}
+
+DbState VerifyReopen(Step& step, const Env& env, const faultfs::MemFs& image, Reopen how, const Model& model,
+                     PrefixWindow window) {
+  Machine machine(image, faultfs::FaultPlan{}, env.op_budget);
+  ReadBack first;
+  // With no fault active, kRefused cannot happen: every failure is a violation.
+  bool ok = AttemptReopen(step, env, machine, how, OpenFault{}, &first) == ReopenOutcome::kOk;
+  if (ok) {
+    StateCheck check = CheckState(model, first.state, window);
+    if (!check.ok()) {
+      step.Fail(check.explanation);
+      ok = false;
+    }
+  }
+  if (ok) {
+    // A clean JetInit/JetTerm cycle afterwards must work and show the same content.
+    ReadBack second;
+    ok = AttemptReopen(step, env, machine, Reopen::kSoftRecovery, OpenFault{}, &second) == ReopenOutcome::kOk;
+    if (ok && second.state != first.state) {
+      step.Fail("the content changed across a clean JetTerm/JetInit cycle: " +
+                CheckState(model, second.state, PrefixWindow{0, model.MaxPrefix()}).explanation);
+      ok = false;
+    }
+  }
+  if (machine.hung()) step.Fail(fmt::format("hang: more than {} I/O operations while reopening", env.op_budget));
+  step.AddHash(machine.fs().trace_hash());
+  return ok ? first.state : DbState{};
+}
+
+std::vector<SurvivorPolicy> SurvivorPolicies(std::uint64_t seed) {
+  faultfs::CrashPolicy torn = faultfs::CrashPolicy::Random(seed ^ 0x7041ULL, 500'000);
+  return {
+      {"drop-unsynced", faultfs::CrashPolicy::DropAll()},
+      {"keep-unsynced", faultfs::CrashPolicy::KeepAll()},
+      {"random-subset", faultfs::CrashPolicy::Random(seed)},
+      {"random-torn", torn},
+  };
+}
+
+FileRole RoleOfOp(const Env& env, Machine& machine, std::uint64_t op_index) {
+  std::vector<faultfs::TraceEvent> trace = machine.fs().trace();
+  if (op_index >= trace.size()) return FileRole::kAny;
+  return ClassifyPath(env.settings.layout, trace[op_index].path);
+}
+
+}  // namespace jetharness

@@ -1,0 +1,144 @@
+// The `jetfault` executable: its subcommands, report files, replay lines, and the
+// real-files workload that a later recovery must reproduce exactly.
+#include <gtest/gtest.h>
+
+#include <boost/filesystem.hpp>
+#include <boost/process.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "faultfs/posix_fs.h"
+#include "harness/core/errmap.h"
+#include "harness/core/hex.h"
+#include "harness/engine/scenarios.h"
+
+namespace jetharness {
+namespace {
+
+namespace bp = boost::process;
+namespace fs = boost::filesystem;
+
+struct Output {
+  int status = -1;
+  std::string out;
+};
+
+Output Jetfault(const std::vector<std::string>& args) {
+  bp::ipstream out;
+  bp::child child(JETFAULT_BINARY, bp::args(args), bp::std_out > out, bp::std_err > bp::null);
+  Output result;
+  std::string line;
+  while (std::getline(out, line)) result.out += line + "\n";
+  child.wait();
+  result.status = child.exit_code();
+  return result;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+class TempDir {
+ public:
+  TempDir() : path_(fs::temp_directory_path() / fs::unique_path("jetfault-test-%%%%-%%%%")) {
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    boost::system::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+  std::string str() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+TEST(JetfaultCli, ErrmapMarkdownIsTheGeneratedDocument) {
+  Output o = Jetfault({"errmap", "--markdown"});
+  EXPECT_EQ(o.status, 0);
+  EXPECT_EQ(o.out, ErrorMapMarkdown());
+}
+
+TEST(JetfaultCli, ListNamesEveryScenario) {
+  Output o = Jetfault({"list"});
+  EXPECT_EQ(o.status, 0);
+  for (const char* name : {"crash-workload", "crash-restore", "missing-log", "corrupt-page", "corrupt-log",
+                           "foreign-log", "sharing-violation", "io-error", "oom", "bad-args", "circular-log",
+                           "property"}) {
+    EXPECT_NE(o.out.find(name), std::string::npos) << name;
+  }
+}
+
+TEST(JetfaultCli, RunWritesReportsAndItsExitStatusFollowsThem) {
+  TempDir dir;
+  Output o = Jetfault({"run", "--scenario", "bad-args", "--scenario", "crash-workload", "--cases", "1", "--seed",
+                       "3", "--json", dir / "r.json", "--junit", dir / "r.xml", "--html", dir / "r.html"});
+  nlohmann::json j = nlohmann::json::parse(ReadFile(dir / "r.json"));
+  EXPECT_EQ(j["seed"], 3);
+  ASSERT_EQ(j["scenarios"].size(), 2u);
+  EXPECT_EQ(j["scenarios"][0]["name"], "bad-args");
+  EXPECT_EQ(j["scenarios"][1]["cases"], 1);
+  EXPECT_TRUE(j["errmap"]["cells"].is_number());
+  EXPECT_EQ(o.status == 0, j["ok"].get<bool>()) << o.out;
+  EXPECT_NE(ReadFile(dir / "r.xml").find("<testsuites"), std::string::npos);
+  EXPECT_NE(ReadFile(dir / "r.html").find("Fault class"), std::string::npos);
+  // Every failure's replay line reproduces its trace hash.
+  int replayed = 0;
+  for (const auto& s : j["scenarios"]) {
+    for (const auto& f : s["failures"]) {
+      if (replayed++ >= 2) break;
+      std::istringstream words(f["replay"].get<std::string>());
+      std::vector<std::string> args;
+      for (std::string w; words >> w;) args.push_back(w);
+      ASSERT_GE(args.size(), 2u);
+      args.erase(args.begin());  // "jetfault"
+      Output r = Jetfault(args);
+      EXPECT_NE(r.out.find(f["trace_hash"].get<std::string>()), std::string::npos)
+          << f["replay"] << "\n" << r.out;
+    }
+  }
+}
+
+TEST(JetfaultCli, BadShardAndUnknownScenarioAreUsageErrors) {
+  EXPECT_EQ(Jetfault({"run", "--shard", "3/2"}).status, 2);
+  EXPECT_EQ(Jetfault({"run", "--scenario", "no-such-thing"}).status, 2);
+}
+
+// `jetfault workload` leaves a crashed instance on real files; recovering it must
+// show exactly the records it wrote to --expected.
+TEST(JetfaultCli, WorkloadOnRealFilesRecoversToTheExpectedRecords) {
+  TempDir dir;
+  std::string inst = dir / "inst";
+  Output o = Jetfault({"workload", "--dir", inst, "--seed", "5", "--txns", "12", "--backup-after", "4",
+                       "--inflight", "2", "--expected", dir / "expected.txt"});
+  ASSERT_EQ(o.status, 0) << o.out;
+  std::string error;
+  auto expected = ParseRecords(ReadFile(dir / "expected.txt"), &error);
+  ASSERT_TRUE(expected.has_value()) << error;
+  EXPECT_FALSE(expected->empty());
+  EXPECT_EQ(FormatRecords(*expected), ReadFile(dir / "expected.txt"));  // sorted, lowercase
+  EXPECT_TRUE(fs::exists(inst + "/backup"));
+
+  Env env;
+  WorkloadConfig config;
+  config.seed = 5;
+  env.spec = GenerateWorkload(config);
+  env.settings.layout.system_dir = env.settings.layout.log_dir = env.settings.layout.db_dir = inst;
+  env.settings.page_size = 8192;
+  env.settings.log_file_kib = 1024;
+  EngineInstance instance(&faultfs::DefaultPosixFs(), env.settings);
+  ASSERT_GE(instance.Init(), 0) << instance.failure().ToString();
+  ReadBack read = ReadAllDatabases(instance, env.spec, 10'000);
+  ASSERT_FALSE(instance.failure().failed()) << instance.failure().ToString();
+  EXPECT_EQ(read.physical_problem, "");
+  EXPECT_EQ(FormatRecords(read.state), FormatRecords(*expected));
+  EXPECT_GE(instance.Term(), 0);
+}
+
+}  // namespace
+}  // namespace jetharness

@@ -1,0 +1,65 @@
+// The scenarios against the real engine: each one runs a case end to end without a
+// harness-level error, and replays to the same trace hash (the harness and the engine
+// together are deterministic). Whether the engine passes is what `jetfault run`
+// reports; these tests are about the harness.
+#include <gtest/gtest.h>
+
+#include "harness/core/campaign.h"
+#include "harness/core/report.h"
+#include "harness/engine/scenarios.h"
+
+namespace jetharness {
+namespace {
+
+class ScenarioSmoke : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ScenarioSmoke, RunsAndReplaysDeterministically) {
+  ScenarioRegistry registry;
+  RegisterScenarios(&registry);
+  SetChildExecutable(JETFAULT_BINARY);
+  const Scenario* scenario = registry.Find(GetParam());
+  ASSERT_NE(scenario, nullptr);
+  CaseId id{scenario->name, 7, 0};
+  ErrMapCoverage coverage;
+  CaseResult first = RunCase(*scenario, id, std::nullopt, &coverage);
+  for (const Failure& f : first.failures) {
+    EXPECT_EQ(f.what.find("harness exception"), std::string::npos) << f.what << "\n  " << f.replay;
+    // Engine findings are reported, not asserted, here.
+    std::printf("[ engine  ] %s: %s\n  %s\n", scenario->name.c_str(), f.what.substr(0, 300).c_str(), f.replay.c_str());
+  }
+  EXPECT_GT(first.steps, 0u) << "the case ran no step";
+  CaseResult again = RunCase(*scenario, id, std::nullopt, nullptr);
+  EXPECT_EQ(again.trace_hash, first.trace_hash) << "nondeterministic: " << ReplayCommand(id, std::nullopt);
+  EXPECT_EQ(again.failures.size(), first.failures.size());
+  // A failing step replays alone to the same trace hash.
+  if (!first.failures.empty()) {
+    const Failure& f = first.failures.front();
+    CaseResult one = RunCase(*scenario, id, f.step, nullptr);
+    ASSERT_FALSE(one.failures.empty()) << f.replay;
+    EXPECT_EQ(one.failures.front().trace_hash, f.trace_hash) << f.replay;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllScenarios, ScenarioSmoke,
+                         ::testing::Values("crash-workload", "crash-restore", "missing-log", "corrupt-page",
+                                           "corrupt-log", "foreign-log", "sharing-violation", "io-error", "oom",
+                                           "bad-args", "circular-log", "property"),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                           std::string name = param_info.param;
+                           for (char& c : name) c = c == '-' ? '_' : c;
+                           return name;
+                         });
+
+TEST(Scenarios, RegistryListsEveryScenarioOnceWithADescription) {
+  ScenarioRegistry registry;
+  RegisterScenarios(&registry);
+  EXPECT_EQ(registry.all().size(), 12u);
+  for (const Scenario& s : registry.all()) {
+    EXPECT_FALSE(s.summary.empty()) << s.name;
+    EXPECT_GT(s.description.size(), 100u) << s.name;
+    EXPECT_GE(s.default_cases, 1u) << s.name;
+  }
+}
+
+}  // namespace
+}  // namespace jetharness

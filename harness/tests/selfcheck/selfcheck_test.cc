@@ -1,0 +1,32 @@
+// The harness against a deliberately broken engine (a JETFAULT_BUG_* variant): the
+// campaign must FAIL. Built once per variant by jetharness_add_selfcheck() in
+// harness/CMakeLists.txt; JETHARNESS_SELFCHECK_SCENARIO names the scenario that must
+// catch the bug and JETHARNESS_SELFCHECK_BUG the bug (for messages).
+#include <gtest/gtest.h>
+
+#include "harness/core/campaign.h"
+#include "harness/core/report.h"
+#include "harness/engine/scenarios.h"
+
+namespace jetharness {
+namespace {
+
+TEST(SelfCheck, TheCampaignCatchesTheInjectedEngineBug) {
+  ScenarioRegistry registry;
+  RegisterScenarios(&registry);
+  CampaignOptions options;
+  options.scenarios = {JETHARNESS_SELFCHECK_SCENARIO};
+  options.cases = 8;
+  options.recheck_per_million = 0;
+  CampaignReport report = RunCampaign(registry, options);
+  std::printf("%s", TextReport(report).c_str());
+  EXPECT_FALSE(report.ok()) << JETHARNESS_SELFCHECK_BUG << " went unnoticed by " << JETHARNESS_SELFCHECK_SCENARIO;
+  for (const auto& s : report.scenarios) {
+    for (const auto& f : s.failures) {
+      EXPECT_EQ(f.what.find("harness exception"), std::string::npos) << f.what;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace jetharness

@@ -1,0 +1,193 @@
+#include "cli.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "harness/core/campaign.h"
+#include "harness/core/errmap.h"
+#include "harness/core/report.h"
+#include "harness/engine/posix_workload.h"
+#include "harness/engine/scenarios.h"
+
+namespace jetharness {
+
+namespace {
+
+bool WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) std::fprintf(stderr, "jetfault: cannot write %s\n", path.c_str());
+  return static_cast<bool>(out);
+}
+
+// One line on stderr, rewritten in place; only on a terminal.
+class Progress {
+ public:
+  Progress() : enabled_(isatty(STDERR_FILENO) != 0) {}
+  void Update(const std::string& scenario, std::uint64_t done, std::uint64_t planned) {
+    if (!enabled_) return;
+    std::string line = planned > 0 ? fmt::format("{:<18} {}/{} cases", scenario, done, planned)
+                                   : fmt::format("{:<18} {} cases", scenario, done);
+    std::fprintf(stderr, "\r%-60s", line.c_str());
+    std::fflush(stderr);
+  }
+  void Done() {
+    if (enabled_) std::fprintf(stderr, "\r%-60s\r", "");
+  }
+
+ private:
+  bool enabled_;
+};
+
+struct RunArgs {
+  std::vector<std::string> scenarios;
+  std::uint64_t seed = 1;
+  std::optional<std::uint64_t> cases;
+  std::optional<double> time;
+  std::string shard = "1/1";
+  std::string json, junit, html;
+};
+
+int Run(const ScenarioRegistry& registry, const RunArgs& args) {
+  CampaignOptions options;
+  options.seed = args.seed;
+  options.scenarios = args.scenarios;
+  options.cases = args.cases;
+  options.time_seconds = args.time;
+  if (!ParseShard(args.shard, &options.shard)) {
+    std::fprintf(stderr, "jetfault: --shard wants K/N with 1 <= K <= N, got %s\n", args.shard.c_str());
+    return 2;
+  }
+  Progress progress;
+  options.progress = [&progress](const std::string& s, std::uint64_t done, std::uint64_t planned) {
+    progress.Update(s, done, planned);
+  };
+  CampaignReport report;
+  try {
+    report = RunCampaign(registry, options);
+  } catch (const std::invalid_argument& e) {
+    progress.Done();
+    std::fprintf(stderr, "jetfault: %s (see `jetfault list`)\n", e.what());
+    return 2;
+  }
+  progress.Done();
+  std::fputs(TextReport(report).c_str(), stdout);
+  bool written = true;
+  if (!args.json.empty()) written &= WriteFile(args.json, JsonReport(report).dump(2) + "\n");
+  if (!args.junit.empty()) written &= WriteFile(args.junit, JunitReport(report));
+  if (!args.html.empty()) written &= WriteFile(args.html, HtmlReport(report));
+  return report.ok() && written ? 0 : 1;
+}
+
+int Replay(const ScenarioRegistry& registry, const std::string& name, std::uint64_t seed, std::uint64_t index,
+           std::optional<std::uint64_t> step) {
+  const Scenario* scenario = registry.Find(name);
+  if (scenario == nullptr) {
+    std::fprintf(stderr, "jetfault: unknown scenario %s (see `jetfault list`)\n", name.c_str());
+    return 2;
+  }
+  CaseId id{name, seed, index};
+  ErrMapCoverage coverage;
+  CaseResult result = RunCase(*scenario, id, step, &coverage);
+  std::printf("%s\n", ReplayCommand(id, step).c_str());
+  std::printf("steps run: %llu, case trace hash: %s\n", static_cast<unsigned long long>(result.steps),
+              TraceHashText(result.trace_hash).c_str());
+  for (const Failure& f : result.failures) {
+    std::printf("FAIL step %llu (trace %s): %s\n", static_cast<unsigned long long>(f.step),
+                TraceHashText(f.trace_hash).c_str(), f.what.c_str());
+    if (!f.fault_plan.empty()) std::printf("  faults: %s\n", f.fault_plan.c_str());
+  }
+  std::printf("%s\n", result.passed() ? "PASS" : "FAILED");
+  return result.passed() ? 0 : 1;
+}
+
+}  // namespace
+
+int JetfaultMain(int argc, char** argv) {
+  ScenarioRegistry registry;
+  RegisterScenarios(&registry);
+  // bad-args runs its legacy-mode cases in a child: this very executable.
+  SetChildExecutable("/proc/self/exe");
+
+  CLI::App app{"jetfault: crash-consistency and fault-injection campaigns for the jetfault engine"};
+  app.require_subcommand(1);
+
+  auto* list = app.add_subcommand("list", "list the scenarios");
+  bool verbose = false;
+  list->add_flag("-v,--verbose", verbose, "print each scenario's full description");
+
+  RunArgs run_args;
+  auto* run = app.add_subcommand("run", "run a campaign (default: every scenario, a small budget)");
+  run->add_option("--scenario", run_args.scenarios, "scenario to run (repeatable; default: all)");
+  run->add_option("--seed", run_args.seed, "campaign seed")->capture_default_str();
+  auto* cases = run->add_option("--cases", run_args.cases, "cases per scenario");
+  run->add_option("--time", run_args.time, "time budget in seconds, split across the scenarios")->excludes(cases);
+  run->add_option("--shard", run_args.shard, "run shard K of N (deterministic split), e.g. 2/4")
+      ->capture_default_str();
+  run->add_option("--json", run_args.json, "write the JSON report to FILE");
+  run->add_option("--junit", run_args.junit, "write a JUnit XML report to FILE");
+  run->add_option("--html", run_args.html, "write a self-contained HTML report to FILE");
+
+  std::string replay_scenario;
+  std::uint64_t replay_seed = 1, replay_case = 0;
+  std::optional<std::uint64_t> replay_step;
+  auto* replay = app.add_subcommand("replay", "re-run one case (or one step of it) exactly");
+  replay->add_option("scenario", replay_scenario, "scenario name")->required();
+  replay->add_option("--seed", replay_seed, "campaign seed")->required();
+  replay->add_option("--case", replay_case, "case number")->required();
+  replay->add_option("--step", replay_step, "only this step of the case");
+  bool print_traces = false;
+  replay->add_flag("--trace", print_traces, "print every simulated machine's fault plan and I/O trace");
+
+  bool markdown = false;
+  auto* errmap = app.add_subcommand("errmap", "print the error-code map (fault x site -> allowed codes)");
+  errmap->add_flag("--markdown", markdown, "print docs/ERRORS.md");
+
+  PosixWorkloadOptions workload_options;
+  auto* workload = app.add_subcommand("workload", "run a seeded workload on real files, then crash");
+  workload->add_option("--dir", workload_options.dir, "instance directory")->required();
+  workload->add_option("--seed", workload_options.seed, "workload seed")->required();
+  workload->add_option("--txns", workload_options.transactions, "transactions to commit")->capture_default_str();
+  workload->add_option("--backup-after", workload_options.backup_after, "full backup into DIR/backup after K");
+  workload->add_option("--inflight", workload_options.inflight, "transactions left open at the crash");
+  workload->add_option("--databases", workload_options.databases, "number of databases")->capture_default_str();
+  workload->add_option("--expected", workload_options.expected_file, "file for the committed records")->required();
+
+  int child_case = 0;
+  auto* child = app.add_subcommand("__bad-args-child", "");
+  child->group("");  // hidden
+  child->add_option("case", child_case)->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*list) {
+    for (const Scenario& s : registry.all()) {
+      std::printf("%-18s %s\n", s.name.c_str(), s.summary.c_str());
+      if (verbose) std::printf("%18s %s\n\n", "", s.description.c_str());
+    }
+    return 0;
+  }
+  if (*run) return Run(registry, run_args);
+  if (*replay) SetPrintTraces(print_traces);
+  if (*replay) return Replay(registry, replay_scenario, replay_seed, replay_case, replay_step);
+  if (*errmap) {
+    std::fputs((markdown ? ErrorMapMarkdown() : ErrorMapText()).c_str(), stdout);
+    return 0;
+  }
+  if (*workload) {
+    std::string error;
+    RunPosixWorkloadAndExit(workload_options, &error);
+    std::fprintf(stderr, "jetfault workload: %s\n", error.c_str());
+    return 1;
+  }
+  if (*child) return RunBadArgsChild(child_case);
+  return 2;
+}
+
+}  // namespace jetharness

@@ -1,0 +1,58 @@
+#include "instance.h"
+
+#include <filesystem>
+
+namespace jetutil {
+
+InstanceConfig MakeInstanceConfig(const GlobalOptions& options, const std::string& system_path,
+                                  const std::string& log_path, bool circular_log) {
+  InstanceConfig config;
+  config.system_path = std::filesystem::absolute(system_path).lexically_normal().string();
+  config.log_path = std::filesystem::absolute(log_path).lexically_normal().string();
+  config.page_size = options.page_size;
+  config.log_file_size_kib = options.log_file_size_kib;
+  config.circular_log = circular_log;
+  return config;
+}
+
+Instance::Instance(const InstanceConfig& config) {
+  CheckJet(JetCreateInstance(&instance_, "jetutil"), "JetCreateInstance");
+  auto set_string = [this](unsigned long param, const std::string& value, const std::string& name) {
+    CheckJet(JetSetSystemParameter(&instance_, JET_sesidNil, param, 0, value.c_str()), name);
+  };
+  auto set_number = [this](unsigned long param, JET_API_PTR value, const std::string& name) {
+    CheckJet(JetSetSystemParameter(&instance_, JET_sesidNil, param, value, nullptr), name);
+  };
+  set_string(JET_paramSystemPath, config.system_path, "JET_paramSystemPath " + config.system_path);
+  set_string(JET_paramLogFilePath, config.log_path, "JET_paramLogFilePath " + config.log_path);
+  if (config.page_size) set_number(JET_paramDatabasePageSize, *config.page_size, "JET_paramDatabasePageSize");
+  if (config.log_file_size_kib) set_number(JET_paramLogFileSize, *config.log_file_size_kib, "JET_paramLogFileSize");
+  if (config.circular_log) set_number(JET_paramCircularLog, 1, "JET_paramCircularLog");
+}
+
+Instance::~Instance() {
+  if (initialized_) JetTerm(instance_);  // best effort on an error path; the error is already reported
+}
+
+void Instance::Init() {
+  CheckJet(JetInit(&instance_), "JetInit");
+  initialized_ = true;
+}
+
+void Instance::Term() {
+  initialized_ = false;
+  CheckJet(JetTerm(instance_), "JetTerm");
+}
+
+void Instance::TermAbrupt() {
+  initialized_ = false;
+  CheckJet(JetTerm2(instance_, JET_bitTermAbrupt), "JetTerm2(JET_bitTermAbrupt)");
+}
+
+Session::Session(const Instance& instance) {
+  CheckJet(JetBeginSession(instance.handle(), &sesid_, nullptr, nullptr), "JetBeginSession");
+}
+
+Session::~Session() { JetEndSession(sesid_, 0); }
+
+}  // namespace jetutil

@@ -1,0 +1,60 @@
+#include "record_lines.h"
+
+#include <algorithm>
+#include <string_view>
+#include <tuple>
+
+#include <fmt/core.h>
+
+#include "cli.h"
+#include "hex.h"
+
+namespace jetutil {
+
+namespace {
+
+RecordLine ParseLine(std::string_view line, std::size_t number) {
+  auto malformed = [number](std::string_view why) {
+    return UsageError(fmt::format("stdin line {}: {} (expected table<TAB>key-hex<TAB>value-hex)", number, why));
+  };
+  const std::size_t tab1 = line.find('\t');
+  const std::size_t tab2 = tab1 == std::string_view::npos ? tab1 : line.find('\t', tab1 + 1);
+  if (tab2 == std::string_view::npos || line.find('\t', tab2 + 1) != std::string_view::npos) {
+    throw malformed("not three TAB-separated fields");
+  }
+  RecordLine record;
+  record.table = std::string(line.substr(0, tab1));
+  if (record.table.empty()) throw malformed("empty table name");
+  auto key = FromHex(line.substr(tab1 + 1, tab2 - tab1 - 1));
+  if (!key) throw malformed("key is not hex");
+  if (key->empty()) throw malformed("empty key");
+  auto value = FromHex(line.substr(tab2 + 1));
+  if (!value) throw malformed("value is not hex");
+  record.key = std::move(*key);
+  record.value = std::move(*value);
+  return record;
+}
+
+}  // namespace
+
+std::vector<RecordLine> ReadRecordLines(std::istream& in) {
+  std::vector<RecordLine> records;
+  std::string line;
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // tolerate CRLF files
+    records.push_back(ParseLine(line, number));
+  }
+  return records;
+}
+
+std::string FormatRecordLine(const RecordLine& record) {
+  return fmt::format("{}\t{}\t{}\n", record.table, ToHex(record.key), ToHex(record.value));
+}
+
+void SortRecords(std::vector<RecordLine>* records) {
+  std::sort(records->begin(), records->end(), [](const RecordLine& a, const RecordLine& b) {
+    return std::tie(a.table, a.key) < std::tie(b.table, b.key);
+  });
+}
+
+}  // namespace jetutil
