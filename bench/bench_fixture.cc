@@ -19,11 +19,7 @@ std::string NextInstanceName() {
   return "bench-" + std::to_string(next++);
 }
 
-JET_INSTANCE StartInstance(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size) {
-  Check(faultfs::MakeDirs(vfs, layout.system_path()).ok() ? JET_errSuccess : JET_errInvalidPath, "mkdir sys");
-  Check(faultfs::MakeDirs(vfs, layout.log_path()).ok() ? JET_errSuccess : JET_errInvalidPath, "mkdir log");
-  Check(faultfs::MakeDirs(vfs, faultfs::ParentPath(layout.db_path())).ok() ? JET_errSuccess : JET_errInvalidPath,
-        "mkdir db");
+JET_INSTANCE CreateConfiguredInstance(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size) {
   JET_INSTANCE instance = 0;
   Check(JetCreateInstance(&instance, NextInstanceName().c_str()), "JetCreateInstance");
   Check(JetSetSystemParameter(&instance, JET_sesidNil, JET_paramVfs, reinterpret_cast<JET_API_PTR>(&vfs), nullptr),
@@ -34,6 +30,15 @@ JET_INSTANCE StartInstance(faultfs::Vfs& vfs, const Layout& layout, unsigned lon
         "JET_paramLogFilePath");
   Check(JetSetSystemParameter(&instance, JET_sesidNil, JET_paramDatabasePageSize, page_size, nullptr),
         "JET_paramDatabasePageSize");
+  return instance;
+}
+
+JET_INSTANCE StartInstance(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size) {
+  Check(faultfs::MakeDirs(vfs, layout.system_path()).ok() ? JET_errSuccess : JET_errInvalidPath, "mkdir sys");
+  Check(faultfs::MakeDirs(vfs, layout.log_path()).ok() ? JET_errSuccess : JET_errInvalidPath, "mkdir log");
+  Check(faultfs::MakeDirs(vfs, faultfs::ParentPath(layout.db_path())).ok() ? JET_errSuccess : JET_errInvalidPath,
+        "mkdir db");
+  JET_INSTANCE instance = CreateConfiguredInstance(vfs, layout, page_size);
   Check(JetInit(&instance), "JetInit");
   return instance;
 }

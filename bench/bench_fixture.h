@@ -29,6 +29,9 @@ void Check(JET_ERR err, const char* what);
 // A fresh instance name: names must be unique among live instances.
 std::string NextInstanceName();
 
+// Creates an instance (not initialised) with vfs, the layout's paths and the page size.
+JET_INSTANCE CreateConfiguredInstance(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size);
+
 // Creates an instance on vfs with the given page size and returns it initialised.
 JET_INSTANCE StartInstance(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size);
 

@@ -24,16 +24,7 @@ std::uint64_t CopyThenRestore(faultfs::Vfs& vfs, const Layout& layout, unsigned 
   auto t0 = Clock::now();
   std::uint64_t bytes = CopyTree(vfs, layout.backup_path(), scratch + "/copy");
   auto t1 = Clock::now();
-  JET_INSTANCE instance = 0;
-  Check(JetCreateInstance(&instance, NextInstanceName().c_str()), "JetCreateInstance");
-  Check(JetSetSystemParameter(&instance, JET_sesidNil, JET_paramVfs, reinterpret_cast<JET_API_PTR>(&vfs), nullptr),
-        "JET_paramVfs");
-  Check(JetSetSystemParameter(&instance, JET_sesidNil, JET_paramSystemPath, 0, layout.system_path().c_str()),
-        "JET_paramSystemPath");
-  Check(JetSetSystemParameter(&instance, JET_sesidNil, JET_paramLogFilePath, 0, layout.log_path().c_str()),
-        "JET_paramLogFilePath");
-  Check(JetSetSystemParameter(&instance, JET_sesidNil, JET_paramDatabasePageSize, page_size, nullptr),
-        "JET_paramDatabasePageSize");
+  JET_INSTANCE instance = CreateConfiguredInstance(vfs, layout, page_size);
   Check(JetRestoreInstance(instance, layout.backup_path().c_str(), (scratch + "/restored").c_str(), nullptr),
         "JetRestoreInstance");
   auto t2 = Clock::now();
