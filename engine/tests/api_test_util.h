@@ -69,6 +69,22 @@ inline JET_ERR ReadTable(JET_SESID ses, JET_TABLEID tab, std::map<std::string, s
   return err == JET_errNoCurrentRecord ? JET_errSuccess : err;
 }
 
+// Initialises a configured instance, begins a session and either creates kDbPath with
+// table "t" or attaches and opens them: the start every engine test shares.
+inline JET_ERR InitAndOpenTable(JET_INSTANCE* inst, JET_SESID* ses, JET_DBID* dbid, JET_TABLEID* tab,
+                                bool create) {
+  JET_ERR err = JetInit(inst);
+  if (err >= 0) err = JetBeginSession(*inst, ses, nullptr, nullptr);
+  if (err < 0) return err;
+  if (create) {
+    if ((err = JetCreateDatabase(*ses, kDbPath, nullptr, dbid, 0)) < 0) return err;
+    return JetCreateTable(*ses, *dbid, "t", 0, 0, tab);
+  }
+  if ((err = JetAttachDatabase(*ses, kDbPath, 0)) < 0) return err;
+  if ((err = JetOpenDatabase(*ses, kDbPath, nullptr, dbid, 0)) < 0) return err;
+  return JetOpenTable(*ses, *dbid, "t", nullptr, 0, 0, tab);
+}
+
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override { jet::core::ResetProcessStateForTests(); }

@@ -19,16 +19,8 @@ JET_ERR BackupRestoreTest::NewInstance(JET_INSTANCE* inst) {
 
 JET_ERR BackupRestoreTest::Start(bool create) {
   JET_ERR err = NewInstance(&inst_);
-  if (err >= 0) err = JetInit(&inst_);
-  if (err >= 0) err = JetBeginSession(inst_, &ses_, nullptr, nullptr);
   if (err < 0) return err;
-  if (create) {
-    if ((err = JetCreateDatabase(ses_, kDbPath, nullptr, &dbid_, 0)) < 0) return err;
-    return JetCreateTable(ses_, dbid_, "t", 0, 0, &tab_);
-  }
-  if ((err = JetAttachDatabase(ses_, kDbPath, 0)) < 0) return err;
-  if ((err = JetOpenDatabase(ses_, kDbPath, nullptr, &dbid_, 0)) < 0) return err;
-  return JetOpenTable(ses_, dbid_, "t", nullptr, 0, 0, &tab_);
+  return InitAndOpenTable(&inst_, &ses_, &dbid_, &tab_, create);
 }
 
 void BackupRestoreTest::Crash() { ASSERT_JET(JetTerm2(inst_, JET_bitTermAbrupt)); }

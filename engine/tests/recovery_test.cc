@@ -20,16 +20,8 @@ class RecoveryTest : public EngineTest {
  protected:
   JET_ERR Start(faultfs::MemFs* fs, bool create, std::uint32_t page_size = 8192) {
     JET_ERR err = CreateConfigured(fs, &inst_, page_size, 128);
-    if (err >= 0) err = JetInit(&inst_);
-    if (err >= 0) err = JetBeginSession(inst_, &ses_, nullptr, nullptr);
     if (err < 0) return err;
-    if (create) {
-      if ((err = JetCreateDatabase(ses_, kDbPath, nullptr, &dbid_, 0)) < 0) return err;
-      return JetCreateTable(ses_, dbid_, "t", 0, 0, &tab_);
-    }
-    if ((err = JetAttachDatabase(ses_, kDbPath, 0)) < 0) return err;
-    if ((err = JetOpenDatabase(ses_, kDbPath, nullptr, &dbid_, 0)) < 0) return err;
-    return JetOpenTable(ses_, dbid_, "t", nullptr, 0, 0, &tab_);
+    return InitAndOpenTable(&inst_, &ses_, &dbid_, &tab_, create);
   }
   JET_ERR Put(const std::string& k, const std::string& v) {
     JET_ERR err = JetInsertRecord(ses_, tab_, k.data(), k.size(), v.data(), v.size());
