@@ -100,6 +100,12 @@ TEST_F(RestoreErrors, InvalidPathArguments) {
   ASSERT_JET(NewInstance(&inst));
   EXPECT_JET_ERR(JET_errInvalidPath, JetRestoreInstance(inst, "", "/restored", nullptr));
   EXPECT_JET_ERR(JET_errInvalidPath, JetRestoreInstance(inst, "/no/such/backup", "/restored", nullptr));
+  EXPECT_NE(std::string(JetGetLastErrorDetail()).find("/no/such/backup"), std::string::npos)
+      << "the detail names the path: " << JetGetLastErrorDetail();
+  JET_INSTANCE other = 0;
+  ASSERT_JET(JetCreateInstance(&other, "detail-is-cleared"));
+  EXPECT_STREQ(JetGetLastErrorDetail(), "") << "every public call starts with no detail";
+  JetTerm(other);
   EXPECT_JET_ERR(JET_errInvalidPath, JetRestoreInstance(inst, "/backup", "", nullptr));
   ASSERT_TRUE(faultfs::WriteWholeFile(fs_, "/afile", std::vector<std::uint8_t>{1}).ok());
   EXPECT_JET_ERR(JET_errInvalidPath, JetRestoreInstance(inst, "/backup", "/afile", nullptr));

@@ -24,9 +24,9 @@ struct Output {
   std::string out;
 };
 
-Output Jetfault(const std::vector<std::string>& args) {
+Output Jetfault(const std::vector<std::string>& args, const std::string& start_dir = ".") {
   bp::ipstream out;
-  bp::child child(JETFAULT_BINARY, bp::args(args), bp::std_out > out, bp::std_err > bp::null);
+  bp::child child(JETFAULT_BINARY, bp::args(args), bp::std_out > out, bp::std_err > bp::null, bp::start_dir(start_dir));
   Output result;
   std::string line;
   while (std::getline(out, line)) result.out += line + "\n";
@@ -138,6 +138,21 @@ TEST(JetfaultCli, WorkloadOnRealFilesRecoversToTheExpectedRecords) {
   EXPECT_EQ(read.physical_problem, "");
   EXPECT_EQ(FormatRecords(read.state), FormatRecords(*expected));
   EXPECT_GE(instance.Term(), 0);
+}
+
+// A relative --dir is made absolute before the engine sees it: the backup records the
+// database's absolute path, so a restore without a destination (from any working
+// directory) finds its way back.
+TEST(JetfaultCli, WorkloadWithARelativeDirRecordsAbsoluteDatabasePaths) {
+  TempDir dir;
+  Output o = Jetfault({"workload", "--dir", "rel", "--seed", "3", "--txns", "6", "--backup-after", "3",
+                       "--expected", "expected.txt"},
+                      dir.str());
+  ASSERT_EQ(o.status, 0) << o.out;
+  const std::string manifest = ReadFile(dir / "rel/backup/jetbackup.manifest");
+  ASSERT_FALSE(manifest.empty());
+  EXPECT_NE(manifest.find(fs::canonical(dir.str()).string() + "/rel/db0.edb"), std::string::npos)
+      << "the manifest names the database by its absolute path";
 }
 
 }  // namespace

@@ -53,8 +53,13 @@ class UsageError : public std::runtime_error {
 };
 
 // Throws JetFailure when err is an error (< 0). Warnings (> 0) pass.
+// The engine's own detail (JetGetLastErrorDetail: which file, what was wrong) follows
+// the context, so a refusal says why and not only what.
 inline void CheckJet(JET_ERR err, const std::string& context) {
-  if (err < 0) throw JetFailure(err, context);
+  if (err >= 0) return;
+  const std::string detail = JetGetLastErrorDetail();
+  if (detail.empty()) throw JetFailure(err, context);
+  throw JetFailure(err, context + ": " + detail, Json{{"detail", detail}});
 }
 
 // stderr: "jetutil: JET_errName (code): message: context"; with --json also stdout:

@@ -47,6 +47,11 @@ inline constexpr JET_DBID JET_dbidNil = ~JET_DBID{0};
 const char* JetErrorName(JET_ERR err);
 // A one-line human-readable description of the code.
 const char* JetErrorMessage(JET_ERR err);
+// What the engine knows about the last error a call on this thread returned: the file,
+// the generation or page, what was found ("…/edb00003.log: signLog differs from
+// generation 2"). Empty when it recorded nothing. Every public call clears it on entry;
+// the pointer is valid until the next call on this thread.
+const char* JetGetLastErrorDetail();
 // Number of codes in the table and the i-th (for generated docs and tools).
 std::size_t JetErrorCount();
 JET_ERR JetErrorAt(std::size_t index);

@@ -119,7 +119,9 @@ class RestoreJob {
       if (!IsSafeSetFileName(entry.file_name)) {
         return Refuse(JET_errInvalidPath, "database file name '" + entry.file_name + "' would leave its directory");
       }
-      if (!IsSafeAbsolutePath(entry.original_path)) {
+      // With a destination the original path is only a name to match log records
+      // against; without one it is where the file is written, so it must be plain.
+      if (!has_dest_ && !IsSafeAbsolutePath(entry.original_path)) {
         return Refuse(JET_errInvalidPath, "original database path '" + entry.original_path + "' is not a plain absolute path");
       }
       Target target{&entry, has_dest_ ? faultfs::JoinPath(dest_, entry.file_name) : entry.original_path};

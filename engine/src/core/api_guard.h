@@ -16,6 +16,7 @@ namespace jet::core {
 
 template <class F>
 JET_ERR ApiGuard(F&& f) noexcept {
+  SetLastErrorDetail({});
   try {
     return f();
   } catch (const std::bad_alloc&) {

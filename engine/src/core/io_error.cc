@@ -38,3 +38,5 @@ void SetLastErrorDetail(std::string detail) { g_last_detail = std::move(detail);
 const std::string& LastErrorDetail() { return g_last_detail; }
 
 }  // namespace jet
+
+const char* JetGetLastErrorDetail() { return jet::LastErrorDetail().c_str(); }

@@ -3,11 +3,14 @@
 //   * the header (primary or shadow) decodes; the file holds pages 1..pgno_last;
 //   * each page's checksum is valid for its own page number and its node layout is
 //     sound (format::VerifyPage); an all-zero page is a free page, not damage;
-//   * sibling links are symmetric: if page p says next = n, page n says prev = p, and
-//     both belong to the same tree (objid). A link to a free or missing page is damage.
+//   * leaf sibling links are symmetric: if leaf p says next = n, leaf n says prev = p,
+//     and both belong to the same tree (objid); long-value chains link forward only, to
+//     a long-value page of the same tree that no other chain reaches; internal pages
+//     have no links. A link to a free or missing page is damage.
 // Exit 1 with the first damage's JET_err; every damaged page is listed.
 #include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -68,29 +71,60 @@ class DatabaseChecker {
     good_.emplace(pgno, format::LoadPageHeader(page));
   }
 
+  // Leaf pages form a doubly linked list per tree; long-value pages form singly linked
+  // chains (next only, built tail first) that no two chains share; internal pages have
+  // no sibling links at all.
   void CheckLinks(std::uint32_t pgno, const format::PageHeader& header) {
+    if (header.flags & format::kPageFlagLongValue) {
+      if (header.pgno_prev != 0) Link(pgno, "prev", header.pgno_prev, "a long-value page has no prev link");
+      if (header.pgno_next == 0) return;
+      const format::PageHeader* next = Target(pgno, "next", header.pgno_next);
+      if (next == nullptr) return;
+      if (!(next->flags & format::kPageFlagLongValue) || next->objid != header.objid) {
+        Link(pgno, "next", header.pgno_next, fmt::format("it is not a long-value page of tree {}", header.objid));
+      } else if (!chained_.insert(header.pgno_next).second) {
+        Link(pgno, "next", header.pgno_next, "another long-value page links to it too");
+      }
+      return;
+    }
+    if (!(header.flags & format::kPageFlagLeaf)) {
+      if (header.pgno_prev != 0) Link(pgno, "prev", header.pgno_prev, "an internal page has no sibling links");
+      if (header.pgno_next != 0) Link(pgno, "next", header.pgno_next, "an internal page has no sibling links");
+      return;
+    }
     auto check = [&](std::uint32_t target, bool forward) {
       if (target == 0) return;
-      const auto it = good_.find(target);
       const char* name = forward ? "next" : "prev";
-      if (it == good_.end()) {
-        damage_.push_back({pgno, JET_errBadPageLink, fmt::format("{} link to page {} which is not a valid page", name, target)});
-        return;
-      }
-      const std::uint32_t back = forward ? it->second.pgno_prev : it->second.pgno_next;
-      if (back != pgno || it->second.objid != header.objid) {
-        damage_.push_back({pgno, JET_errBadPageLink,
-                           fmt::format("{} link to page {} is not returned (it links back to {}, objid {} vs {})", name,
-                                       target, back, it->second.objid, header.objid)});
+      const format::PageHeader* other = Target(pgno, name, target);
+      if (other == nullptr) return;
+      const std::uint32_t back = forward ? other->pgno_prev : other->pgno_next;
+      if (back != pgno || other->objid != header.objid || !(other->flags & format::kPageFlagLeaf)) {
+        Link(pgno, name, target,
+             fmt::format("it links back to {} (objid {} vs {}, flags {:#x})", back, other->objid, header.objid,
+                         other->flags));
       }
     };
     check(header.pgno_next, true);
     check(header.pgno_prev, false);
   }
 
+  // The header of the page a link points to, or nullptr (damage recorded) when the
+  // target is free, missing or itself damaged.
+  const format::PageHeader* Target(std::uint32_t pgno, const char* name, std::uint32_t target) {
+    const auto it = good_.find(target);
+    if (it != good_.end()) return &it->second;
+    Link(pgno, name, target, "it is not a valid page");
+    return nullptr;
+  }
+
+  void Link(std::uint32_t pgno, const char* name, std::uint32_t target, const std::string& why) {
+    damage_.push_back({pgno, JET_errBadPageLink, fmt::format("{} link to page {}: {}", name, target, why)});
+  }
+
   Span file_;
   format::DbHeader header_;
   std::map<std::uint32_t, format::PageHeader> good_;
+  std::set<std::uint32_t> chained_;  // long-value pages some chain links to
   std::vector<Damage> damage_;
   std::uint32_t pages_checked_ = 0;
 };

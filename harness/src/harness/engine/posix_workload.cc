@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "faultfs/posix_fs.h"
@@ -28,10 +29,13 @@ int RunPosixWorkloadAndExit(const PosixWorkloadOptions& options, std::string* er
     it->end = TxnEnd::kCommitDurable;
     break;
   }
-  env.settings.layout.system_dir = options.dir;
-  env.settings.layout.log_dir = options.dir;
-  env.settings.layout.db_dir = options.dir;
-  env.settings.layout.backup_dir = options.dir + "/backup";
+  // The engine records database paths as given; an absolute one lets a restore without
+  // a destination put the files back wherever the restoring process runs (as ESE does).
+  const std::string dir = std::filesystem::absolute(options.dir).lexically_normal().string();
+  env.settings.layout.system_dir = dir;
+  env.settings.layout.log_dir = dir;
+  env.settings.layout.db_dir = dir;
+  env.settings.layout.backup_dir = dir + "/backup";
   env.settings.page_size = 8192;
   env.settings.log_file_kib = 1024;
   faultfs::Status s = faultfs::MakeDirs(vfs, options.dir);
