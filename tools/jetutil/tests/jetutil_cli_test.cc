@@ -411,6 +411,12 @@ TEST_F(JetutilEngineTest, RestoreFromAMissingDirectoryFails) {
   EXPECT_EQ(o.status, 1);
   // After the progress lines: the error line.
   EXPECT_NE(o.err.find("\njetutil: JET_err"), std::string::npos) << o.err;
+  // The engine's detail names the directory it could not use.
+  const Outcome json = Run(InstanceArgs({"--json", "restore", (dir_ / "no-such-backup").string()}));
+  EXPECT_EQ(json.status, 1);
+  const auto doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc.at("name"), "JET_errInvalidPath");
+  EXPECT_NE(doc.at("detail").get<std::string>().find("no-such-backup"), std::string::npos) << json.out;
 }
 
 TEST_F(JetutilEngineTest, AttachingAMissingDatabaseIsAnEngineError) {
