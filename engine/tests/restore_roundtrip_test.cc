@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <vector>
 #include <tuple>
 
 #include "backup_test_util.h"
@@ -92,16 +93,120 @@ TEST_F(BackupRestoreTest, IncrementalBackupExtendsTheSet) {
   ASSERT_JET(JetBackupInstance(inst_, "/backup", JET_bitBackupIncremental, nullptr));
   const Model at_incremental = model_;
   Crash();
-  // Without the log path's logs, the set alone reaches the incremental backup.
+  // Without the log path's logs (nor the checkpoint that remembers them: a new
+  // machine), the set alone reaches the incremental backup.
   std::vector<std::string> names;
   ASSERT_TRUE(fs_.ListDir("/log", &names).ok());
   for (const std::string& name : names) ASSERT_TRUE(fs_.Delete("/log/" + name).ok());
+  ASSERT_TRUE(fs_.Delete("/sys/edb.chk").ok());
   JET_INSTANCE inst = 0;
   ASSERT_JET(NewInstance(&inst));
   ASSERT_JET(JetRestoreInstance(inst, "/backup", "/restored", nullptr));
   Model restored;
   ASSERT_JET(ReadRestored(inst, "/restored/test.edb", &restored));
   EXPECT_EQ(restored, at_incremental);
+}
+
+// Disaster recovery: the machine is gone and only the backup set survives. The new
+// instance's system and log directories do not exist yet; restore creates them (as
+// JetInit does) and reaches the backup moment.
+TEST_F(BackupRestoreTest, RestoreOntoAFreshMachineCreatesTheInstanceDirectories) {
+  ASSERT_JET(Start(true));
+  Load(0, 120);
+  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
+  const Model at_backup = model_;
+  Load(120, 30);
+  Crash();
+  for (const std::string dir : {"/log", "/sys", "/data"}) {
+    std::vector<std::string> names;
+    ASSERT_TRUE(fs_.ListDir(dir, &names).ok()) << dir;
+    for (const std::string& name : names) ASSERT_TRUE(fs_.Delete(dir + "/" + name).ok()) << dir << "/" << name;
+    ASSERT_TRUE(fs_.RemoveDir(dir).ok()) << dir;
+  }
+  JET_INSTANCE inst = 0;
+  ASSERT_JET(NewInstance(&inst));
+  ASSERT_JET(JetRestoreInstance(inst, "/backup", nullptr, nullptr));
+  bool exists = false;
+  ASSERT_TRUE(fs_.IsDirectory("/log", &exists).ok());
+  EXPECT_TRUE(exists);
+  Model restored;
+  ASSERT_JET(ReadRestored(inst, kDbPath, &restored));
+  EXPECT_EQ(restored, at_backup);
+}
+
+// The log path holds archived generations written after the backup but its current
+// log is gone (deleted, or left blank): durable commits are missing, so the restore
+// refuses with MissingCurrentLogFiles instead of silently stopping early; with the
+// log back it reaches every commit.
+TEST_F(BackupRestoreTest, MissingCurrentLogAfterLaterGenerationsIsRefused) {
+  ASSERT_JET(Start(true));
+  Load(0, 50);
+  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
+  Load(50, 800);  // several rollovers past the set's last generation
+  Crash();
+  std::vector<std::string> names;
+  ASSERT_TRUE(fs_.ListDir("/log", &names).ok());
+  ASSERT_GE(std::count_if(names.begin(), names.end(), [](const std::string& n) { return n != "edb.log"; }), 2)
+      << "the workload must leave archived generations in the log path";
+  std::vector<std::uint8_t> current;
+  ASSERT_TRUE(faultfs::ReadWholeFile(fs_, "/log/edb.log", &current).ok());
+
+  ASSERT_TRUE(fs_.Delete("/log/edb.log").ok());
+  JET_INSTANCE inst = 0;
+  ASSERT_JET(NewInstance(&inst));
+  EXPECT_JET_ERR(JET_errMissingCurrentLogFiles, JetRestoreInstance(inst, "/backup", "/restored", nullptr));
+  EXPECT_NE(std::string(JetGetLastErrorDetail()).find("edb.log"), std::string::npos) << JetGetLastErrorDetail();
+
+  ASSERT_TRUE(faultfs::WriteWholeFile(fs_, "/log/edb.log", std::vector<std::uint8_t>(current.size(), 0)).ok());
+  // A blank current log is no current log.
+  EXPECT_JET_ERR(JET_errMissingCurrentLogFiles, JetRestoreInstance(inst, "/backup", "/restored", nullptr));
+
+  ASSERT_TRUE(faultfs::WriteWholeFile(fs_, "/log/edb.log", current).ok());
+  ASSERT_JET(JetRestoreInstance(inst, "/backup", "/restored", nullptr));
+  Model restored;
+  ASSERT_JET(ReadRestored(inst, "/restored/test.edb", &restored));
+  EXPECT_EQ(restored, model_);
+}
+
+// The destination cannot be the backup set itself (its copies would be overwritten
+// while they are read); the set stays intact and usable.
+TEST_F(BackupRestoreTest, DestinationThatIsTheSetIsRefused) {
+  ASSERT_JET(Start(true));
+  Load(0, 40);
+  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
+  Crash();
+  JET_INSTANCE inst = 0;
+  ASSERT_JET(NewInstance(&inst));
+  EXPECT_JET_ERR(JET_errInvalidPath, JetRestoreInstance(inst, "/backup", "/backup/", nullptr));
+  ASSERT_JET(JetRestoreInstance(inst, "/backup", "/restored", nullptr));
+  Model restored;
+  ASSERT_JET(ReadRestored(inst, "/restored/test.edb", &restored));
+  EXPECT_EQ(restored, model_);
+}
+
+// Right after a backup the log path holds only the current log (earlier generations
+// truncated). Losing it leaves no archived trace, but the instance's checkpoint still
+// records the backup: the restore refuses instead of silently dropping the commits
+// made after it. Without the checkpoint too (a new machine) it reaches the backup.
+TEST_F(BackupRestoreTest, MissingCurrentLogIsRefusedWhileTheCheckpointRemembersIt) {
+  ASSERT_JET(Start(true));
+  Load(0, 40);
+  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
+  const Model at_backup = model_;
+  Load(40, 10);
+  Crash();
+  std::vector<std::string> names;
+  ASSERT_TRUE(fs_.ListDir("/log", &names).ok());
+  for (const std::string& name : names) ASSERT_TRUE(fs_.Delete("/log/" + name).ok());
+  JET_INSTANCE inst = 0;
+  ASSERT_JET(NewInstance(&inst));
+  EXPECT_JET_ERR(JET_errMissingCurrentLogFiles, JetRestoreInstance(inst, "/backup", "/restored", nullptr));
+  EXPECT_NE(std::string(JetGetLastErrorDetail()).find("checkpoint"), std::string::npos) << JetGetLastErrorDetail();
+  ASSERT_TRUE(fs_.Delete("/sys/edb.chk").ok());
+  ASSERT_JET(JetRestoreInstance(inst, "/backup", "/restored", nullptr));
+  Model restored;
+  ASSERT_JET(ReadRestored(inst, "/restored/test.edb", &restored));
+  EXPECT_EQ(restored, at_backup);
 }
 
 }  // namespace

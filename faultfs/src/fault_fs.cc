@@ -317,6 +317,12 @@ Status FaultFs::IsDirectory(const std::string& path, bool* is_dir) {
              [&](const Injection&) { return base_->IsDirectory(path, is_dir); });
 }
 
+// A metadata query like Exists: counted and faultable as kExists.
+Status FaultFs::IsSymlink(const std::string& path, bool* is_link) {
+  return Run(OpKind::kExists, path, "", 0, 0, nullptr,
+             [&](const Injection&) { return base_->IsSymlink(path, is_link); });
+}
+
 Status FaultFs::ListDir(const std::string& path, std::vector<std::string>* names) {
   return Run(OpKind::kList, path, "", 0, 0, nullptr, [&](const Injection&) { return base_->ListDir(path, names); });
 }

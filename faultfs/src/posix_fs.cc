@@ -273,6 +273,15 @@ Status PosixFs::IsDirectory(const std::string& path, bool* is_dir) {
   return Status::Ok();
 }
 
+Status PosixFs::IsSymlink(const std::string& path, bool* is_link) {
+  Status s = internal::CheckPath(path);
+  if (!s.ok()) return s;
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return ErrnoStatus(errno, path, "lstat");
+  *is_link = S_ISLNK(st.st_mode);
+  return Status::Ok();
+}
+
 Status PosixFs::ListDir(const std::string& path, std::vector<std::string>* names) {
   Status s = internal::CheckPath(path);
   if (!s.ok()) return s;

@@ -5,6 +5,15 @@
 
 namespace faultfs {
 
+Status Vfs::IsSymlink(const std::string& path, bool* is_link) {
+  bool exists = false;
+  Status s = Exists(path, &exists);
+  if (!s.ok()) return s;
+  if (!exists) return Status::Error(ErrorCode::kNotFound, path + ": no such file or directory");
+  *is_link = false;
+  return Status::Ok();
+}
+
 Status ReadWholeFile(Vfs& vfs, const std::string& path, std::vector<std::uint8_t>* out) {
   std::unique_ptr<File> file;
   OpenOptions options;

@@ -241,5 +241,21 @@ TEST(FaultFsTest, KeepTraceOffStillHashes) {
   EXPECT_TRUE(b.trace().empty());
 }
 
+// IsSymlink passes through to the base and is traced (and faultable) as an exists op.
+TEST(FaultFsTest, IsSymlinkPassesThroughAsAnExistsOperation) {
+  MemFs base;
+  ASSERT_TRUE(WriteWholeFile(base, "/f", std::vector<std::uint8_t>{1}).ok());
+  FaultFs fs(&base, Plan("fail op=exists path=/g error=io_error"));
+  bool is_link = true;
+  ASSERT_TRUE(fs.IsSymlink("/f", &is_link).ok());
+  EXPECT_FALSE(is_link) << "MemFs has no symbolic links";
+  EXPECT_EQ(fs.IsSymlink("/none", &is_link).code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(WriteWholeFile(base, "/g", std::vector<std::uint8_t>{1}).ok());
+  EXPECT_EQ(fs.IsSymlink("/g", &is_link).code(), ErrorCode::kIoError);
+  const std::vector<TraceEvent> trace = fs.trace();
+  ASSERT_EQ(trace.size(), 3u);
+  for (const TraceEvent& e : trace) EXPECT_EQ(e.op, OpKind::kExists);
+}
+
 }  // namespace
 }  // namespace faultfs

@@ -153,6 +153,26 @@ TEST(PosixFsTest, ShareModesHoldAcrossProcesses) {
   EXPECT_TRUE(fs.Open(path, Options(Access::kRead, kShareAll), &f).ok());
 }
 
+// IsSymlink looks at the entry itself (lstat), not at what it points to.
+TEST(PosixFsTest, IsSymlinkDoesNotFollowTheLink) {
+  TempDir dir;
+  PosixFs fs;
+  OpenRw(fs, dir / "file");
+  ASSERT_EQ(::symlink((dir / "file").c_str(), (dir / "link").c_str()), 0);
+  ASSERT_EQ(::symlink((dir / "missing").c_str(), (dir / "dangling").c_str()), 0);
+  bool is_link = true;
+  ASSERT_TRUE(fs.IsSymlink(dir / "file", &is_link).ok());
+  EXPECT_FALSE(is_link);
+  ASSERT_TRUE(fs.IsSymlink(dir / "link", &is_link).ok());
+  EXPECT_TRUE(is_link);
+  is_link = false;
+  ASSERT_TRUE(fs.IsSymlink(dir / "dangling", &is_link).ok());
+  EXPECT_TRUE(is_link) << "a dangling link is still a link";
+  ASSERT_TRUE(fs.IsSymlink(dir.path(), &is_link).ok());
+  EXPECT_FALSE(is_link);
+  EXPECT_EQ(fs.IsSymlink(dir / "nothing", &is_link).code(), ErrorCode::kNotFound);
+}
+
 TEST(PosixFsTest, DefaultPosixFsIsOneInstance) { EXPECT_EQ(&DefaultPosixFs(), &DefaultPosixFs()); }
 
 }  // namespace

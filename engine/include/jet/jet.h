@@ -82,7 +82,7 @@ inline constexpr unsigned long JET_paramLogFilePath = 2;       // log directory 
 inline constexpr unsigned long JET_paramBaseName = 3;          // exactly 3 characters, default "edb"
 inline constexpr unsigned long JET_paramLogFileSize = 11;      // KiB per log generation (default 1024)
 inline constexpr unsigned long JET_paramCircularLog = 17;      // 0/1, default 0
-inline constexpr unsigned long JET_paramRecovery = 34;         // "on" (default) or "off"
+inline constexpr unsigned long JET_paramRecovery = 34;         // "on" (default); "off": no soft recovery, no log
 inline constexpr unsigned long JET_paramDatabasePageSize = 64; // 4096, 8192, 16384, 32768
 // jetfault: a faultfs::Vfs* passed as lParam; the caller keeps it alive until JetTerm.
 inline constexpr unsigned long JET_paramVfs = 0x10001;
@@ -96,7 +96,7 @@ inline constexpr JET_GRBIT JET_bitBackupIncremental = 0x1;   // JetBackupInstanc
 inline constexpr JET_GRBIT JET_bitBackupAtomic = 0x4;
 inline constexpr JET_GRBIT JET_bitTermComplete = 0x1;        // JetTerm2
 inline constexpr JET_GRBIT JET_bitTermAbrupt = 0x2;          // no clean shutdown (as if the process died)
-inline constexpr JET_GRBIT JET_bitDbReadOnly = 0x1;          // JetAttachDatabase / JetOpenDatabase
+inline constexpr JET_GRBIT JET_bitDbReadOnly = 0x1;          // attach/open: never written, updates -1809
 inline constexpr JET_GRBIT JET_bitDbOverwriteExisting = 0x200; // JetCreateDatabase
 
 // JetMove offsets (ESE's values).

@@ -226,13 +226,18 @@ class BackupJob {
     if (JET_ERR err = Allocate(&page); err < 0) return err;
     for (core::AttachedDatabaseInfo& info : rt_.AttachedDatabases()) {
       DatabaseCopy copy;
-      copy.file_name = faultfs::BaseName(info.path);
-      if (!IsSafeSetFileName(copy.file_name) || !names.insert(copy.file_name).second) {
-        SetLastErrorDetail(fmt::format("database {} cannot be named {} in the backup set", info.path, copy.file_name));
+      // Databases of the same base name (/a/x.edb, /b/x.edb) get distinct names in the
+      // set; the manifest maps each name to its original path.
+      copy.file_name = UniqueSetFileName(config_.base_name, info.path, &names);
+      if (copy.file_name.empty()) {
+        SetLastErrorDetail(fmt::format("database {} has no name usable in the backup set", info.path));
         return JET_errInvalidPath;
       }
       if (JET_ERR err = rt_.ReadHeaderForBackup(info.dbid, page); err < 0) return err;
-      if (JET_ERR err = format::DecodeDbHeader(page, &copy.header); err < 0) return err;
+      if (JET_ERR err = format::DecodeDbHeader(page, &copy.header); err < 0) {
+        SetLastErrorDetail(fmt::format("{}: the header to back up is invalid", info.path));
+        return err;
+      }
       copy.info = std::move(info);
       copy.info.pgno_last = copy.header.pgno_last;  // the pages this header describes
       dbs->push_back(std::move(copy));
@@ -241,7 +246,10 @@ class BackupJob {
   }
 
   JET_ERR Allocate(std::vector<std::uint8_t>* page) {
-    if (!faultfs::AllocationAllowed("backup-page")) return JET_errOutOfMemory;
+    if (!faultfs::AllocationAllowed("backup-page")) {
+      SetLastErrorDetail("no memory for a page buffer");
+      return JET_errOutOfMemory;
+    }
     page->resize(config_.page_size);
     return JET_errSuccess;
   }
@@ -332,7 +340,10 @@ class BackupJob {
     trailer.gen_max_committed = bkinfo.gen_high;
     trailer.page_size = config_.page_size;
     trailer.pgno_last = db.info.pgno_last;
-    if (JET_ERR err = format::EncodeBackupTrailer(trailer, page); err < 0) return err;
+    if (JET_ERR err = format::EncodeBackupTrailer(trailer, page); err < 0) {
+      SetLastErrorDetail(fmt::format("{}: cannot encode the backup trailer", db.file_name));
+      return err;
+    }
     if (auto s = file->Write((std::uint64_t{db.info.pgno_last} + 2) * page_size, page); !s.ok()) {
       return Fail(s, FileKind::kBackupSet, "write trailer");
     }
@@ -374,14 +385,21 @@ class BackupJob {
 };
 
 JET_ERR BackupInstance(JET_INSTANCE instance, JET_PCSTR backup_path, JET_GRBIT grbit, JET_PFNSTATUS pfn) {
-  if ((grbit & ~(JET_bitBackupIncremental | JET_bitBackupAtomic)) != 0) return JET_errInvalidGrbit;
+  if ((grbit & ~(JET_bitBackupIncremental | JET_bitBackupAtomic)) != 0) {
+    SetLastErrorDetail(fmt::format("JetBackupInstance: unknown grbit bits {:#x}",
+                                   grbit & ~(JET_bitBackupIncremental | JET_bitBackupAtomic)));
+    return JET_errInvalidGrbit;
+  }
   core::InstanceRuntime* rt = nullptr;
   if (JET_ERR err = core::InstanceRuntime::ResolveRunningInstance(instance, &rt); err < 0) return err;
   if (backup_path == nullptr || *backup_path == '\0') {
     SetLastErrorDetail("JetBackupInstance needs a backup directory");
     return JET_errNoBackupDirectory;
   }
-  if (!Registry().TryBegin(rt)) return JET_errBackupInProgress;
+  if (!Registry().TryBegin(rt)) {
+    SetLastErrorDetail("another JetBackupInstance is running on this instance");
+    return JET_errBackupInProgress;
+  }
   struct EndBackup {
     core::InstanceRuntime* rt;
     ~EndBackup() { Registry().End(rt); }

@@ -9,6 +9,7 @@
 #include "core/io_error.h"
 #include "faultfs/alloc_fault.h"
 #include "format/checksum.h"
+#include "log/log.h"
 
 namespace jet::backup {
 
@@ -22,10 +23,14 @@ JET_ERR Fail(const faultfs::Status& status, FileKind kind, const std::string& wh
 }
 
 JET_ERR AllocateBuffer(std::vector<std::uint8_t>* buffer, std::size_t size) {
-  if (!faultfs::AllocationAllowed("backup-copy-buffer")) return JET_errOutOfMemory;
+  if (!faultfs::AllocationAllowed("backup-copy-buffer")) {
+    SetLastErrorDetail(fmt::format("no memory for a {}-byte copy buffer", size));
+    return JET_errOutOfMemory;
+  }
   try {
     buffer->resize(size);
   } catch (const std::bad_alloc&) {
+    SetLastErrorDetail(fmt::format("no memory for a {}-byte copy buffer", size));
     return JET_errOutOfMemory;
   }
   return JET_errSuccess;
@@ -52,8 +57,47 @@ bool IsSafeAbsolutePath(const std::string& path) {
   return true;
 }
 
+bool IsLogFileName(const std::string& base, const std::string& name) {
+  std::int32_t generation = 0;
+  return name == log::CurrentLogName(base) || log::ParseArchivedLogName(base, name, &generation);
+}
+
+std::string UniqueSetFileName(const std::string& base, const std::string& path, std::set<std::string>* taken) {
+  const std::string name = faultfs::BaseName(path);
+  auto usable = [&](const std::string& candidate) {
+    return IsSafeSetFileName(candidate) && !IsLogFileName(base, candidate) && taken->count(candidate) == 0;
+  };
+  std::string chosen = name;
+  if (!usable(chosen)) {
+    const std::size_t dot = name.rfind('.');
+    const bool has_ext = dot != std::string::npos && dot != 0;
+    const std::string stem = has_ext ? name.substr(0, dot) : name;
+    const std::string ext = has_ext ? name.substr(dot) : std::string();
+    chosen.clear();
+    // taken->size() + 1 candidates: at least one of them is free.
+    for (std::size_t n = 1; n <= taken->size() + 1 && chosen.empty(); ++n) {
+      std::string candidate = fmt::format("{}-{}{}", stem, n, ext);
+      if (usable(candidate)) chosen = std::move(candidate);
+    }
+    if (chosen.empty()) return chosen;  // e.g. a name too long to extend
+  }
+  taken->insert(chosen);
+  return chosen;
+}
+
+JET_ERR RefuseSymlink(faultfs::Vfs& vfs, const std::string& path, FileKind kind, const std::string& role) {
+  bool is_link = false;
+  const faultfs::Status s = vfs.IsSymlink(path, &is_link);
+  if (s.code() == faultfs::ErrorCode::kNotFound) return JET_errSuccess;
+  if (!s.ok()) return Fail(s, kind, "lstat " + path);
+  if (!is_link) return JET_errSuccess;
+  SetLastErrorDetail(fmt::format("{} {} is a symbolic link: restore does not follow links", role, path));
+  return JET_errInvalidPath;
+}
+
 JET_ERR ReadManifest(faultfs::Vfs& vfs, const std::string& dir, format::BackupManifest* out) {
   const std::string path = faultfs::JoinPath(dir, kManifestName);
+  if (JET_ERR err = RefuseSymlink(vfs, path, FileKind::kBackupSet, "the backup manifest"); err < 0) return err;
   std::uint64_t size = 0;
   if (auto s = vfs.FileSize(path, &size); !s.ok()) {
     if (s.code() == faultfs::ErrorCode::kNotFound) {
@@ -85,7 +129,10 @@ JET_ERR ReadManifest(faultfs::Vfs& vfs, const std::string& dir, format::BackupMa
 
 JET_ERR WriteManifest(faultfs::Vfs& vfs, const std::string& dir, const format::BackupManifest& manifest) {
   std::vector<std::uint8_t> bytes;
-  if (JET_ERR err = format::EncodeBackupManifest(manifest, &bytes); err < 0) return err;
+  if (JET_ERR err = format::EncodeBackupManifest(manifest, &bytes); err < 0) {
+    SetLastErrorDetail(fmt::format("{}: the manifest does not fit its format (too many or too long names)", dir));
+    return err;
+  }
   const std::string tmp = faultfs::JoinPath(dir, kManifestTempName);
   if (auto s = faultfs::WriteWholeFile(vfs, tmp, bytes); !s.ok()) return Fail(s, FileKind::kBackupSet, "write " + tmp);
   const std::string path = faultfs::JoinPath(dir, kManifestName);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 
 #include "core/io_error.h"
@@ -28,8 +29,23 @@ bool IsSafeSetFileName(const std::string& name);
 // manifest may name as a database's original location.
 bool IsSafeAbsolutePath(const std::string& path);
 
+// True when name is one the set's log files use (an archived generation of base, or
+// the current log's name): a database copy must not be named like one.
+bool IsLogFileName(const std::string& base, const std::string& name);
+// The name a database at path gets in the set: its base name, or, when that is taken
+// (another database of the same base name, or a log file name), "<stem>-<n><ext>"
+// with the smallest free n. Adds the name to *taken. Empty when no safe name exists.
+std::string UniqueSetFileName(const std::string& base, const std::string& path, std::set<std::string>* taken);
+
+// Restore must not follow a symbolic link out of the set directory (or into a target
+// it was not asked to write): JET_errInvalidPath, detail naming the path and its role,
+// when path is a link; success when it is not or does not exist; I/O errors mapped
+// with kind.
+JET_ERR RefuseSymlink(faultfs::Vfs& vfs, const std::string& path, FileKind kind, const std::string& role);
+
 // Reads and decodes dir/jetbackup.manifest. A missing manifest is JET_errFileNotFound
-// (the directory holds no complete backup set); damage is JET_errReadVerifyFailure.
+// (the directory holds no complete backup set); damage is JET_errReadVerifyFailure;
+// a manifest that is a symbolic link is JET_errInvalidPath.
 JET_ERR ReadManifest(faultfs::Vfs& vfs, const std::string& dir, format::BackupManifest* out);
 // Writes the manifest as a temporary file, syncs it, renames it into place and syncs
 // the directory: a reader sees the old manifest or the new one, never a torn one.

@@ -23,6 +23,7 @@
 #include <fmt/format.h>
 
 #include "backup/backup_set.h"
+#include "backup/page_links.h"
 #include "core/instance.h"
 #include "core/io_error.h"
 #include "db/database_file.h"
@@ -33,6 +34,7 @@
 #include "format/db_header.h"
 #include "format/page.h"
 #include "log/log.h"
+#include "log/log_files.h"
 
 namespace jet::backup {
 
@@ -85,7 +87,12 @@ class RestoreJob {
     }
     core::RecoveryPlan plan = MakePlan();
     if (JET_ERR err = core::RunRecovery(rt_, plan); err < 0) return err;
-    return rt_.ShutdownClean();
+    if (JET_ERR err = rt_.ShutdownClean(); err < 0) return err;
+    // Checksums proved each page intact; only the links prove the trees are whole.
+    for (const Target& target : targets_) {
+      if (JET_ERR err = VerifyDatabaseLinks(vfs_, target.path, manifest_.page_size); err < 0) return err;
+    }
+    return JET_errSuccess;
   }
 
  private:
@@ -101,6 +108,10 @@ class RestoreJob {
     if (!s.ok() || !is_dir) return Refuse(JET_errInvalidPath, "backup path " + set_dir_ + " is not a directory");
     if (has_dest_) {
       if (dest_.empty()) return Refuse(JET_errInvalidPath, "the destination path is empty");
+      // Restoring into the set itself would overwrite the copies while reading them.
+      if (faultfs::JoinPath(dest_, "x") == faultfs::JoinPath(set_dir_, "x")) {
+        return Refuse(JET_errInvalidPath, "the destination " + dest_ + " is the backup set directory");
+      }
       s = vfs_.IsDirectory(dest_, &is_dir);
       if (s.ok() && !is_dir) return Refuse(JET_errInvalidPath, "destination " + dest_ + " is not a directory");
       if (!s.ok() && s.code() != faultfs::ErrorCode::kNotFound) return Fail(s, FileKind::kDatabase, "stat " + dest_);
@@ -119,6 +130,9 @@ class RestoreJob {
       if (!IsSafeSetFileName(entry.file_name)) {
         return Refuse(JET_errInvalidPath, "database file name '" + entry.file_name + "' would leave its directory");
       }
+      if (IsLogFileName(manifest_.base_name, entry.file_name)) {
+        return Refuse(JET_errInvalidPath, "database file name '" + entry.file_name + "' is a log file name");
+      }
       // With a destination the original path is only a name to match log records
       // against; without one it is where the file is written, so it must be plain.
       if (!has_dest_ && !IsSafeAbsolutePath(entry.original_path)) {
@@ -126,25 +140,39 @@ class RestoreJob {
       }
       Target target{&entry, has_dest_ ? faultfs::JoinPath(dest_, entry.file_name) : entry.original_path};
       if (!paths.insert(target.path).second) return Refuse(JET_errInvalidPath, "two databases restore to " + target.path);
+      const std::string source = faultfs::JoinPath(set_dir_, entry.file_name);
+      if (JET_ERR err = RefuseSymlink(vfs_, source, FileKind::kBackupSet, "database copy"); err < 0) return err;
+      if (JET_ERR err = RefuseSymlink(vfs_, target.path, FileKind::kDatabase, "restore target"); err < 0) return err;
       targets_.push_back(target);
     }
     return JET_errSuccess;
   }
 
+  // Only the generations the manifest lists are read (by the names the set gives
+  // them): other files in the set directory are not part of the set and are ignored.
+  // Headers are checked first for the precise code (another lineage, a generation
+  // under the wrong name), then the whole file against the manifest's size and CRC.
   JET_ERR VerifySetLogs() {
-    std::vector<log::GenerationInfo> found;
-    if (JET_ERR err = log::ListGenerations(vfs_, set_dir_, manifest_.base_name, &found); err < 0) {
-      return err == JET_errLogFileCorrupt ? JET_errLogCorruptDuringHardRestore : err;
-    }
-    std::map<std::int32_t, log::GenerationInfo> by_generation;
-    for (log::GenerationInfo& g : found) by_generation[g.generation] = std::move(g);
     for (const format::BackupLogEntry& entry : manifest_.logs) {
-      auto it = by_generation.find(entry.generation);
-      if (it == by_generation.end()) {
-        return Refuse(JET_errMissingLogFile, fmt::format("log generation {} is missing from the backup set",
-                                                         entry.generation));
+      const std::string path = faultfs::JoinPath(set_dir_, log::ArchivedLogName(manifest_.base_name, entry.generation));
+      bool exists = false;
+      if (auto s = vfs_.Exists(path, &exists); !s.ok()) return Fail(s, FileKind::kBackupSet, "stat " + path);
+      if (!exists) {
+        return Refuse(JET_errMissingLogFile, fmt::format("log generation {} ({}) is missing from the backup set",
+                                                         entry.generation, path));
       }
-      const log::GenerationInfo& g = it->second;
+      if (JET_ERR err = RefuseSymlink(vfs_, path, FileKind::kBackupSet, "backup set log"); err < 0) return err;
+      format::LogFileHeader header;
+      if (JET_ERR err = log::ReadLogFileHeader(vfs_, path, &header); err < 0) {
+        if (err != JET_errLogFileCorrupt && err != JET_errLogFileSizeMismatch) return err;
+        return Refuse(JET_errLogCorruptDuringHardRestore,
+                      fmt::format("{}: damaged header or size ({})", path, JetErrorName(err)));
+      }
+      if (header.generation != entry.generation) {
+        return Refuse(JET_errLogGenerationMismatch,
+                      fmt::format("{} holds generation {}, not {}", path, header.generation, entry.generation));
+      }
+      log::GenerationInfo g = log::MakeGenerationInfo(header, path);
       if (g.sign_log != manifest_.sign_log) {
         return Refuse(JET_errInvalidLogSequence, g.path + " belongs to another log lineage than the set");
       }
@@ -156,9 +184,11 @@ class RestoreJob {
       std::uint32_t crc = 0;
       if (JET_ERR err = FileCrc(vfs_, g.path, FileKind::kBackupSet, &size, &crc); err < 0) return err;
       if (size != entry.size || crc != entry.crc) {
-        return Refuse(JET_errLogCorruptDuringHardRestore, g.path + " differs from what the backup wrote");
+        return Refuse(JET_errLogCorruptDuringHardRestore,
+                      fmt::format("{} differs from what the backup wrote ({} bytes, CRC {:#010x}; the manifest says "
+                                  "{} bytes, CRC {:#010x})", g.path, size, crc, entry.size, entry.crc));
       }
-      set_generations_.push_back(g);
+      set_generations_.push_back(std::move(g));
     }
     return JET_errSuccess;
   }
@@ -181,7 +211,7 @@ class RestoreJob {
       return Refuse(JET_errReadVerifyFailure, fmt::format("{}: {} bytes, the manifest says {} pages", source, size,
                                                           entry.pgno_last));
     }
-    if (!faultfs::AllocationAllowed("restore-page")) return JET_errOutOfMemory;
+    if (!faultfs::AllocationAllowed("restore-page")) return Refuse(JET_errOutOfMemory, "no memory for a page buffer");
     std::vector<std::uint8_t> pages(2 * page_size);
     const std::span<std::uint8_t> page(pages.data(), page_size);
     const std::span<std::uint8_t> shadow(pages.data() + page_size, page_size);
@@ -216,8 +246,11 @@ class RestoreJob {
       if (JET_ERR err = read(std::uint64_t{entry.pgno_last} + 2, page); err < 0) return err;
       if (JET_ERR err = CheckTrailer(source, header, page); err < 0) return err;
     } else {
+      // Both copies from the one that decoded: a damaged copy in the set (e.g. a zeroed
+      // primary whose shadow is intact) is not carried over into the restored file.
+      format::EncodeDbHeader(header, page);
       for (std::uint64_t copy = 0; copy < 2; ++copy) {
-        if (auto s = out->Write(copy * page_size, copy == 0 ? page : shadow); !s.ok()) {
+        if (auto s = out->Write(copy * page_size, page); !s.ok()) {
           return Fail(s, FileKind::kDatabase, "write " + target.path);
         }
       }
@@ -278,13 +311,26 @@ class RestoreJob {
   JET_ERR ChooseLogPathGenerations() {
     std::vector<log::GenerationInfo> found;
     if (JET_ERR err = log::ListGenerations(vfs_, config_.log_path, config_.base_name, &found); err < 0) {
-      // A damaged log-path header is corruption found by a hard restore in a log-path log.
-      return err == JET_errLogFileCorrupt ? JET_errLogCorruptDuringHardRecovery : err;
+      // A damaged log-path header (or a file of the wrong size) is corruption found by
+      // a hard restore in a log-path log.
+      if (err != JET_errLogFileCorrupt && err != JET_errLogFileSizeMismatch) return err;
+      return Refuse(JET_errLogCorruptDuringHardRecovery,
+                    fmt::format("log path {}: {}: {}", config_.log_path, JetErrorName(err), LastErrorDetail()));
     }
     const std::int32_t high = manifest_.gen_high;
+    const std::string current_path = faultfs::JoinPath(config_.log_path, log::CurrentLogName(config_.base_name));
+    // A restore may use the set directory as its log path: then its logs prove nothing.
+    const bool log_path_is_set = faultfs::JoinPath(config_.log_path, "x") == faultfs::JoinPath(set_dir_, "x");
+    std::int32_t newest_archived = 0;  // of this lineage, at or past the set's last generation
+    bool has_current = false;
     for (log::GenerationInfo& g : found) {
       if (g.sign_log != manifest_.sign_log) {
         return Refuse(JET_errInvalidLogSequence, g.path + " belongs to another log lineage than the backup set");
+      }
+      if (g.path == current_path) {
+        has_current = true;
+      } else if (g.generation >= high) {
+        newest_archived = std::max(newest_archived, g.generation);
       }
       if (g.generation <= high) continue;
       if (circular()) {
@@ -303,7 +349,51 @@ class RestoreJob {
       }
       later_.push_back(std::move(g));
     }
+    // An archived generation at or past the set's last one, or the instance's own
+    // checkpoint, proves the lineage went on in this log path, and every rollover
+    // leaves a current log behind it: without that log, durable commits are gone, and
+    // a restore must say so rather than silently stop early (ESE:
+    // MissingCurrentLogFiles). A log path and system path without any trace of the
+    // lineage (a new machine) restore to the backup moment.
+    if (!circular() && !has_current && !log_path_is_set) {
+      const std::string evidence =
+          newest_archived != 0 ? fmt::format("the log path holds generation {} of this lineage", newest_archived)
+                               : CheckpointEvidence();
+      if (!evidence.empty()) {
+        // Between a rollover's two renames (an earlier restore's recovery crashed
+        // there) edbtmp.log stands for the current log.
+        bool rollover_in_progress = false;
+        const std::string tmp_path = faultfs::JoinPath(config_.log_path, log::TempLogName(config_.base_name));
+        if (auto s = vfs_.Exists(tmp_path, &rollover_in_progress); !s.ok()) {
+          return Fail(s, FileKind::kLog, "stat " + tmp_path);
+        }
+        if (!rollover_in_progress) {
+          return Refuse(JET_errMissingCurrentLogFiles, current_path + " is missing but " + evidence);
+        }
+      }
+    }
     return JET_errSuccess;
+  }
+
+  // The instance's checkpoint, when it belongs to the set's lineage and has moved past
+  // the set or recorded this backup, shows that a current log existed after the set
+  // (a full backup always rolls to a new one). An absent or unreadable checkpoint is
+  // no evidence either way.
+  std::string CheckpointEvidence() {
+    const std::string path = config_.CheckpointPath();
+    log::Checkpoint checkpoint;
+    if (log::ReadCheckpoint(vfs_, path, &checkpoint) < 0) {
+      SetLastErrorDetail({});
+      return {};
+    }
+    if (checkpoint.sign_log != manifest_.sign_log) return {};
+    if (checkpoint.checkpoint.generation > manifest_.gen_high) {
+      return fmt::format("the checkpoint {} is in generation {}", path, checkpoint.checkpoint.generation);
+    }
+    if (checkpoint.full_backup_gen_high >= manifest_.gen_high) {
+      return fmt::format("the checkpoint {} records this backup", path);
+    }
+    return {};
   }
 
   // The old checkpoint would start soft recovery at the wrong place over restored
@@ -318,11 +408,11 @@ class RestoreJob {
         return Fail(s, FileKind::kLog, "delete " + path);
       }
     }
+    // A restore onto a fresh machine finds no instance directories yet: create them
+    // (as JetInit does) rather than fail when recovery first writes a log there. This
+    // also makes the deletions above durable (MakeDirsDurable syncs the directory).
     for (const std::string& dir : {config_.system_path, config_.log_path}) {
-      bool exists = false;
-      if (vfs_.Exists(dir, &exists).ok() && exists) {
-        if (auto s = vfs_.SyncDir(dir); !s.ok()) return Fail(s, FileKind::kLog, "sync " + dir);
-      }
+      if (auto s = db::MakeDirsDurable(vfs_, dir); !s.ok()) return Fail(s, FileKind::kLog, "create " + dir);
     }
     return JET_errSuccess;
   }
@@ -341,6 +431,8 @@ class RestoreJob {
     for (const Target& target : targets_) {
       if (target.path != target.entry->original_path) plan.db_path_map[target.entry->original_path] = target.path;
     }
+    // Databases attached after the backup go into the destination too.
+    if (has_dest_) plan.dest_dir = dest_;
     plan.hard_restore = true;
     plan.backup_generation_high = manifest_.gen_high;
     plan.on_progress = [this](std::uint32_t done, std::uint32_t total) { progress_.Advance(done, total); };

@@ -5,7 +5,6 @@
 #include "core/api_guard.h"
 #include "core/transactions.h"
 
-using jet::core::BeforeImage;
 using jet::core::Cursor;
 using jet::core::InstanceRuntime;
 using jet::core::Session;
@@ -53,17 +52,24 @@ JET_ERR Write(JET_SESID sesid, JET_TABLEID tableid, jet::db::OpKind op, const vo
   });
 }
 
-JET_ERR CopyValue(State& st, const Cursor& c, const BeforeImage& record, void* pvData, unsigned long cbData,
-                  unsigned long* pcbActual) {
+// Copies the visible value of key straight from where it lies (page or version store)
+// into the caller's buffer. JET_errRecordNotFound when there is none.
+JET_ERR CopyValue(State& st, Session& s, const Cursor& c, std::span<const std::uint8_t> key, void* pvData,
+                  unsigned long cbData, unsigned long* pcbActual) {
+  std::span<const std::uint8_t> stored;
+  bool present = false;
+  JET_ERR err = jet::core::VisibleStored(st, s, c, key, &stored, &present);
+  if (err < 0) return err;
+  if (!present) return JET_errRecordNotFound;
   std::uint32_t size = 0;
-  JET_ERR err = jet::core::StoredValueSize(record.stored, &size);
+  if ((err = jet::core::StoredValueSize(stored, &size)) < 0) return err;
   if (err < 0) return err;
   if (pcbActual != nullptr) *pcbActual = size;
   if (pvData == nullptr) return JET_errSuccess;
   if (cbData < size) return JET_errBufferTooSmall;
   auto it = st.dbs.find(c.dbid);
   if (it == st.dbs.end()) return JET_errInvalidDatabaseId;
-  return jet::core::ReadStoredValue(*it->second.db, c.table.objid, record.stored,
+  return jet::core::ReadStoredValue(*it->second.db, c.table.objid, stored,
                                     std::span(static_cast<std::uint8_t*>(pvData), size));
 }
 
@@ -86,12 +92,8 @@ JET_ERR JetDeleteRecord(JET_SESID sesid, JET_TABLEID tableid, const void* pvKey,
 JET_ERR JetRetrieveRecord(JET_SESID sesid, JET_TABLEID tableid, const void* pvKey, unsigned long cbKey, void* pvData,
                           unsigned long cbData, unsigned long* pcbActual) {
   if (JET_ERR err = CheckKey(pvKey, cbKey); err < 0) return err;
-  return WithCursor(sesid, tableid, [&](State& st, Session& s, Cursor& c) -> JET_ERR {
-    BeforeImage record;
-    JET_ERR err = jet::core::VisibleRecord(st, s, c, Bytes(pvKey, cbKey), &record);
-    if (err < 0) return err;
-    if (!record.present) return JET_errRecordNotFound;
-    return CopyValue(st, c, record, pvData, cbData, pcbActual);
+  return WithCursor(sesid, tableid, [&](State& st, Session& s, Cursor& c) {
+    return CopyValue(st, s, c, Bytes(pvKey, cbKey), pvData, cbData, pcbActual);
   });
 }
 
@@ -145,10 +147,7 @@ JET_ERR JetRetrieveCurrentValue(JET_SESID sesid, JET_TABLEID tableid, void* pvDa
                                 unsigned long* pcbActual) {
   return WithCursor(sesid, tableid, [&](State& st, Session& s, Cursor& c) -> JET_ERR {
     if (!c.positioned) return JET_errNoCurrentRecord;
-    BeforeImage record;
-    JET_ERR err = jet::core::VisibleRecord(st, s, c, Bytes(c.key), &record);
-    if (err < 0) return err;
-    if (!record.present) return JET_errNoCurrentRecord;
-    return CopyValue(st, c, record, pvData, cbData, pcbActual);
+    JET_ERR err = CopyValue(st, s, c, Bytes(c.key), pvData, cbData, pcbActual);
+    return err == JET_errRecordNotFound ? JET_errNoCurrentRecord : err;
   });
 }

@@ -23,11 +23,24 @@ AttachedDb* DbByPath(State& st, const std::string& path) {
   return nullptr;
 }
 
-JET_ERR OpenCursor(Session& s, std::uint32_t dbid, const jet::db::TableInfo& table, JET_TABLEID* ptableid) {
+// The attached database behind an open database handle of the session, and whether
+// updates through it are allowed.
+JET_ERR OpenDb(State& st, Session& s, JET_DBID dbid, AttachedDb** adb, bool* read_only) {
+  auto it = st.dbs.find(dbid);
+  auto open = s.open_dbs.find(dbid);
+  if (it == st.dbs.end() || open == s.open_dbs.end()) return JET_errInvalidDatabaseId;
+  *adb = &it->second;
+  *read_only = it->second.read_only || open->second;
+  return JET_errSuccess;
+}
+
+JET_ERR OpenCursor(Session& s, std::uint32_t dbid, const jet::db::TableInfo& table, bool read_only,
+                   JET_TABLEID* ptableid) {
   if (ptableid == nullptr) return JET_errInvalidParameter;
   Cursor c;
   c.dbid = dbid;
   c.table = table;
+  c.read_only = read_only;
   JET_TABLEID id = jet::core::NewTableId();
   s.cursors[id] = std::move(c);
   *ptableid = id;
@@ -90,7 +103,7 @@ JET_ERR JetCreateDatabase(JET_SESID sesid, JET_PCSTR szFilename, JET_PCSTR, JET_
     std::uint32_t dbid = 0;
     JET_ERR err = jet::core::CreateDatabase(rt, szFilename, (grbit & JET_bitDbOverwriteExisting) != 0, &dbid);
     if (err < 0) return err;
-    s.open_dbs.insert(dbid);
+    s.open_dbs[dbid] = false;
     *pdbid = dbid;
     return JET_errSuccess;
   });
@@ -101,7 +114,7 @@ JET_ERR JetAttachDatabase(JET_SESID sesid, JET_PCSTR szFilename, JET_GRBIT grbit
     if (szFilename == nullptr || *szFilename == '\0') return JET_errDatabaseInvalidName;
     if ((grbit & ~JET_bitDbReadOnly) != 0) return JET_errInvalidGrbit;
     std::uint32_t dbid = 0;
-    return jet::core::AttachDatabase(rt, szFilename, &dbid);
+    return jet::core::AttachDatabase(rt, szFilename, (grbit & JET_bitDbReadOnly) != 0, &dbid);
   });
 }
 
@@ -127,12 +140,14 @@ JET_ERR JetDetachDatabase(JET_SESID sesid, JET_PCSTR szFilename) {
   });
 }
 
-JET_ERR JetOpenDatabase(JET_SESID sesid, JET_PCSTR szFilename, JET_PCSTR, JET_DBID* pdbid, JET_GRBIT) {
+JET_ERR JetOpenDatabase(JET_SESID sesid, JET_PCSTR szFilename, JET_PCSTR, JET_DBID* pdbid, JET_GRBIT grbit) {
   return WithSession(sesid, [&](InstanceRuntime&, State& st, Session& s) -> JET_ERR {
     if (szFilename == nullptr || pdbid == nullptr) return JET_errInvalidParameter;
+    if ((grbit & ~JET_bitDbReadOnly) != 0) return JET_errInvalidGrbit;
     AttachedDb* adb = DbByPath(st, szFilename);
     if (adb == nullptr) return JET_errDatabaseNotFound;
-    s.open_dbs.insert(adb->info.dbid);
+    // The latest open of the session decides whether its handle is read-only.
+    s.open_dbs[adb->info.dbid] = (grbit & JET_bitDbReadOnly) != 0;
     *pdbid = adb->info.dbid;
     return JET_errSuccess;
   });
@@ -152,24 +167,14 @@ JET_ERR JetCreateTable(JET_SESID sesid, JET_DBID dbid, JET_PCSTR szTableName, un
                        JET_TABLEID* ptableid) {
   return WithSession(sesid, [&](InstanceRuntime&, State& st, Session& s) -> JET_ERR {
     if (!ValidTableName(szTableName)) return JET_errInvalidName;
-    auto it = st.dbs.find(dbid);
-    if (it == st.dbs.end() || s.open_dbs.count(dbid) == 0) return JET_errInvalidDatabaseId;
-    AttachedDb& adb = it->second;
-    jet::db::MiniTxn mtr(*adb.db);
+    AttachedDb* adb = nullptr;
+    bool read_only = false;
+    JET_ERR err = OpenDb(st, s, dbid, &adb, &read_only);
+    if (err < 0) return err;
+    if (read_only) return JET_errPermissionDenied;
     jet::db::TableInfo info;
-    JET_ERR err = jet::db::CreateTable(mtr, szTableName, &info);
-    if (err < 0) {
-      mtr.Abort();
-      return err;
-    }
-    jet::db::OperationRecord rec;
-    rec.dbid = dbid;
-    rec.op = jet::db::OpKind::kCreateTable;
-    rec.objid = info.objid;
-    rec.key = std::span(reinterpret_cast<const std::uint8_t*>(info.name.data()), info.name.size());
-    if ((err = jet::core::LogOperation(st, mtr, rec)) < 0) return err;
-    adb.roots[info.objid] = info.root;
-    return OpenCursor(s, dbid, info, ptableid);
+    if ((err = jet::core::CreateTable(st, s, *adb, szTableName, &info)) < 0) return err;
+    return OpenCursor(s, dbid, info, false, ptableid);
   });
 }
 
@@ -177,15 +182,16 @@ JET_ERR JetOpenTable(JET_SESID sesid, JET_DBID dbid, JET_PCSTR szTableName, cons
                      JET_TABLEID* ptableid) {
   return WithSession(sesid, [&](InstanceRuntime&, State& st, Session& s) -> JET_ERR {
     if (!ValidTableName(szTableName)) return JET_errInvalidName;
-    auto it = st.dbs.find(dbid);
-    if (it == st.dbs.end() || s.open_dbs.count(dbid) == 0) return JET_errInvalidDatabaseId;
+    AttachedDb* adb = nullptr;
+    bool read_only = false;
+    JET_ERR err = OpenDb(st, s, dbid, &adb, &read_only);
+    if (err < 0) return err;
     jet::db::TableInfo info;
     bool found = false;
-    JET_ERR err = jet::db::LookupTable(*it->second.db, szTableName, &info, &found);
-    if (err < 0) return err;
-    if (!found) return JET_errObjectNotFound;
-    it->second.roots[info.objid] = info.root;
-    return OpenCursor(s, dbid, info, ptableid);
+    if ((err = jet::db::LookupTable(*adb->db, szTableName, &info, &found)) < 0) return err;
+    if (!found || !jet::core::TableVisible(st, s, dbid, szTableName)) return JET_errObjectNotFound;
+    adb->roots[info.objid] = info.root;
+    return OpenCursor(s, dbid, info, read_only, ptableid);
   });
 }
 
@@ -198,13 +204,15 @@ JET_ERR JetCloseTable(JET_SESID sesid, JET_TABLEID tableid) {
 JET_ERR JetGetTableNames(JET_SESID sesid, JET_DBID dbid, char* buffer, unsigned long cbBuffer,
                          unsigned long* pcbActual) {
   return WithSession(sesid, [&](InstanceRuntime&, State& st, Session& s) -> JET_ERR {
-    auto it = st.dbs.find(dbid);
-    if (it == st.dbs.end() || s.open_dbs.count(dbid) == 0) return JET_errInvalidDatabaseId;
-    std::vector<std::string> names;
-    JET_ERR err = jet::db::ListTables(*it->second.db, &names);
+    AttachedDb* adb = nullptr;
+    bool read_only = false;
+    JET_ERR err = OpenDb(st, s, dbid, &adb, &read_only);
     if (err < 0) return err;
+    std::vector<std::string> names;
+    if ((err = jet::db::ListTables(*adb->db, &names)) < 0) return err;
     std::string packed;
     for (const std::string& name : names) {
+      if (!jet::core::TableVisible(st, s, dbid, name)) continue;
       packed += name;
       packed.push_back('\0');
     }

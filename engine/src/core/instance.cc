@@ -67,6 +67,7 @@ std::vector<AttachedDatabaseInfo> InstanceRuntime::AttachedDatabases() {
   std::lock_guard lock(mutex_);
   std::vector<AttachedDatabaseInfo> list;
   for (auto& [dbid, adb] : state_->dbs) {
+    if (adb.read_only) continue;  // never written, so not part of the instance's recoverable state
     AttachedDatabaseInfo info;
     info.dbid = dbid;
     info.path = adb.info.path;
@@ -122,6 +123,7 @@ JET_ERR InstanceRuntime::UpdateDatabaseHeader(std::uint32_t dbid, const std::fun
 JET_ERR InstanceRuntime::RollLog(std::int32_t* closed_generation) {
   return Locked(*this, [&]() -> JET_ERR {
     if (!state_->running) return JET_errNotInitialized;
+    if (!state_->logging) return JET_errLoggingDisabled;
     std::int32_t generation = state_->log->generation();
     if (JET_ERR err = state_->log->Roll(); err < 0) return err;
     *closed_generation = generation;
@@ -133,6 +135,7 @@ JET_ERR InstanceRuntime::AppendDurableLogRecord(std::uint8_t type, std::span<con
                                                 log::Lgpos* lgpos) {
   return Locked(*this, [&]() -> JET_ERR {
     if (!state_->running) return JET_errNotInitialized;
+    if (!state_->logging) return JET_errLoggingDisabled;
     if (JET_ERR err = state_->log->Append(type, payload, lgpos); err < 0) return err;
     if (JET_ERR err = state_->log->FlushTo(*lgpos); err < 0) return err;
     return AfterChange(*this);
@@ -154,6 +157,7 @@ log::Checkpoint InstanceRuntime::CurrentCheckpoint() {
 JET_ERR InstanceRuntime::UpdateCheckpoint(const std::function<void(log::Checkpoint&)>& edit) {
   return Locked(*this, [&]() -> JET_ERR {
     if (!state_->running) return JET_errNotInitialized;
+    if (!state_->logging) return JET_errLoggingDisabled;
     log::Checkpoint next = state_->checkpoint;
     edit(next);
     if (JET_ERR err = log::WriteCheckpoint(*config_.vfs, config_.CheckpointPath(), next); err < 0) return err;
@@ -174,6 +178,15 @@ JET_ERR InstanceRuntime::ShutdownClean() {
 JET_ERR InitLocked(InstanceRuntime& rt) {
   InstanceConfig& config = rt.mutable_config();
   if (config.vfs == nullptr) config.vfs = &faultfs::DefaultPosixFs();
+  if (!config.recovery) {
+    // JET_paramRecovery "off", ESE's unlogged mode: the checkpoint and the log path are
+    // neither read (no soft recovery) nor written (no log, no edb.chk). Databases are
+    // written in place at detach and JetTerm; one left attached by a crash stays
+    // DirtyShutdown and attaching it returns JET_errDatabaseDirtyShutdown.
+    rt.state().logging = false;
+    rt.state().running = true;
+    return JET_errSuccess;
+  }
   faultfs::Vfs& vfs = *config.vfs;
   JET_ERR err = MakeDir(vfs, config.log_path);
   if (err >= 0) err = MakeDir(vfs, config.system_path);

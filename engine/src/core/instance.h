@@ -77,7 +77,8 @@ class InstanceRuntime {
   const InstanceConfig& config() const { return config_; }
   bool is_running() const;
 
-  // Databases attached now, in dbid order.
+  // Databases attached now (read-write: read-only attachments are never written and
+  // are not part of the recoverable state), in dbid order.
   std::vector<AttachedDatabaseInfo> AttachedDatabases();
   // A page-consistent copy of data page pgno (1..pgno_last) of an attached database:
   // the cached version if the page is in the cache (possibly newer than disk, sealed

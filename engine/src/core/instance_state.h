@@ -7,7 +7,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +26,10 @@ struct AttachedDb {
   std::map<std::uint32_t, std::uint32_t> roots;
   // Redo only: unreadable pages waiting for a logged image (db/redo.h).
   db::AwaitingImage awaiting_image;
+  // Attached with JET_bitDbReadOnly: never written (no header update, no page writes,
+  // no log records), absent from checkpoints and log headers; updates are
+  // JET_errPermissionDenied.
+  bool read_only = false;
 };
 
 struct UndoEntry {
@@ -47,6 +50,7 @@ struct Transaction {
 struct Cursor {
   std::uint32_t dbid = 0;
   db::TableInfo table;
+  bool read_only = false;  // opened through a read-only database handle or attachment
   bool positioned = false;
   std::string key;  // current record's key when positioned
 };
@@ -54,7 +58,7 @@ struct Cursor {
 struct Session {
   JET_SESID id = 0;
   std::optional<Transaction> txn;
-  std::set<JET_DBID> open_dbs;
+  std::map<JET_DBID, bool> open_dbs;  // open database handles: dbid -> opened read-only
   std::map<JET_TABLEID, Cursor> cursors;
 };
 
@@ -63,6 +67,9 @@ struct InstanceRuntime::State {
   // A change could not be logged or undone: the in-memory state may disagree with the
   // log, so nothing more is accepted until JetTerm (abrupt) and recovery.
   bool failed = false;
+  // False with JET_paramRecovery "off": no log is read or written (ESE's unlogged
+  // mode); AppendRecord succeeds with a zero position and log flushes do nothing.
+  bool logging = true;
   std::unique_ptr<log::LogWriter> log;
   log::Checkpoint checkpoint;
   bool checkpoint_pending = false;

@@ -18,7 +18,7 @@ log::Lgpos Min(log::Lgpos a, log::Lgpos b) { return b < a ? b : a; }
 JET_ERR AppendAndFlush(State& st, std::uint8_t type, const std::vector<std::uint8_t>& payload, log::Lgpos* lgpos) {
   JET_ERR err = AppendRecord(st, type, payload, lgpos);
   if (err < 0) return err;
-  return st.log->FlushTo(*lgpos);
+  return FlushLogTo(st, *lgpos);
 }
 
 db::AttachRecord ToRecord(const log::AttachInfo& info) {
@@ -47,7 +47,9 @@ format::Signature NewSignature() {
 
 std::vector<log::AttachInfo> AttachList(const State& st) {
   std::vector<log::AttachInfo> list;
-  for (const auto& entry : st.dbs) list.push_back(entry.second.info);
+  for (const auto& entry : st.dbs) {
+    if (!entry.second.read_only) list.push_back(entry.second.info);
+  }
   return list;
 }
 
@@ -77,7 +79,7 @@ JET_ERR AddDatabase(InstanceRuntime& rt, std::unique_ptr<db::DatabaseFile> file,
   AttachedDb adb;
   adb.info = info;
   adb.db = std::make_unique<db::Database>(info.dbid, std::move(file), rt.config().cache_pages_max);
-  adb.db->cache().set_wal_flush([&st](log::Lgpos lgpos) { return st.log ? st.log->FlushTo(lgpos) : JET_errSuccess; });
+  adb.db->cache().set_wal_flush([&st](log::Lgpos lgpos) { return FlushLogTo(st, lgpos); });
   st.dbs[info.dbid] = std::move(adb);
   return JET_errSuccess;
 }
@@ -111,7 +113,7 @@ JET_ERR CreateDatabase(InstanceRuntime& rt, const std::string& path, bool overwr
   header.dbstate = format::DbState::kDirtyShutdown;
   header.lgpos_attach = lgpos;
   header.logtime_attach = format::LogTimeNow();
-  header.sign_log = st.log->sign_log();
+  header.sign_log = LogSignature(st);
   header.dbid = info.dbid;
   header.page_size = info.page_size;
   header.objid_last = db::kCatalogObjid;
@@ -134,7 +136,7 @@ JET_ERR CreateDatabase(InstanceRuntime& rt, const std::string& path, bool overwr
   return JET_errSuccess;
 }
 
-JET_ERR AttachDatabase(InstanceRuntime& rt, const std::string& path, std::uint32_t* dbid) {
+JET_ERR AttachDatabase(InstanceRuntime& rt, const std::string& path, bool read_only, std::uint32_t* dbid) {
   State& st = rt.state();
   for (const auto& entry : st.dbs) {
     if (entry.second.info.path == path) {
@@ -143,11 +145,24 @@ JET_ERR AttachDatabase(InstanceRuntime& rt, const std::string& path, std::uint32
     }
   }
   std::unique_ptr<db::DatabaseFile> file;
-  JET_ERR err = db::DatabaseFile::Open(*rt.config().vfs, path, false, &file);
+  JET_ERR err = db::DatabaseFile::Open(*rt.config().vfs, path, read_only, &file);
   if (err < 0) return err;
   format::DbHeader header = file->header();
   if (header.page_size != rt.config().page_size) return JET_errPageSizeMismatch;
   if (header.dbstate != format::DbState::kCleanShutdown) return JET_errDatabaseDirtyShutdown;
+  if (read_only) {
+    // Never written, so never in need of recovery: no attach record, no header update.
+    log::AttachInfo info;
+    info.dbid = NextDbid(st);
+    info.path = path;
+    info.sign_db = header.sign_db;
+    info.lgpos_consistent = header.lgpos_consistent;
+    info.page_size = header.page_size;
+    if ((err = AddDatabase(rt, std::move(file), info)) < 0) return err;
+    st.dbs[info.dbid].read_only = true;
+    *dbid = info.dbid;
+    return JET_errSuccess;
+  }
 
   log::AttachInfo info;
   info.dbid = NextDbid(st);
@@ -162,7 +177,7 @@ JET_ERR AttachDatabase(InstanceRuntime& rt, const std::string& path, std::uint32
   info.lgpos_attach = lgpos;
 
   header.dbstate = format::DbState::kDirtyShutdown;
-  header.sign_log = st.log->sign_log();
+  header.sign_log = LogSignature(st);
   header.lgpos_attach = lgpos;
   header.logtime_attach = format::LogTimeNow();
   header.lgpos_consistent = {};
@@ -174,6 +189,7 @@ JET_ERR AttachDatabase(InstanceRuntime& rt, const std::string& path, std::uint32
 }
 
 JET_ERR FlushDatabase(State& st, AttachedDb& adb, const log::Lgpos* consistent) {
+  if (adb.read_only) return JET_errSuccess;  // nothing was changed; the file stays untouched
   db::Database& database = *adb.db;
   JET_ERR err = database.cache().FlushAndSync();
   if (err < 0) return err;
@@ -196,6 +212,10 @@ JET_ERR DetachDatabase(InstanceRuntime& rt, std::uint32_t dbid) {
   if (it == st.dbs.end()) return JET_errDatabaseNotFound;
   for (const auto& entry : st.sessions) {
     if (entry.second.open_dbs.count(dbid) != 0) return JET_errDatabaseInUse;
+  }
+  if (it->second.read_only) {
+    st.dbs.erase(it);
+    return JET_errSuccess;
   }
   JET_ERR err = FlushDatabase(st, it->second, nullptr);
   if (err < 0) return err;
@@ -289,7 +309,7 @@ JET_ERR ShutdownCleanLocked(InstanceRuntime& rt) {
     ReleaseTransaction(st, txn);
     entry.second.txn.reset();
   }
-  if (err >= 0) err = st.log->Flush(true);
+  if (err >= 0) err = FlushLog(st);
   for (auto& entry : st.dbs) {
     if (err < 0) break;
     err = FlushDatabase(st, entry.second, nullptr);
@@ -300,7 +320,7 @@ JET_ERR ShutdownCleanLocked(InstanceRuntime& rt) {
     if (err < 0) break;
     err = FlushDatabase(st, entry.second, &term);
   }
-  if (err >= 0) {
+  if (err >= 0 && st.logging) {
     log::Checkpoint next = st.checkpoint;
     next.checkpoint = st.log->end();
     next.sign_log = st.log->sign_log();
@@ -321,6 +341,7 @@ void ShutdownAbruptLocked(InstanceRuntime& rt) {
   st.checkpoint_pending = false;
   st.running = false;
   st.failed = false;
+  st.logging = true;
 }
 
 }  // namespace jet::core

@@ -25,8 +25,10 @@ JET_ERR AddDatabase(InstanceRuntime& rt, std::unique_ptr<db::DatabaseFile> file,
 std::uint32_t NextDbid(const State& st);
 
 JET_ERR CreateDatabase(InstanceRuntime& rt, const std::string& path, bool overwrite, std::uint32_t* dbid);
-JET_ERR AttachDatabase(InstanceRuntime& rt, const std::string& path, std::uint32_t* dbid);
-// Flushes the database, logs kLrDetach, marks its header clean and closes it.
+// Read-only: nothing is logged or written (the header stays as it is).
+JET_ERR AttachDatabase(InstanceRuntime& rt, const std::string& path, bool read_only, std::uint32_t* dbid);
+// Flushes the database, logs kLrDetach, marks its header clean and closes it (a
+// read-only database is just closed).
 JET_ERR DetachDatabase(InstanceRuntime& rt, std::uint32_t dbid);
 // Writes every dirty page and header (dbstate DirtyShutdown, clean when `consistent`
 // is non-zero) of one database.

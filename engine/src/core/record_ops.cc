@@ -15,9 +15,17 @@ std::span<const std::uint8_t> KeyBytes(const RecordId& id) {
 }  // namespace
 
 JET_ERR AppendRecord(State& st, std::uint8_t type, std::span<const std::uint8_t> payload, log::Lgpos* lgpos) {
+  if (!st.logging) {
+    *lgpos = {};
+    return JET_errSuccess;
+  }
   if (!st.log) return JET_errNotInitialized;
   return st.log->Append(type, payload, lgpos);
 }
+
+JET_ERR FlushLogTo(State& st, log::Lgpos lgpos) { return st.log ? st.log->FlushTo(lgpos) : JET_errSuccess; }
+JET_ERR FlushLog(State& st) { return st.log ? st.log->Flush(true) : JET_errSuccess; }
+format::Signature LogSignature(const State& st) { return st.log ? st.log->sign_log() : format::Signature{}; }
 
 JET_ERR LogOperation(State& st, db::MiniTxn& mtr, db::OperationRecord& rec, log::Lgpos* out_lgpos) {
   if (!faultfs::AllocationAllowed("log-record")) {
@@ -39,6 +47,10 @@ JET_ERR LogOperation(State& st, db::MiniTxn& mtr, db::OperationRecord& rec, log:
 }
 
 JET_ERR TableRoot(AttachedDb& adb, std::uint32_t objid, std::uint32_t* root) {
+  if (objid == db::kCatalogObjid) {
+    *root = db::kCatalogPgno;
+    return JET_errSuccess;
+  }
   auto it = adb.roots.find(objid);
   if (it != adb.roots.end()) {
     *root = it->second;
@@ -54,7 +66,7 @@ JET_ERR TableRoot(AttachedDb& adb, std::uint32_t objid, std::uint32_t* root) {
     if (found) adb.roots[info.objid] = info.root;
   }
   it = adb.roots.find(objid);
-  if (it == adb.roots.end()) return JET_errDatabaseCorrupted;
+  if (it == adb.roots.end()) return JET_errObjectNotFound;
   *root = it->second;
   return JET_errSuccess;
 }
@@ -141,12 +153,24 @@ JET_ERR ChangeRecord(State& st, AttachedDb& adb, const RecordId& id, db::OpKind 
 JET_ERR Compensate(State& st, AttachedDb& adb, std::uint64_t txn, const RecordId& id, const BeforeImage& before) {
   BeforeImage current;
   JET_ERR err = ReadRecord(adb, id, &current);
+  if (err == JET_errObjectNotFound) return JET_errSuccess;
   if (err != JET_errSuccess) return err;
   if (!before.present && !current.present) return JET_errSuccess;
   if (before.present && current.present && before.stored == current.stored) return JET_errSuccess;
   std::optional<std::span<const std::uint8_t>> target;
   if (before.present) target = std::span<const std::uint8_t>(before.stored);
-  return ChangeRecord(st, adb, id, db::OpKind::kCompensate, txn, BeforeImage{}, target);
+  if ((err = ChangeRecord(st, adb, id, db::OpKind::kCompensate, txn, BeforeImage{}, target)) < 0) return err;
+  if (id.objid == db::kCatalogObjid && !before.present) {
+    db::TableInfo dropped;
+    if ((err = db::DecodeCatalogEntry(id.key, current.stored, &dropped)) < 0) return err;
+    adb.roots.erase(dropped.objid);
+    for (auto& [sesid, session] : st.sessions) {
+      std::erase_if(session.cursors, [&](const auto& entry) {
+        return entry.second.dbid == adb.info.dbid && entry.second.table.objid == dropped.objid;
+      });
+    }
+  }
+  return JET_errSuccess;
 }
 
 }  // namespace jet::core

@@ -47,16 +47,37 @@ class Recovery {
   }
 
  private:
-  std::string MapPath(const std::string& path) const {
-    auto it = plan_.db_path_map.find(path);
-    return it == plan_.db_path_map.end() ? path : it->second;
+  // Where a database the log names lives now (RecoveryPlan::db_path_map, dest_dir).
+  JET_ERR MapPath(const std::string& logged, std::string* out) {
+    auto it = plan_.db_path_map.find(logged);
+    if (it != plan_.db_path_map.end() || plan_.dest_dir.empty()) {
+      *out = it == plan_.db_path_map.end() ? logged : it->second;
+      return JET_errSuccess;
+    }
+    const std::string name = faultfs::BaseName(logged);
+    if (name.empty() || name == "." || name == "..") {
+      SetLastErrorDetail("database path '" + logged + "' in the log has no file name to restore it under");
+      return JET_errInvalidPath;
+    }
+    *out = faultfs::JoinPath(plan_.dest_dir, name);
+    for (const auto& [original, target] : plan_.db_path_map) {
+      if (target == *out) return DestinationCollision(logged, original, *out);
+    }
+    auto [claim, inserted] = dest_claims_.emplace(*out, logged);
+    if (!inserted && claim->second != logged) return DestinationCollision(logged, claim->second, *out);
+    return JET_errSuccess;
+  }
+
+  static JET_ERR DestinationCollision(const std::string& a, const std::string& b, const std::string& target) {
+    SetLastErrorDetail("databases " + a + " and " + b + " would both be restored to " + target);
+    return JET_errInvalidPath;
   }
 
   // Opens a database named by the checkpoint, a log header or an attach/create record,
   // with ESE's attach checks (ese.md §5.2). A missing file is deferred.
   JET_ERR Attach(const log::AttachInfo& logged, bool create) {
     log::AttachInfo info = logged;
-    info.path = MapPath(logged.path);
+    if (JET_ERR err = MapPath(logged.path, &info.path); err < 0) return err;
     if (auto it = st_.dbs.find(info.dbid); it != st_.dbs.end()) {
       return it->second.info.path == info.path ? JET_errSuccess : JET_errAttachedDatabaseMismatch;
     }
@@ -160,7 +181,10 @@ class Recovery {
         if (plan_.on_progress) plan_.on_progress(static_cast<std::uint32_t>(generation - first_gen), total);
       }
       if ((err = RedoRecord(record)) < 0) {
-        SetLastErrorDetail("redo of record at " + format::ToString(record.lgpos) + ": " + JetErrorName(err));
+        // Keeps what the failing step said (e.g. which databases collide in szDest).
+        const std::string why = LastErrorDetail();
+        SetLastErrorDetail("redo of record at " + format::ToString(record.lgpos) + ": " + JetErrorName(err) +
+                           (why.empty() ? std::string() : ": " + why));
         return err;
       }
     }
@@ -324,6 +348,7 @@ class Recovery {
   const RecoveryPlan& plan_;
   format::Signature sign_log_;
   std::map<std::uint32_t, log::AttachInfo> deferred_;
+  std::map<std::string, std::string> dest_claims_;  // target in dest_dir -> logged path
   std::map<std::uint64_t, UnfinishedTxn> txns_;
   log::Lgpos end_;
   bool replayed_any_ = false;  // the reader returned at least one record

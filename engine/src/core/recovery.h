@@ -33,6 +33,11 @@ struct RecoveryPlan {
   std::vector<log::AttachInfo> attach;
   // Original database path -> path to open instead (restore to a destination).
   std::map<std::string, std::string> db_path_map;
+  // Restore to a destination: a database the log names that db_path_map does not
+  // (attached or created after the backup) goes to dest_dir/<base name>, never to its
+  // logged path outside the destination. Two databases that would share a target are
+  // JET_errInvalidPath. Empty: such databases stay at their logged paths.
+  std::string dest_dir;
   // Hard restore: generations <= backup_generation_high come from the backup set;
   // corruption there is JET_errLogCorruptDuringHardRestore / torn -570, beyond it
   // -574 / -571. Soft recovery reports JET_errLogFileCorrupt.

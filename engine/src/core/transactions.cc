@@ -8,9 +8,9 @@ namespace jet::core {
 namespace {
 
 JET_ERR LogTxnRecord(State& st, std::uint8_t type, std::uint64_t txn, log::Lgpos* lgpos) {
-  std::vector<std::uint8_t> payload;
-  db::EncodeTxnRecord(db::TxnRecord{txn}, &payload);
-  return AppendRecord(st, type, payload, lgpos);
+  st.scratch.clear();
+  db::EncodeTxnRecord(db::TxnRecord{txn}, &st.scratch);
+  return AppendRecord(st, type, st.scratch, lgpos);
 }
 
 AttachedDb* FindDb(State& st, std::uint32_t dbid) {
@@ -19,6 +19,59 @@ AttachedDb* FindDb(State& st, std::uint32_t dbid) {
 }
 
 std::uint64_t SessionTxn(const Session& s) { return s.txn ? s.txn->id : 0; }
+
+// Logs the transaction's Begin record at its first write.
+JET_ERR EnsureBegun(State& st, Transaction& txn) {
+  if (txn.logged) return JET_errSuccess;
+  JET_ERR err = LogTxnRecord(st, db::kLrBegin, txn.id, &txn.begin_lgpos);
+  if (err >= 0) txn.logged = true;
+  return err;
+}
+
+// The part every write of a transaction shares: the undo entry and the lock come
+// first, because once change(entry) has logged the change nothing may fail before the
+// transaction knows how to undo it; if change() fails they are taken back. The record
+// id and before-image move into the undo entry, which change() reads them from.
+template <class Change>
+JET_ERR LockAndChange(State& st, Transaction& txn, RecordId id, BeforeImage before, Change&& change) {
+  txn.undo.push_back(UndoEntry{std::move(id), std::move(before)});
+  const UndoEntry& entry = txn.undo.back();
+  bool created = false;
+  JET_ERR err = JET_errSuccess;
+  try {
+    if ((err = st.versions.Lock(entry.id, txn.id, entry.before, &created)) >= 0 && created) {
+      txn.locks.push_back(entry.id);
+    }
+  } catch (...) {
+    if (created) st.versions.Unlock(entry.id);
+    txn.undo.pop_back();
+    throw;
+  }
+  if (err >= 0) err = change(entry);
+  if (err < 0) {
+    if (created) {
+      st.versions.Unlock(entry.id);
+      txn.locks.pop_back();
+    }
+    txn.undo.pop_back();
+  }
+  return err;
+}
+
+// Runs f(txn) inside the session's transaction, or inside an implicit one that is
+// committed durably on success and rolled back on failure.
+template <class F>
+JET_ERR InTransaction(State& st, Session& s, F&& f) {
+  const bool implicit = !s.txn;
+  if (implicit && (BeginTransaction(st, s)) < 0) return JET_errOutOfMemory;
+  JET_ERR err = f(*s.txn);
+  if (!implicit) return err;
+  if (err < 0) {
+    JET_ERR rollback = RollbackTransaction(st, s);
+    return rollback < 0 ? rollback : err;
+  }
+  return CommitTransaction(st, s, 0);
+}
 
 JET_ERR WriteInTransaction(State& st, Transaction& txn, AttachedDb& adb, const Cursor& c, db::OpKind op,
                            std::span<const std::uint8_t> key, std::span<const std::uint8_t> value) {
@@ -30,37 +83,14 @@ JET_ERR WriteInTransaction(State& st, Transaction& txn, AttachedDb& adb, const C
   if (err < 0) return err;
   if (op == db::OpKind::kInsert && current.present) return JET_errKeyDuplicate;
   if (op != db::OpKind::kInsert && !current.present) return JET_errRecordNotFound;
-  if (!txn.logged) {
-    if ((err = LogTxnRecord(st, db::kLrBegin, txn.id, &txn.begin_lgpos)) < 0) return err;
-    txn.logged = true;
-  }
+  if ((err = EnsureBegun(st, txn)) < 0) return err;
   std::vector<std::uint8_t> stored;
   if (op != db::OpKind::kDelete && (err = MakeStoredValue(st, adb, c.table.objid, value, &stored)) < 0) return err;
-
-  // Undo entry and lock first: once the change is logged nothing may fail before the
-  // transaction knows how to undo it.
-  txn.undo.push_back(UndoEntry{id, current});
-  bool created = false;
-  try {
-    if ((err = st.versions.Lock(id, txn.id, current, &created)) >= 0 && created) txn.locks.push_back(id);
-  } catch (...) {
-    if (created) st.versions.Unlock(id);
-    txn.undo.pop_back();
-    throw;
-  }
-  if (err >= 0) {
+  return LockAndChange(st, txn, std::move(id), std::move(current), [&](const UndoEntry& entry) {
     std::optional<std::span<const std::uint8_t>> target;
     if (op != db::OpKind::kDelete) target = std::span<const std::uint8_t>(stored);
-    err = ChangeRecord(st, adb, id, op, txn.id, current, target);
-  }
-  if (err < 0) {
-    txn.undo.pop_back();
-    if (created) {
-      st.versions.Unlock(id);
-      txn.locks.pop_back();
-    }
-  }
-  return err;
+    return ChangeRecord(st, adb, entry.id, op, txn.id, entry.before, target);
+  });
 }
 
 }  // namespace
@@ -81,7 +111,7 @@ JET_ERR BeginTransaction(State& st, Session& s) {
 
 JET_ERR CommitTransaction(State& st, Session& s, JET_GRBIT grbit) {
   if ((grbit & ~(JET_bitCommitLazyFlush | JET_bitWaitLastLevel0Commit)) != 0) return JET_errInvalidGrbit;
-  if (grbit & JET_bitWaitLastLevel0Commit) return st.log->Flush(true);
+  if (grbit & JET_bitWaitLastLevel0Commit) return FlushLog(st);
   if (!s.txn) return JET_errNotInTransaction;
   Transaction& txn = *s.txn;
   if (txn.level > 1) {
@@ -93,7 +123,7 @@ JET_ERR CommitTransaction(State& st, Session& s, JET_GRBIT grbit) {
     log::Lgpos lgpos;
     JET_ERR err = LogTxnRecord(st, db::kLrCommit, txn.id, &lgpos);
 #ifndef JETFAULT_BUG_SKIP_COMMIT_SYNC
-    if (err >= 0 && !(grbit & JET_bitCommitLazyFlush)) err = st.log->FlushTo(lgpos);
+    if (err >= 0 && !(grbit & JET_bitCommitLazyFlush)) err = FlushLogTo(st, lgpos);
 #endif
     if (err < 0) {
       // Whether the commit reached the log is unknown: only recovery can tell.
@@ -142,27 +172,62 @@ JET_ERR WriteRecord(State& st, Session& s, const Cursor& c, db::OpKind op, std::
   if (value.size() > JET_cbValueMost) return JET_errRecordTooBig;
   AttachedDb* adb = FindDb(st, c.dbid);
   if (adb == nullptr) return JET_errInvalidDatabaseId;
-  const bool implicit = !s.txn;
-  if (implicit && (BeginTransaction(st, s)) < 0) return JET_errOutOfMemory;
-  JET_ERR err = WriteInTransaction(st, *s.txn, *adb, c, op, key, value);
-  if (!implicit) return err;
-  if (err < 0) {
-    JET_ERR rollback = RollbackTransaction(st, s);
-    return rollback < 0 ? rollback : err;
-  }
-  return CommitTransaction(st, s, 0);
+  if (adb->read_only || c.read_only) return JET_errPermissionDenied;
+  return InTransaction(st, s, [&](Transaction& txn) { return WriteInTransaction(st, txn, *adb, c, op, key, value); });
 }
 
-JET_ERR VisibleRecord(State& st, Session& s, const Cursor& c, std::span<const std::uint8_t> key, BeforeImage* out) {
+JET_ERR CreateTable(State& st, Session& s, AttachedDb& adb, const std::string& name, db::TableInfo* info) {
+  return InTransaction(st, s, [&](Transaction& txn) -> JET_ERR {
+    RecordId id = CatalogRecordId(adb.info.dbid, name);
+    const VersionStore::Entry* lock = st.versions.Find(id);
+    if (lock != nullptr && lock->owner != txn.id) return JET_errWriteConflict;
+    bool found = false;
+    db::TableInfo existing;
+    JET_ERR err = db::LookupTable(*adb.db, name, &existing, &found);
+    if (err < 0) return err;
+    if (found) return JET_errTableDuplicate;
+    if ((err = EnsureBegun(st, txn)) < 0) return err;
+    return LockAndChange(st, txn, std::move(id), BeforeImage{}, [&](const UndoEntry& entry) -> JET_ERR {
+      // The catalog entry and the table's root page are one mini-transaction, logged
+      // as an insert into the catalog tree: undo of the entry is undo of the table.
+      db::MiniTxn mtr(*adb.db);
+      JET_ERR create = db::CreateTable(mtr, name, info);
+      if (create < 0) {
+        mtr.Abort();
+        return create;
+      }
+      db::OperationRecord rec;
+      rec.txn = txn.id;
+      rec.dbid = adb.info.dbid;
+      rec.op = db::OpKind::kInsert;
+      rec.objid = db::kCatalogObjid;
+      rec.key = std::span(reinterpret_cast<const std::uint8_t*>(entry.id.key.data()), entry.id.key.size());
+      if ((create = LogOperation(st, mtr, rec)) < 0) return create;
+      adb.roots[info->objid] = info->root;
+      return JET_errSuccess;
+    });
+  });
+}
+
+bool TableVisible(const State& st, const Session& s, std::uint32_t dbid, const std::string& name) {
+  // Catalog entries are only ever inserted (and removed by undo), so an entry locked by
+  // another transaction is a table it created and has not committed.
+  const VersionStore::Entry* lock = st.versions.Find(CatalogRecordId(dbid, name));
+  return lock == nullptr || lock->owner == SessionTxn(s);
+}
+
+JET_ERR VisibleStored(State& st, const Session& s, const Cursor& c, std::span<const std::uint8_t> key,
+                      std::span<const std::uint8_t>* stored, bool* present) {
   AttachedDb* adb = FindDb(st, c.dbid);
   if (adb == nullptr) return JET_errInvalidDatabaseId;
-  RecordId id{c.dbid, c.table.objid, std::string(key.begin(), key.end())};
-  const VersionStore::Entry* lock = st.versions.Find(id);
+  const RecordRef ref{c.dbid, c.table.objid, std::string_view(reinterpret_cast<const char*>(key.data()), key.size())};
+  const VersionStore::Entry* lock = st.versions.Find(ref);
   if (lock != nullptr && lock->owner != SessionTxn(s)) {
-    *out = lock->before;
+    *present = lock->before.present;
+    *stored = lock->before.stored;
     return JET_errSuccess;
   }
-  return ReadRecord(*adb, id, out);
+  return db::BTree(c.table.root, c.table.objid).Find(*adb->db, key, stored, present);
 }
 
 JET_ERR SeekVisible(State& st, Session& s, const Cursor& c, std::span<const std::uint8_t> key, bool forward,
@@ -190,10 +255,11 @@ JET_ERR SeekVisible(State& st, Session& s, const Cursor& c, std::span<const std:
     } else {
       candidate = (forward ? locked->key < tree_key : locked->key > tree_key) ? locked->key : tree_key;
     }
-    BeforeImage visible;
+    std::span<const std::uint8_t> stored;
+    bool present = false;
     auto candidate_bytes = std::span(reinterpret_cast<const std::uint8_t*>(candidate.data()), candidate.size());
-    if ((err = VisibleRecord(st, s, c, candidate_bytes, &visible)) < 0) return err;
-    if (visible.present) {
+    if ((err = VisibleStored(st, s, c, candidate_bytes, &stored, &present)) < 0) return err;
+    if (present) {
       *found = true;
       *out_key = std::move(candidate);
       return JET_errSuccess;

@@ -23,8 +23,19 @@ JET_ERR AbandonTransaction(State& st, Session& s);
 // session's transaction or an implicit one committed durably.
 JET_ERR WriteRecord(State& st, Session& s, const Cursor& c, db::OpKind op, std::span<const std::uint8_t> key,
                     std::span<const std::uint8_t> value);
-// The record as this session sees it: its own writes, others' before-images.
-JET_ERR VisibleRecord(State& st, Session& s, const Cursor& c, std::span<const std::uint8_t> key, BeforeImage* out);
+// Creates table `name` as a write of the session's transaction (or of an implicit one
+// committed durably). The catalog entry is a record of the catalog tree (objid 1), so
+// rollback and recovery undo remove the table like any record (core/record_ops.h).
+// JET_errTableDuplicate when it exists, JET_errWriteConflict while another
+// transaction's uncommitted table has the name.
+JET_ERR CreateTable(State& st, Session& s, AttachedDb& adb, const std::string& name, db::TableInfo* info);
+// False for a table another transaction created and has not committed yet.
+bool TableVisible(const State& st, const Session& s, std::uint32_t dbid, const std::string& name);
+// The record as this session sees it (its own writes, others' before-images), in
+// place: *stored points into the version store or the page cache and stays valid
+// until the next change or cache trim. *present false when it does not exist.
+JET_ERR VisibleStored(State& st, const Session& s, const Cursor& c, std::span<const std::uint8_t> key,
+                      std::span<const std::uint8_t>* stored, bool* present);
 // The nearest visible key in a direction (inclusive of `key` when asked).
 JET_ERR SeekVisible(State& st, Session& s, const Cursor& c, std::span<const std::uint8_t> key, bool forward,
                     bool inclusive, bool* found, std::string* out_key);

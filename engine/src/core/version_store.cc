@@ -7,6 +7,12 @@ const VersionStore::Entry* VersionStore::Find(const RecordId& id) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
+const VersionStore::Entry* VersionStore::Find(const RecordRef& ref) const {
+  if (entries_.empty()) return nullptr;
+  auto it = entries_.find(ref);
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
 JET_ERR VersionStore::Lock(const RecordId& id, std::uint64_t txn, const BeforeImage& before, bool* created) {
   *created = false;
   auto it = entries_.find(id);
@@ -18,7 +24,7 @@ JET_ERR VersionStore::Lock(const RecordId& id, std::uint64_t txn, const BeforeIm
 
 const RecordId* VersionStore::Neighbour(std::uint32_t dbid, std::uint32_t objid, std::span<const std::uint8_t> key,
                                         bool forward, bool inclusive) const {
-  RecordId probe{dbid, objid, std::string(key.begin(), key.end())};
+  RecordRef probe{dbid, objid, std::string_view(reinterpret_cast<const char*>(key.data()), key.size())};
   auto same_tree = [&](const RecordId& id) { return id.dbid == dbid && id.objid == objid; };
   if (forward) {
     auto it = inclusive ? entries_.lower_bound(probe) : entries_.upper_bound(probe);

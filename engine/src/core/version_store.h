@@ -11,6 +11,8 @@
 #include <map>
 #include <span>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "jet/jet.h"
@@ -23,6 +25,22 @@ struct RecordId {
   std::string key;
   friend auto operator<=>(const RecordId&, const RecordId&) = default;
   friend bool operator==(const RecordId&, const RecordId&) = default;
+};
+
+// A record named without owning its key: lookups of the read path allocate nothing.
+struct RecordRef {
+  std::uint32_t dbid = 0;
+  std::uint32_t objid = 0;
+  std::string_view key;
+};
+
+// Orders RecordId and RecordRef alike (dbid, objid, key bytes).
+struct RecordLess {
+  using is_transparent = void;
+  static auto Tie(const RecordId& r) { return std::tuple(r.dbid, r.objid, std::string_view(r.key)); }
+  static auto Tie(const RecordRef& r) { return std::tuple(r.dbid, r.objid, r.key); }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const { return Tie(a) < Tie(b); }
 };
 
 struct BeforeImage {
@@ -39,6 +57,7 @@ class VersionStore {
 
   // The lock entry of a record, or null when nobody holds it.
   const Entry* Find(const RecordId& id) const;
+  const Entry* Find(const RecordRef& ref) const;
   // Takes the lock for txn. *created says whether this call created the entry (the
   // caller releases it with Unlock if its write then fails). JET_errWriteConflict
   // when another transaction holds it.
@@ -54,7 +73,7 @@ class VersionStore {
   bool empty() const { return entries_.empty(); }
 
  private:
-  std::map<RecordId, Entry> entries_;
+  std::map<RecordId, Entry, RecordLess> entries_;
 };
 
 }  // namespace jet::core

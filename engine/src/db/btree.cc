@@ -7,8 +7,6 @@
 namespace jet::db {
 namespace {
 
-constexpr std::size_t kMaxDepth = 16;  // deeper than any real tree: a cycle is corruption
-
 bool IsLeaf(std::span<const std::uint8_t> page) { return (format::LoadPageHeader(page).flags & format::kPageFlagLeaf) != 0; }
 
 JET_ERR NodeKey(std::span<const std::uint8_t> node, bool leaf, std::span<const std::uint8_t>* key) {
@@ -21,6 +19,38 @@ JET_ERR NodeKey(std::span<const std::uint8_t> node, bool leaf, std::span<const s
     if (!DecodeInternalNode(node, &n)) return JET_errDatabaseCorrupted;
     *key = n.key;
   }
+  return JET_errSuccess;
+}
+
+// The first index in [first, NodeCount) whose key is > key (upper) or >= key (!upper):
+// the one binary search both the internal-page descent and the leaf search use.
+JET_ERR SearchNodes(std::span<const std::uint8_t> page, std::span<const std::uint8_t> key, bool leaf,
+                    std::size_t first, bool upper, std::size_t* pos) {
+  std::size_t lo = first, hi = format::NodeCount(page);
+  while (lo < hi) {
+    std::size_t mid = (lo + hi) / 2;
+    std::span<const std::uint8_t> mid_key;
+    if (JET_ERR err = NodeKey(format::NodeAt(page, mid), leaf, &mid_key); err != JET_errSuccess) return err;
+    const int cmp = CompareKeys(mid_key, key);
+    if (cmp < 0 || (upper && cmp == 0)) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  *pos = lo;
+  return JET_errSuccess;
+}
+
+// The index of the first leaf node >= key, and whether it is key.
+JET_ERR LeafSearch(std::span<const std::uint8_t> page, std::span<const std::uint8_t> key, std::size_t* index,
+                   bool* found) {
+  *found = false;
+  JET_ERR err = SearchNodes(page, key, true, 0, false, index);
+  if (err != JET_errSuccess || *index >= format::NodeCount(page)) return err;
+  std::span<const std::uint8_t> k;
+  if ((err = NodeKey(format::NodeAt(page, *index), true, &k)) != JET_errSuccess) return err;
+  *found = CompareKeys(k, key) == 0;
   return JET_errSuccess;
 }
 
@@ -59,11 +89,10 @@ JET_ERR BTree::Create(MiniTxn& mtr, std::uint32_t objid, std::uint32_t* root) {
   return mtr.Allocate(objid, format::kPageFlagRoot | format::kPageFlagLeaf, root, &page);
 }
 
-JET_ERR BTree::Descend(Database& db, std::span<const std::uint8_t> key, bool rightmost,
-                       std::vector<PathEntry>* path) const {
-  path->clear();
+JET_ERR BTree::Descend(Database& db, std::span<const std::uint8_t> key, bool rightmost, Path* path) const {
+  *path = Path();
   std::uint32_t pgno = root_;
-  for (std::size_t depth = 0; depth < kMaxDepth; ++depth) {
+  while (!path->full()) {
     std::span<const std::uint8_t> page;
     JET_ERR err = db.ReadPage(pgno, &page);
     if (err != JET_errSuccess) return err;
@@ -74,24 +103,11 @@ JET_ERR BTree::Descend(Database& db, std::span<const std::uint8_t> key, bool rig
       return JET_errSuccess;
     }
     if (h.ctag == 0) return JET_errDatabaseCorrupted;
-    std::size_t index = 0;
-    if (rightmost) {
-      index = h.ctag - 1;
-    } else {
-      // Largest i >= 1 with key_i <= key; node 0 covers everything below key_1.
-      std::size_t lo = 1, hi = h.ctag;
-      while (lo < hi) {
-        std::size_t mid = (lo + hi) / 2;
-        std::span<const std::uint8_t> mid_key;
-        if ((err = NodeKey(format::NodeAt(page, mid), false, &mid_key)) != JET_errSuccess) return err;
-        if (CompareKeys(mid_key, key) <= 0) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
-      index = lo - 1;
-    }
+    // Child i covers [key_i, key_(i+1)); node 0 covers everything below key_1, so the
+    // child is the last node from 1 on whose key is <= key.
+    std::size_t index = h.ctag;
+    if (!rightmost && (err = SearchNodes(page, key, false, 1, true, &index)) != JET_errSuccess) return err;
+    --index;
     InternalNode node;
     if (!DecodeInternalNode(format::NodeAt(page, index), &node)) return JET_errDatabaseCorrupted;
     path->push_back({pgno, index});
@@ -100,29 +116,12 @@ JET_ERR BTree::Descend(Database& db, std::span<const std::uint8_t> key, bool rig
   return JET_errDatabaseCorrupted;
 }
 
-JET_ERR BTree::LeafSearch(std::span<const std::uint8_t> page, std::span<const std::uint8_t> key, std::size_t* index,
-                          bool* found) const {
-  std::size_t lo = 0, hi = format::NodeCount(page);
-  while (lo < hi) {
-    std::size_t mid = (lo + hi) / 2;
-    std::span<const std::uint8_t> mid_key;
-    JET_ERR err = NodeKey(format::NodeAt(page, mid), true, &mid_key);
-    if (err != JET_errSuccess) return err;
-    if (CompareKeys(mid_key, key) < 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  *index = lo;
-  *found = false;
-  if (lo < format::NodeCount(page)) {
-    std::span<const std::uint8_t> k;
-    JET_ERR err = NodeKey(format::NodeAt(page, lo), true, &k);
-    if (err != JET_errSuccess) return err;
-    *found = CompareKeys(k, key) == 0;
-  }
-  return JET_errSuccess;
+JET_ERR BTree::FindInLeaf(Database& db, std::span<const std::uint8_t> key, Path* path,
+                          std::span<const std::uint8_t>* page, std::size_t* index, bool* found) const {
+  JET_ERR err = Descend(db, key, false, path);
+  if (err != JET_errSuccess) return err;
+  if ((err = db.ReadPage(path->back().pgno, page)) != JET_errSuccess) return err;
+  return LeafSearch(*page, key, index, found);
 }
 
 JET_ERR BTree::Sibling(Database& db, std::uint32_t pgno, bool next, std::uint32_t* sibling) const {
@@ -142,31 +141,36 @@ JET_ERR BTree::Sibling(Database& db, std::uint32_t pgno, bool next, std::uint32_
   return JET_errSuccess;
 }
 
-JET_ERR BTree::Lookup(Database& db, std::span<const std::uint8_t> key, std::vector<std::uint8_t>* value,
-                      bool* found) const {
-  std::vector<PathEntry> path;
-  JET_ERR err = Descend(db, key, false, &path);
-  if (err != JET_errSuccess) return err;
+JET_ERR BTree::Find(Database& db, std::span<const std::uint8_t> key, std::span<const std::uint8_t>* value,
+                    bool* found) const {
+  Path path;
   std::span<const std::uint8_t> page;
-  if ((err = db.ReadPage(path.back().pgno, &page)) != JET_errSuccess) return err;
   std::size_t index = 0;
-  if ((err = LeafSearch(page, key, &index, found)) != JET_errSuccess || !*found) return err;
+  JET_ERR err = FindInLeaf(db, key, &path, &page, &index, found);
+  if (err != JET_errSuccess || !*found) return err;
   LeafNode node;
   if (!DecodeLeafNode(format::NodeAt(page, index), &node)) return JET_errDatabaseCorrupted;
-  return CopyBytes(node.value, value);
+  *value = node.value;
+  return JET_errSuccess;
+}
+
+JET_ERR BTree::Lookup(Database& db, std::span<const std::uint8_t> key, std::vector<std::uint8_t>* value,
+                      bool* found) const {
+  std::span<const std::uint8_t> stored;
+  JET_ERR err = Find(db, key, &stored, found);
+  if (err != JET_errSuccess || !*found) return err;
+  return CopyBytes(stored, value);
 }
 
 JET_ERR BTree::Put(MiniTxn& mtr, std::span<const std::uint8_t> key, std::span<const std::uint8_t> value, PutMode mode,
                    bool* existed, std::vector<std::uint8_t>* old_value) const {
-  std::vector<PathEntry> path;
-  JET_ERR err = Descend(mtr.db(), key, false, &path);
-  if (err != JET_errSuccess) return err;
-  std::uint32_t leaf = path.back().pgno;
+  Path path;
   std::span<const std::uint8_t> page;
-  if ((err = mtr.Read(leaf, &page)) != JET_errSuccess) return err;
   std::size_t index = 0;
   bool found = false;
-  if ((err = LeafSearch(page, key, &index, &found)) != JET_errSuccess) return err;
+  JET_ERR err = FindInLeaf(mtr.db(), key, &path, &page, &index, &found);
+  if (err != JET_errSuccess) return err;
+  const std::uint32_t leaf = path.back().pgno;
   if (existed != nullptr) *existed = found;
   if (found && mode == PutMode::kInsert) return JET_errKeyDuplicate;
   if (!found && mode == PutMode::kReplace) return JET_errRecordNotFound;
@@ -186,23 +190,21 @@ JET_ERR BTree::Put(MiniTxn& mtr, std::span<const std::uint8_t> key, std::span<co
 }
 
 JET_ERR BTree::Remove(MiniTxn& mtr, std::span<const std::uint8_t> key, std::vector<std::uint8_t>* old_value) const {
-  std::vector<PathEntry> path;
-  JET_ERR err = Descend(mtr.db(), key, false, &path);
-  if (err != JET_errSuccess) return err;
-  std::uint32_t leaf = path.back().pgno;
+  Path path;
   std::span<const std::uint8_t> page;
-  if ((err = mtr.Read(leaf, &page)) != JET_errSuccess) return err;
   std::size_t index = 0;
   bool found = false;
-  if ((err = LeafSearch(page, key, &index, &found)) != JET_errSuccess) return err;
+  JET_ERR err = FindInLeaf(mtr.db(), key, &path, &page, &index, &found);
+  if (err != JET_errSuccess) return err;
   if (!found) return JET_errRecordNotFound;
+  const std::uint32_t leaf = path.back().pgno;
   LeafNode node;
   if (!DecodeLeafNode(format::NodeAt(page, index), &node)) return JET_errDatabaseCorrupted;
   if ((err = CopyBytes(node.value, old_value)) != JET_errSuccess) return err;
   return mtr.DeleteNode(leaf, index);
 }
 
-JET_ERR BTree::InsertAt(MiniTxn& mtr, std::vector<PathEntry>& path, std::size_t level, std::size_t index,
+JET_ERR BTree::InsertAt(MiniTxn& mtr, Path& path, std::size_t level, std::size_t index,
                         std::span<const std::uint8_t> node) const {
   std::span<const std::uint8_t> page;
   JET_ERR err = mtr.Read(path[level].pgno, &page);
@@ -211,7 +213,7 @@ JET_ERR BTree::InsertAt(MiniTxn& mtr, std::vector<PathEntry>& path, std::size_t 
   return Split(mtr, path, level, index, node);
 }
 
-JET_ERR BTree::Split(MiniTxn& mtr, std::vector<PathEntry>& path, std::size_t level, std::size_t index,
+JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t index,
                      std::span<const std::uint8_t> node) const {
   std::uint32_t pgno = path[level].pgno;
   std::span<const std::uint8_t> page;
@@ -292,7 +294,7 @@ JET_ERR BTree::Split(MiniTxn& mtr, std::vector<PathEntry>& path, std::size_t lev
 JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek seek, bool* found, std::string* out_key,
                        std::vector<std::uint8_t>* out_value) const {
   *found = false;
-  std::vector<PathEntry> path;
+  Path path;
   JET_ERR err = Descend(db, key, seek == Seek::kLast, &path);
   if (err != JET_errSuccess) return err;
   std::uint32_t pgno = path.back().pgno;
@@ -337,7 +339,7 @@ JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek see
 }
 
 JET_ERR BTree::Check(Database& db, std::uint64_t* records) const {
-  std::vector<PathEntry> path;
+  Path path;
   JET_ERR err = Descend(db, {}, false, &path);
   if (err != JET_errSuccess) return err;
   std::uint32_t pgno = path.back().pgno;

@@ -7,6 +7,7 @@
 // Every change goes through a MiniTxn, so one operation is one log record.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -28,6 +29,10 @@ class BTree {
   // Initialises an already allocated page as an empty root leaf (the catalog root).
   static void InitRoot(std::span<std::uint8_t> page, std::uint32_t objid);
 
+  // The stored value of key in place: *value points into the page cache and stays
+  // valid until the cache next evicts (Trim) or discards a page. *found false when absent.
+  JET_ERR Find(Database& db, std::span<const std::uint8_t> key, std::span<const std::uint8_t>* value,
+               bool* found) const;
   // The stored value of key (copied), *found false when absent.
   JET_ERR Lookup(Database& db, std::span<const std::uint8_t> key, std::vector<std::uint8_t>* value, bool* found) const;
 
@@ -52,13 +57,29 @@ class BTree {
     std::uint32_t pgno = 0;
     std::size_t index = 0;  // child index taken (internal pages)
   };
-  JET_ERR Descend(Database& db, std::span<const std::uint8_t> key, bool rightmost, std::vector<PathEntry>* path) const;
-  JET_ERR LeafSearch(std::span<const std::uint8_t> page, std::span<const std::uint8_t> key, std::size_t* index,
-                     bool* found) const;
+  static constexpr std::size_t kMaxDepth = 16;  // deeper than any real tree: a cycle is corruption
+  // Root-to-leaf path of one descent; fixed capacity, so a lookup allocates nothing.
+  class Path {
+   public:
+    std::size_t size() const { return size_; }
+    PathEntry& operator[](std::size_t i) { return entries_[i]; }
+    PathEntry& back() { return entries_[size_ - 1]; }
+    bool full() const { return size_ == kMaxDepth; }
+    void push_back(PathEntry e) { entries_[size_++] = e; }
+
+   private:
+    std::array<PathEntry, kMaxDepth> entries_{};
+    std::size_t size_ = 0;
+  };
+  JET_ERR Descend(Database& db, std::span<const std::uint8_t> key, bool rightmost, Path* path) const;
+  // Leaf descent plus the position of key in the leaf: the leaf (path->back()), the
+  // index of the first node >= key in it, and whether that node is key.
+  JET_ERR FindInLeaf(Database& db, std::span<const std::uint8_t> key, Path* path,
+                     std::span<const std::uint8_t>* page, std::size_t* index, bool* found) const;
   JET_ERR Sibling(Database& db, std::uint32_t pgno, bool next, std::uint32_t* sibling) const;
-  JET_ERR InsertAt(MiniTxn& mtr, std::vector<PathEntry>& path, std::size_t level, std::size_t index,
+  JET_ERR InsertAt(MiniTxn& mtr, Path& path, std::size_t level, std::size_t index,
                    std::span<const std::uint8_t> node) const;
-  JET_ERR Split(MiniTxn& mtr, std::vector<PathEntry>& path, std::size_t level, std::size_t index,
+  JET_ERR Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t index,
                 std::span<const std::uint8_t> node) const;
 
   std::uint32_t root_;

@@ -13,7 +13,9 @@ std::span<const std::uint8_t> Bytes(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-JET_ERR DecodeEntry(const std::string& name, const std::vector<std::uint8_t>& value, TableInfo* out) {
+}  // namespace
+
+JET_ERR DecodeCatalogEntry(const std::string& name, std::span<const std::uint8_t> value, TableInfo* out) {
   if (value.size() != 8) return JET_errDatabaseCorrupted;
   out->name = name;
   out->objid = format::LoadU32(value.data());
@@ -21,8 +23,6 @@ JET_ERR DecodeEntry(const std::string& name, const std::vector<std::uint8_t>& va
   if (out->objid <= kCatalogObjid || out->root <= kCatalogPgno) return JET_errDatabaseCorrupted;
   return JET_errSuccess;
 }
-
-}  // namespace
 
 JET_ERR CreateCatalog(MiniTxn& mtr) {
   std::uint32_t pgno = 0;
@@ -36,7 +36,7 @@ JET_ERR LookupTable(Database& db, const std::string& name, TableInfo* out, bool*
   std::vector<std::uint8_t> value;
   JET_ERR err = kCatalog.Lookup(db, Bytes(name), &value, found);
   if (err != JET_errSuccess || !*found) return err;
-  return DecodeEntry(name, value, out);
+  return DecodeCatalogEntry(name, value, out);
 }
 
 JET_ERR CreateTable(MiniTxn& mtr, const std::string& name, TableInfo* out) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ JET_ERR CreateCatalog(MiniTxn& mtr);
 JET_ERR LookupTable(Database& db, const std::string& name, TableInfo* out, bool* found);
 // Allocates objid and root, inserts the catalog entry. JET_errTableDuplicate if present.
 JET_ERR CreateTable(MiniTxn& mtr, const std::string& name, TableInfo* out);
+// Decodes a catalog entry (key = name, value = objid, root).
+JET_ERR DecodeCatalogEntry(const std::string& name, std::span<const std::uint8_t> value, TableInfo* out);
 // Names in name (byte) order.
 JET_ERR ListTables(Database& db, std::vector<std::string>* names);
 

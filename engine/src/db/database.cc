@@ -10,6 +10,19 @@ Database::Database(std::uint32_t dbid, std::unique_ptr<DatabaseFile> file, std::
   dbtime = header.dbtime_dirtied;
   pgno_last = header.pgno_last;
   objid_last = std::max(header.objid_last, kCatalogObjid);
+  spare_.reserve(kSpareBuffersMax);  // ReturnBuffer never allocates
+}
+
+JET_ERR Database::TakeBuffer(PageBuffer* out) {
+  if (spare_.empty()) return AllocatePageBuffer(page_size(), "page-buffer", out);
+  if (!faultfs::AllocationAllowed("page-buffer")) return JET_errOutOfMemory;
+  *out = std::move(spare_.back());
+  spare_.pop_back();
+  return JET_errSuccess;
+}
+
+void Database::ReturnBuffer(PageBuffer buffer) {
+  if (buffer && spare_.size() < kSpareBuffersMax) spare_.push_back(std::move(buffer));
 }
 
 JET_ERR Database::ReadPage(std::uint32_t pgno, std::span<const std::uint8_t>* page) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "db/buffer_cache.h"
 #include "db/database_file.h"
@@ -44,10 +45,18 @@ class Database {
   // Writes every dirty page (write-ahead), syncs, then writes the header.
   JET_ERR FlushAll();
 
+  // Page-sized scratch buffers (a mini-transaction's before-copies), kept for reuse so
+  // a warm change allocates none. Taking one still consults the allocation hook at
+  // site "page-buffer", so fault injection sees the same sites as without reuse.
+  JET_ERR TakeBuffer(PageBuffer* out);
+  void ReturnBuffer(PageBuffer buffer);
+
  private:
   std::uint32_t dbid_;
   std::unique_ptr<DatabaseFile> file_;
   BufferCache cache_;
+  static constexpr std::size_t kSpareBuffersMax = 16;
+  std::vector<PageBuffer> spare_;
 };
 
 }  // namespace jet::db

@@ -58,7 +58,8 @@ enum class OpKind : std::uint8_t {
   kInsert = 1,
   kReplace = 2,
   kDelete = 3,
-  kCreateTable = 4,     // catalog insert + new root; not part of any transaction
+  kCreateTable = 4,     // catalog insert + new root outside a transaction: older logs only (tables
+                        // are now created by a transactional kInsert into the catalog, objid 1)
   kCompensate = 5,      // undo: sets a key back to a before-image
   kLongValuePage = 6,   // a long-value page written ahead of the record that links it
   kCreateDb = 7,        // the catalog root of a new database

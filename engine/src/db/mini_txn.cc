@@ -25,7 +25,7 @@ JET_ERR MiniTxn::Touch(std::uint32_t pgno, Touched** out) {
   t.pgno = pgno;
   JET_ERR err = db_.cache().Get(pgno, &t.frame);
   if (err != JET_errSuccess) return err;
-  err = AllocatePageBuffer(db_.page_size(), "page-buffer", &t.before);
+  err = db_.TakeBuffer(&t.before);
   if (err != JET_errSuccess) return err;
   std::memcpy(t.before.get(), t.frame->data.get(), db_.page_size());
   t.image = !t.frame->imaged;
@@ -121,6 +121,7 @@ void MiniTxn::Commit(format::Lgpos lgpos) {
     t.frame->dirty = true;
     t.frame->imaged = true;
     t.frame->last_lgpos = lgpos;
+    db_.ReturnBuffer(std::move(t.before));
   }
   done_ = true;
 }
@@ -129,6 +130,7 @@ void MiniTxn::Abort() {
   for (auto it = touched_.rbegin(); it != touched_.rend(); ++it) {
     if (it->before) {
       std::memcpy(it->frame->data.get(), it->before.get(), db_.page_size());
+      db_.ReturnBuffer(std::move(it->before));
     } else {
       db_.cache().Discard(it->pgno);
     }

@@ -38,6 +38,9 @@ JET_ERR RedoPageEffect(Database& db, const PageEffect& e, format::Lgpos lgpos, A
   db.dbtime = std::max(db.dbtime, e.dbtime_after);
   const bool image = e.kind == EffectKind::kImage;
   if (image && e.bytes.size() != db.page_size()) return JET_errLogFileCorrupt;
+  // A new table's root page is an image carrying its objid: objids never repeat even
+  // when the header's objid_last predates the table (it is written at checkpoints).
+  if (image) db.objid_last = std::max(db.objid_last, format::LoadPageHeader(e.bytes).objid);
   if (!image && awaiting_image->count(e.pgno) != 0) return JET_errSuccess;
   BufferCache& cache = db.cache();
   Frame* frame = nullptr;

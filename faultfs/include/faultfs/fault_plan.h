@@ -46,7 +46,7 @@ enum class OpKind : std::uint8_t {
   kMkdir,
   kRmdir,
   kSyncDir,
-  kExists,    // Vfs::Exists and Vfs::IsDirectory
+  kExists,    // Vfs::Exists, Vfs::IsDirectory and Vfs::IsSymlink
 };
 inline constexpr int kOpKindCount = 15;
 std::string_view OpKindName(OpKind op);

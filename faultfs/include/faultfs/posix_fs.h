@@ -38,6 +38,7 @@ class PosixFs final : public Vfs {
   Status Rename(const std::string& from, const std::string& to) override;
   Status Exists(const std::string& path, bool* exists) override;
   Status IsDirectory(const std::string& path, bool* is_dir) override;
+  Status IsSymlink(const std::string& path, bool* is_link) override;
   Status ListDir(const std::string& path, std::vector<std::string>* names) override;
   Status MakeDir(const std::string& path) override;
   Status RemoveDir(const std::string& path) override;

@@ -95,6 +95,11 @@ class Vfs {
   virtual Status Exists(const std::string& path, bool* exists) = 0;
   // True when the path names a directory; kNotFound when it names nothing.
   virtual Status IsDirectory(const std::string& path, bool* is_dir) = 0;
+  // True when the last component of path is itself a symbolic link (lstat: the link is
+  // not followed); kNotFound when it names nothing. Callers that must not follow links
+  // out of a directory (restore reading a backup set) ask this first. The default is
+  // for backends without symbolic links (MemFs): an existing path is never a link.
+  virtual Status IsSymlink(const std::string& path, bool* is_link);
   // Names (not paths) of the entries of a directory, sorted.
   virtual Status ListDir(const std::string& path, std::vector<std::string>* names) = 0;
   // Creates one directory; kAlreadyExists if it exists, kNotFound if the parent does not.
