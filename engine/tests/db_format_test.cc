@@ -82,6 +82,26 @@ TEST(DbHeaderTest, PairPrefersAValidPrimaryAndFallsBackToTheShadow) {
   EXPECT_EQ(format::DecodeDbHeaderPair(primary, shadow, &out), JET_errReadVerifyFailure);
 }
 
+// A database file whose primary header is zeroed: its page-size field reads as 0, which
+// ESE takes for 4096, so the shadow must be looked for at every legal page size.
+TEST(DbHeaderTest, FileHeaderFindsTheShadowWhenThePrimaryLostItsPageSize) {
+  for (std::uint32_t page_size : {4096u, 8192u, 16384u, 32768u}) {
+    std::vector<std::uint8_t> file(3 * page_size);
+    const format::DbHeader header = SampleHeader(page_size);
+    format::EncodeDbHeader(header, std::span(file).first(page_size));
+    format::EncodeDbHeader(header, std::span(file).subspan(page_size, page_size));
+    format::DbHeader out;
+    ASSERT_EQ(format::DecodeDbFileHeader(file, &out), JET_errSuccess) << page_size;
+    EXPECT_EQ(out, header);
+    std::fill_n(file.begin(), page_size, std::uint8_t{0});
+    ASSERT_EQ(format::DecodeDbFileHeader(file, &out), JET_errSuccess) << page_size << ": zeroed primary";
+    EXPECT_EQ(out, header);
+    file[page_size + 1000] ^= 0x40;
+    EXPECT_NE(format::DecodeDbFileHeader(file, &out), JET_errSuccess) << page_size << ": both copies bad";
+    EXPECT_EQ(format::DecodeDbFileHeader(std::span(file).first(10), &out), JET_errInvalidDatabase);
+  }
+}
+
 TEST(PageTest, VerifyDistinguishesBlankCorruptAndMisdirectedPages) {
   std::vector<std::uint8_t> page(8192);
   format::InitPage(page, 5, format::kPageFlagLeaf, 17);

@@ -43,7 +43,7 @@ void HarvestDatabase(const std::string& path, const Bytes& file, const std::stri
   const std::uint32_t page_size = format::PeekDbPageSize(file);
   out.Write("db_header_fuzzer", SeedName(label, path, "header"), Slice(file, 0, 2 * page_size));
   format::DbHeader header;
-  if (format::DecodeDbHeaderPair(Slice(file, 0, page_size), Slice(file, page_size, page_size), &header) < 0) return;
+  if (format::DecodeDbFileHeader(file, &header) < 0) return;
   const std::size_t pages = std::min<std::size_t>(header.pgno_last, kMaxPagesPerFile);
   for (std::uint32_t pgno = 1; pgno <= pages; ++pgno) {
     const Bytes page = Slice(file, (pgno + 1) * std::size_t{page_size}, page_size);

@@ -18,14 +18,9 @@ class LinkChecker {
  public:
   explicit LinkChecker(const std::map<std::uint32_t, format::PageHeader>& pages) : pages_(pages) {}
 
-  JET_ERR Run(std::string* detail) {
-    for (const auto& [pgno, header] : pages_) {
-      if (!Check(pgno, header)) {
-        *detail = detail_;
-        return JET_errBadPageLink;
-      }
-    }
-    return JET_errSuccess;
+  std::vector<BrokenLink> Run() {
+    for (const auto& [pgno, header] : pages_) Check(pgno, header);
+    return std::move(broken_);
   }
 
  private:
@@ -48,7 +43,9 @@ class LinkChecker {
       if (header.pgno_next != 0) return Bad(pgno, "next", header.pgno_next, "an internal page has no sibling links");
       return true;
     }
-    return Sibling(pgno, header, header.pgno_next, true) && Sibling(pgno, header, header.pgno_prev, false);
+    const bool next_ok = Sibling(pgno, header, header.pgno_next, true);
+    const bool prev_ok = Sibling(pgno, header, header.pgno_prev, false);
+    return next_ok && prev_ok;
   }
 
   bool Sibling(std::uint32_t pgno, const format::PageHeader& header, std::uint32_t target, bool forward) {
@@ -73,13 +70,13 @@ class LinkChecker {
   }
 
   bool Bad(std::uint32_t pgno, const char* name, std::uint32_t target, const std::string& why) {
-    detail_ = fmt::format("page {}: {} link to page {}: {}", pgno, name, target, why);
+    broken_.push_back({pgno, fmt::format("{} link to page {}: {}", name, target, why)});
     return false;
   }
 
   const std::map<std::uint32_t, format::PageHeader>& pages_;
   std::set<std::uint32_t> chained_;  // long-value pages some chain links to
-  std::string detail_;
+  std::vector<BrokenLink> broken_;
 };
 
 JET_ERR Fail(const faultfs::Status& status, const std::string& what) {
@@ -89,8 +86,15 @@ JET_ERR Fail(const faultfs::Status& status, const std::string& what) {
 
 }  // namespace
 
+std::vector<BrokenLink> FindBrokenLinks(const std::map<std::uint32_t, format::PageHeader>& pages) {
+  return LinkChecker(pages).Run();
+}
+
 JET_ERR CheckPageLinks(const std::map<std::uint32_t, format::PageHeader>& pages, std::string* detail) {
-  return LinkChecker(pages).Run(detail);
+  const std::vector<BrokenLink> broken = FindBrokenLinks(pages);
+  if (broken.empty()) return JET_errSuccess;
+  *detail = fmt::format("page {}: {}", broken.front().pgno, broken.front().what);
+  return JET_errBadPageLink;
 }
 
 JET_ERR VerifyDatabaseLinks(faultfs::Vfs& vfs, const std::string& path, std::uint32_t page_size) {

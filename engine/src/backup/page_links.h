@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "faultfs/vfs.h"
 #include "format/page.h"
@@ -20,11 +21,18 @@
 
 namespace jet::backup {
 
+struct BrokenLink {
+  std::uint32_t pgno;  // the page whose link is wrong
+  std::string what;    // "next link to page 7: it links back to 3 (...)"
+};
+
 // pages: the header of every valid, initialised page by page number (free pages are
-// absent). JET_errBadPageLink with *detail naming the first bad link, or success:
+// absent). Every link that breaks these rules (also what `jetutil check` lists):
 //  * leaf pages form a doubly linked list per tree (next's prev is the page, same objid);
 //  * long-value pages link forward only, within their tree, no page reached twice;
 //  * internal pages have no sibling links.
+std::vector<BrokenLink> FindBrokenLinks(const std::map<std::uint32_t, format::PageHeader>& pages);
+// JET_errBadPageLink with *detail naming the first broken link, or success.
 JET_ERR CheckPageLinks(const std::map<std::uint32_t, format::PageHeader>& pages, std::string* detail);
 
 // Reads the database at path with pages of page_size bytes (header pair, then pages 1..pgnoLast one at a time),

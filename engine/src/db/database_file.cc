@@ -34,18 +34,7 @@ JET_ERR ReadHeaderPair(faultfs::File& file, format::DbHeader* out) {
   std::size_t got = 0;
   if ((err = ReadFully(file, 0, bytes, &got)) != JET_errSuccess) return err;
   if (got < 4096) return got == 0 ? JET_errPageNotInitialized : JET_errInvalidDatabase;
-  std::uint32_t size = format::PeekDbPageSize(bytes);
-  if (!format::IsSupportedDbPageSize(size)) {
-    // The primary may be damaged: try the shadow at each legal page size.
-    for (std::uint32_t candidate : {4096u, 8192u, 16384u, 32768u}) {
-      if (format::DecodeDbHeader(bytes.subspan(candidate, candidate), out) == JET_errSuccess &&
-          out->page_size == candidate) {
-        return JET_errSuccess;
-      }
-    }
-    return JET_errReadVerifyFailure;
-  }
-  return format::DecodeDbHeaderPair(bytes.first(size), bytes.subspan(size, size), out);
+  return format::DecodeDbFileHeader(bytes.first(got), out);
 }
 
 }  // namespace

@@ -157,4 +157,28 @@ JET_ERR DecodeDbHeaderPair(std::span<const std::uint8_t> primary, std::span<cons
              : JET_errReadVerifyFailure;
 }
 
+JET_ERR DecodeDbFileHeader(std::span<const std::uint8_t> file_start, DbHeader* out) {
+  auto slice = [file_start](std::size_t offset, std::size_t length) {
+    if (offset >= file_start.size()) return std::span<const std::uint8_t>{};
+    return file_start.subspan(offset, std::min(length, file_start.size() - offset));
+  };
+  const std::uint32_t size = PeekDbPageSize(file_start);
+  JET_ERR err = JET_errInvalidDatabase;
+  if (IsSupportedDbPageSize(size)) {
+    err = DecodeDbHeaderPair(slice(0, size), slice(size, size), out);
+    if (err == JET_errSuccess) return err;
+  } else if (file_start.size() >= kOffMagic + 4 && LoadU32(file_start.data() + kOffMagic) == kDbMagic) {
+    err = JET_errReadVerifyFailure;
+  }
+  for (std::uint32_t candidate : {4096u, 8192u, 16384u, 32768u}) {
+    if (candidate == size) continue;
+    DbHeader shadow;
+    if (DecodeDbHeader(slice(candidate, candidate), &shadow) == JET_errSuccess && shadow.page_size == candidate) {
+      *out = shadow;
+      return JET_errSuccess;
+    }
+  }
+  return err;
+}
+
 }  // namespace jet::format

@@ -92,6 +92,15 @@ std::uint32_t PeekDbPageSize(std::span<const std::uint8_t> bytes);
 JET_ERR DecodeDbHeaderPair(std::span<const std::uint8_t> primary, std::span<const std::uint8_t> shadow,
                            DbHeader* out);
 
+// Decodes the header pair at the start of a database file: pass the file's first
+// 2 x 32 KiB (or all of it when shorter). The page size comes from the primary copy;
+// when neither copy decodes at that size (the damaged primary may be the one whose
+// page-size field is wrong, or zeroed, which reads as 4096), the shadow is tried at
+// every legal page size. Errors as DecodeDbHeaderPair at the primary's size; an
+// unreadable page size is JET_errReadVerifyFailure when the magic is right (a damaged
+// header), JET_errInvalidDatabase otherwise.
+JET_ERR DecodeDbFileHeader(std::span<const std::uint8_t> file_start, DbHeader* out);
+
 bool IsSupportedDbPageSize(std::uint32_t page_size);
 
 }  // namespace jet::format

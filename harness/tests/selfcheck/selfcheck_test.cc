@@ -21,6 +21,10 @@ TEST(SelfCheck, TheCampaignCatchesTheInjectedEngineBug) {
   CampaignReport report = RunCampaign(registry, options);
   std::printf("%s", TextReport(report).c_str());
   EXPECT_FALSE(report.ok()) << JETHARNESS_SELFCHECK_BUG << " went unnoticed by " << JETHARNESS_SELFCHECK_SCENARIO;
+  // How reliably: a bug caught by one case in a hundred would slip through most
+  // campaigns. JETHARNESS_SELFCHECK_MIN_FAILED_CASES of the 8 cases must catch it.
+  EXPECT_GE(report.failed_cases(), std::uint64_t{JETHARNESS_SELFCHECK_MIN_FAILED_CASES})
+      << JETHARNESS_SELFCHECK_BUG << " is caught by too few cases of " << JETHARNESS_SELFCHECK_SCENARIO;
   for (const auto& s : report.scenarios) {
     for (const auto& f : s.failures) {
       EXPECT_EQ(f.what.find("harness exception"), std::string::npos) << f.what;

@@ -10,9 +10,9 @@
 // Exit 1 with the first damage's JET_err; every damaged page is listed.
 #include <map>
 #include <memory>
-#include <set>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <fmt/core.h>
@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "describe.h"
 #include "file_io.h"
+#include "backup/page_links.h"
 #include "format/db_header.h"
 #include "format/page.h"
 
@@ -45,7 +46,10 @@ class DatabaseChecker {
 
   void Run() {
     for (std::uint32_t pgno = 1; pgno <= header_.pgno_last; ++pgno) CheckPage(pgno);
-    for (const auto& [pgno, header] : good_) CheckLinks(pgno, header);
+    // The link rules are the engine's own (restore runs them on what it recovers).
+    for (jet::backup::BrokenLink& link : jet::backup::FindBrokenLinks(good_)) {
+      damage_.push_back({link.pgno, JET_errBadPageLink, std::move(link.what)});
+    }
   }
 
  private:
@@ -71,60 +75,9 @@ class DatabaseChecker {
     good_.emplace(pgno, format::LoadPageHeader(page));
   }
 
-  // Leaf pages form a doubly linked list per tree; long-value pages form singly linked
-  // chains (next only, built tail first) that no two chains share; internal pages have
-  // no sibling links at all.
-  void CheckLinks(std::uint32_t pgno, const format::PageHeader& header) {
-    if (header.flags & format::kPageFlagLongValue) {
-      if (header.pgno_prev != 0) Link(pgno, "prev", header.pgno_prev, "a long-value page has no prev link");
-      if (header.pgno_next == 0) return;
-      const format::PageHeader* next = Target(pgno, "next", header.pgno_next);
-      if (next == nullptr) return;
-      if (!(next->flags & format::kPageFlagLongValue) || next->objid != header.objid) {
-        Link(pgno, "next", header.pgno_next, fmt::format("it is not a long-value page of tree {}", header.objid));
-      } else if (!chained_.insert(header.pgno_next).second) {
-        Link(pgno, "next", header.pgno_next, "another long-value page links to it too");
-      }
-      return;
-    }
-    if (!(header.flags & format::kPageFlagLeaf)) {
-      if (header.pgno_prev != 0) Link(pgno, "prev", header.pgno_prev, "an internal page has no sibling links");
-      if (header.pgno_next != 0) Link(pgno, "next", header.pgno_next, "an internal page has no sibling links");
-      return;
-    }
-    auto check = [&](std::uint32_t target, bool forward) {
-      if (target == 0) return;
-      const char* name = forward ? "next" : "prev";
-      const format::PageHeader* other = Target(pgno, name, target);
-      if (other == nullptr) return;
-      const std::uint32_t back = forward ? other->pgno_prev : other->pgno_next;
-      if (back != pgno || other->objid != header.objid || !(other->flags & format::kPageFlagLeaf)) {
-        Link(pgno, name, target,
-             fmt::format("it links back to {} (objid {} vs {}, flags {:#x})", back, other->objid, header.objid,
-                         other->flags));
-      }
-    };
-    check(header.pgno_next, true);
-    check(header.pgno_prev, false);
-  }
-
-  // The header of the page a link points to, or nullptr (damage recorded) when the
-  // target is free, missing or itself damaged.
-  const format::PageHeader* Target(std::uint32_t pgno, const char* name, std::uint32_t target) {
-    const auto it = good_.find(target);
-    if (it != good_.end()) return &it->second;
-    Link(pgno, name, target, "it is not a valid page");
-    return nullptr;
-  }
-
-  void Link(std::uint32_t pgno, const char* name, std::uint32_t target, const std::string& why) {
-    damage_.push_back({pgno, JET_errBadPageLink, fmt::format("{} link to page {}: {}", name, target, why)});
-  }
-
   Span file_;
   format::DbHeader header_;
   std::map<std::uint32_t, format::PageHeader> good_;
-  std::set<std::uint32_t> chained_;  // long-value pages some chain links to
   std::vector<Damage> damage_;
   std::uint32_t pages_checked_ = 0;
 };
@@ -132,10 +85,8 @@ class DatabaseChecker {
 void RunCheck(const std::string& path, const GlobalOptions& globals) {
   const std::vector<std::uint8_t> bytes = ReadWholeFile(path);
   const Span file(bytes);
-  const std::uint32_t page_size = format::PeekDbPageSize(file);
   format::DbHeader header;
-  CheckJet(format::DecodeDbHeaderPair(Slice(file, 0, page_size), Slice(file, page_size, page_size), &header),
-           path + ": database header");
+  CheckJet(format::DecodeDbFileHeader(file, &header), path + ": database header");
   DatabaseChecker checker(file, header);
   checker.Run();
 

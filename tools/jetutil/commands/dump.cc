@@ -25,13 +25,12 @@ constexpr std::size_t kFileTypeOffset = 667;
 std::string CopyStatus(JET_ERR err) { return err == JET_errSuccess ? "ok" : JetErrorName(err); }
 
 Json DumpDatabase(Span file, const std::string& path) {
-  const std::uint32_t page_size = format::PeekDbPageSize(file);
-  const Span primary = Slice(file, 0, page_size);
-  const Span shadow = Slice(file, page_size, page_size);
   format::DbHeader header;
-  const JET_ERR primary_err = format::DecodeDbHeader(primary, &header);
-  const JET_ERR shadow_err = format::DecodeDbHeader(shadow, &header);
-  CheckJet(format::DecodeDbHeaderPair(primary, shadow, &header), path);
+  CheckJet(format::DecodeDbFileHeader(file, &header), path);
+  // Each copy's own state, at the page size the surviving header gives.
+  format::DbHeader copy;
+  const JET_ERR primary_err = format::DecodeDbHeader(Slice(file, 0, header.page_size), &copy);
+  const JET_ERR shadow_err = format::DecodeDbHeader(Slice(file, header.page_size, header.page_size), &copy);
   Json json = DescribeDbHeader(header);
   json["header_copies"] = Json{{"primary", CopyStatus(primary_err)}, {"shadow", CopyStatus(shadow_err)}};
   json["file_bytes"] = file.size();

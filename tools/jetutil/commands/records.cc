@@ -53,10 +53,8 @@ class TempDir {
 
 std::uint32_t DatabasePageSize(const std::string& path) {
   const std::vector<std::uint8_t> bytes = ReadWholeFile(path);
-  const std::uint32_t page_size = jet::format::PeekDbPageSize(bytes);
   jet::format::DbHeader header;
-  CheckJet(jet::format::DecodeDbHeaderPair(Slice(bytes, 0, page_size), Slice(bytes, page_size, page_size), &header),
-           path + ": database header");
+  CheckJet(jet::format::DecodeDbFileHeader(bytes, &header), path + ": database header");
   return header.page_size;
 }
 

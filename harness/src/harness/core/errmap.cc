@@ -85,8 +85,11 @@ const std::vector<JET_ERR> kPageDamage = {
     JET_errReadLostFlushVerifyFailure, JET_errDatabaseCorrupted,  JET_errBadPageLink,
     JET_errDbTimeTooOld,            JET_errDbTimeTooNew,          JET_errDbTimeBeyondMaxRequired,
     JET_errRecoveryVerifyFailure,   JET_errInvalidDatabase};
-const std::vector<JET_ERR> kBackupTrailer = {JET_errBadPatchPage, JET_errDatabasePatchFileMismatch,
-                                             JET_errRestoreOfNonBackupDatabase};
+// The trailer also carries the generation range the copy needs (-553/-554) and the
+// page size (-1213) that restore checks against the set's logs.
+const std::vector<JET_ERR> kBackupTrailer = {JET_errBadPatchPage,          JET_errDatabasePatchFileMismatch,
+                                             JET_errRestoreOfNonBackupDatabase, JET_errEndingRestoreLogTooLow,
+                                             JET_errStartingRestoreLogTooHigh,  JET_errPageSizeMismatch};
 const std::vector<JET_ERR> kLogDamage = {JET_errLogFileCorrupt,         JET_errLogReadVerifyFailure,
                                          JET_errBadLogVersion,          JET_errLogGenerationMismatch,
                                          JET_errLogFileSizeMismatch,    JET_errRedoAbruptEnded,
@@ -150,8 +153,9 @@ std::vector<ErrCell> BuildTable() {
       {FC::kIoError, FR::kAny, PH::kAny, Join({kOk, kEio, kLogWrite, kFatal}),
        "any other file (checkpoint, backup set): the operation fails with the I/O error"},
       // ENOSPC.
-      {FC::kDiskFull, FR::kLog, PH::kAny, Join({kOk, kFull, kLogWrite, kFatal}),
-       "no room for a log generation: LogDiskFull (or LogWriteFail, then InstanceUnavailable)"},
+      {FC::kDiskFull, FR::kLog, PH::kAny, Join({kOk, {JET_errLogDiskFull}, kLogWrite, kFatal}),
+       "no room for a log generation: LogDiskFull (or LogWriteFail, then InstanceUnavailable), never the "
+       "database's DiskFull"},
       {FC::kDiskFull, FR::kAny, PH::kAny, Join({kOk, kFull, kLogWrite, kFatal}),
        "no room for a database page, checkpoint or backup file: DiskFull"},
       // Allocation failure.
@@ -167,22 +171,24 @@ std::vector<ErrCell> BuildTable() {
       {FC::kMissingLog, FR::kLog, PH::kBackup, Join({kOk, {JET_errMissingFileToBackup, JET_errMissingLogFile}}),
        "backup when a generation it must copy is gone"},
       // Corruption at rest.
-      {FC::kCorruptPage, FR::kDatabase, PH::kBackup, Join({kOk, kPageDamage, kEio}),
+      {FC::kCorruptPage, FR::kDatabase, PH::kBackup, Join({kOk, kPageDamage}),
        "backup verifies every page checksum it streams"},
-      {FC::kCorruptPage, FR::kBackupSet, PH::kRestore, Join({kOk, kPageDamage, kBackupTrailer, kEio}),
+      {FC::kCorruptPage, FR::kBackupSet, PH::kRestore, Join({kOk, kPageDamage, kBackupTrailer}),
        "restore of a damaged database copy or trailer page"},
-      {FC::kCorruptPage, FR::kDatabase, PH::kAny, Join({kOk, kPageDamage, kEio, kFatal}),
-       "a damaged page is detected when read (checksum, page number, dbtime)"},
+      {FC::kCorruptPage, FR::kDatabase, PH::kAny, Join({kOk, kPageDamage, kFatal}),
+       "a damaged page is detected when read (checksum, page number, dbtime): a verification error, never "
+       "DiskIO (the device did not fail)"},
       {FC::kCorruptCheckpoint, FR::kCheckpoint, PH::kAny,
        Join({kOk, {JET_errCheckpointCorrupt, JET_errBadCheckpointSignature, JET_errFileInvalidType}}),
        "both checkpoint copies damaged; recovery may instead start from the oldest log"},
       {FC::kCorruptLog, FR::kBackupSet, PH::kRestore, Join({kRestoreLogDamage, kLogDamage, kGivenLineage}),
        "corruption inside a backup-set log is never a torn tail: restore must fail"},
       {FC::kCorruptLog, FR::kLog, PH::kRestore,
-       Join({kOk, kLogPathDamageInRestore, kRestoreLogDamage, kLogDamage, kExistingLineage}),
+       Join({kOk, kLogPathDamageInRestore, kRestoreLogDamage, kLogDamage, kExistingLineage,
+             {JET_errMissingCurrentLogFiles}}),
        "corruption in a log-path log during restore: fail (ESE picks -573/-570 or -574/-571 by whether the "
        "generation is inside the backup set's range, not by directory), or stop before it if nothing "
-       "acknowledged is lost"},
+       "acknowledged is lost; a blanked current log behind later generations is MissingCurrentLogFiles"},
       {FC::kCorruptLog, FR::kLog, PH::kAny, Join({kOk, kLogDamage, kLineage}),
        "corruption before the durable end of the log: LogFileCorrupt; success only if no durable commit is lost"},
       {FC::kTornLog, FR::kLog, PH::kRecovery, kOk,

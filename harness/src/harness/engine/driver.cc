@@ -285,6 +285,18 @@ std::vector<std::string> TableNames(EngineInstance& instance, JET_SESID session,
 
 }  // namespace
 
+JET_ERR AttachAllDatabases(EngineInstance& instance, const WorkloadSpec& spec) {
+  JET_SESID session = JET_sesidNil;
+  JET_ERR err = instance.Call("JetBeginSession",
+                              [&] { return JetBeginSession(instance.handle(), &session, nullptr, nullptr); });
+  for (const DatabaseSpec& db : spec.databases) {
+    if (err < 0) return err;
+    const std::string path = instance.settings().layout.DatabasePath(db.file_name);
+    err = instance.Call("JetAttachDatabase(" + path + ")", [&] { return JetAttachDatabase(session, path.c_str(), 0); });
+  }
+  return err;
+}
+
 ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, std::uint64_t move_budget) {
   ReadBack out;
   auto problem = [&out](std::string text) {

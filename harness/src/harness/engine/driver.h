@@ -109,6 +109,10 @@ struct ReadBack {
   std::string physical_problem;
 };
 
+// Attaches every database of spec in a new session (soft recovery leaves them
+// detached), so that a following JetBackupInstance copies them. The first failure.
+JET_ERR AttachAllDatabases(EngineInstance& instance, const WorkloadSpec& spec);
+
 // Reads every table of every database of spec (attach, open, scan) and checks:
 // keys strictly ascending forward, the backward scan is the exact reverse, every
 // record is retrievable by key with the same value, every table of spec exists, and

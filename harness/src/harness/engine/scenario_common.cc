@@ -163,6 +163,7 @@ void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, co
   if (outcome == ReopenOutcome::kOk) {
     StateCheck check = CheckState(base.run.model, read.state, fault.success_window);
     if (!check.ok()) step.Fail("the engine accepted the fault but: " + check.explanation);
+    if (check.ok() && fault.attempt == Reopen::kRestore) VerifyPagesByBackup(step, env, machine);
     return;
   }
   if (outcome == ReopenOutcome::kRefused && fault.repair) {
@@ -170,6 +171,16 @@ void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, co
     fault.repair(*left);
     VerifyReopen(step, env, *left, fault.repair_how, base.run.model, fault.repair_window);
   }
+}
+
+void VerifyPagesByBackup(Step& step, const Env& env, Machine& machine) {
+  // A scan reads only the pages the B-trees reach; a backup reads and verifies every
+  // page up to pgnoLast (the engine's own esentutl /g), so a damaged page that restore
+  // copied without checking shows here even when no scan would meet it.
+  EngineInstance instance(&machine.fs(), env.settings);
+  if (instance.Init() >= 0 && instance.Backup("/integrity-check") >= 0 && instance.Term() >= 0) return;
+  step.Fail("the restore succeeded, but a full backup of what it restored fails page verification: " +
+            instance.failure().ToString());
 }
 
 void SkipStep(CaseContext& ctx, std::uint64_t step_index, const std::string& why) {

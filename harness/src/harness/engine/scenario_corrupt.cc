@@ -1,6 +1,9 @@
 // corrupt-page and corrupt-log: bytes changed on the medium (bit rot), and torn log tails.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <stdexcept>
+
 #include "harness/core/hash.h"
 #include "harness/engine/scenarios.h"
 
@@ -26,6 +29,29 @@ FileFault Corruption(const Baseline& base, FaultClass fault, FileRole role, cons
   return f;
 }
 
+// Offset of the last `unit`-aligned unit of `path` holding a non-zero byte, skipping
+// the `skip` last such units.
+std::optional<std::uint64_t> LastWrittenUnit(const faultfs::MemFs& image, const std::string& path, std::uint64_t unit,
+                                             std::uint64_t skip = 0) {
+  auto copy = image.Clone();
+  std::vector<std::uint8_t> bytes;
+  if (!faultfs::ReadWholeFile(*copy, path, &bytes).ok()) return std::nullopt;
+  for (std::uint64_t end = bytes.size() / unit; end > 0; --end) {
+    auto first = bytes.begin() + static_cast<std::ptrdiff_t>((end - 1) * unit);
+    if (std::any_of(first, first + static_cast<std::ptrdiff_t>(unit), [](std::uint8_t b) { return b != 0; })) {
+      if (skip == 0) return (end - 1) * unit;
+      --skip;
+    }
+  }
+  return std::nullopt;
+}
+
+// Zeroes [offset, offset + length) of a stored file (a lost write on the medium).
+void ZeroStored(faultfs::MemFs& disk, const std::string& path, std::uint64_t offset, std::uint64_t length) {
+  faultfs::Status st = disk.CorruptStored(path, offset, std::vector<std::uint8_t>(length, 0));
+  if (!st.ok()) throw std::runtime_error("zero " + path + ": " + st.ToString());
+}
+
 std::optional<std::string> FirstWithSuffix(const std::vector<std::string>& names, const std::string& suffix) {
   for (const std::string& n : names) {
     if (n.size() >= suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0) return n;
@@ -34,6 +60,44 @@ std::optional<std::string> FirstWithSuffix(const std::vector<std::string>& names
 }
 
 constexpr int kPagesPerCase = 4;
+
+// A data page of the live database garbled, then soft recovery and a full backup into
+// a fresh directory. Backup verifies every page it streams: it must refuse the page, or
+// (the page was rewritten from a logged image, or is unused) write a set that restores
+// with every durable commit. A set that holds the garbage would fail that restore.
+void BackupOfGarbledPage(CaseContext& ctx, std::uint64_t index, const Env& env, const Baseline& base,
+                         const std::string& db, std::uint64_t offset, std::uint64_t seed) {
+  if (!ctx.WantStep(index)) return;
+  Step step(ctx, index);
+  Env fresh = env;
+  fresh.settings.layout.backup_dir = "/backup-of-garbled";
+  step.AddPlan(fmt::format("garble {} bytes of {} at offset {} then soft recovery and a full backup to {} "
+                           "(corrupt_page on database)",
+                           kGarbageBytes, db, offset, fresh.settings.layout.backup_dir));
+  ctx.CountFault(FaultClass::kCorruptPage);
+  auto image = base.after->Clone();
+  CorruptBytes(*image, db, offset, kGarbageBytes, seed);
+  Machine machine(*image, faultfs::FaultPlan{}, env.op_budget);
+  bool backed_up = false;
+  {
+    FailedCalls observer;
+    EngineInstance instance(&machine.fs(), env.settings, observer.Observer());
+    // Soft recovery leaves the databases detached: attach them, or the "full" backup
+    // would hold logs only and restore would leave the garbled file where it is.
+    if (instance.Init() >= 0 && AttachAllDatabases(instance, env.spec) >= 0 &&
+        instance.Backup(fresh.settings.layout.backup_dir) >= 0) {
+      backed_up = step.CheckCode(FaultClass::kCorruptPage, FileRole::kDatabase, Phase::kBackup, "JetBackupInstance",
+                                 JET_errSuccess);
+    }
+    observer.Check(step, FaultClass::kCorruptPage, FileRole::kDatabase, Phase::kWorkload);
+    if (!instance.failure().failed()) instance.Term();
+  }
+  step.AddHash(machine.fs().trace_hash());
+  if (!backed_up) return;
+  const Model& model = base.run.model;
+  VerifyReopen(step, fresh, *machine.ProcessCrashImage(), Reopen::kRestore, model,
+               PrefixWindow{model.MinPrefix(), model.MaxPrefix()});
+}
 
 void RunCorruptPage(CaseContext& ctx) {
   Env env = MakeEnv(ctx.seed(), 10);
@@ -100,6 +164,40 @@ void RunCorruptPage(CaseContext& ctx) {
   } else {
     SkipStep(ctx, 2 * kPagesPerCase, "no two-copy checkpoint file");
   }
+  // 9: a garbled live page, then a full backup.
+  const std::uint64_t backup_step = 2 * kPagesPerCase + 1;
+  if (pages <= 2) {
+    SkipStep(ctx, backup_step, "the database has no data pages");
+  } else {
+    std::uint64_t pgno = 2 + rng.Uniform(pages - 2);
+    std::uint64_t offset = pgno * page + rng.Uniform(page - kGarbageBytes);
+    BackupOfGarbledPage(ctx, backup_step, env, base, db, offset, rng.Next());
+  }
+  // 10: a data page of the copy in a set backed up after the last transaction: no
+  // later log record re-images the page during the restore's redo, so a restore that
+  // copied it without verifying would leave it in the database (found by the scan or
+  // by the full backup after a successful restore). Restore must refuse it.
+  const std::uint64_t late_step = 2 * kPagesPerCase + 2;
+  if (ctx.WantStep(late_step)) {
+    // No transaction left in flight either: its first change would log a page image.
+    Baseline late = MakeBaseline(env, env.spec.transactions.size(), false);
+    std::uint64_t copy_pages = copy ? FileSizeOf(*late.after, layout.backup_dir + "/" + *copy) / page : 0;
+    if (copy_pages < 4) {
+      SkipStep(ctx, late_step, "no data page in the database copy");
+    } else {
+      std::string path = layout.backup_dir + "/" + *copy;
+      // Pages 0 and 1 are the header pair, the last one the trailer.
+      std::uint64_t copy_pgno = 2 + rng.Uniform(copy_pages - 3);
+      std::uint64_t offset = copy_pgno * page + rng.Uniform(page - kGarbageBytes);
+      const Model& late_model = late.run.model;
+      FileFault f = Corruption(late, FaultClass::kCorruptPage, FileRole::kBackupSet, path, offset, rng.Next(),
+                               Reopen::kRestore);
+      f.description += " (the set was backed up after the last transaction)";
+      f.success_window = PrefixWindow{late_model.MinPrefix(), late_model.MaxPrefix()};
+      f.repair_window = f.success_window;
+      RunFileFault(ctx, late_step, env, late, f);
+    }
+  }
 }
 
 void RunCorruptLog(CaseContext& ctx) {
@@ -136,6 +234,7 @@ void RunCorruptLog(CaseContext& ctx) {
   corrupt(2, FileRole::kBackupSet, archived(backup_gens, layout.backup_dir), Reopen::kRestore, durable);
   corrupt(3, FileRole::kLog, archived(path_gens, layout.log_dir), Reopen::kRestore, since_backup);
 
+  // 8 (below): the tail of a backup-set generation torn.
   // 4..7: torn tails. The workload ends with its last transactions unsynced (lazy
   // commits, the in-flight one); a power failure tears every pending log write at
   // 512-byte units and drops every other pending write. Soft recovery must succeed.
@@ -170,6 +269,69 @@ void RunCorruptLog(CaseContext& ctx) {
       if (!check.ok()) s.Fail(check.explanation);
     }
   }
+  // 8: the last written 512-byte unit of the backup set's newest generation zeroed, as
+  // a torn write leaves it. The set's logs were complete when copied (the manifest has
+  // their CRCs): restore must refuse it, never read it as a torn tail of a live log.
+  const std::string newest =
+      backup_gens.empty() ? layout.backup_dir + "/missing.log"
+                          : layout.backup_dir + "/" + ArchivedLogName(*std::max_element(backup_gens.begin(), backup_gens.end()));
+  std::optional<std::uint64_t> tail = LastWrittenUnit(*base.after, newest, 512);
+  if (!tail) {
+    SkipStep(ctx, 8, newest + " is missing or blank");
+  } else {
+    FileFault f;
+    f.fault = FaultClass::kTornLog;
+    f.role = FileRole::kBackupSet;
+    f.description = fmt::format("zero the last written 512-byte unit of {} (offset {}) then restore", newest, *tail);
+    f.attempt = Reopen::kRestore;
+    f.damage = [newest, offset = *tail](faultfs::MemFs& disk) { ZeroStored(disk, newest, offset, 512); };
+    f.repair = [&base, newest](faultfs::MemFs& disk) { CopyFile(*base.after, &disk, newest); };
+    f.repair_how = Reopen::kRestore;
+    f.success_window = durable;
+    f.repair_window = durable;
+    RunFileFault(ctx, 8, env, base, f);
+  }
+  // 9, 10: an archived log-path generation that another one follows loses its tail (its
+  // last data segment and the shadow after it, 8 KiB, zeroed): nothing left in the file
+  // proves the lost segment was durable, but the next generation's lgposPrevGenEnd
+  // does. 9: restore (the generation is after the backup set); 10: soft recovery with
+  // the checkpoint removed, so redo starts at the oldest generation. Both must refuse
+  // the truncated generation, or succeed without losing a durable commit.
+  std::int32_t set_high = backup_gens.empty() ? 0 : *std::max_element(backup_gens.begin(), backup_gens.end());
+  std::optional<std::int32_t> followed;
+  for (std::int32_t g : path_gens) {
+    if (g > set_high && !followed) followed = g;
+  }
+  for (std::uint64_t step : {9, 10}) {
+    const bool restore = step == 9;
+    std::string path = followed ? layout.log_dir + "/" + ArchivedLogName(*followed) : layout.log_dir + "/missing.log";
+    std::optional<std::uint64_t> from = LastWrittenUnit(*base.after, path, 4096, 1);
+    std::optional<std::uint64_t> last = LastWrittenUnit(*base.after, path, 4096, 0);
+    if (!followed || !from || !last || *from < 4096) {
+      SkipStep(ctx, step, "no archived log-path generation after the backup set with two written segments");
+      continue;
+    }
+    FileFault f;
+    f.fault = FaultClass::kCorruptLog;
+    f.role = FileRole::kLog;
+    f.attempt = restore ? Reopen::kRestore : Reopen::kSoftRecovery;
+    f.description = fmt::format("zero the last {} written bytes of {} (from offset {}){} then {}",
+                                *last + 4096 - *from, path, *from, restore ? "" : " and delete the checkpoint",
+                                restore ? "restore" : "soft recovery");
+    const std::string chk = layout.CheckpointPath();
+    f.damage = [path, chk, restore, offset = *from, length = *last + 4096 - *from](faultfs::MemFs& disk) {
+      ZeroStored(disk, path, offset, length);
+      if (!restore && !disk.Delete(chk).ok()) throw std::runtime_error("delete " + chk);
+    };
+    f.repair = [&base, path, chk, restore](faultfs::MemFs& disk) {
+      CopyFile(*base.after, &disk, path);
+      if (!restore) CopyFile(*base.after, &disk, chk);
+    };
+    f.repair_how = f.attempt;
+    f.success_window = restore ? since_backup : durable;
+    f.repair_window = durable;
+    RunFileFault(ctx, step, env, base, f);
+  }
 }
 
 }  // namespace
@@ -181,7 +343,7 @@ Scenario CorruptPageScenario() {
       "Sixteen seeded bytes of a data page are overwritten on the medium: in the live database (then soft "
       "recovery and a full read; afterwards a restore from the intact backup set must reach every durable "
       "commit), in the backup set's database copy (then restore; afterwards the copy is repaired and the "
-      "restore must succeed), and in both copies of the checkpoint. Every failure must carry a page-damage "
+      "restore must succeed; also in a set backed up after the last transaction, where no later log record re-images it), in both copies of the checkpoint, and in the live database before a full backup (which must refuse it or write a set that restores correctly). Every failure must carry a page-damage "
       "code; every success must show correct content (an unused page may be garbled harmlessly).",
       20,
       RunCorruptPage};
@@ -195,7 +357,9 @@ Scenario CorruptLogScenario() {
       "log path (soft recovery, and restore), or a backup-set generation (restore, which must refuse it). A "
       "success must not lose durable commits; after a refusal the file is repaired and the operation must "
       "succeed. Torn tails: a power failure tears every pending log write at 512-byte units; soft recovery "
-      "must succeed with every durable commit.",
+      "must succeed with every durable commit. A backup-set generation whose last written sector is zeroed (a "
+      "torn copy) must be refused by restore; so must an archived log-path generation that lost its last "
+      "segments (restore, and soft recovery without a checkpoint).",
       20,
       RunCorruptLog};
 }

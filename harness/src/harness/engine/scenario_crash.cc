@@ -10,8 +10,10 @@ namespace {
 
 void RunCrashWorkload(CaseContext& ctx) {
   Env env = MakeEnv(ctx.seed(), 6);
-  // Odd cases run with a tiny page cache: dirty pages are evicted mid-workload.
-  if (ctx.id().index % 2 == 1) env.settings.cache_pages_max = 4;
+  // Odd cases run with a tiny page cache: dirty pages are evicted mid-workload, and
+  // one more survivor image keeps exactly the database writes (write-ahead order).
+  const bool tiny_cache = ctx.id().index % 2 == 1;
+  if (tiny_cache) env.settings.cache_pages_max = 1;
   auto setup = SetupDisk(env);
   WorkloadPlan plan;
   plan.inflight = true;
@@ -27,7 +29,7 @@ void RunCrashWorkload(CaseContext& ctx) {
     }
     ops = dry.fs().op_count();
   }
-  std::vector<SurvivorPolicy> policies = SurvivorPolicies(ctx.seed());
+  std::vector<SurvivorPolicy> policies = tiny_cache ? EvictionSurvivorPolicies(ctx.seed()) : SurvivorPolicies(ctx.seed());
   const std::uint64_t per_point = policies.size();
   // Crash before operation k, for every k; k == ops is a crash after the last one.
   for (std::uint64_t k = 0; k <= ops; ++k) {
@@ -47,7 +49,7 @@ void RunCrashWorkload(CaseContext& ctx) {
       observer.Check(step, FaultClass::kCrash, role, Phase::kWorkload);
       ctx.CountFault(FaultClass::kCrash);
       ctx.CountCrashState();
-      auto image = machine.PowerLossImage(policies[p].policy);
+      auto image = SurvivorImage(env, machine, policies[p]);
       VerifyReopen(step, env, *image, Reopen::kSoftRecovery, run.model, DefaultWindow(run.model));
     }
   }
@@ -148,11 +150,14 @@ void RunCrashRestore(CaseContext& ctx) {
 Scenario CrashWorkloadScenario() {
   return Scenario{
       "crash-workload",
-      "power loss at every I/O point of a seeded workload, four survivor images each, soft recovery",
+      "power loss at every I/O point of a seeded workload, four or five survivor images each, soft recovery",
       "A seeded workload (inserts, replaces, deletes, long values, lazy and durable commits, rollbacks, one "
       "transaction left in flight) runs once to number its I/O operations. Then, for every operation k, it runs "
       "again with the machine crashing before k, and each of four survivor images (unsynced writes all dropped, "
-      "all kept, a random subset, a random subset with torn sectors) is soft-recovered with JetInit. The "
+      "all kept, a random subset, a random subset with torn sectors) is soft-recovered with JetInit. Odd cases "
+      "run with a one-page cache (every operation evicts dirty pages) and a fifth image that keeps every "
+      "unsynced database write and loses everything else: legal only if pages never reach the disk before "
+      "their log records are synced (write-ahead). The "
       "recovered content must be a prefix of the commits containing every durable one; the calls the crash "
       "interrupted may fail only as a vanished device makes them fail.",
       40,

@@ -1,6 +1,9 @@
 // foreign-log: a generation from another lineage, or generations out of order.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <stdexcept>
+
 #include "harness/engine/scenarios.h"
 
 namespace jetharness {
@@ -83,6 +86,47 @@ void RunForeignLog(CaseContext& ctx) {
   } else {
     SkipStep(ctx, 5, "fewer than two generations in the backup set");
   }
+  // 6: a fork of the same lineage: the oldest archived log-path generation replaced by
+  // the same-numbered generation of this very instance run from the same setup with
+  // another history (its first transaction skipped): same signLog, another tmCreate,
+  // other records, as an old generation copied back after a restore. The checkpoint is
+  // removed so that soft recovery reads every generation and must notice the broken
+  // tmPrevGen chain.
+  Machine fork_machine(*base.setup, faultfs::FaultPlan{}, env.op_budget);
+  WorkloadPlan fork_plan;
+  fork_plan.first = 1;
+  RunWorkload(fork_machine.fs(), env, fork_plan, nullptr);
+  auto fork = fork_machine.PowerLossImage(faultfs::CrashPolicy::KeepAll());
+  std::vector<std::int32_t> fork_gens = ArchivedGenerations(*fork, layout.log_dir);
+  std::optional<std::int32_t> shared;
+  for (std::int32_t gen : path_gens) {
+    if (!shared && std::find(fork_gens.begin(), fork_gens.end(), gen) != fork_gens.end()) shared = gen;
+  }
+  if (shared) {
+    const std::string chk = layout.CheckpointPath();
+    FileFault f;
+    f.fault = FaultClass::kForeignLog;
+    f.role = FileRole::kLog;
+    f.description = fmt::format("{} from a fork of the same lineage, checkpoint deleted, then soft recovery",
+                                log_path(*shared));
+    f.attempt = Reopen::kSoftRecovery;
+    f.success_window = durable;
+    const faultfs::MemFs* fork_disk = fork.get();
+    const std::string target = log_path(*shared);
+    f.damage = [fork_disk, target, chk](faultfs::MemFs& disk) {
+      CopyFile(*fork_disk, &disk, target);
+      if (!disk.Delete(chk).ok()) throw std::runtime_error("delete " + chk);
+    };
+    f.repair = [&base, target, chk](faultfs::MemFs& disk) {
+      CopyFile(*base.after, &disk, target);
+      CopyFile(*base.after, &disk, chk);
+    };
+    f.repair_how = Reopen::kSoftRecovery;
+    f.repair_window = durable;
+    RunFileFault(ctx, 6, env, base, f);
+  } else {
+    SkipStep(ctx, 6, "no archived generation that the fork also has");
+  }
 }
 
 }  // namespace
@@ -95,7 +139,9 @@ Scenario ForeignLogScenario() {
       "(archived or current, in the log path or in the backup set) is replaced by the second's generation of "
       "the same number, or two neighbouring generations are swapped. Soft recovery and restore must refuse with "
       "a lineage or sequence code (a restore may instead ignore a foreign log-path file with a warning, but "
-      "must then still show the backup moment); after the originals are put back they must succeed.",
+      "must then still show the backup moment); after the originals are put back they must succeed. A "
+      "generation from a fork of the same lineage (same signLog, another history) must be refused by soft "
+      "recovery through the tmPrevGen chain.",
       15,
       RunForeignLog};
 }

@@ -1,7 +1,10 @@
-// io-error: EIO and ENOSPC at every I/O site of a workload (with a backup) and of a restore.
+// io-error: EIO and ENOSPC at every I/O site of a workload (with a backup), of a restore
+// and of a soft recovery (harness/engine/fault_sweep.h).
 #include <fmt/format.h>
 
-#include "harness/engine/scenarios.h"
+#include <array>
+
+#include "harness/engine/fault_sweep.h"
 
 namespace jetharness {
 
@@ -29,72 +32,35 @@ std::vector<Site> Sites(const Env& env, Machine& machine) {
 }
 
 void RunIoError(CaseContext& ctx) {
-  Env env = MakeEnv(ctx.seed(), 4);
-  const std::size_t backup_after = 2;
-  Baseline base = MakeBaseline(env, backup_after, true);
-  WorkloadPlan plan;
-  plan.backup_after = backup_after;
-  plan.inflight = true;
-  std::vector<Site> workload_sites;
-  {
-    Machine dry(*base.setup, faultfs::FaultPlan{}, env.op_budget);
-    RunWorkload(dry.fs(), env, plan, nullptr);
-    workload_sites = Sites(env, dry);
+  FaultSweep sweep(ctx.seed());
+  const Env& env = sweep.env();
+  // Dry runs list the I/O operations of each phase; each fails with EIO (step 2k) and
+  // with ENOSPC (step 2k+1).
+  std::array<std::vector<Site>, kSweepPhases> sites;
+  std::array<std::uint64_t, kSweepPhases> steps{};
+  for (std::size_t p = 0; p < kSweepPhases; ++p) {
+    Machine dry(sweep.Image(static_cast<SweepPhase>(p)), faultfs::FaultPlan{}, env.op_budget);
+    sweep.Run(static_cast<SweepPhase>(p), dry, nullptr);
+    sites[p] = Sites(env, dry);
+    steps[p] = 2 * sites[p].size();
   }
-  std::vector<Site> restore_sites;
-  {
-    Machine dry(*base.after, faultfs::FaultPlan{}, env.op_budget);
-    EngineInstance instance(&dry.fs(), env.settings);
-    instance.Restore(env.settings.layout.backup_dir);
-    restore_sites = Sites(env, dry);
-  }
-  const Model& base_model = base.run.model;
-  PrefixWindow durable{base_model.MinPrefix(), base_model.MaxPrefix()};
-
-  // Steps 2k (EIO) and 2k+1 (ENOSPC) fail workload operation k; then 2N + 2r and
-  // 2N + 2r + 1 fail restore operation r.
-  const std::uint64_t n = workload_sites.size();
-  for (std::uint64_t i = 0; i < 2 * (n + restore_sites.size()); ++i) {
-    if (!ctx.WantStep(i)) continue;
-    bool in_restore = i >= 2 * n;
-    std::uint64_t k = (in_restore ? i - 2 * n : i) / 2;
-    const Site& site = in_restore ? restore_sites[k] : workload_sites[k];
-    bool enospc = i % 2 == 1;
+  FaultSweep::ForEachStep(ctx, steps, [&](std::uint64_t index, SweepPhase phase, std::uint64_t j) {
+    const Site& site = sites[static_cast<std::size_t>(phase)][j / 2];
+    const bool enospc = j % 2 == 1;
     if (enospc && !CanRunOutOfSpace(site.op)) {
-      SkipStep(ctx, i, "ENOSPC on an operation that does not allocate");
-      continue;
+      SkipStep(ctx, index, "ENOSPC on an operation that does not allocate");
+      return;
     }
-    Step step(ctx, i);
+    Step step(ctx, index);
     FaultClass fault = enospc ? FaultClass::kDiskFull : FaultClass::kIoError;
     // fsyncgate: a failed sync of the log or a database may have dropped its dirty data.
     bool lose_dirty = !enospc && site.op == faultfs::OpKind::kSync;
     faultfs::FaultRule rule =
-        FailRule(k, enospc ? faultfs::ErrorCode::kDiskFull : faultfs::ErrorCode::kIoError, lose_dirty);
-    Machine machine(in_restore ? *base.after : *base.setup, OneRulePlan(ctx.seed(), rule), env.op_budget);
-    step.AddPlan(fmt::format("{} on {} #{} ({} {}){}", FaultClassName(fault), in_restore ? "restore" : "workload", k,
+        FailRule(j / 2, enospc ? faultfs::ErrorCode::kDiskFull : faultfs::ErrorCode::kIoError, lose_dirty);
+    step.AddPlan(fmt::format("{} on {} #{} ({} {}){}", FaultClassName(fault), SweepPhaseName(phase), j / 2,
                              faultfs::OpKindName(site.op), site.path, lose_dirty ? ", dirty data lost" : ""));
-    FailedCalls observer;
-    if (!in_restore) {
-      WorkloadRun run = RunWorkload(machine.fs(), env, plan, observer.Observer());
-      step.AddHash(machine.fs().trace_hash());
-      observer.Check(step, fault, site.role, Phase::kWorkload);
-      if (machine.fs().faults_injected() > 0) ctx.CountFault(fault);
-      // Then the power fails: only what the engine synced may be relied on.
-      ctx.CountCrashState();
-      auto image = machine.PowerLossImage(faultfs::CrashPolicy::DropAll());
-      VerifyReopen(step, env, *image, Reopen::kSoftRecovery, run.model, DefaultWindow(run.model));
-    } else {
-      {
-        EngineInstance instance(&machine.fs(), env.settings, observer.Observer());
-        instance.Restore(env.settings.layout.backup_dir);
-      }
-      step.AddHash(machine.fs().trace_hash());
-      observer.Check(step, fault, site.role, Phase::kRestore);
-      if (machine.fs().faults_injected() > 0) ctx.CountFault(fault);
-      // With the fault gone, restoring from the same backup set must still work.
-      VerifyReopen(step, env, *machine.ProcessCrashImage(), Reopen::kRestore, base_model, durable);
-    }
-  }
+    sweep.RunStep(step, phase, OneRulePlan(ctx.seed(), rule), fault, site.role);
+  });
 }
 
 }  // namespace
@@ -102,13 +68,14 @@ void RunIoError(CaseContext& ctx) {
 Scenario IoErrorScenario() {
   return Scenario{
       "io-error",
-      "EIO and ENOSPC at every I/O operation of a workload, a backup and a restore",
+      "EIO and ENOSPC at every I/O operation of a workload, a backup, a restore and a soft recovery",
       "A small workload with a full backup in the middle runs once to list its I/O operations, and a restore "
-      "likewise. Each operation then fails once with EIO (a failed sync also drops its dirty data, as Linux "
-      "does) and, where storage could grow, with ENOSPC. Every failing call must carry a code the error map "
-      "allows for that file and phase. After a workload fault the power fails (unsynced data dropped) and soft "
-      "recovery must show every durable commit; after a restore fault the same restore, fault removed, must "
-      "succeed with every durable commit.",
+      "and a soft recovery (JetInit after the workload's process died) likewise. Each operation then fails once "
+      "with EIO (a failed sync also drops its dirty data, as Linux does) and, where storage could grow, with "
+      "ENOSPC. Every failing call must carry a code the error map allows for that file and phase. After a "
+      "workload or recovery fault the power fails (unsynced data dropped) and soft recovery must show every "
+      "durable commit; after a restore fault the same restore, fault removed, must succeed with every durable "
+      "commit.",
       2,
       RunIoError};
 }

@@ -117,6 +117,9 @@ struct FileFault {
 };
 void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, const Baseline& base,
                   const FileFault& fault);
+// After a successful restore on `machine` (no fault active): a full backup, which
+// verifies every page of every database, must succeed.
+void VerifyPagesByBackup(Step& step, const Env& env, Machine& machine);
 // A step with nothing to do (its target file does not exist in this case): counted,
 // hashed as skipped, so step numbers stay stable.
 void SkipStep(CaseContext& ctx, std::uint64_t step_index, const std::string& why);

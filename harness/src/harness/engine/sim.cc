@@ -206,6 +206,23 @@ std::vector<SurvivorPolicy> SurvivorPolicies(std::uint64_t seed) {
   };
 }
 
+std::vector<SurvivorPolicy> EvictionSurvivorPolicies(std::uint64_t seed) {
+  std::vector<SurvivorPolicy> policies = SurvivorPolicies(seed);
+  policies.push_back({"db-kept-log-lost", faultfs::CrashPolicy::DropAll(), true});
+  return policies;
+}
+
+std::unique_ptr<faultfs::MemFs> SurvivorImage(const Env& env, const Machine& machine, const SurvivorPolicy& survivors) {
+  if (!survivors.database_writes_only) return machine.PowerLossImage(survivors.policy);
+  faultfs::CrashPolicy policy = survivors.policy;
+  for (const faultfs::PendingWrite& w : machine.disk().PendingWrites()) {
+    if (ClassifyPath(env.settings.layout, w.path) == FileRole::kDatabase) {
+      policy.write_overrides[w.sequence] = faultfs::Fate::kKeep;
+    }
+  }
+  return machine.PowerLossImage(policy);
+}
+
 FileRole RoleOfOp(const Env& env, Machine& machine, std::uint64_t op_index) {
   std::vector<faultfs::TraceEvent> trace = machine.fs().trace();
   if (op_index >= trace.size()) return FileRole::kAny;

@@ -38,6 +38,7 @@ class Machine {
 
   faultfs::FaultFs& fs() { return *fs_; }
   faultfs::MemFs& disk() { return *disk_; }
+  const faultfs::MemFs& disk() const { return *disk_; }
   // True when the watchdog fired: the engine did more I/O than any phase needs.
   bool hung() const { return fs_->op_count() > op_budget_; }
   // What a power failure now leaves (pending writes decided by policy).
@@ -151,8 +152,18 @@ DbState VerifyReopen(Step& step, const Env& env, const faultfs::MemFs& image, Re
 struct SurvivorPolicy {
   const char* name;
   faultfs::CrashPolicy policy;
+  // Decided per machine from its pending writes: every unsynced database write
+  // survives, every other pending operation is lost (DatabaseWritesOnly). Legal for a
+  // correct engine: it writes a page only after the log records it depends on are
+  // synced. An engine that writes a page before its log leaves pages nothing explains.
+  bool database_writes_only = false;
 };
 std::vector<SurvivorPolicy> SurvivorPolicies(std::uint64_t seed);
+// SurvivorPolicies plus "db-kept-log-lost" (database_writes_only): for workloads that
+// evict dirty pages (a small page cache), where write-ahead ordering is at stake.
+std::vector<SurvivorPolicy> EvictionSurvivorPolicies(std::uint64_t seed);
+// What a power failure now leaves on `machine` under `survivors`.
+std::unique_ptr<faultfs::MemFs> SurvivorImage(const Env& env, const Machine& machine, const SurvivorPolicy& survivors);
 
 // FileRole of the operation with this index in the machine's trace (kAny if none).
 FileRole RoleOfOp(const Env& env, Machine& machine, std::uint64_t op_index);
