@@ -360,16 +360,10 @@ class RestoreJob {
           newest_archived != 0 ? fmt::format("the log path holds generation {} of this lineage", newest_archived)
                                : CheckpointEvidence();
       if (!evidence.empty()) {
-        // Between a rollover's two renames (an earlier restore's recovery crashed
-        // there) edbtmp.log stands for the current log.
-        bool rollover_in_progress = false;
-        const std::string tmp_path = faultfs::JoinPath(config_.log_path, log::TempLogName(config_.base_name));
-        if (auto s = vfs_.Exists(tmp_path, &rollover_in_progress); !s.ok()) {
-          return Fail(s, FileKind::kLog, "stat " + tmp_path);
-        }
-        if (!rollover_in_progress) {
-          return Refuse(JET_errMissingCurrentLogFiles, current_path + " is missing but " + evidence);
-        }
+        // An earlier restore's recovery may have crashed between a rollover's renames.
+        bool lost = false;
+        if (JET_ERR err = log::CurrentLogLost(vfs_, config_.log_path, config_.base_name, &lost); err < 0) return err;
+        if (lost) return Refuse(JET_errMissingCurrentLogFiles, current_path + " is missing but " + evidence);
       }
     }
     return JET_errSuccess;

@@ -225,15 +225,11 @@ JET_ERR InitLocked(InstanceRuntime& rt) {
   // Without a readable checkpoint, ESE replays from the lowest generation present.
   plan.start = have_checkpoint ? checkpoint.checkpoint : log::Lgpos{0, 0, generations.front().generation};
   if (have_checkpoint && checkpoint.sign_log != generations.back().sign_log) return JET_errBadCheckpointSignature;
-  // edb.log is the newest generation whenever archived ones exist; it is absent only
-  // while a rollover is between its two renames, and then edbtmp.log is present.
-  // Without either, the newest generation (and the durable commits in it) is gone.
+  // edb.log is the newest generation whenever archived ones exist.
   if (faultfs::BaseName(generations.back().path) != log::CurrentLogName(config.base_name)) {
-    bool rollover_in_progress = false;
-    faultfs::Status s =
-        vfs.Exists(faultfs::JoinPath(config.log_path, log::TempLogName(config.base_name)), &rollover_in_progress);
-    if (!s.ok()) return IoError(s, FileKind::kLog);
-    if (!rollover_in_progress) {
+    bool lost = false;
+    if ((err = log::CurrentLogLost(vfs, config.log_path, config.base_name, &lost)) < 0) return err;
+    if (lost) {
       SetLastErrorDetail("the current log " + log::CurrentLogName(config.base_name) + " is missing from " +
                          config.log_path);
       return JET_errMissingLogFile;

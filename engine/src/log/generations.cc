@@ -65,4 +65,15 @@ JET_ERR ListGenerations(faultfs::Vfs& vfs, const std::string& dir, const std::st
   return JET_errSuccess;
 }
 
+JET_ERR CurrentLogLost(faultfs::Vfs& vfs, const std::string& dir, const std::string& base, bool* lost) {
+  const std::string tmp_path = faultfs::JoinPath(dir, TempLogName(base));
+  bool rollover_in_progress = false;
+  if (auto s = vfs.Exists(tmp_path, &rollover_in_progress); !s.ok()) {
+    SetLastErrorDetail(fmt::format("stat {}: {}", tmp_path, s.ToString()));
+    return IoError(s, FileKind::kLog);
+  }
+  *lost = !rollover_in_progress;
+  return JET_errSuccess;
+}
+
 }  // namespace jet::log

@@ -125,6 +125,13 @@ struct GenerationInfo {
 JET_ERR ListGenerations(faultfs::Vfs& vfs, const std::string& dir, const std::string& base,
                         std::vector<GenerationInfo>* out);
 
+// Whether the newest generation of dir is lost, given that ListGenerations found no
+// edb.log although the lineage went on (archived generations exist): edb.log is absent
+// only while a rollover is between its two renames, and then edbtmp.log is present.
+// *lost is true when edbtmp.log is absent too (the durable commits in the newest
+// generation are gone). I/O errors through IoError().
+JET_ERR CurrentLogLost(faultfs::Vfs& vfs, const std::string& dir, const std::string& base, bool* lost);
+
 // Reads records in order across a sequence of generation files, applying the
 // torn-tail rule at the end of the last generation and checking chaining
 // (sign_log, generation numbers, tm_prev_gen == previous tm_create) between them.
