@@ -63,3 +63,30 @@ TEST(Scenarios, RegistryListsEveryScenarioOnceWithADescription) {
 
 }  // namespace
 }  // namespace jetharness
+
+namespace jetharness {
+namespace {
+
+TEST(Scenarios, FirstChangedFileNamesARewrittenCreatedOrDeletedFile) {
+  faultfs::MemFs before;
+  ASSERT_TRUE(before.MakeDir("/d").ok());
+  const std::vector<std::uint8_t> bytes{1, 2, 3};
+  ASSERT_TRUE(faultfs::WriteWholeFile(before, "/d/a", bytes).ok());
+  ASSERT_TRUE(faultfs::WriteWholeFile(before, "/b", bytes).ok());
+  EXPECT_EQ(FirstChangedFile(before, *before.Clone()), "");
+
+  auto rewritten = before.Clone();
+  ASSERT_TRUE(rewritten->CorruptStored("/d/a", 1, std::vector<std::uint8_t>{9}).ok());
+  EXPECT_EQ(FirstChangedFile(before, *rewritten), "/d/a (rewritten)");
+
+  auto deleted = before.Clone();
+  ASSERT_TRUE(deleted->Delete("/b").ok());
+  EXPECT_EQ(FirstChangedFile(before, *deleted), "/b (deleted)");
+
+  auto created = before.Clone();
+  ASSERT_TRUE(faultfs::WriteWholeFile(*created, "/d/new", bytes).ok());
+  EXPECT_EQ(FirstChangedFile(before, *created), "/d/new (created)");
+}
+
+}  // namespace
+}  // namespace jetharness

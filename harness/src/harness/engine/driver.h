@@ -107,6 +107,9 @@ struct ReadBack {
   // Empty when every physical check passed; else the first problem found (a failed
   // call is reported through the instance's failure instead).
   std::string physical_problem;
+  // The call that failed when the attempt to open was refused (e.g. JetRestoreInstance
+  // or JetInit; set by AttemptReopen), empty otherwise.
+  std::string refused_by;
 };
 
 // Attaches every database of spec in a new session (soft recovery leaves them

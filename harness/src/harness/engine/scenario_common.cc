@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <map>
 #include <stdexcept>
 
 #include "harness/core/hash.h"
@@ -166,8 +167,18 @@ void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, co
     if (check.ok() && fault.attempt == Reopen::kRestore) VerifyPagesByBackup(step, env, machine);
     return;
   }
-  if (outcome == ReopenOutcome::kRefused && fault.repair) {
-    auto left = machine.ProcessCrashImage();
+  if (outcome != ReopenOutcome::kRefused) return;
+  auto left = machine.ProcessCrashImage();
+  if (read.refused_by == "JetRestoreInstance" && fault.role == FileRole::kBackupSet) {
+    // docs/RESTORE.md: everything wrong with the set is found before anything is
+    // written, so a refused set costs the instance nothing (its databases, logs and
+    // checkpoint may be all that is left of the durable commits).
+    std::string changed = FirstChangedFile(*image, *left);
+    if (!changed.empty()) {
+      step.Fail("restore refused the damaged backup set but had already changed the instance's files: " + changed);
+    }
+  }
+  if (fault.repair) {
     fault.repair(*left);
     VerifyReopen(step, env, *left, fault.repair_how, base.run.model, fault.repair_window);
   }
@@ -177,10 +188,50 @@ void VerifyPagesByBackup(Step& step, const Env& env, Machine& machine) {
   // A scan reads only the pages the B-trees reach; a backup reads and verifies every
   // page up to pgnoLast (the engine's own esentutl /g), so a damaged page that restore
   // copied without checking shows here even when no scan would meet it.
+  // Soft recovery leaves the databases detached: a backup of a bare instance would copy
+  // logs only and verify nothing.
   EngineInstance instance(&machine.fs(), env.settings);
-  if (instance.Init() >= 0 && instance.Backup("/integrity-check") >= 0 && instance.Term() >= 0) return;
+  if (instance.Init() >= 0 && AttachAllDatabases(instance, env.spec) >= 0 && instance.Backup("/integrity-check") >= 0 &&
+      instance.Term() >= 0) {
+    return;
+  }
   step.Fail("the restore succeeded, but a full backup of what it restored fails page verification: " +
             instance.failure().ToString());
+}
+
+namespace {
+// Every file under `dir` (recursively) with a hash of its bytes.
+void CollectFileHashes(faultfs::MemFs& fs, const std::string& dir, std::map<std::string, std::uint64_t>* out) {
+  std::vector<std::string> names;
+  if (!fs.ListDir(dir, &names).ok()) return;
+  for (const std::string& name : names) {
+    const std::string path = faultfs::JoinPath(dir, name);
+    bool is_dir = false;
+    if (fs.IsDirectory(path, &is_dir).ok() && is_dir) {
+      CollectFileHashes(fs, path, out);
+      continue;
+    }
+    std::vector<std::uint8_t> bytes;
+    if (!faultfs::ReadWholeFile(fs, path, &bytes).ok()) throw std::runtime_error("read " + path + " of an image");
+    (*out)[path] = HashBytes(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  }
+}
+}  // namespace
+
+std::string FirstChangedFile(const faultfs::MemFs& before, const faultfs::MemFs& after) {
+  std::map<std::string, std::uint64_t> was;
+  std::map<std::string, std::uint64_t> now;
+  CollectFileHashes(*before.Clone(), "/", &was);
+  CollectFileHashes(*after.Clone(), "/", &now);
+  for (const auto& [path, hash] : was) {
+    auto it = now.find(path);
+    if (it == now.end()) return path + " (deleted)";
+    if (it->second != hash) return path + " (rewritten)";
+  }
+  for (const auto& [path, hash] : now) {
+    if (!was.contains(path)) return path + " (created)";
+  }
+  return "";
 }
 
 void SkipStep(CaseContext& ctx, std::uint64_t step_index, const std::string& why) {

@@ -99,6 +99,42 @@ void BackupOfGarbledPage(CaseContext& ctx, std::uint64_t index, const Env& env, 
                PrefixWindow{model.MinPrefix(), model.MaxPrefix()});
 }
 
+// Step 10 of corrupt-page (described there).
+void RunGarbledPageOfSecondBackup(CaseContext& ctx, std::uint64_t step_index, const Env& env,
+                                  faultfs::SplitMix64& rng) {
+  // No transaction left in flight either: its first change would log a page image.
+  Baseline late = MakeBaseline(env, env.spec.transactions.size(), false);
+  Env again = env;
+  again.settings.layout.backup_dir = "/backup-again";
+  {
+    Machine machine(*late.after, faultfs::FaultPlan{}, env.op_budget);
+    EngineInstance instance(&machine.fs(), env.settings);
+    if (instance.Init() < 0 || AttachAllDatabases(instance, env.spec) < 0 ||
+        instance.Backup(again.settings.layout.backup_dir) < 0 || instance.Term() < 0) {
+      throw std::runtime_error("a second full backup failed with no fault active: " + instance.failure().ToString());
+    }
+    late.after = machine.ProcessCrashImage();
+  }
+  const std::uint32_t page = env.settings.page_size;
+  const std::string& dir = again.settings.layout.backup_dir;
+  std::optional<std::string> copy = FirstWithSuffix(ListFiles(*late.after, dir), ".edb");
+  std::uint64_t copy_pages = copy ? FileSizeOf(*late.after, dir + "/" + *copy) / page : 0;
+  if (copy_pages < 4) {
+    SkipStep(ctx, step_index, "no data page in the database copy");
+    return;
+  }
+  // Pages 0 and 1 are the header pair, the last one the trailer.
+  std::uint64_t copy_pgno = 2 + rng.Uniform(copy_pages - 3);
+  std::uint64_t offset = copy_pgno * page + rng.Uniform(page - kGarbageBytes);
+  FileFault f = Corruption(late, FaultClass::kCorruptPage, FileRole::kBackupSet, dir + "/" + *copy, offset,
+                           rng.Next(), Reopen::kRestore);
+  f.description += " (a second full backup, no data-page record in its logs)";
+  const Model& model = late.run.model;
+  f.success_window = PrefixWindow{model.MinPrefix(), model.MaxPrefix()};
+  f.repair_window = f.success_window;
+  RunFileFault(ctx, step_index, again, late, f);
+}
+
 void RunCorruptPage(CaseContext& ctx) {
   Env env = MakeEnv(ctx.seed(), 10);
   Baseline base = MakeBaseline(env, 5, true);
@@ -173,31 +209,15 @@ void RunCorruptPage(CaseContext& ctx) {
     std::uint64_t offset = pgno * page + rng.Uniform(page - kGarbageBytes);
     BackupOfGarbledPage(ctx, backup_step, env, base, db, offset, rng.Next());
   }
-  // 10: a data page of the copy in a set backed up after the last transaction: no
-  // later log record re-images the page during the restore's redo, so a restore that
-  // copied it without verifying would leave it in the database (found by the scan or
-  // by the full backup after a successful restore). Restore must refuse it.
+  // 10: a data page of the copy in a second full backup, taken right after a first one
+  // that followed the last transaction. A restore replays the set's generations from
+  // their start; the first backup's rollover leaves the second set's generation with no
+  // record that touches a data page, so nothing re-images the garbled page: a restore
+  // that copied it without verifying would leave it in the database (found by the
+  // page-verifying backup after a successful restore, or by the unchanged-files check
+  // after a refusal). Restore must refuse it before writing anything.
   const std::uint64_t late_step = 2 * kPagesPerCase + 2;
-  if (ctx.WantStep(late_step)) {
-    // No transaction left in flight either: its first change would log a page image.
-    Baseline late = MakeBaseline(env, env.spec.transactions.size(), false);
-    std::uint64_t copy_pages = copy ? FileSizeOf(*late.after, layout.backup_dir + "/" + *copy) / page : 0;
-    if (copy_pages < 4) {
-      SkipStep(ctx, late_step, "no data page in the database copy");
-    } else {
-      std::string path = layout.backup_dir + "/" + *copy;
-      // Pages 0 and 1 are the header pair, the last one the trailer.
-      std::uint64_t copy_pgno = 2 + rng.Uniform(copy_pages - 3);
-      std::uint64_t offset = copy_pgno * page + rng.Uniform(page - kGarbageBytes);
-      const Model& late_model = late.run.model;
-      FileFault f = Corruption(late, FaultClass::kCorruptPage, FileRole::kBackupSet, path, offset, rng.Next(),
-                               Reopen::kRestore);
-      f.description += " (the set was backed up after the last transaction)";
-      f.success_window = PrefixWindow{late_model.MinPrefix(), late_model.MaxPrefix()};
-      f.repair_window = f.success_window;
-      RunFileFault(ctx, late_step, env, late, f);
-    }
-  }
+  if (ctx.WantStep(late_step)) RunGarbledPageOfSecondBackup(ctx, late_step, env, rng);
 }
 
 void RunCorruptLog(CaseContext& ctx) {
@@ -343,7 +363,7 @@ Scenario CorruptPageScenario() {
       "Sixteen seeded bytes of a data page are overwritten on the medium: in the live database (then soft "
       "recovery and a full read; afterwards a restore from the intact backup set must reach every durable "
       "commit), in the backup set's database copy (then restore; afterwards the copy is repaired and the "
-      "restore must succeed; also in a set backed up after the last transaction, where no later log record re-images it), in both copies of the checkpoint, and in the live database before a full backup (which must refuse it or write a set that restores correctly). Every failure must carry a page-damage "
+      "restore must succeed; also in a second full backup taken right after one that followed the last transaction, whose logs hold no record that re-images a data page; a refused set must leave the instance's files unchanged), in both copies of the checkpoint, and in the live database before a full backup (which must refuse it or write a set that restores correctly). Every failure must carry a page-damage "
       "code; every success must show correct content (an unused page may be garbled harmlessly).",
       20,
       RunCorruptPage};

@@ -120,6 +120,9 @@ void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, co
 // After a successful restore on `machine` (no fault active): a full backup, which
 // verifies every page of every database, must succeed.
 void VerifyPagesByBackup(Step& step, const Env& env, Machine& machine);
+// The first file whose bytes differ between two images ("<path> (rewritten)", or
+// created / deleted), or "" when every file is the same.
+std::string FirstChangedFile(const faultfs::MemFs& before, const faultfs::MemFs& after);
 // A step with nothing to do (its target file does not exist in this case): counted,
 // hashed as skipped, so step numbers stay stable.
 void SkipStep(CaseContext& ctx, std::uint64_t step_index, const std::string& why);

@@ -150,17 +150,26 @@ ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen
   };
   if (how == Reopen::kRestore) {
     EngineInstance restorer(&machine.fs(), env.settings, observer);
-    if (restorer.Restore(env.settings.layout.backup_dir) < 0) return outcome(false);
+    if (restorer.Restore(env.settings.layout.backup_dir) < 0) {
+      read->refused_by = restorer.failure().call;
+      return outcome(false);
+    }
     open_phase = Phase::kRecovery;
   }
   EngineInstance instance(&machine.fs(), env.settings, observer);
-  if (instance.Init() < 0) return outcome(false);
+  if (instance.Init() < 0) {
+    read->refused_by = instance.failure().call;
+    return outcome(false);
+  }
   // A scan never needs more moves than records exist, and no record exists that the
   // workload did not insert.
   std::uint64_t budget = 64;
   for (const TxnSpec& txn : env.spec.transactions) budget += txn.ops.size();
   *read = ReadAllDatabases(instance, env.spec, budget);
-  if (instance.failure().failed()) return outcome(false);
+  if (instance.failure().failed()) {
+    read->refused_by = instance.failure().call;
+    return outcome(false);
+  }
   if (!read->physical_problem.empty()) {
     step.Fail("physical check: " + read->physical_problem);
     return ReopenOutcome::kViolation;
