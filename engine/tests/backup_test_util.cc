@@ -40,6 +40,15 @@ void BackupRestoreTest::Load(int first, int n, std::size_t value_size) {
   }
 }
 
+void BackupRestoreTest::BackupThenCrash(int before, int after, Model* at_backup) {
+  ASSERT_JET(Start(true));
+  Load(0, before);
+  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
+  if (at_backup != nullptr) *at_backup = model_;
+  Load(before, after);
+  Crash();
+}
+
 JET_ERR BackupRestoreTest::ReadRestored(JET_INSTANCE inst, const std::string& db_path, Model* out) {
   JET_ERR err = JetInit(&inst);
   JET_SESID ses = 0;

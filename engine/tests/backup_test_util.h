@@ -41,6 +41,9 @@ class BackupRestoreTest : public EngineTest {
   JET_ERR Put(const std::string& key, const std::string& value);
   // n committed writes keyed from `first`, recorded in model_.
   void Load(int first, int n, std::size_t value_size = 300);
+  // Start(true), `before` committed writes, a full backup to /backup (*at_backup: the
+  // model then), `after` more writes, Crash(). Call with ASSERT_NO_FATAL_FAILURE.
+  void BackupThenCrash(int before, int after, Model* at_backup = nullptr);
   // A new instance handle configured like the first one (not initialised).
   JET_ERR NewInstance(JET_INSTANCE* inst);
   // JetInit on inst, attach the database at path and read table "t".

@@ -18,15 +18,8 @@ namespace {
 using Table = std::map<std::string, std::string>;
 
 std::vector<std::uint8_t> FileBytes(faultfs::Vfs& fs, const std::string& path) {
-  std::unique_ptr<faultfs::File> file;
-  EXPECT_TRUE(fs.Open(path, faultfs::OpenOptions{}, &file).ok()) << path;
-  if (!file) return {};
-  std::uint64_t size = 0;
-  EXPECT_TRUE(file->Size(&size).ok());
-  std::vector<std::uint8_t> bytes(size);
-  std::size_t read = 0;
-  EXPECT_TRUE(file->Read(0, bytes, &read).ok());
-  bytes.resize(read);
+  std::vector<std::uint8_t> bytes;
+  EXPECT_TRUE(faultfs::ReadWholeFile(fs, path, &bytes).ok()) << path;
   return bytes;
 }
 
@@ -64,6 +57,16 @@ class ReadOnlyUnloggedTest : public EngineTest {
     }
     ASSERT_JET(JetTerm(inst_));
   }
+  // MakeDatabase, then one more committed row ("more") and a crash: the file is left
+  // dirty, recoverable from /log.
+  void MakeDirtyDatabase(faultfs::MemFs* fs, Table* rows) {
+    ASSERT_NO_FATAL_FAILURE(MakeDatabase(fs, rows));
+    ASSERT_JET(Configure(fs, "/log", true));
+    ASSERT_JET(InitAndOpenTable(&inst_, &ses_, &dbid_, &tab_, false));
+    ASSERT_JET(Put("more", "v"));
+    ASSERT_JET(JetTerm2(inst_, JET_bitTermAbrupt));
+  }
+
   JET_ERR OpenReadOnly() {
     JET_ERR err = JetAttachDatabase(ses_, kDbPath, JET_bitDbReadOnly);
     if (err >= 0) err = JetOpenDatabase(ses_, kDbPath, nullptr, &dbid_, JET_bitDbReadOnly);
@@ -118,11 +121,7 @@ TEST_F(ReadOnlyUnloggedTest, ReadOnlyAttachReadsAndNeverWrites) {
 TEST_F(ReadOnlyUnloggedTest, ReadOnlyAttachOfDirtyDatabaseIsDirtyShutdownAndWritesNothing) {
   faultfs::MemFs fs;
   Table rows;
-  MakeDatabase(&fs, &rows);
-  ASSERT_JET(Configure(&fs, "/log", true));
-  ASSERT_JET(InitAndOpenTable(&inst_, &ses_, &dbid_, &tab_, false));
-  ASSERT_JET(Put("more", "v"));
-  ASSERT_JET(JetTerm2(inst_, JET_bitTermAbrupt));
+  ASSERT_NO_FATAL_FAILURE(MakeDirtyDatabase(&fs, &rows));
   const std::vector<std::uint8_t> dirty = FileBytes(fs, kDbPath);
 
   // Another log directory: nothing recovers the file there.
@@ -178,11 +177,7 @@ TEST_F(ReadOnlyUnloggedTest, RecoveryOffWritesNoLogAndKeepsTransactions) {
 TEST_F(ReadOnlyUnloggedTest, RecoveryOffSkipsSoftRecoveryAndRefusesDirtyDatabases) {
   faultfs::MemFs fs;
   Table rows;
-  MakeDatabase(&fs, &rows);
-  ASSERT_JET(Configure(&fs, "/log", true));
-  ASSERT_JET(InitAndOpenTable(&inst_, &ses_, &dbid_, &tab_, false));
-  ASSERT_JET(Put("more", "v"));
-  ASSERT_JET(JetTerm2(inst_, JET_bitTermAbrupt));
+  ASSERT_NO_FATAL_FAILURE(MakeDirtyDatabase(&fs, &rows));
   std::map<std::string, std::vector<std::uint8_t>> logs;
   for (const std::string& name : DirNames(fs, "/log")) logs[name] = FileBytes(fs, "/log/" + name);
 

@@ -25,11 +25,7 @@ constexpr char kCopy[] = "/backup/test.edb";
 class RestoreCodes : public BackupRestoreTest {
  protected:
   void BackupThenCrash() {
-    ASSERT_JET(Start(true));
-    Load(0, 200);
-    ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
-    at_backup_ = model_;
-    Crash();
+    BackupRestoreTest::BackupThenCrash(200, 0, &at_backup_);
     pristine_ = fs_.Clone();
   }
 

@@ -22,11 +22,7 @@ class RestoreCrash : public BackupRestoreTest, public ::testing::WithParamInterf
 TEST_P(RestoreCrash, RerunAfterACrashAtEveryStepGivesTheSameResult) {
   const char* dest = GetParam() ? "/restored" : nullptr;
   const std::string db_path = GetParam() ? "/restored/test.edb" : kDbPath;
-  ASSERT_JET(Start(true));
-  Load(0, 150);
-  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
-  Load(150, 150);
-  Crash();
+  ASSERT_NO_FATAL_FAILURE(BackupThenCrash(150, 150));
 
   // How many mutating operations a whole restore performs.
   std::uint64_t total = 0;
@@ -56,19 +52,7 @@ TEST_P(RestoreCrash, RerunAfterACrashAtEveryStepGivesTheSameResult) {
       JET_INSTANCE inst = 0;
       ASSERT_EQ(RestoreOn(image.get(), &inst, dest), JET_errSuccess) << context << ": " << jet::LastErrorDetail();
       Model restored;
-      JET_ERR err = JET_errSuccess;
-      {
-        // ReadRestored runs on the instance configured for image.
-        err = JetInit(&inst);
-        JET_SESID ses = 0;
-        JET_DBID dbid = 0;
-        JET_TABLEID tab = 0;
-        if (err >= 0) err = JetBeginSession(inst, &ses, nullptr, nullptr);
-        if (err >= 0) err = JetAttachDatabase(ses, db_path.c_str(), 0);
-        if (err >= 0) err = JetOpenDatabase(ses, db_path.c_str(), nullptr, &dbid, 0);
-        if (err >= 0) err = JetOpenTable(ses, dbid, "t", nullptr, 0, 0, &tab);
-        if (err >= 0) err = ReadTable(ses, tab, &restored);
-      }
+      const JET_ERR err = ReadRestored(inst, db_path, &restored);  // on the instance configured for image
       ASSERT_EQ(err, JET_errSuccess) << context;
       EXPECT_EQ(restored, model_) << context;
       jet::core::ResetProcessStateForTests();

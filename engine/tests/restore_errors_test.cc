@@ -13,13 +13,7 @@ namespace {
 class RestoreErrors : public BackupRestoreTest {
  protected:
   // A full backup in /backup, more commits after it, and a crash.
-  void BackupThenCrash() {
-    ASSERT_JET(Start(true));
-    Load(0, 200);
-    ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
-    Load(200, 100);
-    Crash();
-  }
+  void BackupThenCrash() { BackupRestoreTest::BackupThenCrash(200, 100); }
   // Restores with one instance handle, reused across attempts (a failed restore
   // leaves it uninitialised and usable).
   JET_ERR Restore(const char* dest = "/restored") {
@@ -297,10 +291,7 @@ TEST_F(RestoreErrors, AttachedDatabaseMismatch) {
 }
 
 TEST_F(RestoreErrors, InterruptedBackupIsNotABackupSet) {
-  ASSERT_JET(Start(true));
-  Load(0, 50);
-  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
-  Crash();
+  ASSERT_NO_FATAL_FAILURE(BackupRestoreTest::BackupThenCrash(50, 0));
   ASSERT_TRUE(fs_.Delete("/backup/jetbackup.manifest").ok());  // as if it crashed before the last step
   EXPECT_JET_ERR(JET_errFileNotFound, Restore());
 }

@@ -111,12 +111,8 @@ TEST_F(BackupRestoreTest, IncrementalBackupExtendsTheSet) {
 // instance's system and log directories do not exist yet; restore creates them (as
 // JetInit does) and reaches the backup moment.
 TEST_F(BackupRestoreTest, RestoreOntoAFreshMachineCreatesTheInstanceDirectories) {
-  ASSERT_JET(Start(true));
-  Load(0, 120);
-  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
-  const Model at_backup = model_;
-  Load(120, 30);
-  Crash();
+  Model at_backup;
+  ASSERT_NO_FATAL_FAILURE(BackupThenCrash(120, 30, &at_backup));
   for (const std::string dir : {"/log", "/sys", "/data"}) {
     std::vector<std::string> names;
     ASSERT_TRUE(fs_.ListDir(dir, &names).ok()) << dir;
@@ -139,11 +135,7 @@ TEST_F(BackupRestoreTest, RestoreOntoAFreshMachineCreatesTheInstanceDirectories)
 // refuses with MissingCurrentLogFiles instead of silently stopping early; with the
 // log back it reaches every commit.
 TEST_F(BackupRestoreTest, MissingCurrentLogAfterLaterGenerationsIsRefused) {
-  ASSERT_JET(Start(true));
-  Load(0, 50);
-  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
-  Load(50, 800);  // several rollovers past the set's last generation
-  Crash();
+  ASSERT_NO_FATAL_FAILURE(BackupThenCrash(50, 800));  // several rollovers past the set's last generation
   std::vector<std::string> names;
   ASSERT_TRUE(fs_.ListDir("/log", &names).ok());
   ASSERT_GE(std::count_if(names.begin(), names.end(), [](const std::string& n) { return n != "edb.log"; }), 2)
@@ -171,10 +163,7 @@ TEST_F(BackupRestoreTest, MissingCurrentLogAfterLaterGenerationsIsRefused) {
 // The destination cannot be the backup set itself (its copies would be overwritten
 // while they are read); the set stays intact and usable.
 TEST_F(BackupRestoreTest, DestinationThatIsTheSetIsRefused) {
-  ASSERT_JET(Start(true));
-  Load(0, 40);
-  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
-  Crash();
+  ASSERT_NO_FATAL_FAILURE(BackupThenCrash(40, 0));
   JET_INSTANCE inst = 0;
   ASSERT_JET(NewInstance(&inst));
   EXPECT_JET_ERR(JET_errInvalidPath, JetRestoreInstance(inst, "/backup", "/backup/", nullptr));
@@ -189,12 +178,8 @@ TEST_F(BackupRestoreTest, DestinationThatIsTheSetIsRefused) {
 // records the backup: the restore refuses instead of silently dropping the commits
 // made after it. Without the checkpoint too (a new machine) it reaches the backup.
 TEST_F(BackupRestoreTest, MissingCurrentLogIsRefusedWhileTheCheckpointRemembersIt) {
-  ASSERT_JET(Start(true));
-  Load(0, 40);
-  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
-  const Model at_backup = model_;
-  Load(40, 10);
-  Crash();
+  Model at_backup;
+  ASSERT_NO_FATAL_FAILURE(BackupThenCrash(40, 10, &at_backup));
   std::vector<std::string> names;
   ASSERT_TRUE(fs_.ListDir("/log", &names).ok());
   for (const std::string& name : names) ASSERT_TRUE(fs_.Delete("/log/" + name).ok());
