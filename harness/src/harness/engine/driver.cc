@@ -76,6 +76,12 @@ JET_ERR EngineInstance::Backup(const std::string& backup_dir) {
   return Call("JetBackupInstance", [&] { return JetBackupInstance(instance_, backup_dir.c_str(), 0, nullptr); });
 }
 
+JET_ERR EngineInstance::BackupIncremental(const std::string& backup_dir) {
+  return Call("JetBackupInstance", [&] {
+    return JetBackupInstance(instance_, backup_dir.c_str(), JET_bitBackupIncremental, nullptr);
+  });
+}
+
 JET_ERR EngineInstance::Term() {
   if (!running_) return failure_.failed() ? failure_.code : JET_errNotInitialized;
   JET_ERR err = Call("JetTerm", [&] { return JetTerm(instance_); });

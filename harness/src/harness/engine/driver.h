@@ -48,6 +48,7 @@ class EngineInstance {
   JET_ERR Init();  // JetInit (soft recovery when needed)
   JET_ERR Restore(const std::string& backup_dir);  // JetRestoreInstance(instance, dir, null, null)
   JET_ERR Backup(const std::string& backup_dir);   // full backup
+  JET_ERR BackupIncremental(const std::string& backup_dir);  // JET_bitBackupIncremental
   JET_ERR Term();          // clean JetTerm
   void TermAbrupt();       // JetTerm2(JET_bitTermAbrupt); never fails the phase
 

@@ -21,6 +21,79 @@ std::optional<std::int32_t> PickGeneration(const std::vector<std::int32_t>& gens
   return std::nullopt;
 }
 
+// Soft recovery, every database attached, an incremental backup into the set: the
+// calls of the instance that step 11 runs twice (without, then with the fault).
+void RecoverAndBackUpIncrementally(EngineInstance& instance, const Env& env) {
+  if (instance.Init() >= 0 && AttachAllDatabases(instance, env.spec) >= 0) {
+    instance.BackupIncremental(env.settings.layout.backup_dir);
+  }
+}
+
+// Step 11: an archived log-path generation that an incremental backup must copy is
+// gone when the backup opens it (every open of it from then on: not found). The
+// backup must fail with a missing-log code (or copy the generation anyway); either
+// way the set and the instance stay usable: a restore must reach every durable commit.
+void RunGenerationGoneDuringBackup(CaseContext& ctx, std::uint64_t step_index, const Env& env, const Baseline& base,
+                                   PrefixWindow durable) {
+  if (!ctx.WantStep(step_index)) return;
+  const Layout& layout = env.settings.layout;
+  // Without the fault: which opens of an archived generation the backup does.
+  std::optional<faultfs::TraceEvent> target;
+  std::uint64_t earlier_opens = 0;
+  {
+    Machine machine(*base.after, faultfs::FaultPlan{}, env.op_budget);
+    machine.fs().set_keep_trace(true);
+    std::uint64_t backup_from = 0;
+    EngineInstance instance(&machine.fs(), env.settings);
+    if (instance.Init() >= 0 && AttachAllDatabases(instance, env.spec) >= 0) {
+      backup_from = machine.fs().op_count();
+      instance.BackupIncremental(layout.backup_dir);
+    }
+    if (instance.failure().failed()) {
+      throw std::runtime_error("an incremental backup failed with no fault active: " + instance.failure().ToString());
+    }
+    for (const faultfs::TraceEvent& e : machine.fs().trace()) {
+      std::int32_t gen = 0;
+      if (e.op != faultfs::OpKind::kOpen || faultfs::ParentPath(e.path) != layout.log_dir ||
+          !ParseArchivedLogName(e.path.substr(layout.log_dir.size() + 1), &gen)) {
+        continue;
+      }
+      if (e.index >= backup_from) {
+        target = e;
+        break;
+      }
+    }
+    if (target) {
+      for (const faultfs::TraceEvent& e : machine.fs().trace()) {
+        if (e.index < target->index && e.op == faultfs::OpKind::kOpen && e.path == target->path) ++earlier_opens;
+      }
+    }
+  }
+  if (!target) {
+    SkipStep(ctx, step_index, "the incremental backup opens no archived generation of the log path");
+    return;
+  }
+  Step step(ctx, step_index);
+  faultfs::FaultRule gone = FailRule(earlier_opens, faultfs::ErrorCode::kNotFound);
+  gone.ops.Add(faultfs::OpKind::kOpen);
+  gone.path = target->path;
+  gone.times = 0;  // from then on
+  step.AddPlan(fmt::format("{} is gone when the incremental backup opens it (missing_log on log, backup)",
+                           target->path));
+  ctx.CountFault(FaultClass::kMissingLog);
+  Machine machine(*base.after, OneRulePlan(ctx.seed(), gone), env.op_budget);
+  {
+    FailedCalls observer;
+    EngineInstance instance(&machine.fs(), env.settings, observer.Observer());
+    RecoverAndBackUpIncrementally(instance, env);
+    observer.Check(step, FaultClass::kMissingLog, FileRole::kLog, Phase::kWorkload);
+    if (!instance.failure().failed()) instance.Term();
+  }
+  step.AddHash(machine.fs().trace_hash());
+  if (machine.fs().faults_injected() == 0) step.Fail("the fault was planned but never injected: " + machine.PlanText());
+  VerifyReopen(step, env, *machine.ProcessCrashImage(), Reopen::kRestore, base.run.model, durable);
+}
+
 void RunMissingLog(CaseContext& ctx) {
   Env env = MakeLogHeavyEnv(ctx.seed());
   Baseline base = MakeBaseline(env, 5, true);
@@ -77,6 +150,8 @@ void RunMissingLog(CaseContext& ctx) {
     }
     missing(step++, FileRole::kLog, how, success, layout.CurrentLogPath());
   }
+  // 11: a generation gone while an incremental backup copies it.
+  RunGenerationGoneDuringBackup(ctx, step, env, base, durable);
 }
 
 }  // namespace
@@ -90,7 +165,9 @@ Scenario MissingLogScenario() {
       "archived or current one of the log path (then restore, and separately soft recovery). A refusal must "
       "use a missing-log code; a success must still show at least the backup moment (restore) or every durable "
       "commit (soft recovery). After a refusal the file is put back and the same operation must succeed with "
-      "every durable commit.",
+      "every durable commit. Last, an archived log-path generation an incremental backup must copy is gone when "
+      "the backup opens it: the backup must fail with a missing-log code (or still copy it), and the set must "
+      "then restore every durable commit.",
       20,
       RunMissingLog};
 }
