@@ -94,9 +94,7 @@ void BackupOfGarbledPage(CaseContext& ctx, std::uint64_t index, const Env& env, 
   }
   step.AddHash(machine.fs().trace_hash());
   if (!backed_up) return;
-  const Model& model = base.run.model;
-  VerifyReopen(step, fresh, *machine.ProcessCrashImage(), Reopen::kRestore, model,
-               PrefixWindow{model.MinPrefix(), model.MaxPrefix()});
+  VerifyReopen(step, fresh, *machine.ProcessCrashImage(), Reopen::kRestore, base.run.model, base.Durable());
 }
 
 // Step 10 of corrupt-page (described there).
@@ -129,8 +127,7 @@ void RunGarbledPageOfSecondBackup(CaseContext& ctx, std::uint64_t step_index, co
   FileFault f = Corruption(late, FaultClass::kCorruptPage, FileRole::kBackupSet, dir + "/" + *copy, offset,
                            rng.Next(), Reopen::kRestore);
   f.description += " (a second full backup, no data-page record in its logs)";
-  const Model& model = late.run.model;
-  f.success_window = PrefixWindow{model.MinPrefix(), model.MaxPrefix()};
+  f.success_window = late.Durable();
   f.repair_window = f.success_window;
   RunFileFault(ctx, step_index, again, late, f);
 }
@@ -139,8 +136,7 @@ void RunCorruptPage(CaseContext& ctx) {
   Env env = MakeEnv(ctx.seed(), 10);
   Baseline base = MakeBaseline(env, 5, true);
   const Layout& layout = env.settings.layout;
-  const Model& model = base.run.model;
-  PrefixWindow durable{model.MinPrefix(), model.MaxPrefix()};
+  const PrefixWindow durable = base.Durable();
   const std::uint32_t page = env.settings.page_size;
   faultfs::SplitMix64 rng(ctx.seed());
 
@@ -224,9 +220,8 @@ void RunCorruptLog(CaseContext& ctx) {
   Env env = MakeLogHeavyEnv(ctx.seed());
   Baseline base = MakeBaseline(env, 5, true);
   const Layout& layout = env.settings.layout;
-  const Model& model = base.run.model;
-  PrefixWindow durable{model.MinPrefix(), model.MaxPrefix()};
-  PrefixWindow since_backup{base.run.commits_at_backup, model.MaxPrefix()};
+  const PrefixWindow durable = base.Durable();
+  const PrefixWindow since_backup = base.SinceBackup();
   faultfs::SplitMix64 rng(ctx.seed());
 
   auto corrupt = [&](std::uint64_t step, FileRole role, const std::string& path, Reopen how, PrefixWindow success) {

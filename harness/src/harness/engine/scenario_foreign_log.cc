@@ -17,9 +17,8 @@ void RunForeignLog(CaseContext& ctx) {
   Env other_env = MakeLogHeavyEnv(ctx.seed() ^ 0xF0F0F0F0ULL);
   Baseline other = MakeBaseline(other_env, 5, true);
   const Layout& layout = env.settings.layout;
-  const Model& model = base.run.model;
-  PrefixWindow durable{model.MinPrefix(), model.MaxPrefix()};
-  PrefixWindow since_backup{base.run.commits_at_backup, model.MaxPrefix()};
+  const PrefixWindow durable = base.Durable();
+  const PrefixWindow since_backup = base.SinceBackup();
 
   // Replaces each of `paths` in A's image with `sources` (files of `from`); the repair
   // copies A's originals back.

@@ -98,9 +98,8 @@ void RunMissingLog(CaseContext& ctx) {
   Env env = MakeLogHeavyEnv(ctx.seed());
   Baseline base = MakeBaseline(env, 5, true);
   const Layout& layout = env.settings.layout;
-  const Model& model = base.run.model;
-  PrefixWindow durable{model.MinPrefix(), model.MaxPrefix()};
-  PrefixWindow since_backup{base.run.commits_at_backup, model.MaxPrefix()};
+  const PrefixWindow durable = base.Durable();
+  const PrefixWindow since_backup = base.SinceBackup();
   std::vector<std::int32_t> backup_gens = ArchivedGenerations(*base.after, layout.backup_dir);
   std::vector<std::int32_t> path_gens = ArchivedGenerations(*base.after, layout.log_dir);
 

@@ -12,7 +12,7 @@ void RunSharingViolation(CaseContext& ctx) {
   Baseline base = MakeBaseline(env, 3, true);
   const Layout& layout = env.settings.layout;
   const Model& model = base.run.model;
-  PrefixWindow durable{model.MinPrefix(), model.MaxPrefix()};
+  const PrefixWindow durable = base.Durable();
   std::optional<std::string> backup_log;
   for (std::int32_t gen : ArchivedGenerations(*base.after, layout.backup_dir)) {
     backup_log = layout.backup_dir + "/" + ArchivedLogName(gen);

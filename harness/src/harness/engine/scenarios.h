@@ -80,6 +80,11 @@ struct Baseline {
   std::unique_ptr<faultfs::MemFs> setup;  // databases created, clean shutdown
   std::unique_ptr<faultfs::MemFs> after;  // after the workload, everything durable
   WorkloadRun run;
+
+  // Every durable commit: what soft recovery, or a restore with every log, must reach.
+  PrefixWindow Durable() const { return {run.model.MinPrefix(), run.model.MaxPrefix()}; }
+  // From the backup moment on: a restore that may stop at the end of the set.
+  PrefixWindow SinceBackup() const { return {run.commits_at_backup, run.model.MaxPrefix()}; }
 };
 Baseline MakeBaseline(const Env& env, std::size_t backup_after, bool inflight);
 
