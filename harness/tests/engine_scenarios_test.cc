@@ -41,7 +41,7 @@ TEST_P(ScenarioSmoke, RunsAndReplaysDeterministically) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllScenarios, ScenarioSmoke,
-                         ::testing::Values("crash-workload", "crash-restore", "missing-log", "corrupt-page",
+                         ::testing::Values("crash-workload", "crash-restore", "crash-restore-nested", "missing-log", "corrupt-page",
                                            "corrupt-log", "foreign-log", "sharing-violation", "io-error", "oom",
                                            "bad-args", "circular-log", "property"),
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
@@ -53,7 +53,7 @@ INSTANTIATE_TEST_SUITE_P(AllScenarios, ScenarioSmoke,
 TEST(Scenarios, RegistryListsEveryScenarioOnceWithADescription) {
   ScenarioRegistry registry;
   RegisterScenarios(&registry);
-  EXPECT_EQ(registry.all().size(), 12u);
+  EXPECT_EQ(registry.all().size(), 13u);
   for (const Scenario& s : registry.all()) {
     EXPECT_FALSE(s.summary.empty()) << s.name;
     EXPECT_GT(s.description.size(), 100u) << s.name;

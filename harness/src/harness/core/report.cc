@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <string_view>
 
 namespace jetharness {
 
@@ -60,10 +61,12 @@ std::string FaultSummary(const ScenarioStats& s) {
 std::string TextReport(const CampaignReport& report) {
   std::string out = fmt::format("jetfault run: seed {}, shard {}/{}, {:.1f} s, {} crash states\n\n", report.seed,
                                 report.shard.index, report.shard.count, report.elapsed_seconds, report.crash_states);
-  out += fmt::format("{:<18} {:>6} {:>7} {:>7} {:>6}  {}\n", "scenario", "cases", "passed", "failed", "steps",
+  std::size_t width = std::string_view("scenario").size();
+  for (const auto& s : report.scenarios) width = std::max(width, s.name.size());
+  out += fmt::format("{:<{}} {:>6} {:>7} {:>7} {:>6}  {}\n", "scenario", width, "cases", "passed", "failed", "steps",
                      "faults injected by class");
   for (const auto& s : report.scenarios) {
-    out += fmt::format("{:<18} {:>6} {:>7} {:>7} {:>6}  {}\n", s.name, s.cases, s.passed, s.failed, s.steps,
+    out += fmt::format("{:<{}} {:>6} {:>7} {:>7} {:>6}  {}\n", s.name, width, s.cases, s.passed, s.failed, s.steps,
                        FaultSummary(s));
   }
   out += fmt::format("\nerror map: {} of {} cells exercised, {} violations\n", report.errmap.exercised_cells(),

@@ -20,7 +20,8 @@ const std::string& ChildExecutable() { return ChildExecutableStorage(); }
 
 void RegisterScenarios(ScenarioRegistry* registry) {
   for (Scenario (*factory)() :
-       {CrashWorkloadScenario, CrashRestoreScenario, MissingLogScenario, CorruptPageScenario, CorruptLogScenario,
+       {CrashWorkloadScenario, CrashRestoreScenario, CrashRestoreNestedScenario, MissingLogScenario,
+        CorruptPageScenario, CorruptLogScenario,
         ForeignLogScenario, SharingViolationScenario, IoErrorScenario, OomScenario, BadArgsScenario,
         CircularLogScenario, PropertyScenario}) {
     registry->Add(factory());

@@ -55,24 +55,35 @@ void RunCrashWorkload(CaseContext& ctx) {
   }
 }
 
-// A restore crashed at I/O point `r`; the survivor image after it.
+// A restore crashed at I/O point `r`: the survivor image after it, and what the
+// crashed restore returned (checked against a step by CheckCrashedRestore).
 struct CrashedRestore {
   std::unique_ptr<faultfs::MemFs> image;
   std::uint64_t trace_hash = 0;
+  FailedCalls failed;
+  FileRole role = FileRole::kAny;  // the file the interrupted operation was on
 };
 
-CrashedRestore CrashRestoreAt(Step& step, const Env& env, const faultfs::MemFs& before, std::uint64_t r,
+CrashedRestore CrashRestoreAt(const Env& env, const faultfs::MemFs& before, std::uint64_t r,
                               const faultfs::CrashPolicy& survivors, std::uint64_t seed) {
   Machine machine(before, OneRulePlan(seed, CrashRule(r)), env.op_budget);
-  FailedCalls observer;
+  CrashedRestore crashed;
   {
-    EngineInstance instance(&machine.fs(), env.settings, observer.Observer());
+    EngineInstance instance(&machine.fs(), env.settings, crashed.failed.Observer());
     instance.Restore(env.settings.layout.backup_dir);
   }
-  observer.Check(step, FaultClass::kCrash, RoleOfOp(env, machine, r), Phase::kRestore);
+  crashed.role = RoleOfOp(env, machine, r);
+  crashed.image = machine.PowerLossImage(survivors);
+  crashed.trace_hash = machine.fs().trace_hash();
+  return crashed;
+}
+
+// The crashed restore's codes must be those a vanished device explains; one crash state.
+void CheckCrashedRestore(Step& step, const CrashedRestore& crashed) {
+  crashed.failed.Check(step, FaultClass::kCrash, crashed.role, Phase::kRestore);
   step.ctx().CountFault(FaultClass::kCrash);
   step.ctx().CountCrashState();
-  return CrashedRestore{machine.PowerLossImage(survivors), machine.fs().trace_hash()};
+  step.AddHash(crashed.trace_hash);
 }
 
 // Step 0: JetBackupInstance returned, then the power failed: the backup set must be
@@ -124,8 +135,8 @@ void RunCrashRestore(CaseContext& ctx) {
       Step step(ctx, index);
       bool nested = v == policies.size();
       const SurvivorPolicy& first = policies[nested ? 0 : v];
-      CrashedRestore crashed = CrashRestoreAt(step, env, *base.after, r, first.policy, ctx.seed());
-      step.AddHash(crashed.trace_hash);
+      CrashedRestore crashed = CrashRestoreAt(env, *base.after, r, first.policy, ctx.seed());
+      CheckCrashedRestore(step, crashed);
       std::string plan = fmt::format("restore crashed before I/O #{} of {}; survivors: {}", r, ops, first.name);
       if (nested) {
         std::optional<std::uint64_t> ops2 = CountRestoreOps(env, *crashed.image, &error);
@@ -135,12 +146,72 @@ void RunCrashRestore(CaseContext& ctx) {
         }
         std::uint64_t r2 = faultfs::SplitMix64::Derive(ctx.seed(), r).Uniform(*ops2);
         const SurvivorPolicy& second = policies[2];
-        crashed = CrashRestoreAt(step, env, *crashed.image, r2, second.policy, ctx.seed() + 1);
-        step.AddHash(crashed.trace_hash);
+        crashed = CrashRestoreAt(env, *crashed.image, r2, second.policy, ctx.seed() + 1);
+        CheckCrashedRestore(step, crashed);
         plan += fmt::format("; the next restore crashed before I/O #{} of {}; survivors: {}", r2, *ops2, second.name);
       }
       step.AddPlan(plan);
       VerifyReopen(step, env, *crashed.image, Reopen::kRestore, base.run.model, window);
+    }
+  }
+}
+
+// crash-restore-nested: every pair of crash points, on a tiny database.
+constexpr std::uint64_t kNestedParts = 8;
+void RunCrashRestoreNested(CaseContext& ctx) {
+  // Cases 8k .. 8k+7 share one workload (and survivor seeds) and split its first crash
+  // points: case c takes r1 = c mod 8, + 8, ...; together they cover every pair.
+  const CaseId& id = ctx.id();
+  const std::uint64_t seed = CaseSeed(CaseId{id.scenario, id.seed, id.index / kNestedParts});
+  const std::uint64_t part = id.index % kNestedParts;
+  Env env = MakeEnv(seed, 2, 0);
+  Baseline base = MakeBaseline(env, 1, false);
+  const PrefixWindow window = base.Durable();
+  std::string error;
+  std::optional<std::uint64_t> counted = CountRestoreOps(env, *base.after, &error);
+  if (!counted) {
+    Step step(ctx, 0);
+    step.Fail(error);
+    return;
+  }
+  const std::uint64_t ops = *counted;
+  // Steps of first crash point r1: r1 * stride + 0 restores once more after it; r1 *
+  // stride + 1 + r2 crashes that restore before its I/O r2, then restores a third time.
+  // A rerun does about what the first restore did: stride bounds it with room to spare.
+  const std::uint64_t stride = 2 * ops + 64;
+  const std::vector<SurvivorPolicy> policies = SurvivorPolicies(seed);
+  for (std::uint64_t r1 = part; r1 < ops; r1 += kNestedParts) {
+    bool wanted = false;
+    for (std::uint64_t i = 0; i < stride && !wanted; ++i) wanted = ctx.WantStep(r1 * stride + i);
+    if (!wanted) continue;
+    const SurvivorPolicy& first = policies[r1 % policies.size()];
+    CrashedRestore crashed = CrashRestoreAt(env, *base.after, r1, first.policy, seed);
+    const std::string plan = fmt::format("restore crashed before I/O #{} of {}; survivors: {}", r1, ops, first.name);
+    std::optional<std::uint64_t> ops2 = CountRestoreOps(env, *crashed.image, &error);
+    if (ctx.WantStep(r1 * stride)) {
+      Step step(ctx, r1 * stride);
+      step.AddPlan(plan);
+      CheckCrashedRestore(step, crashed);
+      VerifyReopen(step, env, *crashed.image, Reopen::kRestore, base.run.model, window);
+    }
+    if (!ops2) continue;  // the step above reported it
+    for (std::uint64_t r2 = 0; r2 < *ops2; ++r2) {
+      const std::uint64_t index = r1 * stride + 1 + r2;
+      if (!ctx.WantStep(index)) continue;
+      Step step(ctx, index);
+      if (r2 + 1 >= stride) {
+        step.Fail(fmt::format("the restore after a crash before I/O #{} does {} I/O operations, more than the {} "
+                              "this scenario numbers (the first restore did {})",
+                              r1, *ops2, stride - 1, ops));
+        break;
+      }
+      const SurvivorPolicy& second = policies[(r1 + r2 + 1) % policies.size()];
+      CheckCrashedRestore(step, crashed);
+      CrashedRestore again = CrashRestoreAt(env, *crashed.image, r2, second.policy, seed + 1);
+      CheckCrashedRestore(step, again);
+      step.AddPlan(plan + fmt::format("; the next restore crashed before I/O #{} of {}; survivors: {}", r2, *ops2,
+                                      second.name));
+      VerifyReopen(step, env, *again.image, Reopen::kRestore, base.run.model, window);
     }
   }
 }
@@ -175,6 +246,21 @@ Scenario CrashRestoreScenario() {
       "seeded point) before a third restore must succeed. Exhaustive over the first level on small databases.",
       3,
       RunCrashRestore};
+}
+
+Scenario CrashRestoreNestedScenario() {
+  return Scenario{
+      "crash-restore-nested",
+      "power loss at every pair of I/O points of two successive restores (tiny database, exhaustive)",
+      "A tiny workload (two transactions, a full backup after the first) is restored once to number its I/O "
+      "operations. For every operation r1 the restore crashes before r1; the survivor image (the policies "
+      "rotate with r1) is restored again once to completion, and once for every operation r2 of that second "
+      "restore with a crash before r2 (survivor policies rotating again), after which a third restore must "
+      "succeed with every durable commit present. Exhaustive over both levels: cases 8k to 8k+7 share one workload and "
+      "each takes every eighth first crash point (case c from c mod 8 on) with every second one, so --cases 8 "
+      "covers every pair (r1, r2); the default campaign runs two of the eight.",
+      2,
+      RunCrashRestoreNested};
 }
 
 }  // namespace jetharness

@@ -29,6 +29,7 @@ int RunBadArgsChild(int case_number);
 // The factories, one per scenario file.
 Scenario CrashWorkloadScenario();
 Scenario CrashRestoreScenario();
+Scenario CrashRestoreNestedScenario();
 Scenario MissingLogScenario();
 Scenario CorruptPageScenario();
 Scenario CorruptLogScenario();
