@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -167,9 +168,11 @@ int JetfaultMain(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (*list) {
+    int width = 0;
+    for (const Scenario& s : registry.all()) width = std::max(width, static_cast<int>(s.name.size()));
     for (const Scenario& s : registry.all()) {
-      std::printf("%-18s %s\n", s.name.c_str(), s.summary.c_str());
-      if (verbose) std::printf("%18s %s\n\n", "", s.description.c_str());
+      std::printf("%-*s  %s\n", width, s.name.c_str(), s.summary.c_str());
+      if (verbose) std::printf("%*s  %s\n\n", width, "", s.description.c_str());
     }
     return 0;
   }
