@@ -189,6 +189,7 @@ Status PosixFs::Open(const std::string& path, const OpenOptions& options, std::u
       flags = O_CREAT;
       break;
   }
+  if (!options.follow_links) flags |= O_NOFOLLOW;
   Fd fd;
   s = OpenForLocks(path, flags, internal::HasWrite(options.access), &fd);
   if (!s.ok()) return s;

@@ -173,6 +173,25 @@ TEST(PosixFsTest, IsSymlinkDoesNotFollowTheLink) {
   EXPECT_EQ(fs.IsSymlink(dir / "nothing", &is_link).code(), ErrorCode::kNotFound);
 }
 
+// follow_links = false refuses a link as the last component in the open itself.
+TEST(PosixFsTest, OpenWithoutFollowingLinksRefusesALink) {
+  TempDir dir;
+  PosixFs fs;
+  OpenRw(fs, dir / "file");
+  ASSERT_EQ(::symlink((dir / "file").c_str(), (dir / "link").c_str()), 0);
+  OpenOptions no_follow = Options(Access::kRead, kShareAll);
+  no_follow.follow_links = false;
+  std::unique_ptr<File> f;
+  EXPECT_EQ(fs.Open(dir / "link", no_follow, &f).code(), ErrorCode::kInvalidPath);
+  EXPECT_TRUE(fs.Open(dir / "file", no_follow, &f).ok());
+  f.reset();
+  EXPECT_TRUE(fs.Open(dir / "link", Options(Access::kRead, kShareAll), &f).ok()) << "followed by default";
+  f.reset();
+  no_follow.access = Access::kReadWrite;
+  no_follow.disposition = Disposition::kCreateAlways;
+  EXPECT_EQ(fs.Open(dir / "link", no_follow, &f).code(), ErrorCode::kInvalidPath) << "never written through";
+}
+
 TEST(PosixFsTest, DefaultPosixFsIsOneInstance) { EXPECT_EQ(&DefaultPosixFs(), &DefaultPosixFs()); }
 
 }  // namespace

@@ -85,6 +85,12 @@ std::string UniqueSetFileName(const std::string& base, const std::string& path, 
   return chosen;
 }
 
+faultfs::OpenOptions NoFollowRead(std::uint8_t share) {
+  faultfs::OpenOptions options{faultfs::Access::kRead, share, faultfs::Disposition::kOpenExisting};
+  options.follow_links = false;
+  return options;
+}
+
 JET_ERR RefuseSymlink(faultfs::Vfs& vfs, const std::string& path, FileKind kind, const std::string& role) {
   bool is_link = false;
   const faultfs::Status s = vfs.IsSymlink(path, &is_link);
@@ -113,9 +119,7 @@ JET_ERR ReadManifest(faultfs::Vfs& vfs, const std::string& dir, format::BackupMa
   std::vector<std::uint8_t> bytes;
   if (JET_ERR err = AllocateBuffer(&bytes, static_cast<std::size_t>(size)); err < 0) return err;
   std::unique_ptr<faultfs::File> file;
-  if (auto s = vfs.Open(path, {faultfs::Access::kRead, faultfs::kShareRead, faultfs::Disposition::kOpenExisting},
-                        &file);
-      !s.ok()) {
+  if (auto s = vfs.Open(path, NoFollowRead(faultfs::kShareRead), &file); !s.ok()) {
     return Fail(s, FileKind::kBackupSet, "open " + path);
   }
   std::size_t got = 0;
@@ -142,19 +146,11 @@ JET_ERR WriteManifest(faultfs::Vfs& vfs, const std::string& dir, const format::B
 }
 
 JET_ERR FileCrc(faultfs::Vfs& vfs, const std::string& path, FileKind kind, std::uint64_t* size, std::uint32_t* crc) {
-  return CopyFileWithCrc(vfs, path, kind, std::string(), kind, size, crc);
-}
-
-JET_ERR CopyFileWithCrc(faultfs::Vfs& vfs, const std::string& from, FileKind from_kind, const std::string& to,
-                        FileKind to_kind, std::uint64_t* size, std::uint32_t* crc) {
   std::unique_ptr<faultfs::File> in;
-  if (auto s = vfs.Open(from, {faultfs::Access::kRead, faultfs::kShareRead | faultfs::kShareWrite,
-                               faultfs::Disposition::kOpenExisting},
-                        &in);
-      !s.ok()) {
-    return Fail(s, from_kind, "open " + from);
+  if (auto s = vfs.Open(path, NoFollowRead(faultfs::kShareRead | faultfs::kShareWrite), &in); !s.ok()) {
+    return Fail(s, kind, "open " + path);
   }
-  return CopyOpenFileWithCrc(*in, from, from_kind, vfs, to, to_kind, size, crc);
+  return CopyOpenFileWithCrc(*in, path, kind, vfs, std::string(), kind, size, crc);
 }
 
 JET_ERR CopyOpenFileWithCrc(faultfs::File& in, const std::string& from, FileKind from_kind, faultfs::Vfs& vfs,

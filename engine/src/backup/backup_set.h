@@ -37,6 +37,11 @@ bool IsLogFileName(const std::string& base, const std::string& name);
 // with the smallest free n. Adds the name to *taken. Empty when no safe name exists.
 std::string UniqueSetFileName(const std::string& base, const std::string& path, std::set<std::string>* taken);
 
+// Opening an existing file of a backup set for reading without following a symbolic
+// link (faultfs::OpenOptions::follow_links): RefuseSymlink explains, this makes it hold
+// even if a link is planted after the check.
+faultfs::OpenOptions NoFollowRead(std::uint8_t share);
+
 // Restore must not follow a symbolic link out of the set directory (or into a target
 // it was not asked to write): JET_errInvalidPath, detail naming the path and its role,
 // when path is a link; success when it is not or does not exist; I/O errors mapped
@@ -51,14 +56,12 @@ JET_ERR ReadManifest(faultfs::Vfs& vfs, const std::string& dir, format::BackupMa
 // the directory: a reader sees the old manifest or the new one, never a torn one.
 JET_ERR WriteManifest(faultfs::Vfs& vfs, const std::string& dir, const format::BackupManifest& manifest);
 
-// Copies a whole file (creating or replacing `to`, synced) and returns its size and
-// CRC-32C. Errors reading `from` are mapped with from_kind, writing with to_kind.
-JET_ERR CopyFileWithCrc(faultfs::Vfs& vfs, const std::string& from, FileKind from_kind, const std::string& to,
-                        FileKind to_kind, std::uint64_t* size, std::uint32_t* crc);
-// The same, from a handle already open for reading (its name is for messages).
+// Copies an open file (creating or replacing `to`, synced; `to` empty: only reads) and
+// returns its size and CRC-32C. Errors reading are mapped with from_kind (`from` names
+// the file in messages), writing with to_kind.
 JET_ERR CopyOpenFileWithCrc(faultfs::File& in, const std::string& from, FileKind from_kind, faultfs::Vfs& vfs,
                             const std::string& to, FileKind to_kind, std::uint64_t* size, std::uint32_t* crc);
-// Size and CRC-32C of a file (kind maps the errors).
+// Size and CRC-32C of a file (kind maps the errors); a symbolic link is not followed.
 JET_ERR FileCrc(faultfs::Vfs& vfs, const std::string& path, FileKind kind, std::uint64_t* size, std::uint32_t* crc);
 
 // JET_PFNSTATUS reporting for one operation (snp): Begin 0/100, Progress only when

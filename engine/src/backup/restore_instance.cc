@@ -200,9 +200,7 @@ class RestoreJob {
     const std::uint64_t page_size = manifest_.page_size;
     const std::string source = faultfs::JoinPath(set_dir_, entry.file_name);
     std::unique_ptr<faultfs::File> in;
-    if (auto s = vfs_.Open(source, {faultfs::Access::kRead, faultfs::kShareRead, faultfs::Disposition::kOpenExisting},
-                           &in);
-        !s.ok()) {
+    if (auto s = vfs_.Open(source, NoFollowRead(faultfs::kShareRead), &in); !s.ok()) {
       return Fail(s, FileKind::kBackupSet, "open " + source);
     }
     std::uint64_t size = 0;
@@ -227,10 +225,9 @@ class RestoreJob {
         return Fail(s, FileKind::kDatabase, "create directory of " + target.path);
       }
       // Share none: a database held open elsewhere is JET_errDatabaseSharingViolation.
-      if (auto s = vfs_.Open(target.path, {faultfs::Access::kReadWrite, faultfs::kShareNone,
-                                           faultfs::Disposition::kCreateAlways},
-                             &out);
-          !s.ok()) {
+      faultfs::OpenOptions create{faultfs::Access::kReadWrite, faultfs::kShareNone, faultfs::Disposition::kCreateAlways};
+      create.follow_links = false;  // never write through a link planted after the check
+      if (auto s = vfs_.Open(target.path, create, &out); !s.ok()) {
         return Fail(s, FileKind::kDatabase, "create " + target.path);
       }
     }

@@ -53,6 +53,10 @@ struct OpenOptions {
   Access access = Access::kRead;
   std::uint8_t share = kShareRead;
   Disposition disposition = Disposition::kOpenExisting;
+  // false: a symbolic link as the last component of the path is refused with
+  // kInvalidPath instead of followed (O_NOFOLLOW), in the same system call as the open,
+  // so no link can be planted between a check and the open. MemFs has no links.
+  bool follow_links = true;
 };
 
 // An open file. Destroying the handle closes it and releases its share mode.
