@@ -49,6 +49,12 @@ void BackupRestoreTest::BackupThenCrash(int before, int after, Model* at_backup)
   Crash();
 }
 
+void BackupRestoreTest::DeleteAllIn(const std::string& dir) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(fs_.ListDir(dir, &names).ok()) << dir;
+  for (const std::string& name : names) ASSERT_TRUE(fs_.Delete(dir + "/" + name).ok()) << dir << "/" << name;
+}
+
 JET_ERR BackupRestoreTest::ReadRestored(JET_INSTANCE inst, const std::string& db_path, Model* out) {
   JET_ERR err = JetInit(&inst);
   JET_SESID ses = 0;

@@ -44,6 +44,8 @@ class BackupRestoreTest : public EngineTest {
   // Start(true), `before` committed writes, a full backup to /backup (*at_backup: the
   // model then), `after` more writes, Crash(). Call with ASSERT_NO_FATAL_FAILURE.
   void BackupThenCrash(int before, int after, Model* at_backup = nullptr);
+  // Deletes every file in dir (as a lost disk or a careless operator would).
+  void DeleteAllIn(const std::string& dir);
   // A new instance handle configured like the first one (not initialised).
   JET_ERR NewInstance(JET_INSTANCE* inst);
   // JetInit on inst, attach the database at path and read table "t".

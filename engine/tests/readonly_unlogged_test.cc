@@ -67,6 +67,14 @@ class ReadOnlyUnloggedTest : public EngineTest {
     ASSERT_JET(JetTerm2(inst_, JET_bitTermAbrupt));
   }
 
+  // An instance logging to /log, the database attached read-only, table t read.
+  void ReadReadOnly(faultfs::MemFs* fs, Table* seen) {
+    ASSERT_JET(Configure(fs, "/log", true));
+    ASSERT_JET(JetInit(&inst_));
+    ASSERT_JET(JetBeginSession(inst_, &ses_, nullptr, nullptr));
+    ASSERT_JET(OpenReadOnly());
+    ASSERT_JET(ReadTable(ses_, tab_, seen));
+  }
   JET_ERR OpenReadOnly() {
     JET_ERR err = JetAttachDatabase(ses_, kDbPath, JET_bitDbReadOnly);
     if (err >= 0) err = JetOpenDatabase(ses_, kDbPath, nullptr, &dbid_, JET_bitDbReadOnly);
@@ -86,12 +94,8 @@ TEST_F(ReadOnlyUnloggedTest, ReadOnlyAttachReadsAndNeverWrites) {
   MakeDatabase(&fs, &rows);
   const std::vector<std::uint8_t> before = FileBytes(fs, kDbPath);
 
-  ASSERT_JET(Configure(&fs, "/log", true));
-  ASSERT_JET(JetInit(&inst_));
-  ASSERT_JET(JetBeginSession(inst_, &ses_, nullptr, nullptr));
-  ASSERT_JET(OpenReadOnly());
   Table seen;
-  ASSERT_JET(ReadTable(ses_, tab_, &seen));
+  ASSERT_NO_FATAL_FAILURE(ReadReadOnly(&fs, &seen));
   EXPECT_EQ(seen, rows);
   EXPECT_JET_ERR(JET_errPermissionDenied, Put("new", "v"));
   EXPECT_JET_ERR(JET_errPermissionDenied, JetReplaceRecord(ses_, tab_, "k1", 2, "v", 1));
@@ -133,12 +137,8 @@ TEST_F(ReadOnlyUnloggedTest, ReadOnlyAttachOfDirtyDatabaseIsDirtyShutdownAndWrit
   EXPECT_EQ(FileBytes(fs, kDbPath), dirty);
 
   // Recovered by its own log, it attaches read-only with the committed records.
-  ASSERT_JET(Configure(&fs, "/log", true));
-  ASSERT_JET(JetInit(&inst_));
-  ASSERT_JET(JetBeginSession(inst_, &ses_, nullptr, nullptr));
-  ASSERT_JET(OpenReadOnly());
   Table seen;
-  ASSERT_JET(ReadTable(ses_, tab_, &seen));
+  ASSERT_NO_FATAL_FAILURE(ReadReadOnly(&fs, &seen));
   rows["more"] = "v";
   EXPECT_EQ(seen, rows);
   ASSERT_JET(JetTerm(inst_));

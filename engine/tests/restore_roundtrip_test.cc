@@ -95,9 +95,7 @@ TEST_F(BackupRestoreTest, IncrementalBackupExtendsTheSet) {
   Crash();
   // Without the log path's logs (nor the checkpoint that remembers them: a new
   // machine), the set alone reaches the incremental backup.
-  std::vector<std::string> names;
-  ASSERT_TRUE(fs_.ListDir("/log", &names).ok());
-  for (const std::string& name : names) ASSERT_TRUE(fs_.Delete("/log/" + name).ok());
+  ASSERT_NO_FATAL_FAILURE(DeleteAllIn("/log"));
   ASSERT_TRUE(fs_.Delete("/sys/edb.chk").ok());
   JET_INSTANCE inst = 0;
   ASSERT_JET(NewInstance(&inst));
@@ -114,9 +112,7 @@ TEST_F(BackupRestoreTest, RestoreOntoAFreshMachineCreatesTheInstanceDirectories)
   Model at_backup;
   ASSERT_NO_FATAL_FAILURE(BackupThenCrash(120, 30, &at_backup));
   for (const std::string dir : {"/log", "/sys", "/data"}) {
-    std::vector<std::string> names;
-    ASSERT_TRUE(fs_.ListDir(dir, &names).ok()) << dir;
-    for (const std::string& name : names) ASSERT_TRUE(fs_.Delete(dir + "/" + name).ok()) << dir << "/" << name;
+    ASSERT_NO_FATAL_FAILURE(DeleteAllIn(dir));
     ASSERT_TRUE(fs_.RemoveDir(dir).ok()) << dir;
   }
   JET_INSTANCE inst = 0;
@@ -180,9 +176,7 @@ TEST_F(BackupRestoreTest, DestinationThatIsTheSetIsRefused) {
 TEST_F(BackupRestoreTest, MissingCurrentLogIsRefusedWhileTheCheckpointRemembersIt) {
   Model at_backup;
   ASSERT_NO_FATAL_FAILURE(BackupThenCrash(40, 10, &at_backup));
-  std::vector<std::string> names;
-  ASSERT_TRUE(fs_.ListDir("/log", &names).ok());
-  for (const std::string& name : names) ASSERT_TRUE(fs_.Delete("/log/" + name).ok());
+  ASSERT_NO_FATAL_FAILURE(DeleteAllIn("/log"));
   JET_INSTANCE inst = 0;
   ASSERT_JET(NewInstance(&inst));
   EXPECT_JET_ERR(JET_errMissingCurrentLogFiles, JetRestoreInstance(inst, "/backup", "/restored", nullptr));

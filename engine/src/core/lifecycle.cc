@@ -150,26 +150,20 @@ JET_ERR AttachDatabase(InstanceRuntime& rt, const std::string& path, bool read_o
   format::DbHeader header = file->header();
   if (header.page_size != rt.config().page_size) return JET_errPageSizeMismatch;
   if (header.dbstate != format::DbState::kCleanShutdown) return JET_errDatabaseDirtyShutdown;
-  if (read_only) {
-    // Never written, so never in need of recovery: no attach record, no header update.
-    log::AttachInfo info;
-    info.dbid = NextDbid(st);
-    info.path = path;
-    info.sign_db = header.sign_db;
-    info.lgpos_consistent = header.lgpos_consistent;
-    info.page_size = header.page_size;
-    if ((err = AddDatabase(rt, std::move(file), info)) < 0) return err;
-    st.dbs[info.dbid].read_only = true;
-    *dbid = info.dbid;
-    return JET_errSuccess;
-  }
-
   log::AttachInfo info;
   info.dbid = NextDbid(st);
   info.path = path;
   info.sign_db = header.sign_db;
   info.lgpos_consistent = header.lgpos_consistent;
   info.page_size = header.page_size;
+  if (read_only) {
+    // Never written, so never in need of recovery: no attach record, no header update.
+    if ((err = AddDatabase(rt, std::move(file), info)) < 0) return err;
+    st.dbs[info.dbid].read_only = true;
+    *dbid = info.dbid;
+    return JET_errSuccess;
+  }
+
   std::vector<std::uint8_t> payload;
   db::EncodeAttachRecord(ToRecord(info), &payload);
   log::Lgpos lgpos;
