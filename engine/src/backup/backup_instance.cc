@@ -148,7 +148,6 @@ class BackupJob {
       if (JET_ERR err = FinishCopy(db, bkinfo); err < 0) return err;
       manifest.dbs.push_back({db.info.dbid, db.header.sign_db, db.info.pgno_last, db.file_name, db.info.path});
     }
-    if (auto s = vfs_.SyncDir(dir_); !s.ok()) return Fail(s, FileKind::kBackupSet, "sync " + dir_);
     if (JET_ERR err = WriteManifest(vfs_, dir_, manifest); err < 0) return err;
 
     // The set is complete; now the instance may forget what the set preserves.

@@ -137,6 +137,10 @@ JET_ERR WriteManifest(faultfs::Vfs& vfs, const std::string& dir, const format::B
     SetLastErrorDetail(fmt::format("{}: the manifest does not fit its format (too many or too long names)", dir));
     return err;
   }
+  // Every file the manifest names must be durable in the directory before the manifest
+  // that names it: otherwise a power failure can keep the new manifest and lose a file
+  // (a log copy an incremental backup just created), and the set no longer restores.
+  if (auto s = vfs.SyncDir(dir); !s.ok()) return Fail(s, FileKind::kBackupSet, "sync " + dir);
   const std::string tmp = faultfs::JoinPath(dir, kManifestTempName);
   if (auto s = faultfs::WriteWholeFile(vfs, tmp, bytes); !s.ok()) return Fail(s, FileKind::kBackupSet, "write " + tmp);
   const std::string path = faultfs::JoinPath(dir, kManifestName);

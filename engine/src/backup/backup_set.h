@@ -52,8 +52,10 @@ JET_ERR RefuseSymlink(faultfs::Vfs& vfs, const std::string& path, FileKind kind,
 // (the directory holds no complete backup set); damage is JET_errReadVerifyFailure;
 // a manifest that is a symbolic link is JET_errInvalidPath.
 JET_ERR ReadManifest(faultfs::Vfs& vfs, const std::string& dir, format::BackupManifest* out);
-// Writes the manifest as a temporary file, syncs it, renames it into place and syncs
-// the directory: a reader sees the old manifest or the new one, never a torn one.
+// Syncs the directory (every file the manifest names is durable there first), writes
+// the manifest as a temporary file, syncs it, renames it into place and syncs the
+// directory: a reader sees the old manifest or the new one, never a torn one, and never
+// a manifest naming a file a power failure lost.
 JET_ERR WriteManifest(faultfs::Vfs& vfs, const std::string& dir, const format::BackupManifest& manifest);
 
 // Copies an open file (creating or replacing `to`, synced; `to` empty: only reads) and
