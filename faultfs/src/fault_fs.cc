@@ -227,6 +227,7 @@ Status FaultFs::Run(OpKind op, const std::string& path, const std::string& path2
   event.length = length;
 
   Status result;
+  if (!crashed_ && before_op_) before_op_(event, trace_hash_);
   if (crashed_) {
     result = CrashedStatus(op, path);
   } else {
@@ -276,6 +277,11 @@ Status FaultFs::Run(OpKind op, const std::string& path, const std::string& path2
   event.clock_us = clock_us_;
   Record(std::move(event));
   return result;
+}
+
+void FaultFs::set_before_op(BeforeOpHook hook) {
+  std::lock_guard<std::mutex> lock(mu_);
+  before_op_ = std::move(hook);
 }
 
 void FaultFs::Record(TraceEvent event) {

@@ -34,7 +34,86 @@ TEST(Workload, SameSeedSameWorkloadOtherSeedOtherWorkload) {
 }
 
 // Replays the spec against a set of present keys: inserts must hit absent keys,
-// replaces and deletes present ones; in-flight transactions touch disjoint keys.
+// replaces and deletes present ones; in-flight transactions touch disjoint keys; a
+// savepoint's writes leave no trace; a probe's contested records are the owner's and
+// its own writes touch records nobody else holds.
+void CheckValid(const WorkloadConfig& config) {
+  const std::uint64_t seed = config.seed;
+  WorkloadSpec spec = GenerateWorkload(config);
+  using Present = std::map<std::string, std::set<Bytes>>;
+  Present present;
+  auto apply = [&](const std::vector<SpecOp>& ops, Present view, std::size_t skip_begin, std::size_t skip_end) {
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      const SpecOp& op = ops[i];
+      if (i == skip_begin && skip_end > skip_begin) {
+        // The nested part is checked against a copy that its rollback discards.
+        Present nested = view;
+        for (; i < skip_end; ++i) {
+          bool exists = nested[ops[i].table].count(ops[i].key) != 0;
+          EXPECT_EQ(exists, ops[i].kind != OpKind::kInsert) << "seed " << seed;
+          if (ops[i].kind == OpKind::kDelete) nested[ops[i].table].erase(ops[i].key); else nested[ops[i].table].insert(ops[i].key);
+        }
+        --i;
+        continue;
+      }
+      bool exists = view[op.table].count(op.key) != 0;
+      EXPECT_EQ(exists, op.kind != OpKind::kInsert) << "seed " << seed;
+      if (op.kind == OpKind::kDelete) view[op.table].erase(op.key); else view[op.table].insert(op.key);
+    }
+    return view;
+  };
+  std::set<std::pair<std::string, Bytes>> held;
+  for (std::size_t i = 0; i <= spec.transactions.size(); ++i) {
+    if (i == spec.inflight_begin_after) {
+      for (const TxnSpec& txn : spec.inflight) {
+        apply(txn.ops, present, 0, 0);
+        for (const SpecOp& op : txn.ops) EXPECT_TRUE(held.insert({op.table, op.key}).second) << "seed " << seed;
+      }
+    }
+    if (i == spec.transactions.size()) break;
+    const TxnSpec& txn = spec.transactions[i];
+    std::set<std::pair<std::string, Bytes>> owner;
+    for (const SpecOp& op : txn.ops) {
+      // Nothing touches a key an open transaction holds (that would be a write conflict).
+      EXPECT_EQ(held.count({op.table, op.key}), 0u) << "seed " << seed;
+      EXPECT_TRUE(owner.insert({op.table, op.key}).second) << "one write per record per transaction, seed " << seed;
+    }
+    apply(txn.ops, present, txn.savepoint_begin, txn.savepoint_end);
+    if (txn.probe) {
+      const ProbeSpec& probe = *txn.probe;
+      EXPECT_FALSE(txn.has_savepoint());
+      ASSERT_LE(probe.after_ops, txn.ops.size());
+      // Every record the owner wrote before the probe may be contested; at least one is.
+      EXPECT_TRUE(!probe.contested.empty() || probe.after_ops == 0) << "seed " << seed;
+      for (const SpecOp& op : probe.contested) {
+        bool owned_before = false;
+        for (std::size_t j = 0; j < probe.after_ops; ++j) {
+          owned_before = owned_before || (txn.ops[j].table == op.table && txn.ops[j].key == op.key);
+        }
+        EXPECT_TRUE(owned_before) << "a contested record is one the owner wrote before the probe, seed " << seed;
+      }
+      for (const SpecOp& op : probe.ops) {
+        EXPECT_EQ(owner.count({op.table, op.key}), 0u) << "seed " << seed;
+        EXPECT_EQ(held.count({op.table, op.key}), 0u) << "seed " << seed;
+      }
+      apply(probe.ops, present, 0, 0);
+      // Disjoint records: the committed state is the union of what each commit changed.
+      if (probe.end != TxnEnd::kRollback) {
+        for (const SpecOp& op : probe.ops) {
+          if (op.kind == OpKind::kDelete) present[op.table].erase(op.key); else present[op.table].insert(op.key);
+        }
+      }
+    }
+    if (txn.end != TxnEnd::kRollback) {
+      for (std::size_t j = 0; j < txn.ops.size(); ++j) {
+        if (txn.has_savepoint() && j >= txn.savepoint_begin && j < txn.savepoint_end) continue;
+        const SpecOp& op = txn.ops[j];
+        if (op.kind == OpKind::kDelete) present[op.table].erase(op.key); else present[op.table].insert(op.key);
+      }
+    }
+  }
+}
+
 TEST(Workload, OperationsAreValidAgainstTheCommittedState) {
   for (std::uint64_t seed = 1; seed <= 50; ++seed) {
     WorkloadConfig config;
@@ -45,36 +124,64 @@ TEST(Workload, OperationsAreValidAgainstTheCommittedState) {
     WorkloadSpec spec = GenerateWorkload(config);
     ASSERT_EQ(spec.databases.size(), 2u);
     EXPECT_EQ(spec.databases[1].tables[0], "d1t0");
-    std::map<std::string, std::set<Bytes>> present;
-    auto apply = [&](const TxnSpec& txn, bool commit) {
-      auto view = present;
-      for (const SpecOp& op : txn.ops) {
-        bool exists = view[op.table].count(op.key) != 0;
-        EXPECT_EQ(exists, op.kind != OpKind::kInsert) << "seed " << seed;
-        if (op.kind == OpKind::kDelete) {
-          view[op.table].erase(op.key);
-        } else {
-          view[op.table].insert(op.key);
-        }
-      }
-      if (commit) present = view;
-    };
     EXPECT_EQ(spec.inflight_begin_after, 15u);
-    std::set<std::pair<std::string, Bytes>> held;
-    for (std::size_t i = 0; i <= spec.transactions.size(); ++i) {
-      if (i == spec.inflight_begin_after) {
-        for (const TxnSpec& txn : spec.inflight) {
-          apply(txn, false);
-          for (const SpecOp& op : txn.ops) EXPECT_TRUE(held.insert({op.table, op.key}).second) << "seed " << seed;
-        }
+    CheckValid(config);
+  }
+}
+
+// Every feature on at once, many seeds: probes, savepoints, runs of deletes, long keys.
+TEST(Workload, ProbesSavepointsAndRangeDeletesAreValid) {
+  std::size_t probes = 0, savepoints = 0, range_deletes = 0;
+  for (std::uint64_t seed = 1; seed <= 60; ++seed) {
+    WorkloadConfig config;
+    config.seed = seed;
+    config.databases = 2;
+    config.transactions = 25;
+    config.max_ops_per_transaction = 8;
+    config.key_space = 30;
+    config.inflight_transactions = 2;
+    config.probe_per_million = 300'000;
+    config.savepoint_per_million = 300'000;
+    config.range_delete_per_million = 150'000;
+    config.range_delete_keys = 6;
+    config.key_bytes = seed % 2 == 0 ? 200 : 0;
+    CheckValid(config);
+    for (const TxnSpec& txn : GenerateWorkload(config).transactions) {
+      probes += txn.probe ? 1 : 0;
+      savepoints += txn.has_savepoint() ? 1 : 0;
+      bool all_deletes = txn.ops.size() > 1;
+      for (const SpecOp& op : txn.ops) all_deletes = all_deletes && op.kind == OpKind::kDelete;
+      range_deletes += all_deletes ? 1 : 0;
+      if (config.key_bytes > 0) {
+        for (const SpecOp& op : txn.ops) EXPECT_EQ(op.key.size(), 200u);
       }
-      if (i == spec.transactions.size()) break;
-      const TxnSpec& txn = spec.transactions[i];
-      apply(txn, txn.end != TxnEnd::kRollback);
-      // Nothing touches a key an open transaction holds (that would be a write conflict).
-      for (const SpecOp& op : txn.ops) EXPECT_EQ(held.count({op.table, op.key}), 0u) << "seed " << seed;
     }
   }
+  // The features really occur (a generator that never draws them would pass the above).
+  EXPECT_GT(probes, 50u);
+  EXPECT_GT(savepoints, 50u);
+  EXPECT_GT(range_deletes, 20u);
+}
+
+// With the chunk size known, long values straddle page boundaries: n chunks - 1, n
+// chunks exactly, n chunks + 1.
+TEST(Workload, LongValuesStraddleChunkBoundaries) {
+  WorkloadConfig config;
+  config.seed = 5;
+  config.transactions = 200;
+  config.long_value_per_million = 500'000;
+  config.long_value_chunk = 4000;
+  std::set<long> offsets;
+  for (const TxnSpec& txn : GenerateWorkload(config).transactions) {
+    for (const SpecOp& op : txn.ops) {
+      if (op.value.size() < 1000) continue;
+      long n = static_cast<long>((op.value.size() + 1) / 4000);
+      EXPECT_GE(n, 1);
+      EXPECT_LE(n, 3);
+      offsets.insert(static_cast<long>(op.value.size()) - n * 4000);
+    }
+  }
+  EXPECT_EQ(offsets, (std::set<long>{-1, 0, 1}));
 }
 
 }  // namespace

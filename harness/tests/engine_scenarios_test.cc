@@ -22,11 +22,9 @@ TEST_P(ScenarioSmoke, RunsAndReplaysDeterministically) {
   CaseId id{scenario->name, 7, 0};
   ErrMapCoverage coverage;
   CaseResult first = RunCase(*scenario, id, std::nullopt, &coverage);
-  for (const Failure& f : first.failures) {
-    EXPECT_EQ(f.what.find("harness exception"), std::string::npos) << f.what << "\n  " << f.replay;
-    // Engine findings are reported, not asserted, here.
-    std::printf("[ engine  ] %s: %s\n  %s\n", scenario->name.c_str(), f.what.substr(0, 300).c_str(), f.replay.c_str());
-  }
+  // The engine of this tree is correct as far as the harness can tell: any failure is
+  // either an engine bug or a false alarm, and both must be fixed.
+  for (const Failure& f : first.failures) ADD_FAILURE() << f.what.substr(0, 2000) << "\n  " << f.replay;
   EXPECT_GT(first.steps, 0u) << "the case ran no step";
   CaseResult again = RunCase(*scenario, id, std::nullopt, nullptr);
   EXPECT_EQ(again.trace_hash, first.trace_hash) << "nondeterministic: " << ReplayCommand(id, std::nullopt);
@@ -41,7 +39,8 @@ TEST_P(ScenarioSmoke, RunsAndReplaysDeterministically) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllScenarios, ScenarioSmoke,
-                         ::testing::Values("crash-workload", "crash-restore", "crash-restore-nested", "missing-log", "corrupt-page",
+                         ::testing::Values("crash-workload", "crash-restore", "crash-restore-nested", "backup-chain",
+                                           "missing-log", "corrupt-page",
                                            "corrupt-log", "foreign-log", "sharing-violation", "io-error", "oom",
                                            "bad-args", "circular-log", "property"),
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
@@ -53,7 +52,7 @@ INSTANTIATE_TEST_SUITE_P(AllScenarios, ScenarioSmoke,
 TEST(Scenarios, RegistryListsEveryScenarioOnceWithADescription) {
   ScenarioRegistry registry;
   RegisterScenarios(&registry);
-  EXPECT_EQ(registry.all().size(), 13u);
+  EXPECT_EQ(registry.all().size(), 14u);
   for (const Scenario& s : registry.all()) {
     EXPECT_FALSE(s.summary.empty()) << s.name;
     EXPECT_GT(s.description.size(), 100u) << s.name;

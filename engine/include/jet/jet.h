@@ -84,6 +84,9 @@ inline constexpr unsigned long JET_paramLogFileSize = 11;      // KiB per log ge
 inline constexpr unsigned long JET_paramCircularLog = 17;      // 0/1, default 0
 inline constexpr unsigned long JET_paramRecovery = 34;         // "on" (default); "off": no soft recovery, no log
 inline constexpr unsigned long JET_paramDatabasePageSize = 64; // 4096, 8192, 16384, 32768
+// Read-only: the bytes of a long value one page holds at the configured page size (a
+// value of n times this many bytes fills exactly n long-value pages).
+inline constexpr unsigned long JET_paramLVChunkSizeMost = 163;
 // jetfault: a faultfs::Vfs* passed as lParam; the caller keeps it alive until JetTerm.
 inline constexpr unsigned long JET_paramVfs = 0x10001;
 // jetfault: database page cache limit in pages (0 = unlimited, the default).

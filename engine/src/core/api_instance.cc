@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/api_guard.h"
+#include "db/long_value.h"
 #include "format/db_header.h"
 
 using jet::core::ApiGuard;
@@ -82,6 +83,7 @@ JET_ERR GetParameter(const InstanceConfig& c, unsigned long paramid, JET_API_PTR
     case JET_paramLogFileSize: return number(c.log_file_bytes / 1024);
     case JET_paramCircularLog: return number(c.circular ? 1 : 0);
     case JET_paramDatabasePageSize: return number(c.page_size);
+    case JET_paramLVChunkSizeMost: return number(jet::db::LongValueChunkSize(c.page_size));
     case JET_paramVfs: return number(reinterpret_cast<JET_API_PTR>(c.vfs));
     case JET_paramCacheSizeMax: return number(c.cache_pages_max);
     default: return JET_errInvalidParameter;

@@ -103,6 +103,15 @@ class FaultFs final : public Vfs {
   // Events are always hashed; storing them can be turned off for long campaigns.
   void set_keep_trace(bool keep);
 
+  // Record once, derive every crash state: called before each operation reaches the
+  // plan or the base (while the machine has not crashed), with the event as far as it
+  // is known (index, op, path, offset, length) and the trace hash of everything
+  // before it. The base is still as a power failure before this operation would find
+  // it, so a hook over a MemFs base may Clone() it there. The hook runs under the
+  // FaultFs lock: it must not call back into this FaultFs.
+  using BeforeOpHook = std::function<void(const TraceEvent& next, std::uint64_t trace_hash_before)>;
+  void set_before_op(BeforeOpHook hook);
+
  private:
   friend class internal::FaultFile;
   struct Injection;
@@ -125,6 +134,7 @@ class FaultFs final : public Vfs {
   std::uint64_t clock_us_ = 0;
   std::uint64_t trace_hash_;
   bool keep_trace_ = true;
+  BeforeOpHook before_op_;
   std::vector<TraceEvent> trace_;
   std::vector<std::uint64_t> matches_;  // per rule: matching operations seen
   FaultCounts counts_{};

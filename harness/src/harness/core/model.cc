@@ -1,5 +1,6 @@
 #include "harness/core/model.h"
 
+#include <iterator>
 #include <stdexcept>
 #include <utility>
 
@@ -41,17 +42,47 @@ void Model::Delete(TxnId id, const std::string& table, Bytes key) {
   Open(id).ops.push_back(Op{table, std::move(key), std::nullopt});
 }
 
+void Model::CommitIssued(TxnId id) {
+  Open(id);
+  pending_commit_ = id;
+}
+
 void Model::Committed(TxnId id) {
   Open(id).outcome = TxnOutcome::kCommitted;
   commit_order_.push_back(id);
+  pending_commit_.reset();
 }
 
 void Model::CommitUncertain(TxnId id) {
   Open(id).outcome = TxnOutcome::kCommitUncertain;
   commit_order_.push_back(id);
+  pending_commit_.reset();
 }
 
 void Model::RolledBack(TxnId id) { Open(id).outcome = TxnOutcome::kRolledBack; }
+
+void Model::RolledBackTo(TxnId id, std::size_t mark) {
+  Txn& txn = Open(id);
+  if (mark > txn.ops.size()) throw std::logic_error("Model: savepoint mark beyond the transaction's writes");
+  txn.undone.insert(txn.undone.end(), std::make_move_iterator(txn.ops.begin() + static_cast<std::ptrdiff_t>(mark)),
+                    std::make_move_iterator(txn.ops.end()));
+  txn.ops.resize(mark);
+}
+
+std::optional<Bytes> Model::CommittedValue(const std::string& table, const Bytes& key) const {
+  for (auto it = commit_order_.rbegin(); it != commit_order_.rend(); ++it) {
+    const Txn& txn = txns_[*it];
+    if (txn.outcome != TxnOutcome::kCommitted) continue;
+    for (auto op = txn.ops.rbegin(); op != txn.ops.rend(); ++op) {
+      if (op->table == table && op->key == key) return op->value;
+    }
+  }
+  auto in_table = base_.find(table);
+  if (in_table == base_.end()) return std::nullopt;
+  auto record = in_table->second.find(key);
+  if (record == in_table->second.end()) return std::nullopt;
+  return record->second;
+}
 
 std::size_t Model::MinPrefix() const {
   for (std::size_t i = commit_order_.size(); i > 0; --i) {
@@ -76,13 +107,13 @@ void ApplyOps(const std::vector<Op>& ops, DbState* state) {
 
 DbState Model::StateAfter(std::size_t n) const {
   if (n > commit_order_.size()) throw std::out_of_range("Model::StateAfter: prefix beyond the commits");
-  DbState state;
+  DbState state = base_;
   for (std::size_t i = 0; i < n; ++i) ApplyOps(txns_[commit_order_[i]].ops, &state);
   return state;
 }
 
 DbState Model::AcknowledgedState() const {
-  DbState state;
+  DbState state = base_;
   for (TxnId id : commit_order_) {
     if (txns_[id].outcome == TxnOutcome::kCommitted) ApplyOps(txns_[id].ops, &state);
   }

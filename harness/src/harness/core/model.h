@@ -59,6 +59,9 @@ struct Txn {
   CommitMode mode = CommitMode::kDurable;
   TxnOutcome outcome = TxnOutcome::kInFlight;
   std::vector<Op> ops;
+  // Writes undone by the rollback of a savepoint (a nested transaction level): never
+  // part of any state, kept so the oracle can name them should one become visible.
+  std::vector<Op> undone;
 };
 
 const char* TxnOutcomeName(TxnOutcome outcome);
@@ -67,15 +70,30 @@ class Model {
  public:
   using TxnId = std::uint64_t;
 
+  // The content before the first transaction (e.g. records a setup phase committed
+  // and shut down cleanly): every prefix starts from it.
+  void SetBase(DbState base) { base_ = std::move(base); }
+  const DbState& base() const { return base_; }
+
   // Starts recording a transaction; mode is how it will be committed.
   TxnId Begin(CommitMode mode);
   void Put(TxnId txn, const std::string& table, Bytes key, Bytes value);
   void Delete(TxnId txn, const std::string& table, Bytes key);
+  // The commit call is about to be made (until Committed/CommitUncertain: a power
+  // failure now leaves the commit uncertain).
+  void CommitIssued(TxnId txn);
   // The commit call returned success.
   void Committed(TxnId txn);
   // The commit call failed or never returned (crash): the commit may have happened.
   void CommitUncertain(TxnId txn);
   void RolledBack(TxnId txn);
+  // A savepoint (JetBeginTransaction inside the transaction): returns its mark.
+  std::size_t Savepoint(TxnId txn) const { return txns_.at(txn).ops.size(); }
+  // JetRollback of the innermost level returned: the writes since `mark` are undone.
+  void RolledBackTo(TxnId txn, std::size_t mark);
+  // The value a record has in the state every acknowledged commit so far leaves
+  // (nullopt: absent): what another transaction must read while one holds the record.
+  std::optional<Bytes> CommittedValue(const std::string& table, const Bytes& key) const;
 
   const Txn& txn(TxnId id) const { return txns_.at(id); }
   const std::vector<Txn>& txns() const { return txns_; }
@@ -86,6 +104,10 @@ class Model {
   // MinPrefix: one past the last durably acknowledged commit. MaxPrefix: all attempts.
   std::size_t MinPrefix() const;
   std::size_t MaxPrefix() const { return commit_order_.size(); }
+  // What MaxPrefix() would be if the machine died now: a commit call in progress is
+  // uncertain. With MinPrefix(), the window of a power failure at this moment, valid
+  // against this model however the workload goes on (commits only append).
+  std::size_t MaxPrefixIfCrashedNow() const { return commit_order_.size() + (pending_commit_ ? 1 : 0); }
   // Number of commit attempts issued so far (a "moment" a scenario can remember, e.g.
   // the backup moment, and later pass to the oracle as a bound).
   std::size_t CommitCount() const { return commit_order_.size(); }
@@ -96,8 +118,10 @@ class Model {
 
  private:
   Txn& Open(TxnId txn);
+  DbState base_;
   std::vector<Txn> txns_;
   std::vector<TxnId> commit_order_;
+  std::optional<TxnId> pending_commit_;
 };
 
 // Applies one transaction's ops to a state (used by the model and the oracle).

@@ -55,9 +55,14 @@ struct PrefixWalk {
   DbState state;
   std::set<RecordId> differing;
 
-  PrefixWalk(const Model& m, const DbState& a) : model(m), actual(a) {
-    for (const auto& [table, records] : actual) {
-      for (const auto& [key, value] : records) differing.insert({table, key});
+  PrefixWalk(const Model& m, const DbState& a) : model(m), actual(a), state(m.base()) {
+    for (const DbState* side : std::initializer_list<const DbState*>{&actual, &state}) {
+      for (const auto& [table, records] : *side) {
+        for (const auto& [key, value] : records) differing.insert({table, key});
+      }
+    }
+    for (auto it = differing.begin(); it != differing.end();) {
+      it = Lookup(state, *it) == Lookup(actual, *it) ? differing.erase(it) : std::next(it);
     }
   }
   void Refresh(const RecordId& id) {
@@ -78,20 +83,27 @@ struct PrefixWalk {
 // key, but a rolled-back or in-flight one did. Returns a description or "".
 std::string FindUncommittedValue(const Model& model, const DbState& actual) {
   std::set<std::pair<RecordId, Bytes>> committed_writes;
+  for (const auto& [table, records] : model.base()) {
+    for (const auto& [key, value] : records) committed_writes.insert({{table, key}, value});
+  }
   for (Model::TxnId id : model.commit_order()) {
     for (const Op& op : model.txn(id).ops) {
       if (op.value) committed_writes.insert({{op.table, op.key}, *op.value});
     }
   }
   for (const Txn& txn : model.txns()) {
-    if (txn.outcome != TxnOutcome::kRolledBack && txn.outcome != TxnOutcome::kInFlight) continue;
-    for (const Op& op : txn.ops) {
-      if (!op.value) continue;
-      RecordId id{op.table, op.key};
-      std::optional<Bytes> seen = Lookup(actual, id);
-      if (seen == op.value && committed_writes.count({id, *op.value}) == 0) {
-        return fmt::format("table {} key {} holds {}, written only by transaction {} ({})", op.table,
-                           DescribeBytes(op.key), DescribeBytes(*op.value), txn.id, TxnOutcomeName(txn.outcome));
+    const bool ended_unseen = txn.outcome == TxnOutcome::kRolledBack || txn.outcome == TxnOutcome::kInFlight;
+    for (const std::vector<Op>* ops : {&txn.ops, &txn.undone}) {
+      if (ops == &txn.ops && !ended_unseen) continue;
+      for (const Op& op : *ops) {
+        if (!op.value) continue;
+        RecordId id{op.table, op.key};
+        std::optional<Bytes> seen = Lookup(actual, id);
+        if (seen == op.value && committed_writes.count({id, *op.value}) == 0) {
+          return fmt::format("table {} key {} holds {}, written only by transaction {} ({})", op.table,
+                             DescribeBytes(op.key), DescribeBytes(*op.value), txn.id,
+                             ops == &txn.undone ? "undone by a savepoint rollback" : TxnOutcomeName(txn.outcome));
+        }
       }
     }
   }

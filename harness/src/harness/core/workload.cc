@@ -41,80 +41,227 @@ Bytes RandomBytes(faultfs::SplitMix64& rng, std::size_t size) {
 }
 
 // Keys are short printable strings with a binary tail now and then, so explanations
-// stay readable while the engine still sees non-ASCII keys.
-Bytes KeyFor(faultfs::SplitMix64& rng, int index) {
+// stay readable while the engine still sees non-ASCII keys. With key_bytes the key is
+// padded to that length; the zero-padded index keeps keys in index order either way.
+Bytes KeyFor(faultfs::SplitMix64& rng, int index, int key_bytes) {
   Bytes key = fmt::format("k{:03}", index);
   if (index % 5 == 4) key.push_back(static_cast<char>(0x80 | rng.Uniform(128)));
+  if (key_bytes > 0 && key.size() < static_cast<std::size_t>(key_bytes)) {
+    key += RandomBytes(rng, static_cast<std::size_t>(key_bytes) - key.size());
+  }
   return key;
 }
 
+using KeySet = std::map<std::string, std::set<Bytes>>;
+using RecordSet = std::set<std::pair<std::string, Bytes>>;
+
+// Draws the workload. Each transaction's operations are valid against the state the
+// transactions committed before it leave, plus its own earlier operations (its view).
+class Generator {
+ public:
+  explicit Generator(const WorkloadConfig& config) : config_(config), rng_(faultfs::SplitMix64::Mix(config.seed)) {}
+
+  WorkloadSpec Generate() {
+    WorkloadSpec spec;
+    for (int d = 0; d < config_.databases; ++d) {
+      DatabaseSpec db;
+      db.file_name = fmt::format("db{}.edb", d);
+      for (int t = 0; t < config_.tables_per_database; ++t) {
+        db.tables.push_back(TableName(d, t));
+        tables_.push_back(db.tables.back());
+      }
+      spec.databases.push_back(std::move(db));
+    }
+    // The key universe per table is fixed up front (the binary tails are seeded).
+    for (int k = 0; k < config_.key_space; ++k) keys_.push_back(KeyFor(rng_, k, config_.key_bytes));
+    Preload(&spec);
+    int begin_after = config_.inflight_begin_after < 0 ? config_.transactions / 2
+                                                       : std::min(config_.inflight_begin_after, config_.transactions);
+    spec.inflight_begin_after = static_cast<std::size_t>(begin_after);
+    for (int t = 0; t < begin_after; ++t) spec.transactions.push_back(Transaction());
+    for (int t = 0; t < config_.inflight_transactions; ++t) spec.inflight.push_back(Inflight());
+    for (int t = begin_after; t < config_.transactions; ++t) spec.transactions.push_back(Transaction());
+    return spec;
+  }
+
+ private:
+  Bytes Value() {
+    std::size_t size;
+    if (rng_.Chance(config_.long_value_per_million)) {
+      if (config_.long_value_chunk > 0) {
+        // n chunks - 1, n chunks (the chain ends exactly at a page boundary), n chunks + 1.
+        std::size_t n = 1 + rng_.Uniform(3);
+        size = n * config_.long_value_chunk + rng_.Uniform(3) - 1;
+      } else {
+        size = static_cast<std::size_t>(config_.long_value_bytes);
+      }
+    } else {
+      size = rng_.Uniform(static_cast<std::uint64_t>(config_.max_value_bytes) + 1);
+    }
+    return RandomBytes(rng_, size);
+  }
+
+  // A write of (table, key) valid against view: insert when absent, else replace or
+  // delete. Updates view.
+  SpecOp Write(const std::string& table, const Bytes& key, KeySet& view) {
+    SpecOp op;
+    op.table = table;
+    op.key = key;
+    if (view[table].count(key) == 0) {
+      op.kind = OpKind::kInsert;
+    } else {
+      op.kind = rng_.Chance(300'000) ? OpKind::kDelete : OpKind::kReplace;
+    }
+    if (op.kind == OpKind::kDelete) {
+      view[table].erase(key);
+    } else {
+      op.value = Value();
+      view[table].insert(key);
+    }
+    return op;
+  }
+
+  // Up to `count` writes to random records outside `taken` (each record once; the
+  // records written join `taken`).
+  void RandomWrites(int count, KeySet& view, RecordSet& taken, std::vector<SpecOp>* ops) {
+    for (int o = 0; o < count; ++o) {
+      const std::string& table = tables_[rng_.Uniform(tables_.size())];
+      const Bytes& key = keys_[rng_.Uniform(keys_.size())];
+      if (held_.count({table, key}) != 0 || !taken.insert({table, key}).second) continue;
+      ops->push_back(Write(table, key, view));
+    }
+  }
+
+  int OpCount() { return 1 + static_cast<int>(rng_.Uniform(static_cast<std::uint64_t>(config_.max_ops_per_transaction))); }
+
+  TxnEnd End() {
+    if (rng_.Chance(config_.rollback_per_million)) return TxnEnd::kRollback;
+    return rng_.Chance(config_.lazy_per_million) ? TxnEnd::kCommitLazy : TxnEnd::kCommitDurable;
+  }
+
+  // A commit of ops: the committed state changes by every write outside the
+  // (rolled back) savepoint range [skip_begin, skip_end).
+  void Apply(const std::vector<SpecOp>& ops, std::size_t skip_begin = 0, std::size_t skip_end = 0) {
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      if (i >= skip_begin && i < skip_end) continue;
+      const SpecOp& op = ops[i];
+      if (op.kind == OpKind::kDelete) {
+        present_[op.table].erase(op.key);
+      } else {
+        present_[op.table].insert(op.key);
+      }
+    }
+  }
+
+  void Preload(WorkloadSpec* spec) {
+    const int records = std::min(config_.preload_records, config_.key_space * static_cast<int>(tables_.size()));
+    for (int r = 0; r < records; ++r) {
+      // Record r goes to table r mod T, at keys spread evenly over the key space.
+      const std::string& table = tables_[static_cast<std::size_t>(r) % tables_.size()];
+      const std::size_t slot = static_cast<std::size_t>(r) / tables_.size();
+      const std::size_t per_table = (static_cast<std::size_t>(records) + tables_.size() - 1) / tables_.size();
+      const Bytes& key = keys_[slot * keys_.size() / per_table];
+      if (spec->preload.empty() || spec->preload.back().ops.size() == 100) spec->preload.emplace_back();
+      SpecOp op{OpKind::kInsert, table, key, RandomBytes(rng_, rng_.Uniform(static_cast<std::uint64_t>(config_.max_value_bytes) + 1))};
+      spec->preload.back().ops.push_back(std::move(op));
+      present_[table].insert(key);
+    }
+  }
+
+  TxnSpec Inflight() {
+    TxnSpec txn;
+    KeySet view = present_;
+    RecordSet taken;
+    RandomWrites(OpCount(), view, taken, &txn.ops);
+    // Later transactions leave these records alone: touching one would be a write
+    // conflict, which is not what an in-flight transaction is for.
+    for (const SpecOp& op : txn.ops) held_.insert({op.table, op.key});
+    return txn;
+  }
+
+  TxnSpec Transaction() {
+    if (rng_.Chance(config_.range_delete_per_million)) {
+      if (std::optional<TxnSpec> txn = RangeDelete()) return *txn;
+    }
+    TxnSpec txn;
+    KeySet view = present_;
+    RecordSet taken;
+    const int ops = OpCount();
+    if (rng_.Chance(config_.savepoint_per_million) && ops >= 2) {
+      // before | nested, rolled back | after: the nested part's writes leave no trace
+      // in the view, and its records are not written again (their undo is at stake).
+      int before = static_cast<int>(rng_.Uniform(static_cast<std::uint64_t>(ops)));
+      RandomWrites(before, view, taken, &txn.ops);
+      txn.savepoint_begin = txn.ops.size();
+      KeySet nested = view;
+      RandomWrites(std::max(1, ops - before), nested, taken, &txn.ops);
+      txn.savepoint_end = txn.ops.size();
+      RandomWrites(1 + static_cast<int>(rng_.Uniform(3)), view, taken, &txn.ops);
+    } else if (rng_.Chance(config_.probe_per_million)) {
+      RandomWrites(std::max(1, ops / 2), view, taken, &txn.ops);
+      ProbeSpec probe;
+      probe.after_ops = txn.ops.size();
+      KeySet committed = present_;
+      for (const SpecOp& op : txn.ops) {
+        if (rng_.Chance(500'000) || probe.contested.empty()) probe.contested.push_back(Write(op.table, op.key, committed));
+      }
+      KeySet probe_view = present_;
+      RecordSet probe_taken = taken;
+      RandomWrites(OpCount(), probe_view, probe_taken, &probe.ops);
+      // The owner's later writes stay off the probe's records.
+      for (const SpecOp& op : probe.ops) taken.insert({op.table, op.key});
+      RandomWrites(ops - static_cast<int>(txn.ops.size()), view, taken, &txn.ops);
+      probe.end = End();
+      probe.ends_before_owner = rng_.Chance(500'000);
+      txn.end = End();
+      // Commits apply in the order they are issued; the two touch disjoint records.
+      if (probe.ends_before_owner && probe.end != TxnEnd::kRollback) Apply(probe.ops);
+      if (txn.end != TxnEnd::kRollback) Apply(txn.ops);
+      if (!probe.ends_before_owner && probe.end != TxnEnd::kRollback) Apply(probe.ops);
+      txn.probe = std::move(probe);
+      return txn;
+    } else {
+      RandomWrites(ops, view, taken, &txn.ops);
+    }
+    txn.end = End();
+    if (txn.end != TxnEnd::kRollback) Apply(txn.ops, txn.savepoint_begin, txn.savepoint_end);
+    return txn;
+  }
+
+  // Deletes a run of consecutive present records of one table (nullopt when the
+  // table has none there).
+  std::optional<TxnSpec> RangeDelete() {
+    const std::string& table = tables_[rng_.Uniform(tables_.size())];
+    std::size_t k = rng_.Uniform(keys_.size());
+    TxnSpec txn;
+    for (; k < keys_.size() && txn.ops.size() < static_cast<std::size_t>(config_.range_delete_keys); ++k) {
+      if (present_[table].count(keys_[k]) == 0 || held_.count({table, keys_[k]}) != 0) continue;
+      txn.ops.push_back(SpecOp{OpKind::kDelete, table, keys_[k], {}});
+    }
+    if (txn.ops.empty()) return std::nullopt;
+    txn.end = End();
+    if (txn.end != TxnEnd::kRollback) Apply(txn.ops);
+    return txn;
+  }
+
+  const WorkloadConfig& config_;
+  faultfs::SplitMix64 rng_;
+  std::vector<std::string> tables_;
+  std::vector<Bytes> keys_;
+  KeySet present_;  // the committed state's keys
+  RecordSet held_;  // records in-flight transactions hold
+};
+
 }  // namespace
 
-WorkloadSpec GenerateWorkload(const WorkloadConfig& config) {
-  faultfs::SplitMix64 rng(faultfs::SplitMix64::Mix(config.seed));
-  WorkloadSpec spec;
-  std::vector<std::string> all_tables;
-  for (int d = 0; d < config.databases; ++d) {
-    DatabaseSpec db;
-    db.file_name = fmt::format("db{}.edb", d);
-    for (int t = 0; t < config.tables_per_database; ++t) {
-      db.tables.push_back(TableName(d, t));
-      all_tables.push_back(db.tables.back());
-    }
-    spec.databases.push_back(std::move(db));
-  }
-  // The key universe per table is fixed up front (the binary tails are seeded).
-  std::vector<Bytes> keys;
-  for (int k = 0; k < config.key_space; ++k) keys.push_back(KeyFor(rng, k));
+WorkloadSpec GenerateWorkload(const WorkloadConfig& config) { return Generator(config).Generate(); }
 
-  std::map<std::string, std::set<Bytes>> present;  // committed state's keys
-  // Keys already used by an in-flight transaction: another one touching them would
-  // hit a write conflict, which is not what an in-flight transaction is for.
-  std::set<std::pair<std::string, Bytes>> held;
-  auto generate = [&](bool inflight) {
-    TxnSpec txn;
-    std::map<std::string, std::set<Bytes>> view = present;  // the transaction's own view
-    std::set<std::pair<std::string, Bytes>> touched;         // one op per key per txn
-    int ops = 1 + static_cast<int>(rng.Uniform(static_cast<std::uint64_t>(config.max_ops_per_transaction)));
-    for (int o = 0; o < ops; ++o) {
-      SpecOp op;
-      op.table = all_tables[rng.Uniform(all_tables.size())];
-      op.key = keys[rng.Uniform(keys.size())];
-      if (held.count({op.table, op.key}) != 0 || !touched.insert({op.table, op.key}).second) continue;
-      bool exists = view[op.table].count(op.key) != 0;
-      if (!exists) {
-        op.kind = OpKind::kInsert;
-      } else {
-        op.kind = rng.Chance(300'000) ? OpKind::kDelete : OpKind::kReplace;
-      }
-      if (op.kind != OpKind::kDelete) {
-        std::size_t size = rng.Chance(config.long_value_per_million)
-                               ? static_cast<std::size_t>(config.long_value_bytes)
-                               : rng.Uniform(static_cast<std::uint64_t>(config.max_value_bytes) + 1);
-        op.value = RandomBytes(rng, size);
-        view[op.table].insert(op.key);
-      } else {
-        view[op.table].erase(op.key);
-      }
-      txn.ops.push_back(std::move(op));
-    }
-    if (inflight) {
-      for (const SpecOp& op : txn.ops) held.insert({op.table, op.key});
-    } else if (rng.Chance(config.rollback_per_million)) {
-      txn.end = TxnEnd::kRollback;
-    } else {
-      txn.end = rng.Chance(config.lazy_per_million) ? TxnEnd::kCommitLazy : TxnEnd::kCommitDurable;
-      present = std::move(view);
-    }
-    return txn;
-  };
-  int begin_after = config.inflight_begin_after < 0 ? config.transactions / 2
-                                                    : std::min(config.inflight_begin_after, config.transactions);
-  spec.inflight_begin_after = static_cast<std::size_t>(begin_after);
-  for (int t = 0; t < begin_after; ++t) spec.transactions.push_back(generate(false));
-  for (int t = 0; t < config.inflight_transactions; ++t) spec.inflight.push_back(generate(true));
-  for (int t = begin_after; t < config.transactions; ++t) spec.transactions.push_back(generate(false));
-  return spec;
+DbState PreloadState(const WorkloadSpec& spec) {
+  DbState state;
+  for (const TxnSpec& txn : spec.preload) {
+    for (const SpecOp& op : txn.ops) state[op.table][op.key] = op.value;
+  }
+  return state;
 }
 
 }  // namespace jetharness

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,34 @@ struct WorkloadConfig {
   // the later durable commits carry their log records to disk: recovery must undo them.
   int inflight_transactions = 0;
   int inflight_begin_after = -1;
+
+  // ---- what reaches the rest of the engine (all off by default) ----
+  // Keys padded with seeded bytes to this many bytes (0: short keys "k000"). Long keys
+  // make few records fill a page, so a few hundred records build a B-tree of three
+  // levels at 4 KiB pages (key_bytes <= JET_cbKeyMost).
+  int key_bytes = 0;
+  // A transaction that deletes a run of up to this many consecutive present keys of
+  // one table: leaves emptied by deletes, in the workload and in redo.
+  std::uint32_t range_delete_per_million = 0;
+  int range_delete_keys = 24;
+  // JET_paramLVChunkSizeMost of the instance the workload runs on (0: unknown). When
+  // set, long values are n chunks minus one byte, exactly n chunks (a chain that ends
+  // at a page boundary) or n chunks plus one byte, n in 1..3.
+  std::size_t long_value_chunk = 0;
+  // A transaction gets a probe: another session's transaction that begins after some
+  // of the owner's writes, reads each record the owner holds (it must see the
+  // committed value), writes it (it must get JET_errWriteConflict), writes records
+  // nobody holds, and ends before or after the owner. Interleaves two transactions'
+  // log records.
+  std::uint32_t probe_per_million = 0;
+  // A transaction gets a savepoint: some of its writes run in a nested transaction
+  // (JetBeginTransaction inside a transaction) that is rolled back (JetRollback undoes
+  // the innermost level only) before the outer transaction goes on.
+  std::uint32_t savepoint_per_million = 0;
+  // Records inserted (in transactions of up to 100) before the workload, at setup:
+  // the workload then starts on a B-tree that already has its depth, and recovery
+  // replays only what the workload adds. Spread evenly over the key space.
+  int preload_records = 0;
 };
 
 enum class OpKind : std::uint8_t { kInsert, kReplace, kDelete };
@@ -45,9 +74,25 @@ struct SpecOp {
 
 enum class TxnEnd : std::uint8_t { kCommitDurable, kCommitLazy, kRollback };
 
+// Another session's transaction interleaved with a transaction of the main stream
+// (see WorkloadConfig::probe_per_million).
+struct ProbeSpec {
+  std::size_t after_ops = 0;      // begins once the owner has issued this many ops
+  std::vector<SpecOp> contested;  // records the owner holds: read, then written (a conflict)
+  std::vector<SpecOp> ops;        // records nobody holds: must succeed
+  TxnEnd end = TxnEnd::kCommitDurable;
+  bool ends_before_owner = true;  // ends before the owner's remaining ops, else after its end
+};
+
 struct TxnSpec {
   std::vector<SpecOp> ops;
   TxnEnd end = TxnEnd::kCommitDurable;
+  // ops [savepoint_begin, savepoint_end) run in a nested transaction that is rolled
+  // back; none of them is visible afterwards. Empty range: no savepoint.
+  std::size_t savepoint_begin = 0;
+  std::size_t savepoint_end = 0;
+  std::optional<ProbeSpec> probe;
+  bool has_savepoint() const { return savepoint_end > savepoint_begin; }
 };
 
 struct DatabaseSpec {
@@ -57,12 +102,16 @@ struct DatabaseSpec {
 
 struct WorkloadSpec {
   std::vector<DatabaseSpec> databases;
-  std::vector<TxnSpec> transactions;  // issued in order on one session
+  std::vector<TxnSpec> preload;       // committed durably at setup (inserts only)
+  std::vector<TxnSpec> transactions;  // issued in order on one session (probes on another)
   std::vector<TxnSpec> inflight;      // never ended (their `end` is ignored)
   std::size_t inflight_begin_after = 0;  // begun after this many of `transactions`
 };
 
 WorkloadSpec GenerateWorkload(const WorkloadConfig& config);
+
+// The content the preload leaves: where every run of the workload starts.
+DbState PreloadState(const WorkloadSpec& spec);
 
 // Table names: database 0 has t0, t1, ...; database d > 0 has d<d>t0, d<d>t1, ...
 std::string TableName(int database, int table);

@@ -10,6 +10,7 @@
 namespace jetharness {
 
 std::string CallFailure::ToString() const {
+  if (code == kModelViolation) return "the engine broke the workload's model: " + call;
   return failed() ? fmt::format("{} returned {} ({})", call, JetErrorName(code), code) : "no failure";
 }
 
@@ -23,6 +24,18 @@ std::string NextInstanceName() {
 }
 
 }  // namespace
+
+std::size_t LongValueChunkSize(std::uint32_t page_size) {
+  JET_INSTANCE instance = JET_instanceNil;
+  if (JetCreateInstance(&instance, NextInstanceName().c_str()) < 0) return 0;
+  JET_API_PTR chunk = 0;
+  if (JetSetSystemParameter(&instance, JET_sesidNil, JET_paramDatabasePageSize, page_size, nullptr) < 0 ||
+      JetGetSystemParameter(instance, JET_sesidNil, JET_paramLVChunkSizeMost, &chunk, nullptr, 0) < 0) {
+    chunk = 0;
+  }
+  (void)JetTerm2(instance, JET_bitTermAbrupt);  // releases an instance that never ran
+  return static_cast<std::size_t>(chunk);
+}
 
 EngineInstance::EngineInstance(faultfs::Vfs* vfs, const InstanceSettings& settings, CallObserver observer)
     : settings_(settings), observer_(std::move(observer)) {
@@ -53,6 +66,12 @@ EngineInstance::~EngineInstance() {
   if (instance_ != JET_instanceNil) (void)JetTerm2(instance_, JET_bitTermAbrupt);
 }
 
+void EngineInstance::Violation(std::string what) {
+  if (failure_.failed()) return;
+  if (observer_) observer_(what, kModelViolation);
+  failure_ = CallFailure{std::move(what), kModelViolation};
+}
+
 JET_ERR EngineInstance::Call(const std::string& name, const std::function<JET_ERR()>& fn) {
   if (failure_.failed()) return failure_.code;
   JET_ERR err = fn();
@@ -68,8 +87,10 @@ JET_ERR EngineInstance::Init() {
 }
 
 JET_ERR EngineInstance::Restore(const std::string& backup_dir) {
-  return Call("JetRestoreInstance",
-              [&] { return JetRestoreInstance(instance_, backup_dir.c_str(), nullptr, nullptr); });
+  const std::string& dest = settings_.layout.restore_dest;
+  return Call("JetRestoreInstance", [&] {
+    return JetRestoreInstance(instance_, backup_dir.c_str(), dest.empty() ? nullptr : dest.c_str(), nullptr);
+  });
 }
 
 JET_ERR EngineInstance::Backup(const std::string& backup_dir) {
@@ -138,7 +159,9 @@ JET_TABLEID WorkloadSession::TableId(JET_SESID session, const std::string& name)
     }
     return JET_tableidNil;
   }
-  // In-flight sessions open their own cursors.
+  // Other sessions open their own cursors, once per table.
+  auto cached = other_cursors_.find({session, name});
+  if (cached != other_cursors_.end()) return cached->second;
   for (std::size_t d = 0; d < spec_.databases.size(); ++d) {
     for (const std::string& t : spec_.databases[d].tables) {
       if (t != name) continue;
@@ -149,61 +172,161 @@ JET_TABLEID WorkloadSession::TableId(JET_SESID session, const std::string& name)
                      [&] { return JetOpenDatabase(session, path.c_str(), nullptr, &dbid, 0); });
       instance_.Call("JetOpenTable(" + name + ")",
                      [&] { return JetOpenTable(session, dbid, name.c_str(), nullptr, 0, 0, &id); });
+      if (ok()) other_cursors_[{session, name}] = id;
       return id;
     }
   }
   return JET_tableidNil;
 }
 
-bool WorkloadSession::RunOne(const TxnSpec& txn, JET_SESID session, bool end, Model* model) {
-  CommitMode mode = txn.end == TxnEnd::kCommitLazy ? CommitMode::kLazy : CommitMode::kDurable;
-  // Cursors first: opening them is not part of the transaction.
-  std::vector<JET_TABLEID> ids;
-  for (const SpecOp& op : txn.ops) ids.push_back(TableId(session, op.table));
-  if (!ok()) return false;
-  if (instance_.Call("JetBeginTransaction", [&] { return JetBeginTransaction(session); }) < 0) return false;
-  Model::TxnId id = model->Begin(mode);
-  for (std::size_t i = 0; i < txn.ops.size(); ++i) {
-    const SpecOp& op = txn.ops[i];
-    // Recorded before the call: if the call half-happens, the model still knows the
-    // value, so the oracle can recognise it should it ever become visible.
-    JET_ERR err;
-    if (op.kind == OpKind::kDelete) {
-      model->Delete(id, op.table, op.key);
-      err = instance_.Call("JetDeleteRecord", [&] {
-        return JetDeleteRecord(session, ids[i], op.key.data(), static_cast<unsigned long>(op.key.size()));
-      });
-    } else {
-      model->Put(id, op.table, op.key, op.value);
-      bool insert = op.kind == OpKind::kInsert;
-      err = instance_.Call(insert ? "JetInsertRecord" : "JetReplaceRecord", [&] {
-        auto key_size = static_cast<unsigned long>(op.key.size());
-        auto value_size = static_cast<unsigned long>(op.value.size());
-        return insert ? JetInsertRecord(session, ids[i], op.key.data(), key_size, op.value.data(), value_size)
-                      : JetReplaceRecord(session, ids[i], op.key.data(), key_size, op.value.data(), value_size);
-      });
-    }
-    if (err < 0) {
-      // Stop here. The transaction never commits; a rollback attempt is not made
-      // because the instance may be unusable (the failure already ends the phase).
-      return false;
-    }
+JET_ERR WorkloadSession::WriteCall(JET_SESID session, JET_TABLEID table, const SpecOp& op) {
+  auto key_size = static_cast<unsigned long>(op.key.size());
+  auto value_size = static_cast<unsigned long>(op.value.size());
+  switch (op.kind) {
+    case OpKind::kInsert: return JetInsertRecord(session, table, op.key.data(), key_size, op.value.data(), value_size);
+    case OpKind::kReplace: return JetReplaceRecord(session, table, op.key.data(), key_size, op.value.data(), value_size);
+    case OpKind::kDelete: return JetDeleteRecord(session, table, op.key.data(), key_size);
   }
-  if (!end) return true;
-  if (txn.end == TxnEnd::kRollback) {
-    JET_ERR err = instance_.Call("JetRollback", [&] { return JetRollback(session, 0); });
-    if (err < 0) return false;
+  return JET_errInvalidParameter;
+}
+
+const char* WorkloadSession::WriteCallName(OpKind kind) {
+  switch (kind) {
+    case OpKind::kInsert: return "JetInsertRecord";
+    case OpKind::kReplace: return "JetReplaceRecord";
+    case OpKind::kDelete: return "JetDeleteRecord";
+  }
+  return "?";
+}
+
+bool WorkloadSession::Write(JET_SESID session, JET_TABLEID table, const SpecOp& op, Model::TxnId id, Model* model) {
+  // Recorded before the call: if the call half-happens, the model still knows the
+  // value, so the oracle can recognise it should it ever become visible.
+  if (op.kind == OpKind::kDelete) {
+    model->Delete(id, op.table, op.key);
+  } else {
+    model->Put(id, op.table, op.key, op.value);
+  }
+  // On failure: stop here. The transaction never commits; a rollback attempt is not
+  // made because the instance may be unusable (the failure already ends the phase).
+  return instance_.Call(WriteCallName(op.kind), [&] { return WriteCall(session, table, op); }) >= 0;
+}
+
+bool WorkloadSession::End(JET_SESID session, TxnEnd end, Model::TxnId id, Model* model) {
+  if (end == TxnEnd::kRollback) {
+    if (instance_.Call("JetRollback", [&] { return JetRollback(session, 0); }) < 0) return false;
     model->RolledBack(id);
     return true;
   }
-  JET_GRBIT grbit = mode == CommitMode::kLazy ? JET_bitCommitLazyFlush : 0;
-  JET_ERR err = instance_.Call("JetCommitTransaction", [&] { return JetCommitTransaction(session, grbit); });
-  if (err < 0) {
+  JET_GRBIT grbit = end == TxnEnd::kCommitLazy ? JET_bitCommitLazyFlush : 0;
+  model->CommitIssued(id);
+  if (instance_.Call("JetCommitTransaction", [&] { return JetCommitTransaction(session, grbit); }) < 0) {
     model->CommitUncertain(id);
     return false;
   }
   model->Committed(id);
   return true;
+}
+
+bool WorkloadSession::RunOne(const TxnSpec& txn, JET_SESID session, bool end, Model* model) {
+  // Cursors first: opening them is not part of the transaction.
+  std::vector<JET_TABLEID> ids;
+  for (const SpecOp& op : txn.ops) ids.push_back(TableId(session, op.table));
+  if (!ok()) return false;
+  if (instance_.Call("JetBeginTransaction", [&] { return JetBeginTransaction(session); }) < 0) return false;
+  Model::TxnId id = model->Begin(txn.end == TxnEnd::kCommitLazy ? CommitMode::kLazy : CommitMode::kDurable);
+  std::optional<OpenProbe> probe;
+  std::size_t mark = 0;
+  for (std::size_t i = 0; i <= txn.ops.size(); ++i) {
+    if (txn.probe && i == txn.probe->after_ops) {
+      probe = StartProbe(*txn.probe, model);
+      if (!probe) return false;
+      if (txn.probe->ends_before_owner && !End(probe->session, txn.probe->end, probe->id, model)) return false;
+    }
+    if (i == txn.ops.size()) break;
+    if (txn.has_savepoint() && i == txn.savepoint_begin) {
+      if (instance_.Call("JetBeginTransaction (savepoint)", [&] { return JetBeginTransaction(session); }) < 0) {
+        return false;
+      }
+      mark = model->Savepoint(id);
+    }
+    if (!Write(session, ids[i], txn.ops[i], id, model)) return false;
+    if (txn.has_savepoint() && i + 1 == txn.savepoint_end) {
+      // Rolls back the innermost level only: the outer transaction goes on.
+      if (instance_.Call("JetRollback (savepoint)", [&] { return JetRollback(session, 0); }) < 0) return false;
+      model->RolledBackTo(id, mark);
+    }
+  }
+  if (!end) return true;
+  if (!End(session, txn.end, id, model)) return false;
+  if (probe && !txn.probe->ends_before_owner) return End(probe->session, txn.probe->end, probe->id, model);
+  return true;
+}
+
+std::optional<WorkloadSession::OpenProbe> WorkloadSession::StartProbe(const ProbeSpec& spec, Model* model) {
+  if (probe_session_ == JET_sesidNil &&
+      instance_.Call("JetBeginSession (probe)",
+                     [&] { return JetBeginSession(instance_.handle(), &probe_session_, nullptr, nullptr); }) < 0) {
+    return std::nullopt;
+  }
+  const JET_SESID session = probe_session_;
+  std::vector<JET_TABLEID> contested_ids, ids;
+  for (const SpecOp& op : spec.contested) contested_ids.push_back(TableId(session, op.table));
+  for (const SpecOp& op : spec.ops) ids.push_back(TableId(session, op.table));
+  if (!ok()) return std::nullopt;
+  if (instance_.Call("JetBeginTransaction (probe)", [&] { return JetBeginTransaction(session); }) < 0) {
+    return std::nullopt;
+  }
+  OpenProbe probe{session, model->Begin(spec.end == TxnEnd::kCommitLazy ? CommitMode::kLazy : CommitMode::kDurable)};
+  for (std::size_t i = 0; i < spec.contested.size(); ++i) {
+    const SpecOp& op = spec.contested[i];
+    const std::string record = fmt::format("{} key {}", op.table, DescribeBytes(op.key));
+    // The owner holds the record: this session reads what was last committed there.
+    const std::optional<Bytes> committed = model->CommittedValue(op.table, op.key);
+    Bytes value;
+    JET_ERR read = RetrieveRecord(session, contested_ids[i], op.key, &value);
+    if (read >= 0 || read == JET_errRecordNotFound) {
+      std::optional<Bytes> seen = read >= 0 ? std::optional<Bytes>(value) : std::nullopt;
+      if (seen != committed) {
+        instance_.Violation(fmt::format("JetRetrieveRecord({}) by another session while an open transaction holds "
+                                        "the record: read {}, the committed value is {}",
+                                        record, seen ? DescribeBytes(*seen) : "no record",
+                                        committed ? DescribeBytes(*committed) : "no record"));
+        return std::nullopt;
+      }
+    } else if (instance_.Call("JetRetrieveRecord", [read] { return read; }) < 0) {
+      return std::nullopt;
+    }
+    // ... and may not write it.
+    JET_ERR write = WriteCall(session, contested_ids[i], op);
+    if (write == JET_errWriteConflict) continue;
+    if (write >= 0) {
+      instance_.Violation(fmt::format("{}({}) by another session while an open transaction holds the record "
+                                      "returned success: expected JET_errWriteConflict ({})",
+                                      WriteCallName(op.kind), record, JET_errWriteConflict));
+      return std::nullopt;
+    }
+    if (instance_.Call(WriteCallName(op.kind), [write] { return write; }) < 0) return std::nullopt;
+  }
+  for (std::size_t i = 0; i < spec.ops.size(); ++i) {
+    if (!Write(session, ids[i], spec.ops[i], probe.id, model)) return std::nullopt;
+  }
+  return probe;
+}
+
+JET_ERR WorkloadSession::RetrieveRecord(JET_SESID session, JET_TABLEID table, const Bytes& key, Bytes* value) {
+  value->assign(256, '\0');
+  unsigned long size = 0;
+  auto key_size = static_cast<unsigned long>(key.size());
+  JET_ERR err = JetRetrieveRecord(session, table, key.data(), key_size, value->data(),
+                                  static_cast<unsigned long>(value->size()), &size);
+  if (err == JET_errBufferTooSmall) {
+    value->assign(size, '\0');
+    err = JetRetrieveRecord(session, table, key.data(), key_size, value->data(),
+                            static_cast<unsigned long>(value->size()), &size);
+  }
+  if (err >= 0) value->resize(std::min<std::size_t>(size, value->size()));
+  return err;
 }
 
 void WorkloadSession::RunTransactions(std::size_t first, std::size_t last, bool inflight, Model* model,
@@ -214,6 +337,13 @@ void WorkloadSession::RunTransactions(std::size_t first, std::size_t last, bool 
     if (i == last || !ok()) break;
     if (!RunOne(spec_.transactions[i], session_, true, model)) return;
     if (on_transaction) on_transaction(i);
+  }
+}
+
+void WorkloadSession::RunPreload() {
+  Model preload;  // the run's model takes the preload's content as its base instead
+  for (const TxnSpec& txn : spec_.preload) {
+    if (!RunOne(txn, session_, true, &preload)) return;
   }
 }
 

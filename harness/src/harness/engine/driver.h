@@ -12,6 +12,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,11 @@
 #include "jet/jet.h"
 
 namespace jetharness {
+
+// Not an engine code: what a phase records when the engine answered a call against
+// the model's prediction (e.g. success where JET_errWriteConflict was due, or another
+// session reading a value nobody committed). No error-map row allows it.
+inline constexpr JET_ERR kModelViolation = -99'001;
 
 // The first failing call of a phase (code == JET_errSuccess when none failed).
 struct CallFailure {
@@ -44,9 +51,13 @@ class EngineInstance {
 
   // Runs `fn` (an API call) unless an earlier call failed; records and reports it.
   JET_ERR Call(const std::string& name, const std::function<JET_ERR()>& fn);
+  // The engine contradicted the model (`what` says how): recorded like a failed call
+  // with code kModelViolation, so the phase ends and every check reports it.
+  void Violation(std::string what);
 
   JET_ERR Init();  // JetInit (soft recovery when needed)
-  JET_ERR Restore(const std::string& backup_dir);  // JetRestoreInstance(instance, dir, null, null)
+  // JetRestoreInstance(instance, dir, layout.restore_dest or null, null)
+  JET_ERR Restore(const std::string& backup_dir);
   JET_ERR Backup(const std::string& backup_dir);   // full backup
   JET_ERR BackupIncremental(const std::string& backup_dir);  // JET_bitBackupIncremental
   JET_ERR Term();          // clean JetTerm
@@ -64,6 +75,10 @@ class EngineInstance {
   CallObserver observer_;
   CallFailure failure_;
 };
+
+// JET_paramLVChunkSizeMost at this page size: the long-value bytes one page holds
+// (asked of a fresh, never initialised instance). 0 when the engine does not say.
+std::size_t LongValueChunkSize(std::uint32_t page_size);
 
 // One session with the workload's databases attached, opened and their tables open.
 class WorkloadSession {
@@ -84,13 +99,27 @@ class WorkloadSession {
   // after transaction i ended successfully (e.g. a backup).
   void RunTransactions(std::size_t first, std::size_t last, bool inflight, Model* model,
                        const std::function<void(std::size_t)>& on_transaction = nullptr);
+  // Commits spec.preload (durably), stopping at the first failing call.
+  void RunPreload();
 
  private:
   struct Table {
     std::string name;
     JET_TABLEID id = JET_tableidNil;
   };
+  // A probe's transaction, open on the probe session.
+  struct OpenProbe {
+    JET_SESID session;
+    Model::TxnId id;
+  };
   bool RunOne(const TxnSpec& txn, JET_SESID session, bool end, Model* model);
+  // Begins the probe's transaction, checks its reads and conflicts, runs its writes.
+  std::optional<OpenProbe> StartProbe(const ProbeSpec& spec, Model* model);
+  bool Write(JET_SESID session, JET_TABLEID table, const SpecOp& op, Model::TxnId id, Model* model);
+  bool End(JET_SESID session, TxnEnd end, Model::TxnId id, Model* model);
+  static JET_ERR WriteCall(JET_SESID session, JET_TABLEID table, const SpecOp& op);
+  static const char* WriteCallName(OpKind kind);
+  static JET_ERR RetrieveRecord(JET_SESID session, JET_TABLEID table, const Bytes& key, Bytes* value);
   void BeginInflight(Model* model);
   JET_TABLEID TableId(JET_SESID session, const std::string& name);
 
@@ -100,6 +129,8 @@ class WorkloadSession {
   std::vector<JET_DBID> dbids_;
   std::vector<Table> tables_;
   std::vector<JET_SESID> inflight_sessions_;
+  JET_SESID probe_session_ = JET_sesidNil;
+  std::map<std::pair<JET_SESID, std::string>, JET_TABLEID> other_cursors_;
 };
 
 // The databases as read back through the API, with the physical checks' verdict.

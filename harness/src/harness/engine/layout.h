@@ -20,6 +20,9 @@ struct Layout {
   std::string log_dir = "/inst/log";
   std::string db_dir = "/inst/db";
   std::string backup_dir = "/backup";
+  // JetRestoreInstance's szDest: where a restore puts the databases ("" = null: their
+  // original paths). A layout restoring elsewhere has db_dir == restore_dest.
+  std::string restore_dest;
 
   std::string DatabasePath(const std::string& file_name) const { return db_dir + "/" + file_name; }
   std::string CheckpointPath() const { return system_dir + "/edb.chk"; }

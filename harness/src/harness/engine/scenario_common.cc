@@ -20,7 +20,8 @@ const std::string& ChildExecutable() { return ChildExecutableStorage(); }
 
 void RegisterScenarios(ScenarioRegistry* registry) {
   for (Scenario (*factory)() :
-       {CrashWorkloadScenario, CrashRestoreScenario, CrashRestoreNestedScenario, MissingLogScenario,
+       {CrashWorkloadScenario, CrashRestoreScenario, CrashRestoreNestedScenario, BackupChainScenario,
+        MissingLogScenario,
         CorruptPageScenario, CorruptLogScenario,
         ForeignLogScenario, SharingViolationScenario, IoErrorScenario, OomScenario, BadArgsScenario,
         CircularLogScenario, PropertyScenario}) {
@@ -34,6 +35,67 @@ Env MakeEnv(std::uint64_t seed, int transactions, int inflight) {
   config.transactions = transactions;
   config.inflight_transactions = inflight;
   Env env;
+  env.spec = GenerateWorkload(config);
+  return env;
+}
+
+const char* WorkloadShapeName(WorkloadShape shape) {
+  switch (shape) {
+    case WorkloadShape::kSmall: return "small";
+    case WorkloadShape::kDeepTree: return "deep-tree";
+    case WorkloadShape::kConcurrent: return "concurrent";
+    case WorkloadShape::kLongValues: return "long-values";
+  }
+  return "?";
+}
+
+WorkloadShape ShapeOfCase(std::uint64_t index) { return static_cast<WorkloadShape>(index % kWorkloadShapeCount); }
+
+Env MakeShapedEnv(std::uint64_t seed, WorkloadShape shape, int inflight) {
+  Env env;
+  WorkloadConfig config;
+  config.seed = seed;
+  config.inflight_transactions = inflight;
+  config.long_value_chunk = LongValueChunkSize(env.settings.page_size);
+  switch (shape) {
+    case WorkloadShape::kSmall:
+      config.transactions = 6;
+      break;
+    case WorkloadShape::kDeepTree:
+      // ~15 records of 200-byte keys per leaf and ~19 children per internal page: the
+      // 320 preloaded records already need three levels; the workload splits and
+      // empties pages of that tree, and redo replays only its own changes.
+      config.transactions = 8;
+      config.max_ops_per_transaction = 30;
+      config.key_space = 420;
+      config.preload_records = 320;
+      config.key_bytes = 200;
+      config.max_value_bytes = 48;
+      config.tables_per_database = 1;
+      config.long_value_per_million = 0;
+      config.range_delete_per_million = 150'000;
+      config.range_delete_keys = 40;
+      config.inflight_begin_after = 3;
+      break;
+    case WorkloadShape::kConcurrent:
+      config.transactions = 10;
+      config.databases = 2;
+      config.max_ops_per_transaction = 6;
+      config.key_space = 16;
+      config.probe_per_million = 400'000;
+      config.savepoint_per_million = 250'000;
+      config.rollback_per_million = 150'000;
+      config.long_value_per_million = 80'000;
+      break;
+    case WorkloadShape::kLongValues:
+      config.transactions = 8;
+      config.max_ops_per_transaction = 5;
+      config.key_space = 8;
+      config.long_value_per_million = 500'000;
+      config.rollback_per_million = 200'000;
+      config.savepoint_per_million = 200'000;
+      break;
+  }
   env.spec = GenerateWorkload(config);
   return env;
 }
@@ -219,11 +281,11 @@ void CollectFileHashes(faultfs::MemFs& fs, const std::string& dir, std::map<std:
 }
 }  // namespace
 
-std::string FirstChangedFile(const faultfs::MemFs& before, const faultfs::MemFs& after) {
+std::string FirstChangedFile(const faultfs::MemFs& before, const faultfs::MemFs& after, const std::string& dir) {
   std::map<std::string, std::uint64_t> was;
   std::map<std::string, std::uint64_t> now;
-  CollectFileHashes(*before.Clone(), "/", &was);
-  CollectFileHashes(*after.Clone(), "/", &now);
+  CollectFileHashes(*before.Clone(), dir, &was);
+  CollectFileHashes(*after.Clone(), dir, &now);
   for (const auto& [path, hash] : was) {
     auto it = now.find(path);
     if (it == now.end()) return path + " (deleted)";

@@ -221,7 +221,6 @@ void RunCorruptLog(CaseContext& ctx) {
   Baseline base = MakeBaseline(env, 5, true);
   const Layout& layout = env.settings.layout;
   const PrefixWindow durable = base.Durable();
-  const PrefixWindow since_backup = base.SinceBackup();
   faultfs::SplitMix64 rng(ctx.seed());
 
   auto corrupt = [&](std::uint64_t step, FileRole role, const std::string& path, Reopen how, PrefixWindow success) {
@@ -247,7 +246,7 @@ void RunCorruptLog(CaseContext& ctx) {
   corrupt(1, FileRole::kLog, layout.CurrentLogPath(), Reopen::kSoftRecovery, durable);
   // 2: a backup-set generation, restore (must fail). 3: a log-path generation, restore.
   corrupt(2, FileRole::kBackupSet, archived(backup_gens, layout.backup_dir), Reopen::kRestore, durable);
-  corrupt(3, FileRole::kLog, archived(path_gens, layout.log_dir), Reopen::kRestore, since_backup);
+  corrupt(3, FileRole::kLog, archived(path_gens, layout.log_dir), Reopen::kRestore, durable);
 
   // 8 (below): the tail of a backup-set generation torn.
   // 4..7: torn tails. The workload ends with its last transactions unsynced (lazy
@@ -343,7 +342,7 @@ void RunCorruptLog(CaseContext& ctx) {
       if (!restore) CopyFile(*base.after, &disk, chk);
     };
     f.repair_how = f.attempt;
-    f.success_window = restore ? since_backup : durable;
+    f.success_window = restore ? durable : durable;
     f.repair_window = durable;
     RunFileFault(ctx, step, env, base, f);
   }

@@ -18,7 +18,6 @@ void RunForeignLog(CaseContext& ctx) {
   Baseline other = MakeBaseline(other_env, 5, true);
   const Layout& layout = env.settings.layout;
   const PrefixWindow durable = base.Durable();
-  const PrefixWindow since_backup = base.SinceBackup();
 
   // Replaces each of `paths` in A's image with `sources` (files of `from`); the repair
   // copies A's originals back.
@@ -65,7 +64,7 @@ void RunForeignLog(CaseContext& ctx) {
   replace(2, FileRole::kBackupSet, Reopen::kRestore, durable, "foreign " + backup_path(b), *other.after,
           {{backup_path(b), backup_path(b)}});
   // 3: a log-path generation after the backup set from the other lineage, restore.
-  replace(3, FileRole::kLog, Reopen::kRestore, since_backup, "foreign " + log_path(g), *other.after,
+  replace(3, FileRole::kLog, Reopen::kRestore, durable, "foreign " + log_path(g), *other.after,
           {{log_path(g), log_path(g)}});
   // 4: out of order: two neighbouring log-path generations swapped.
   if (path_gens.size() >= 2) {

@@ -99,7 +99,6 @@ void RunMissingLog(CaseContext& ctx) {
   Baseline base = MakeBaseline(env, 5, true);
   const Layout& layout = env.settings.layout;
   const PrefixWindow durable = base.Durable();
-  const PrefixWindow since_backup = base.SinceBackup();
   std::vector<std::int32_t> backup_gens = ArchivedGenerations(*base.after, layout.backup_dir);
   std::vector<std::int32_t> path_gens = ArchivedGenerations(*base.after, layout.log_dir);
 
@@ -127,7 +126,7 @@ void RunMissingLog(CaseContext& ctx) {
   for (Pick pick : {Pick::kFirst, Pick::kMiddle, Pick::kLast}) {
     auto gen = PickGeneration(backup_gens, pick);
     if (gen) {
-      missing(step, FileRole::kBackupSet, Reopen::kRestore, since_backup,
+      missing(step, FileRole::kBackupSet, Reopen::kRestore, durable,
               layout.backup_dir + "/" + ArchivedLogName(*gen));
     } else {
       SkipStep(ctx, step, "no archived generation in the backup set");
@@ -137,7 +136,7 @@ void RunMissingLog(CaseContext& ctx) {
   // 3-6 (restore) and 7-10 (soft recovery): first/middle/last archived generation of
   // the log path, then the current generation edb.log.
   for (Reopen how : {Reopen::kRestore, Reopen::kSoftRecovery}) {
-    PrefixWindow success = how == Reopen::kRestore ? since_backup : durable;
+    const PrefixWindow success = durable;
     for (Pick pick : {Pick::kFirst, Pick::kMiddle, Pick::kLast}) {
       auto gen = PickGeneration(path_gens, pick);
       if (gen) {

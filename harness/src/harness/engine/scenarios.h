@@ -40,11 +40,29 @@ Scenario OomScenario();
 Scenario BadArgsScenario();
 Scenario CircularLogScenario();
 Scenario PropertyScenario();
+Scenario BackupChainScenario();
 
 // ---- shared by the scenario files ---------------------------------------------------
 
 // The Env of a case: a seeded workload of `transactions` transactions on a fresh layout.
 Env MakeEnv(std::uint64_t seed, int transactions, int inflight = 1);
+
+// Workloads that each reach another part of the engine. Scenarios that take a shape
+// cycle through them by case number (ShapeOfCase), so every shape meets every fault.
+enum class WorkloadShape : std::uint8_t {
+  kSmall,       // a few short transactions over 24 short keys: every crash point is cheap
+  kDeepTree,    // 200-byte keys, hundreds of records, runs of deletes: B-tree splits to
+                // three levels at 4 KiB pages, leaves emptied by deletes
+  kConcurrent,  // two databases; probes (a second session reads and writes records an open
+                // transaction holds: committed values, write conflicts, interleaved
+                // commits); savepoints rolled back; long values
+  kLongValues,  // long values of 1..3 pages +-1 byte (chains ending exactly at a page
+                // boundary), replaced, deleted and rolled back, savepoints
+};
+inline constexpr std::uint64_t kWorkloadShapeCount = 4;
+const char* WorkloadShapeName(WorkloadShape shape);
+WorkloadShape ShapeOfCase(std::uint64_t index);
+Env MakeShapedEnv(std::uint64_t seed, WorkloadShape shape, int inflight = 1);
 
 // A workload that spreads over several log generations (long values, small logs): what
 // the file-level scenarios (missing, corrupt, foreign logs) need to pick from.
@@ -82,10 +100,10 @@ struct Baseline {
   std::unique_ptr<faultfs::MemFs> after;  // after the workload, everything durable
   WorkloadRun run;
 
-  // Every durable commit: what soft recovery, or a restore with every log, must reach.
+  // Every durable commit: what soft recovery, or a restore, must reach whenever it
+  // succeeds. Damage to a log (missing, garbled, foreign generations) may make it
+  // fail, never succeed with less: only the unsynced tail may be lost.
   PrefixWindow Durable() const { return {run.model.MinPrefix(), run.model.MaxPrefix()}; }
-  // From the backup moment on: a restore that may stop at the end of the set.
-  PrefixWindow SinceBackup() const { return {run.commits_at_backup, run.model.MaxPrefix()}; }
 };
 Baseline MakeBaseline(const Env& env, std::size_t backup_after, bool inflight);
 
@@ -126,9 +144,9 @@ void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, co
 // After a successful restore on `machine` (no fault active): a full backup, which
 // verifies every page of every database, must succeed.
 void VerifyPagesByBackup(Step& step, const Env& env, Machine& machine);
-// The first file whose bytes differ between two images ("<path> (rewritten)", or
-// created / deleted), or "" when every file is the same.
-std::string FirstChangedFile(const faultfs::MemFs& before, const faultfs::MemFs& after);
+// The first file below `dir` whose bytes differ between two images ("<path>
+// (rewritten)", or created / deleted), or "" when every file is the same.
+std::string FirstChangedFile(const faultfs::MemFs& before, const faultfs::MemFs& after, const std::string& dir = "/");
 // A step with nothing to do (its target file does not exist in this case): counted,
 // hashed as skipped, so step numbers stay stable.
 void SkipStep(CaseContext& ctx, std::uint64_t step_index, const std::string& why);

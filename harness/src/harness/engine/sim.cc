@@ -101,30 +101,53 @@ void Step::Fail(std::string what) { failures_.push_back(std::move(what)); }
 
 WorkloadRun RunWorkload(faultfs::Vfs& vfs, const Env& env, const WorkloadPlan& plan, CallObserver observer) {
   WorkloadRun run;
+  RunWorkloadInto(vfs, env, plan, std::move(observer), &run);
+  return run;
+}
+
+void RunWorkloadInto(faultfs::Vfs& vfs, const Env& env, const WorkloadPlan& plan, CallObserver observer,
+                     WorkloadRun* out) {
+  WorkloadRun& run = *out;
   {
     EngineInstance instance(&vfs, env.settings, observer);
     instance.Init();
     if (instance.failure().failed()) {
       run.failure = instance.failure();
-      return run;
+      return;
     }
     WorkloadSession session(instance, env.spec, plan.create);
+    // A fresh instance gets the spec's preload, committed before anything else; every
+    // run of the workload starts from the content it leaves.
+    if (plan.create) session.RunPreload();
+    run.model.SetBase(PreloadState(env.spec));
     std::size_t last = std::min(plan.last, env.spec.transactions.size());
-    auto backup = [&] {
-      if (instance.Backup(env.settings.layout.backup_dir) >= 0) {
+    auto* faulted = dynamic_cast<faultfs::FaultFs*>(&vfs);
+    auto op_count = [faulted] { return faulted != nullptr ? faulted->op_count() : 0; };
+    auto backup = [&](bool incremental) {
+      BackupMoment moment{incremental, run.model.MinPrefix(), 0, op_count(), 0, false};
+      const std::string& dir = env.settings.layout.backup_dir;
+      moment.done = (incremental ? instance.BackupIncremental(dir) : instance.Backup(dir)) >= 0;
+      moment.commits_at_end = run.model.CommitCount();
+      moment.end_op = op_count();
+      if (moment.done && !incremental) {
         run.backup_done = true;
-        run.commits_at_backup = run.model.CommitCount();
+        run.commits_at_backup = moment.commits_at_end;
+      }
+      run.backups.push_back(moment);
+    };
+    auto after_transaction = [&](std::size_t done) {
+      if (done == plan.backup_after) backup(false);
+      for (std::size_t at : plan.incremental_after) {
+        if (done == at && session.ok()) backup(true);
       }
     };
-    if (plan.backup_after == plan.first && session.ok()) backup();
-    session.RunTransactions(plan.first, last, plan.inflight, &run.model, [&](std::size_t i) {
-      if (i + 1 == plan.backup_after) backup();
-    });
+    if (session.ok()) after_transaction(plan.first);
+    session.RunTransactions(plan.first, last, plan.inflight, &run.model,
+                            [&](std::size_t i) { after_transaction(i + 1); });
     if (plan.clean_shutdown && session.ok()) instance.Term();
     run.failure = instance.failure();
     // The instance's destructor ends it abruptly when it is still running.
   }
-  return run;
 }
 
 ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen how, OpenFault fault,
@@ -164,7 +187,9 @@ ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen
   // A scan never needs more moves than records exist, and no record exists that the
   // workload did not insert.
   std::uint64_t budget = 64;
-  for (const TxnSpec& txn : env.spec.transactions) budget += txn.ops.size();
+  for (const std::vector<TxnSpec>* txns : {&env.spec.preload, &env.spec.transactions}) {
+    for (const TxnSpec& txn : *txns) budget += txn.ops.size();
+  }
   *read = ReadAllDatabases(instance, env.spec, budget);
   if (instance.failure().failed()) {
     read->refused_by = instance.failure().call;
@@ -178,7 +203,7 @@ ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen
 }
 
 DbState VerifyReopen(Step& step, const Env& env, const faultfs::MemFs& image, Reopen how, const Model& model,
-                     PrefixWindow window) {
+                     PrefixWindow window, std::unique_ptr<faultfs::MemFs>* final_image) {
   Machine machine(image, faultfs::FaultPlan{}, env.op_budget);
   ReadBack first;
   // With no fault active, kRefused cannot happen: every failure is a violation.
@@ -202,6 +227,7 @@ DbState VerifyReopen(Step& step, const Env& env, const faultfs::MemFs& image, Re
   }
   if (machine.hung()) step.Fail(fmt::format("hang: more than {} I/O operations while reopening", env.op_budget));
   step.AddHash(machine.fs().trace_hash());
+  if (final_image != nullptr) *final_image = machine.ProcessCrashImage();
   return ok ? first.state : DbState{};
 }
 
@@ -221,15 +247,16 @@ std::vector<SurvivorPolicy> EvictionSurvivorPolicies(std::uint64_t seed) {
   return policies;
 }
 
-std::unique_ptr<faultfs::MemFs> SurvivorImage(const Env& env, const Machine& machine, const SurvivorPolicy& survivors) {
-  if (!survivors.database_writes_only) return machine.PowerLossImage(survivors.policy);
+std::unique_ptr<faultfs::MemFs> SurvivorImage(const Env& env, const faultfs::MemFs& disk,
+                                              const SurvivorPolicy& survivors) {
+  if (!survivors.database_writes_only) return disk.CrashImage(survivors.policy);
   faultfs::CrashPolicy policy = survivors.policy;
-  for (const faultfs::PendingWrite& w : machine.disk().PendingWrites()) {
+  for (const faultfs::PendingWrite& w : disk.PendingWrites()) {
     if (ClassifyPath(env.settings.layout, w.path) == FileRole::kDatabase) {
       policy.write_overrides[w.sequence] = faultfs::Fate::kKeep;
     }
   }
-  return machine.PowerLossImage(policy);
+  return disk.CrashImage(policy);
 }
 
 FileRole RoleOfOp(const Env& env, Machine& machine, std::uint64_t op_index) {

@@ -100,22 +100,43 @@ struct WorkloadPlan {
   std::size_t first = 0;                  // transactions [first, last)
   std::size_t last = SIZE_MAX;
   std::size_t backup_after = SIZE_MAX;    // full backup after this many transactions
+  // Incremental backups into the same set, each after this many transactions (after
+  // the full backup; ascending).
+  std::vector<std::size_t> incremental_after;
   bool inflight = false;                  // leave spec.inflight open at the end
   bool create = false;                    // create the databases (fresh disk)
   bool clean_shutdown = false;            // JetTerm at the end (else abrupt)
 };
 
+// When a backup (full or incremental) ran, in the model's terms: a set that ends with
+// it holds every commit durable when it began, and no commit issued after it returned.
+struct BackupMoment {
+  bool incremental = false;
+  std::size_t durable_at_start = 0;  // Model::MinPrefix() when the backup began
+  std::size_t commits_at_end = 0;    // Model::CommitCount() when it returned
+  // The op count of the machine when the backup began and returned (a range of I/O
+  // points that belong to it).
+  std::uint64_t first_op = 0;
+  std::uint64_t end_op = 0;
+  bool done = false;                 // it returned success
+};
+
 struct WorkloadRun {
   Model model;
   CallFailure failure;                // first failing call, if any
-  std::size_t commits_at_backup = 0;  // Model::CommitCount() when the backup returned
+  std::size_t commits_at_backup = 0;  // Model::CommitCount() when the full backup returned
   bool backup_done = false;
+  std::vector<BackupMoment> backups;  // every backup the plan asked for that began
 };
 
 // Runs the workload on `vfs` (a Machine's FaultFs, or real files for `jetfault
 // workload`); every call result goes to `observer` (may be null). The instance is
 // ended abruptly unless plan.clean_shutdown.
 WorkloadRun RunWorkload(faultfs::Vfs& vfs, const Env& env, const WorkloadPlan& plan, CallObserver observer);
+// The same, filling *run as it goes: a FaultFs hook (set_before_op) may read
+// run->model mid-workload to know the window of a power failure at that operation.
+void RunWorkloadInto(faultfs::Vfs& vfs, const Env& env, const WorkloadPlan& plan, CallObserver observer,
+                     WorkloadRun* run);
 
 // How the verification reaches the database.
 enum class Reopen : std::uint8_t {
@@ -145,8 +166,9 @@ ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen
 // (state within `window`), the physical checks, a clean JetTerm, and a second
 // JetInit/JetTerm cycle that shows the very same content. Failures go to `step`.
 // Returns the content read (empty on failure).
+// `final_image`, when given, receives the disk as the checks left it.
 DbState VerifyReopen(Step& step, const Env& env, const faultfs::MemFs& image, Reopen how, const Model& model,
-                     PrefixWindow window);
+                     PrefixWindow window, std::unique_ptr<faultfs::MemFs>* final_image = nullptr);
 
 // The survivor images a power failure may leave, each named; seeded by `seed`.
 struct SurvivorPolicy {
@@ -162,8 +184,9 @@ std::vector<SurvivorPolicy> SurvivorPolicies(std::uint64_t seed);
 // SurvivorPolicies plus "db-kept-log-lost" (database_writes_only): for workloads that
 // evict dirty pages (a small page cache), where write-ahead ordering is at stake.
 std::vector<SurvivorPolicy> EvictionSurvivorPolicies(std::uint64_t seed);
-// What a power failure now leaves on `machine` under `survivors`.
-std::unique_ptr<faultfs::MemFs> SurvivorImage(const Env& env, const Machine& machine, const SurvivorPolicy& survivors);
+// What a power failure leaves of `disk` (with its pending operations) under `survivors`.
+std::unique_ptr<faultfs::MemFs> SurvivorImage(const Env& env, const faultfs::MemFs& disk,
+                                              const SurvivorPolicy& survivors);
 
 // FileRole of the operation with this index in the machine's trace (kAny if none).
 FileRole RoleOfOp(const Env& env, Machine& machine, std::uint64_t op_index);
