@@ -261,7 +261,6 @@ class Recovery {
       it->second.roots.clear();
     }
     const bool logical = rec.op == db::OpKind::kInsert || rec.op == db::OpKind::kReplace || rec.op == db::OpKind::kDelete;
-#ifndef JETFAULT_BUG_REDO_UNCOMMITTED
     if (logical && rec.txn != 0) {
       UnfinishedTxn& txn = txns_[rec.txn];
       RecordId id{rec.dbid, rec.objid, std::string(rec.key.begin(), rec.key.end())};
@@ -270,9 +269,6 @@ class Recovery {
         txn.order.push_back(id);
       }
     }
-#else
-    (void)logical;
-#endif
     return JET_errSuccess;
   }
 

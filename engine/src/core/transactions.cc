@@ -122,9 +122,7 @@ JET_ERR CommitTransaction(State& st, Session& s, JET_GRBIT grbit) {
   if (txn.logged) {
     log::Lgpos lgpos;
     JET_ERR err = LogTxnRecord(st, db::kLrCommit, txn.id, &lgpos);
-#ifndef JETFAULT_BUG_SKIP_COMMIT_SYNC
     if (err >= 0 && !(grbit & JET_bitCommitLazyFlush)) err = FlushLogTo(st, lgpos);
-#endif
     if (err < 0) {
       // Whether the commit reached the log is unknown: only recovery can tell.
       st.failed = true;

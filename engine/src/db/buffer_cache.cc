@@ -55,12 +55,10 @@ JET_ERR BufferCache::Create(std::uint32_t pgno, Frame** out) {
 }
 
 JET_ERR BufferCache::WriteFrame(std::uint32_t pgno, Frame& frame) {
-#ifndef JETFAULT_BUG_WRITE_PAGE_BEFORE_LOG
   if (wal_flush_) {
     JET_ERR err = wal_flush_(frame.last_lgpos);
     if (err != JET_errSuccess) return err;
   }
-#endif
   JET_ERR err = file_.WritePage(pgno, Bytes(frame));
   if (err != JET_errSuccess) return err;
   frame.dirty = false;
