@@ -3,6 +3,7 @@
 #include "db/node.h"
 #include "faultfs/alloc_fault.h"
 #include "format/page.h"
+#include "jetfault/assert.h"
 
 namespace jet::db {
 namespace {
@@ -38,8 +39,26 @@ JET_ERR SearchNodes(std::span<const std::uint8_t> page, std::span<const std::uin
       hi = mid;
     }
   }
+  JF_ASSERT_LE(first, lo);
+  JF_ASSERT_LE(lo, format::NodeCount(page));
   *pos = lo;
   return JET_errSuccess;
+}
+
+// Where a binary search says `key` goes, it goes in order, whatever the page holds:
+// the node before `index` (if any) was compared below key, the node at `index` (if
+// any) at or above it (strictly above when the search did not find key).
+void AssertInsertionPoint(std::span<const std::uint8_t> page, std::size_t index, std::span<const std::uint8_t> key,
+                          bool leaf) {
+  std::span<const std::uint8_t> neighbour;
+  if (index > 0) {
+    JF_ASSERT_EQ(NodeKey(format::NodeAt(page, index - 1), leaf, &neighbour), JET_errSuccess);
+    JF_ASSERT_LT(CompareKeys(neighbour, key), 0);
+  }
+  if (index < format::NodeCount(page)) {
+    JF_ASSERT_EQ(NodeKey(format::NodeAt(page, index), leaf, &neighbour), JET_errSuccess);
+    JF_ASSERT_GT(CompareKeys(neighbour, key), 0);
+  }
 }
 
 // The index of the first leaf node >= key, and whether it is key.
@@ -107,7 +126,9 @@ JET_ERR BTree::Descend(Database& db, std::span<const std::uint8_t> key, bool rig
     // child is the last node from 1 on whose key is <= key.
     std::size_t index = h.ctag;
     if (!rightmost && (err = SearchNodes(page, key, false, 1, true, &index)) != JET_errSuccess) return err;
+    JF_ASSERT_GE(index, 1u);  // the search starts at node 1
     --index;
+    JF_ASSERT_LT(index, h.ctag);
     InternalNode node;
     if (!DecodeInternalNode(format::NodeAt(page, index), &node)) return JET_errDatabaseCorrupted;
     path->push_back({pgno, index});
@@ -178,7 +199,10 @@ JET_ERR BTree::Put(MiniTxn& mtr, std::span<const std::uint8_t> key, std::span<co
   std::vector<std::uint8_t> node;
   EncodeLeafNode(key, value, &node);
   if (node.size() > MaxInlineNode(mtr.db().page_size())) return JET_errRecordTooBig;
-  if (!found) return InsertAt(mtr, path, path.size() - 1, index, node);
+  if (!found) {
+    AssertInsertionPoint(page, index, key, true);
+    return InsertAt(mtr, path, path.size() - 1, index, node);
+  }
 
   std::span<const std::uint8_t> old = format::NodeAt(page, index);
   LeafNode old_node;
@@ -198,6 +222,7 @@ JET_ERR BTree::Remove(MiniTxn& mtr, std::span<const std::uint8_t> key, std::vect
   if (err != JET_errSuccess) return err;
   if (!found) return JET_errRecordNotFound;
   const std::uint32_t leaf = path.back().pgno;
+  JF_ASSERT_LT(index, format::NodeCount(page));
   LeafNode node;
   if (!DecodeLeafNode(format::NodeAt(page, index), &node)) return JET_errDatabaseCorrupted;
   if ((err = CopyBytes(node.value, old_value)) != JET_errSuccess) return err;
@@ -209,6 +234,9 @@ JET_ERR BTree::InsertAt(MiniTxn& mtr, Path& path, std::size_t level, std::size_t
   std::span<const std::uint8_t> page;
   JET_ERR err = mtr.Read(path[level].pgno, &page);
   if (err != JET_errSuccess) return err;
+  JF_ASSERT_LT(level, path.size());
+  // A leaf position from the search, or one past the parent's child that split.
+  JF_ASSERT_LE(index, format::NodeCount(page));
   if (format::PageHasRoom(page, node.size())) return mtr.InsertNode(path[level].pgno, index, node);
   return Split(mtr, path, level, index, node);
 }
@@ -221,6 +249,11 @@ JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t in
   if (err != JET_errSuccess) return err;
   const format::PageHeader h = format::LoadPageHeader(page);
   const bool leaf = (h.flags & format::kPageFlagLeaf) != 0;
+  // Only a full page splits, and a node is at most a quarter page (MaxInlineNode, or a
+  // key of at most JET_cbKeyMost plus a child pgno), so a page without room holds at
+  // least one node (its layout was validated when it entered the cache).
+  JF_ASSERT_GE(h.ctag, 1);
+  JF_ASSERT_LE(index, h.ctag);
 
   // The page's nodes with the new one in place, then a split point by bytes.
   if (!faultfs::AllocationAllowed("record-copy")) return JET_errOutOfMemory;
@@ -238,6 +271,9 @@ JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t in
   for (std::size_t acc = 0; m < nodes.size() && acc < total / 2; ++m) acc += nodes[m].size() + format::kTagSize;
   if (m < 1) m = 1;
   if (m > nodes.size() - 1) m = nodes.size() - 1;
+  // Both halves keep at least one node: neither page is left empty by a split.
+  JF_ASSERT_EQ(nodes.size(), h.ctag + 1u);
+  JF_ASSERT(1 <= m && m < nodes.size());
   std::span<const std::uint8_t> sep_key;
   if ((err = NodeKey(nodes[m], leaf, &sep_key)) != JET_errSuccess) return err;
   std::vector<std::uint8_t> sep_key_copy(sep_key.begin(), sep_key.end());
@@ -251,6 +287,7 @@ JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t in
     if ((err = mtr.Allocate(objid_, child_flags, &b, &pb)) != JET_errSuccess) return err;
     if ((err = FillPage(pa, nodes, 0, m)) != JET_errSuccess) return err;
     if ((err = FillPage(pb, nodes, m, nodes.size())) != JET_errSuccess) return err;
+    JF_ASSERT_EQ(format::NodeCount(pa) + format::NodeCount(pb), nodes.size());
     if (leaf) {
       SetLinks(pa, 0, b);
       SetLinks(pb, a, 0);
@@ -265,7 +302,9 @@ JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t in
     EncodeInternalNode({}, a, &left_node);
     EncodeInternalNode(sep_key_copy, b, &right_node);
     if ((err = format::InsertNode(root, 0, left_node)) != JET_errSuccess) return err;
-    return format::InsertNode(root, 1, right_node);
+    if ((err = format::InsertNode(root, 1, right_node)) != JET_errSuccess) return err;
+    JF_ASSERT_EQ(format::NodeCount(root), 2);  // a new root: the two halves, nothing else
+    return JET_errSuccess;
   }
 
   std::uint32_t right = 0;
@@ -274,6 +313,8 @@ JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t in
   if ((err = FillPage(pr, nodes, m, nodes.size())) != JET_errSuccess) return err;
   if ((err = mtr.Writable(pgno, &pl)) != JET_errSuccess) return err;
   if ((err = FillPage(pl, nodes, 0, m)) != JET_errSuccess) return err;
+  JF_ASSERT_EQ(format::NodeCount(pl), m);
+  JF_ASSERT_EQ(format::NodeCount(pr), nodes.size() - m);
   if (leaf) {
     SetLinks(pr, pgno, h.pgno_next);
     SetLinks(pl, h.pgno_prev, right);
@@ -327,6 +368,7 @@ JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek see
     if ((err = db.ReadPage(pgno, &page)) != JET_errSuccess) return err;
     pos = forward ? 0 : static_cast<std::ptrdiff_t>(format::NodeCount(page)) - 1;
   }
+  JF_ASSERT(pos >= 0 && pos < format::NodeCount(page));
   LeafNode node;
   if (!DecodeLeafNode(format::NodeAt(page, static_cast<std::size_t>(pos)), &node)) return JET_errDatabaseCorrupted;
   if (out_key != nullptr) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "format/page.h"
+#include "jetfault/assert.h"
 
 namespace jet::db {
 
@@ -25,7 +26,10 @@ JET_ERR BufferCache::Load(std::uint32_t pgno, Frame** out, JET_ERR* verify_err) 
   if (err == JET_errDiskIO || err == JET_errFileAccessDenied || err == JET_errOutOfMemory) return err;
   *verify_err = err;
   if (err != JET_errSuccess) std::fill_n(frame.data.get(), page_size(), std::uint8_t{0});
-  *out = &frames_.emplace(pgno, std::move(frame)).first->second;
+  auto [it, inserted] = frames_.emplace(pgno, std::move(frame));
+  JF_ASSERT(inserted);  // a miss: no frame of pgno existed
+  JF_ASSERT(!it->second.dirty && !it->second.imaged);
+  *out = &it->second;
   return JET_errSuccess;
 }
 
@@ -50,11 +54,17 @@ JET_ERR BufferCache::Create(std::uint32_t pgno, Frame** out) {
   if (err != JET_errSuccess) return err;
   std::fill_n(frame.data.get(), page_size(), std::uint8_t{0});
   frames_.erase(pgno);
-  *out = &frames_.emplace(pgno, std::move(frame)).first->second;
+  auto [it, inserted] = frames_.emplace(pgno, std::move(frame));
+  JF_ASSERT(inserted);
+  JF_ASSERT(!it->second.dirty && !it->second.imaged);
+  *out = &it->second;
   return JET_errSuccess;
 }
 
 JET_ERR BufferCache::WriteFrame(std::uint32_t pgno, Frame& frame) {
+  // Only dirty frames are written: a clean one equals the page on disk.
+  JF_ASSERT(frame.dirty);
+  JF_ASSERT(frame.data != nullptr);
   if (wal_flush_) {
     JET_ERR err = wal_flush_(frame.last_lgpos);
     if (err != JET_errSuccess) return err;
@@ -76,6 +86,7 @@ JET_ERR BufferCache::FlushAndSync() {
     JET_ERR err = WriteFrame(pgno, frames_.at(pgno));
     if (err != JET_errSuccess) return err;
   }
+  for (const auto& [pgno, frame] : frames_) JF_ASSERT(!frame.dirty);
   return file_.Sync();
 }
 
@@ -99,9 +110,12 @@ JET_ERR BufferCache::Trim() {
         JET_ERR err = WriteFrame(pgno, *f);
         if (err != JET_errSuccess) return err;
       }
+      JF_ASSERT(!f->dirty);  // never drop a change that is not on disk
       frames_.erase(pgno);
     }
   }
+  // The second pass may evict every frame, dirty ones after writing them.
+  JF_ASSERT_LE(frames_.size(), max_pages_);
   return JET_errSuccess;
 }
 

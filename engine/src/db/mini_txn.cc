@@ -4,6 +4,7 @@
 
 #include "faultfs/alloc_fault.h"
 #include "format/page.h"
+#include "jetfault/assert.h"
 
 namespace jet::db {
 
@@ -15,6 +16,7 @@ MiniTxn::~MiniTxn() {
 }
 
 JET_ERR MiniTxn::Touch(std::uint32_t pgno, Touched** out) {
+  JF_ASSERT(!sealed_ && !done_);  // no change after the dbtime is stamped
   for (Touched& t : touched_) {
     if (t.pgno == pgno) {
       *out = &t;
@@ -25,6 +27,7 @@ JET_ERR MiniTxn::Touch(std::uint32_t pgno, Touched** out) {
   t.pgno = pgno;
   JET_ERR err = db_.cache().Get(pgno, &t.frame);
   if (err != JET_errSuccess) return err;
+  JF_ASSERT(t.frame != nullptr);
   err = db_.TakeBuffer(&t.before);
   if (err != JET_errSuccess) return err;
   std::memcpy(t.before.get(), t.frame->data.get(), db_.page_size());
@@ -81,6 +84,7 @@ JET_ERR MiniTxn::Writable(std::uint32_t pgno, std::span<std::uint8_t>* page) {
 
 JET_ERR MiniTxn::Allocate(std::uint32_t objid, std::uint32_t flags, std::uint32_t* pgno,
                           std::span<std::uint8_t>* page) {
+  JF_ASSERT(!sealed_ && !done_);
   if (!faultfs::AllocationAllowed("page-touch")) return JET_errOutOfMemory;
   touched_.reserve(touched_.size() + 1);  // may throw before anything changes
   std::uint32_t next = db_.pgno_last + 1;
@@ -89,6 +93,8 @@ JET_ERR MiniTxn::Allocate(std::uint32_t objid, std::uint32_t flags, std::uint32_
   JET_ERR err = db_.cache().Create(next, &t.frame);
   if (err != JET_errSuccess) return err;
   db_.pgno_last = next;
+  // Pages come from the high-water mark and are never reused (db/database.h).
+  JF_ASSERT_GT(next, pgno_last_start_);
   t.image = true;
   t.dbtime_before = 0;
   *page = db_.cache().Bytes(*t.frame);
@@ -99,6 +105,11 @@ JET_ERR MiniTxn::Allocate(std::uint32_t objid, std::uint32_t flags, std::uint32_
 }
 
 void MiniTxn::Seal(std::vector<PageEffect>* effects) {
+  JF_ASSERT(!sealed_ && !done_);
+  // Mini-transactions of a database run one after another: nothing stamped a dbtime
+  // since this one began, so its dbtime is the next one and unique.
+  JF_ASSERT_EQ(db_.dbtime, dbtime_start_);
+  sealed_ = true;
   std::uint64_t dbtime = ++db_.dbtime;
   effects->clear();
   for (Touched& t : touched_) {
@@ -117,16 +128,22 @@ void MiniTxn::Seal(std::vector<PageEffect>* effects) {
 }
 
 void MiniTxn::Commit(format::Lgpos lgpos) {
+  JF_ASSERT(sealed_ && !done_);
   for (Touched& t : touched_) {
+    // A page's changes are logged in order: its last change is never later than this one.
+    JF_ASSERT_LE(t.frame->last_lgpos, lgpos);
     t.frame->dirty = true;
     t.frame->imaged = true;
     t.frame->last_lgpos = lgpos;
     db_.ReturnBuffer(std::move(t.before));
   }
+  committed_ = true;
   done_ = true;
 }
 
 void MiniTxn::Abort() {
+  // Restoring before-images over changes the log already holds would fork page and log.
+  JF_ASSERT(!committed_);
   for (auto it = touched_.rbegin(); it != touched_.rend(); ++it) {
     if (it->before) {
       std::memcpy(it->frame->data.get(), it->before.get(), db_.page_size());

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "format/page.h"
+#include "jetfault/assert.h"
 
 namespace jet::db {
 namespace {
@@ -59,6 +60,7 @@ JET_ERR RedoPageEffect(Database& db, const PageEffect& e, format::Lgpos lgpos, A
     if (dbtime >= e.dbtime_after) return JET_errSuccess;  // already on disk
     if (dbtime < e.dbtime_before) return JET_errDbTimeTooOld;
     if (dbtime > e.dbtime_before) return JET_errDbTimeTooNew;
+    JF_ASSERT_EQ(dbtime, e.dbtime_before);  // rule 5: the change applies to exactly this page state
   }
   if (image) {
     awaiting_image->erase(e.pgno);
@@ -70,6 +72,10 @@ JET_ERR RedoPageEffect(Database& db, const PageEffect& e, format::Lgpos lgpos, A
   format::PageHeader h = format::LoadPageHeader(page);
   h.dbtime = e.dbtime_after;
   format::StorePageHeader(page, h);
+  // The database's counters already cover the page (raised on entry): new dbtimes and
+  // pages after recovery never repeat one redo put back.
+  JF_ASSERT_GE(db.dbtime, e.dbtime_after);
+  JF_ASSERT_GE(db.pgno_last, e.pgno);
   frame->dirty = true;
   frame->imaged = frame->imaged || image;
   frame->last_lgpos = lgpos;
