@@ -21,11 +21,11 @@ JET_ERR BufferCache::Load(std::uint32_t pgno, Frame** out, JET_ERR* verify_err) 
   }
   Frame frame;
   JET_ERR err = AllocatePageBuffer(page_size(), "page-buffer", &frame.data);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   err = file_.ReadVerifiedPage(pgno, Bytes(frame));
   if (err == JET_errDiskIO || err == JET_errFileAccessDenied || err == JET_errOutOfMemory) return err;
   *verify_err = err;
-  if (err != JET_errSuccess) std::fill_n(frame.data.get(), page_size(), std::uint8_t{0});
+  if (err < 0) std::fill_n(frame.data.get(), page_size(), std::uint8_t{0});
   auto [it, inserted] = frames_.emplace(pgno, std::move(frame));
   JF_ASSERT(inserted);  // a miss: no frame of pgno existed
   JF_ASSERT(!it->second.dirty && !it->second.imaged);
@@ -36,8 +36,8 @@ JET_ERR BufferCache::Load(std::uint32_t pgno, Frame** out, JET_ERR* verify_err) 
 JET_ERR BufferCache::Get(std::uint32_t pgno, Frame** out) {
   JET_ERR verify_err = JET_errSuccess;
   JET_ERR err = Load(pgno, out, &verify_err);
-  if (err != JET_errSuccess) return err;
-  if (verify_err != JET_errSuccess) {
+  if (err < 0) return err;
+  if (verify_err < 0) {
     frames_.erase(pgno);  // never keep an unverified page
     return verify_err;
   }
@@ -51,7 +51,7 @@ JET_ERR BufferCache::GetForRedo(std::uint32_t pgno, Frame** out, JET_ERR* verify
 JET_ERR BufferCache::Create(std::uint32_t pgno, Frame** out) {
   Frame frame;
   JET_ERR err = AllocatePageBuffer(page_size(), "page-buffer", &frame.data);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   std::fill_n(frame.data.get(), page_size(), std::uint8_t{0});
   frames_.erase(pgno);
   auto [it, inserted] = frames_.emplace(pgno, std::move(frame));
@@ -67,10 +67,10 @@ JET_ERR BufferCache::WriteFrame(std::uint32_t pgno, Frame& frame) {
   JF_ASSERT(frame.data != nullptr);
   if (wal_flush_) {
     JET_ERR err = wal_flush_(frame.last_lgpos);
-    if (err != JET_errSuccess) return err;
+    if (err < 0) return err;
   }
   JET_ERR err = file_.WritePage(pgno, Bytes(frame));
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   frame.dirty = false;
   return JET_errSuccess;
 }
@@ -84,7 +84,7 @@ JET_ERR BufferCache::FlushAndSync() {
   std::sort(dirty.begin(), dirty.end());
   for (std::uint32_t pgno : dirty) {
     JET_ERR err = WriteFrame(pgno, frames_.at(pgno));
-    if (err != JET_errSuccess) return err;
+    if (err < 0) return err;
   }
   for (const auto& [pgno, frame] : frames_) JF_ASSERT(!frame.dirty);
   return file_.Sync();
@@ -108,7 +108,7 @@ JET_ERR BufferCache::Trim() {
       if (f->dirty) {
         if (pass == 0) continue;
         JET_ERR err = WriteFrame(pgno, *f);
-        if (err != JET_errSuccess) return err;
+        if (err < 0) return err;
       }
       JF_ASSERT(!f->dirty);  // never drop a change that is not on disk
       frames_.erase(pgno);

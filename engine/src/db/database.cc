@@ -30,7 +30,7 @@ void Database::ReturnBuffer(PageBuffer buffer) {
 JET_ERR Database::ReadPage(std::uint32_t pgno, std::span<const std::uint8_t>* page) {
   Frame* frame = nullptr;
   JET_ERR err = cache_.Get(pgno, &frame);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   *page = cache_.Bytes(*frame);
   return JET_errSuccess;
 }
@@ -50,7 +50,7 @@ JET_ERR Database::WriteHeader() {
 
 JET_ERR Database::FlushAll() {
   JET_ERR err = cache_.FlushAndSync();
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   return WriteHeader();
 }
 

@@ -29,10 +29,10 @@ JET_ERR ReadHeaderPair(faultfs::File& file, format::DbHeader* out) {
   // Read the largest possible header page twice over; the page size comes from the copy.
   PageBuffer buffer;
   JET_ERR err = AllocatePageBuffer(2 * kMaxPageSize, "page-buffer", &buffer);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   std::span<std::uint8_t> bytes(buffer.get(), 2 * kMaxPageSize);
   std::size_t got = 0;
-  if ((err = ReadFully(file, 0, bytes, &got)) != JET_errSuccess) return err;
+  if ((err = ReadFully(file, 0, bytes, &got)) < 0) return err;
   if (got < 4096) return got == 0 ? JET_errPageNotInitialized : JET_errInvalidDatabase;
   return format::DecodeDbFileHeader(bytes.first(got), out);
 }
@@ -70,7 +70,7 @@ JET_ERR DatabaseFile::Create(faultfs::Vfs& vfs, const std::string& path, const f
   std::unique_ptr<DatabaseFile> db(new (std::nothrow) DatabaseFile(path, std::move(file), header));
   if (!db) return JET_errOutOfMemory;
   JET_ERR err = db->WriteHeader(header);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   s = vfs.SyncDir(faultfs::ParentPath(path));
   if (!s.ok()) return Io(s);
   *out = std::move(db);
@@ -88,7 +88,7 @@ JET_ERR DatabaseFile::Open(faultfs::Vfs& vfs, const std::string& path, bool read
   if (!s.ok()) return Io(s);
   format::DbHeader header;
   JET_ERR err = ReadHeaderPair(*file, &header);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   out->reset(new (std::nothrow) DatabaseFile(path, std::move(file), header));
   return *out ? JET_errSuccess : JET_errOutOfMemory;
 }
@@ -106,7 +106,7 @@ JET_ERR DatabaseFile::ReadHeader(faultfs::Vfs& vfs, const std::string& path, for
 JET_ERR DatabaseFile::WriteHeader(const format::DbHeader& header) {
   PageBuffer buffer;
   JET_ERR err = AllocatePageBuffer(header.page_size, "page-buffer", &buffer);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   std::span<std::uint8_t> page(buffer.get(), header.page_size);
   format::EncodeDbHeader(header, page);
   for (std::uint64_t offset : {std::uint64_t{0}, std::uint64_t{header.page_size}}) {
@@ -128,7 +128,7 @@ JET_ERR DatabaseFile::ReadPage(std::uint32_t pgno, std::span<std::uint8_t> out, 
 JET_ERR DatabaseFile::ReadVerifiedPage(std::uint32_t pgno, std::span<std::uint8_t> out) {
   bool beyond_eof = false;
   JET_ERR err = ReadPage(pgno, out, &beyond_eof);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   if (beyond_eof) return JET_errPageNotInitialized;
   return format::VerifyPage(out, pgno);
 }

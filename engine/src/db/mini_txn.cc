@@ -26,10 +26,10 @@ JET_ERR MiniTxn::Touch(std::uint32_t pgno, Touched** out) {
   Touched t;
   t.pgno = pgno;
   JET_ERR err = db_.cache().Get(pgno, &t.frame);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   JF_ASSERT(t.frame != nullptr);
   err = db_.TakeBuffer(&t.before);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   std::memcpy(t.before.get(), t.frame->data.get(), db_.page_size());
   t.image = !t.frame->imaged;
   t.dbtime_before = format::LoadPageHeader(db_.cache().Bytes(*t.frame)).dbtime;
@@ -51,31 +51,31 @@ JET_ERR RecordNodeOp(std::vector<std::uint8_t>* ops, NodeOpKind kind, std::size_
 JET_ERR MiniTxn::InsertNode(std::uint32_t pgno, std::size_t index, std::span<const std::uint8_t> node) {
   Touched* t = nullptr;
   JET_ERR err = Touch(pgno, &t);
-  if (err != JET_errSuccess) return err;
-  if (!t->image && (err = RecordNodeOp(&t->node_ops, NodeOpKind::kInsert, index, node)) != JET_errSuccess) return err;
+  if (err < 0) return err;
+  if (!t->image && (err = RecordNodeOp(&t->node_ops, NodeOpKind::kInsert, index, node)) < 0) return err;
   return format::InsertNode(db_.cache().Bytes(*t->frame), index, node);
 }
 
 JET_ERR MiniTxn::ReplaceNode(std::uint32_t pgno, std::size_t index, std::span<const std::uint8_t> node) {
   Touched* t = nullptr;
   JET_ERR err = Touch(pgno, &t);
-  if (err != JET_errSuccess) return err;
-  if (!t->image && (err = RecordNodeOp(&t->node_ops, NodeOpKind::kReplace, index, node)) != JET_errSuccess) return err;
+  if (err < 0) return err;
+  if (!t->image && (err = RecordNodeOp(&t->node_ops, NodeOpKind::kReplace, index, node)) < 0) return err;
   return format::ReplaceNode(db_.cache().Bytes(*t->frame), index, node);
 }
 
 JET_ERR MiniTxn::DeleteNode(std::uint32_t pgno, std::size_t index) {
   Touched* t = nullptr;
   JET_ERR err = Touch(pgno, &t);
-  if (err != JET_errSuccess) return err;
-  if (!t->image && (err = RecordNodeOp(&t->node_ops, NodeOpKind::kDelete, index, {})) != JET_errSuccess) return err;
+  if (err < 0) return err;
+  if (!t->image && (err = RecordNodeOp(&t->node_ops, NodeOpKind::kDelete, index, {})) < 0) return err;
   return format::DeleteNode(db_.cache().Bytes(*t->frame), index);
 }
 
 JET_ERR MiniTxn::Writable(std::uint32_t pgno, std::span<std::uint8_t>* page) {
   Touched* t = nullptr;
   JET_ERR err = Touch(pgno, &t);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   t->image = true;
   t->node_ops.clear();
   *page = db_.cache().Bytes(*t->frame);
@@ -91,7 +91,7 @@ JET_ERR MiniTxn::Allocate(std::uint32_t objid, std::uint32_t flags, std::uint32_
   Touched t;
   t.pgno = next;
   JET_ERR err = db_.cache().Create(next, &t.frame);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   db_.pgno_last = next;
   // Pages come from the high-water mark and are never reused (db/database.h).
   JF_ASSERT_GT(next, pgno_last_start_);
