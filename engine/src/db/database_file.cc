@@ -6,6 +6,7 @@
 #include "core/io_error.h"
 #include "db/page_buffer.h"
 #include "format/page.h"
+#include "jetfault/assert.h"
 
 namespace jet::db {
 namespace {
@@ -104,6 +105,8 @@ JET_ERR DatabaseFile::ReadHeader(faultfs::Vfs& vfs, const std::string& path, for
 }
 
 JET_ERR DatabaseFile::WriteHeader(const format::DbHeader& header) {
+  // A database keeps its page size: every page offset in the file depends on it.
+  JF_ASSERT_EQ(header.page_size, header_.page_size);
   PageBuffer buffer;
   JET_ERR err = AllocatePageBuffer(header.page_size, "page-buffer", &buffer);
   if (err < 0) return err;
@@ -119,6 +122,7 @@ JET_ERR DatabaseFile::WriteHeader(const format::DbHeader& header) {
 }
 
 JET_ERR DatabaseFile::ReadPage(std::uint32_t pgno, std::span<std::uint8_t> out, bool* beyond_eof) {
+  JF_ASSERT_EQ(out.size(), page_size());
   std::size_t got = 0;
   JET_ERR err = ReadFully(*file_, PageOffset(pgno, page_size()), out, &got);
   *beyond_eof = got == 0;
@@ -134,6 +138,7 @@ JET_ERR DatabaseFile::ReadVerifiedPage(std::uint32_t pgno, std::span<std::uint8_
 }
 
 JET_ERR DatabaseFile::WritePage(std::uint32_t pgno, std::span<std::uint8_t> page) {
+  JF_ASSERT_EQ(page.size(), page_size());  // one whole page: the checksum covers all of it
   format::SealPage(page, pgno);
   return Io(file_->Write(PageOffset(pgno, page_size()), page));
 }
