@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "jetfault/assert.h"
+
 namespace faultfs::internal {
 namespace {
 std::size_t BlockCount(std::uint64_t size) { return static_cast<std::size_t>((size + kBlockSize - 1) / kBlockSize); }
@@ -38,6 +40,7 @@ void FileData::Write(std::uint64_t offset, std::span<const std::uint8_t> data) {
     std::size_t index = static_cast<std::size_t>(pos / kBlockSize);
     std::size_t within = static_cast<std::size_t>(pos % kBlockSize);
     std::size_t chunk = std::min(data.size() - done, kBlockSize - within);
+    JF_ASSERT_LT(index, blocks_.size());  // grown above to cover [offset, end)
     // Copy-on-write: never modify a block in place, it may be shared with a snapshot.
     auto fresh = blocks_[index] ? std::make_shared<Block>(*blocks_[index]) : std::make_shared<Block>();
     std::memcpy(fresh->bytes.data() + within, data.data() + done, chunk);
@@ -59,6 +62,8 @@ void FileData::Resize(std::uint64_t size) {
   }
   blocks_.resize(BlockCount(size));
   size_ = size;
+  // Exactly the blocks that cover size_ bytes: Read and Write index them by offset.
+  JF_ASSERT_EQ(blocks_.size(), BlockCount(size_));
 }
 
 }  // namespace faultfs::internal

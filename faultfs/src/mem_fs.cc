@@ -7,6 +7,7 @@
 
 #include "faultfs/prng.h"
 #include "file_data.h"
+#include "jetfault/assert.h"
 #include "path_rules.h"
 
 namespace faultfs {
@@ -63,9 +64,29 @@ struct DirOpRecord {
 
 void ApplyWrite(FileData& data, const WriteRecord& w) {
   if (w.is_truncate) {
+    JF_ASSERT(w.data == nullptr);
     data.Resize(w.offset);
+    JF_ASSERT_EQ(data.size(), w.offset);
   } else {
+    JF_ASSERT(w.data != nullptr);
     data.Write(w.offset, *w.data);
+    JF_ASSERT_GE(data.size(), w.offset + w.data->size());
+  }
+}
+
+// Pending operations are kept in issue order: strictly increasing sequence numbers
+// (one counter for writes and directory operations) and non-decreasing sync epochs,
+// all below the next sequence to be issued. Crash images and the sweeps that drop
+// "the k-th pending write" rely on it.
+template <class Record>
+void AssertIssueOrder(const std::vector<Record>& records, std::uint64_t next_sequence, std::uint64_t epoch) {
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    JF_ASSERT_LT(records[i - 1].sequence, records[i].sequence);
+    JF_ASSERT_LE(records[i - 1].epoch, records[i].epoch);
+  }
+  if (!records.empty()) {
+    JF_ASSERT_LT(records.back().sequence, next_sequence);
+    JF_ASSERT_LE(records.back().epoch, epoch);
   }
 }
 
@@ -83,8 +104,10 @@ void ApplyTorn(FileData& data, const WriteRecord& w, std::uint32_t unit, SplitMi
   const std::vector<std::uint8_t>& bytes = *w.data;
   std::uint64_t pos = w.offset;
   const std::uint64_t end = w.offset + bytes.size();
+  JF_ASSERT_GE(unit, 1u);
   while (pos < end) {
     std::uint64_t unit_end = std::min(end, (pos / unit + 1) * unit);
+    JF_ASSERT_LT(pos, unit_end);
     if (rng.Chance(500'000)) {
       auto first = bytes.begin() + static_cast<std::ptrdiff_t>(pos - w.offset);
       data.Write(pos, std::span<const std::uint8_t>(&*first, static_cast<std::size_t>(unit_end - pos)));
@@ -182,6 +205,9 @@ struct MemFs::State {
 
   // Applies the effects to the volatile tree and remembers them until synced.
   void DoDirOp(std::string description, std::vector<EntryEffect> effects) {
+    JF_ASSERT(!effects.empty());
+    for (const EntryEffect& e : effects) JF_ASSERT(inodes.at(e.dir).is_dir);
+    if (!pending_dir_ops.empty()) JF_ASSERT_LT(pending_dir_ops.back().sequence, next_sequence);
     for (const EntryEffect& e : effects) ApplyEffect(inodes.at(e.dir).entries, e);
     pending_dir_ops.push_back(DirOpRecord{next_sequence++, epoch, std::move(description), std::move(effects)});
   }
@@ -197,6 +223,11 @@ struct MemFs::State {
     w.is_truncate = is_truncate;
     w.offset = offset;
     if (!is_truncate) w.data = std::make_shared<const std::vector<std::uint8_t>>(bytes.begin(), bytes.end());
+    JF_ASSERT(!inodes.at(id).is_dir);
+    if (!pending_writes.empty()) {
+      JF_ASSERT_LT(pending_writes.back().sequence, w.sequence);
+      JF_ASSERT_LE(pending_writes.back().epoch, w.epoch);
+    }
     ApplyWrite(inodes.at(id).live, w);
     pending_writes.push_back(std::move(w));
   }
@@ -215,6 +246,7 @@ struct MemFs::State {
 
   void SyncDirectory(std::uint64_t id) {
     Inode& dir = inodes.at(id);
+    JF_ASSERT(dir.is_dir);
     dir.durable_entries = dir.entries;
     for (DirOpRecord& op : pending_dir_ops) {
       std::erase_if(op.effects, [&](const EntryEffect& e) { return e.dir == id; });
@@ -249,6 +281,7 @@ struct MemFs::State {
     }
     std::erase_if(inodes, [&](const auto& item) { return live.count(item.first) == 0; });
     std::erase_if(pending_writes, [&](const WriteRecord& w) { return live.count(w.file_id) == 0; });
+    JF_ASSERT(inodes.count(kRootId) == 1 && inodes.at(kRootId).is_dir);
   }
 };
 
@@ -262,7 +295,9 @@ class MemFile final : public File {
 
   ~MemFile() override {
     std::lock_guard<std::mutex> lock(state_->mu);
-    state_->inodes.at(inode_).handles.erase(handle_);
+    // An inode with an open handle is never collected, and each handle closes once.
+    const std::size_t closed = state_->inodes.at(inode_).handles.erase(handle_);
+    JF_ASSERT_EQ(closed, 1u);
   }
 
   Status Read(std::uint64_t offset, std::span<std::uint8_t> dst, std::size_t* bytes_read) override {
@@ -386,7 +421,8 @@ Status MemFs::Open(const std::string& path, const OpenOptions& options, std::uni
     st.DoDirOp("create " + path, {EntryEffect{parent, name, id}});
   }
   std::uint64_t handle = st.next_handle++;
-  st.inodes.at(id).handles[handle] = OpenHandle{options.access, options.share};
+  const bool fresh = st.inodes.at(id).handles.emplace(handle, OpenHandle{options.access, options.share}).second;
+  JF_ASSERT(fresh);
   *out = std::make_unique<MemFile>(state_, id, handle, options.access, path);
   return Status::Ok();
 }
@@ -528,6 +564,8 @@ std::unique_ptr<MemFs> MemFs::CrashImage(const CrashPolicy& policy) const {
   std::lock_guard<std::mutex> lock(state_->mu);
   const State& st = *state_;
   const std::uint32_t unit = std::max<std::uint32_t>(policy.atomic_unit, 1);
+  AssertIssueOrder(st.pending_writes, st.next_sequence, st.epoch);
+  AssertIssueOrder(st.pending_dir_ops, st.next_sequence, st.epoch);
 
   auto decide = [&](Fate fate, std::uint64_t salt, std::uint64_t sequence, bool tearable) {
     if (fate != Fate::kRandom) return (!tearable && fate == Fate::kTear) ? Fate::kKeep : fate;

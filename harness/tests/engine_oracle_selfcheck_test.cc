@@ -1,7 +1,7 @@
 // The harness catches a broken storage stack through the real engine: a disk that
 // acknowledges log writes but stores nothing (a lying disk) must make the oracle
 // report lost durable commits, and honest runs must pass. This is the same check the
-// JETFAULT_BUG_* engine variants get (tests/selfcheck), with the bug in the disk.
+// broken engine variants get (tests/selfcheck), with the bug in the disk.
 #include <gtest/gtest.h>
 
 #include "harness/engine/scenarios.h"

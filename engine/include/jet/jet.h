@@ -11,6 +11,9 @@
 //
 // All storage I/O goes through a faultfs::Vfs. By default an instance uses the
 // process-wide PosixFs; set JET_paramVfs to run an instance on MemFs or FaultFs.
+//
+// Unlike esent.h this is a C++ header with C++ linkage (inline constexpr constants,
+// std:: integer types, faultfs::Vfs*): it cannot be included from C.
 #pragma once
 
 #include <cstddef>
@@ -19,8 +22,6 @@
 namespace faultfs {
 class Vfs;
 }
-
-extern "C++" {
 
 using JET_ERR = std::int32_t;
 using JET_API_PTR = std::uintptr_t;
@@ -82,6 +83,7 @@ inline constexpr unsigned long JET_paramLogFilePath = 2;       // log directory 
 inline constexpr unsigned long JET_paramBaseName = 3;          // exactly 3 characters, default "edb"
 inline constexpr unsigned long JET_paramLogFileSize = 11;      // KiB per log generation (default 1024)
 inline constexpr unsigned long JET_paramCircularLog = 17;      // 0/1, default 0
+inline constexpr unsigned long JET_paramCacheSizeMax = 23;     // page cache limit in pages (0 = unlimited, the default)
 inline constexpr unsigned long JET_paramRecovery = 34;         // "on" (default); "off": no soft recovery, no log
 inline constexpr unsigned long JET_paramDatabasePageSize = 64; // 4096, 8192, 16384, 32768
 // Read-only: the bytes of a long value one page holds at the configured page size (a
@@ -89,8 +91,6 @@ inline constexpr unsigned long JET_paramDatabasePageSize = 64; // 4096, 8192, 16
 inline constexpr unsigned long JET_paramLVChunkSizeMost = 163;
 // jetfault: a faultfs::Vfs* passed as lParam; the caller keeps it alive until JetTerm.
 inline constexpr unsigned long JET_paramVfs = 0x10001;
-// jetfault: database page cache limit in pages (0 = unlimited, the default).
-inline constexpr unsigned long JET_paramCacheSizeMax = 23;
 
 // ---- grbits -----------------------------------------------------------------------------
 inline constexpr JET_GRBIT JET_bitCommitLazyFlush = 0x1;     // JetCommitTransaction
@@ -180,5 +180,3 @@ JET_ERR JetRetrieveKey(JET_SESID sesid, JET_TABLEID tableid, void* pvKey, unsign
                        unsigned long* pcbActual, JET_GRBIT grbit);
 JET_ERR JetRetrieveCurrentValue(JET_SESID sesid, JET_TABLEID tableid, void* pvData, unsigned long cbData,
                                 unsigned long* pcbActual);
-
-}  // extern "C++"

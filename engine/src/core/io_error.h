@@ -1,8 +1,14 @@
 // core/io_error.h — the one place where faultfs errors become JET_err codes.
 //
-// Every engine call site that touches storage passes the faultfs::Status through
-// IoError() with the kind of file it was working on; nothing else in the engine
-// inspects faultfs::ErrorCode. docs/ERRORS.md documents this mapping.
+// Every engine call site that touches storage passes a failed faultfs::Status through
+// IoError() with the kind of file it was working on. docs/ERRORS.md documents this
+// mapping. A few call sites look at faultfs::ErrorCode first, for the outcomes that
+// are not a storage failure there: an absence that is expected (no log directory yet,
+// a generation or file already gone, no manifest in a backup directory), a directory
+// that already exists, a generation a backup still holds open (left for later), and
+// two that have a code of their own: a missing checkpoint file
+// (JET_errCheckpointFileNotFound) and a backup or destination path that names no
+// directory (JET_errInvalidPath).
 #pragma once
 
 #include "faultfs/status.h"

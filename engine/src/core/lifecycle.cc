@@ -9,6 +9,7 @@
 #include "db/catalog.h"
 #include "db/log_records.h"
 #include "faultfs/alloc_fault.h"
+#include "jetfault/assert.h"
 
 namespace jet::core {
 namespace {
@@ -229,10 +230,15 @@ JET_ERR DoCheckpoint(InstanceRuntime& rt) {
   if (!st.log) return JET_errSuccess;
   JET_ERR err = st.log->Flush(true);
   if (err < 0) return err;
-  log::Lgpos checkpoint = st.log->end();
+  const log::Lgpos end = st.log->end();
+  log::Lgpos checkpoint = end;
   for (const auto& entry : st.sessions) {
-    if (entry.second.txn && entry.second.txn->logged) checkpoint = Min(checkpoint, entry.second.txn->begin_lgpos);
+    if (entry.second.txn && entry.second.txn->logged) {
+      JF_ASSERT_LT(entry.second.txn->begin_lgpos, end);  // begun in this log, before its end
+      checkpoint = Min(checkpoint, entry.second.txn->begin_lgpos);
+    }
   }
+  JF_ASSERT_LE(checkpoint, end);
   log::Checkpoint next = st.checkpoint;
   next.checkpoint = checkpoint;
   next.sign_log = st.log->sign_log();
@@ -277,8 +283,11 @@ JET_ERR UndoTo(State& st, Transaction& txn, std::size_t savepoint) {
 
 void ReleaseTransaction(State& st, Transaction& txn) {
   for (const RecordId& id : txn.locks) {
+    // Each lock listed was created by this transaction, and only it releases it.
     const VersionStore::Entry* e = st.versions.Find(id);
-    if (e != nullptr && e->owner == txn.id) st.versions.Unlock(id);
+    JF_ASSERT(e != nullptr);
+    JF_ASSERT_EQ(e->owner, txn.id);
+    st.versions.Unlock(id);
   }
   txn.locks.clear();
 }

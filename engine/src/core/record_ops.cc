@@ -4,6 +4,7 @@
 #include "db/long_value.h"
 #include "db/node.h"
 #include "faultfs/alloc_fault.h"
+#include "jetfault/assert.h"
 
 namespace jet::core {
 namespace {
@@ -20,7 +21,9 @@ JET_ERR AppendRecord(State& st, std::uint8_t type, std::span<const std::uint8_t>
     return JET_errSuccess;
   }
   if (!st.log) return JET_errNotInitialized;
-  return st.log->Append(type, payload, lgpos);
+  JET_ERR err = st.log->Append(type, payload, lgpos);
+  if (err >= 0) JF_ASSERT_LT(*lgpos, st.log->end());  // the record lies before the log's end
+  return err;
 }
 
 JET_ERR FlushLogTo(State& st, log::Lgpos lgpos) { return st.log ? st.log->FlushTo(lgpos) : JET_errSuccess; }
@@ -28,6 +31,8 @@ JET_ERR FlushLog(State& st) { return st.log ? st.log->Flush(true) : JET_errSucce
 format::Signature LogSignature(const State& st) { return st.log ? st.log->sign_log() : format::Signature{}; }
 
 JET_ERR LogOperation(State& st, db::MiniTxn& mtr, db::OperationRecord& rec, log::Lgpos* out_lgpos) {
+  // Every logged operation changes at least one page: an empty record would redo nothing.
+  JF_ASSERT(!mtr.empty());
   if (!faultfs::AllocationAllowed("log-record")) {
     mtr.Abort();
     return JET_errOutOfMemory;

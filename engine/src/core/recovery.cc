@@ -14,6 +14,7 @@
 #include "db/redo.h"
 #include "faultfs/posix_fs.h"
 #include "format/log_segment.h"
+#include "jetfault/assert.h"
 
 namespace jet::core {
 namespace {
@@ -176,7 +177,9 @@ class Recovery {
       if ((err = reader->Next(&record, &end)) < 0) return MapLogError(err, reader->generation());
       if (end) break;
       replayed_any_ = true;
+      JF_ASSERT_LE(plan_.start, record.lgpos);  // the reader starts at the plan's start
       if (record.lgpos.generation != generation) {
+        JF_ASSERT_GT(record.lgpos.generation, generation);  // generations are read in order
         generation = record.lgpos.generation;
         if (plan_.on_progress) plan_.on_progress(static_cast<std::uint32_t>(generation - first_gen), total);
       }
@@ -261,7 +264,6 @@ class Recovery {
       it->second.roots.clear();
     }
     const bool logical = rec.op == db::OpKind::kInsert || rec.op == db::OpKind::kReplace || rec.op == db::OpKind::kDelete;
-#ifndef JETFAULT_BUG_REDO_UNCOMMITTED
     if (logical && rec.txn != 0) {
       UnfinishedTxn& txn = txns_[rec.txn];
       RecordId id{rec.dbid, rec.objid, std::string(rec.key.begin(), rec.key.end())};
@@ -270,9 +272,6 @@ class Recovery {
         txn.order.push_back(id);
       }
     }
-#else
-    (void)logical;
-#endif
     return JET_errSuccess;
   }
 

@@ -3,6 +3,7 @@
 #include "core/lifecycle.h"
 #include "db/btree.h"
 #include "db/log_records.h"
+#include "jetfault/assert.h"
 
 namespace jet::core {
 namespace {
@@ -47,7 +48,12 @@ JET_ERR LockAndChange(State& st, Transaction& txn, RecordId id, BeforeImage befo
     txn.undo.pop_back();
     throw;
   }
-  if (err >= 0) err = change(entry);
+  if (err >= 0) {
+    // The record is this transaction's now, with the first before-image it ever saw.
+    JF_ASSERT(st.versions.Find(entry.id) != nullptr);
+    JF_ASSERT_EQ(st.versions.Find(entry.id)->owner, txn.id);
+    err = change(entry);
+  }
   if (err < 0) {
     if (created) {
       st.versions.Unlock(entry.id);
@@ -95,8 +101,16 @@ JET_ERR WriteInTransaction(State& st, Transaction& txn, AttachedDb& adb, const C
 
 }  // namespace
 
+// Level n of a transaction has n-1 savepoints (one per nested Begin).
+void AssertNesting(const Transaction& txn) {
+  JF_ASSERT_GE(txn.level, 1);
+  JF_ASSERT_EQ(txn.savepoints.size() + 1, txn.level);
+  if (!txn.savepoints.empty()) JF_ASSERT_LE(txn.savepoints.back(), txn.undo.size());
+}
+
 JET_ERR BeginTransaction(State& st, Session& s) {
   if (s.txn) {
+    AssertNesting(*s.txn);
     if (s.txn->level >= kTransactionLevelMost) return JET_errTransTooDeep;
     s.txn->savepoints.push_back(s.txn->undo.size());
     ++s.txn->level;
@@ -104,6 +118,7 @@ JET_ERR BeginTransaction(State& st, Session& s) {
   }
   Transaction txn;
   txn.id = st.next_txn++;
+  JF_ASSERT_NE(txn.id, 0u);
   txn.level = 1;
   s.txn = std::move(txn);
   return JET_errSuccess;
@@ -114,6 +129,7 @@ JET_ERR CommitTransaction(State& st, Session& s, JET_GRBIT grbit) {
   if (grbit & JET_bitWaitLastLevel0Commit) return FlushLog(st);
   if (!s.txn) return JET_errNotInTransaction;
   Transaction& txn = *s.txn;
+  AssertNesting(txn);
   if (txn.level > 1) {
     txn.savepoints.pop_back();
     --txn.level;
@@ -122,9 +138,8 @@ JET_ERR CommitTransaction(State& st, Session& s, JET_GRBIT grbit) {
   if (txn.logged) {
     log::Lgpos lgpos;
     JET_ERR err = LogTxnRecord(st, db::kLrCommit, txn.id, &lgpos);
-#ifndef JETFAULT_BUG_SKIP_COMMIT_SYNC
+    if (err >= 0 && st.logging) JF_ASSERT_LT(txn.begin_lgpos, lgpos);  // Commit after Begin
     if (err >= 0 && !(grbit & JET_bitCommitLazyFlush)) err = FlushLogTo(st, lgpos);
-#endif
     if (err < 0) {
       // Whether the commit reached the log is unknown: only recovery can tell.
       st.failed = true;
@@ -139,9 +154,11 @@ JET_ERR CommitTransaction(State& st, Session& s, JET_GRBIT grbit) {
 JET_ERR RollbackTransaction(State& st, Session& s) {
   if (!s.txn) return JET_errNotInTransaction;
   Transaction& txn = *s.txn;
+  AssertNesting(txn);
   std::size_t savepoint = txn.level > 1 ? txn.savepoints.back() : 0;
   JET_ERR err = UndoTo(st, txn, savepoint);
   if (err < 0) return err;
+  JF_ASSERT_EQ(txn.undo.size(), savepoint);
   if (txn.level > 1) {
     txn.savepoints.pop_back();
     --txn.level;

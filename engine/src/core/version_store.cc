@@ -1,5 +1,7 @@
 #include "core/version_store.h"
 
+#include "jetfault/assert.h"
+
 namespace jet::core {
 
 const VersionStore::Entry* VersionStore::Find(const RecordId& id) const {
@@ -14,12 +16,19 @@ const VersionStore::Entry* VersionStore::Find(const RecordRef& ref) const {
 }
 
 JET_ERR VersionStore::Lock(const RecordId& id, std::uint64_t txn, const BeforeImage& before, bool* created) {
+  JF_ASSERT_NE(txn, 0u);  // transaction ids start at 1: 0 means "no transaction"
   *created = false;
   auto it = entries_.find(id);
   if (it != entries_.end()) return it->second.owner == txn ? JET_errSuccess : JET_errWriteConflict;
-  entries_.emplace(id, Entry{txn, before});
+  const bool inserted = entries_.emplace(id, Entry{txn, before}).second;
+  JF_ASSERT(inserted);
   *created = true;
   return JET_errSuccess;
+}
+
+void VersionStore::Unlock(const RecordId& id) {
+  const std::size_t erased = entries_.erase(id);
+  JF_ASSERT_EQ(erased, 1u);
 }
 
 const RecordId* VersionStore::Neighbour(std::uint32_t dbid, std::uint32_t objid, std::span<const std::uint8_t> key,

@@ -62,7 +62,8 @@ class VersionStore {
   // caller releases it with Unlock if its write then fails). JET_errWriteConflict
   // when another transaction holds it.
   JET_ERR Lock(const RecordId& id, std::uint64_t txn, const BeforeImage& before, bool* created);
-  void Unlock(const RecordId& id) { entries_.erase(id); }
+  // Releases a lock that exists (the caller created it or found it its own).
+  void Unlock(const RecordId& id);
 
   // The first locked record of (dbid, objid) after `key` in the direction given
   // (inclusive: at `key` too). Null when none.

@@ -3,6 +3,7 @@
 #include "db/node.h"
 #include "faultfs/alloc_fault.h"
 #include "format/page.h"
+#include "jetfault/assert.h"
 
 namespace jet::db {
 namespace {
@@ -30,7 +31,7 @@ JET_ERR SearchNodes(std::span<const std::uint8_t> page, std::span<const std::uin
   while (lo < hi) {
     std::size_t mid = (lo + hi) / 2;
     std::span<const std::uint8_t> mid_key;
-    if (JET_ERR err = NodeKey(format::NodeAt(page, mid), leaf, &mid_key); err != JET_errSuccess) return err;
+    if (JET_ERR err = NodeKey(format::NodeAt(page, mid), leaf, &mid_key); err < 0) return err;
     const int cmp = CompareKeys(mid_key, key);
     if (cmp < 0 || (upper && cmp == 0)) {
       lo = mid + 1;
@@ -38,8 +39,26 @@ JET_ERR SearchNodes(std::span<const std::uint8_t> page, std::span<const std::uin
       hi = mid;
     }
   }
+  JF_ASSERT_LE(first, lo);
+  JF_ASSERT_LE(lo, format::NodeCount(page));
   *pos = lo;
   return JET_errSuccess;
+}
+
+// Where a binary search says `key` goes, it goes in order, whatever the page holds:
+// the node before `index` (if any) was compared below key, the node at `index` (if
+// any) at or above it (strictly above when the search did not find key).
+void AssertInsertionPoint(std::span<const std::uint8_t> page, std::size_t index, std::span<const std::uint8_t> key,
+                          bool leaf) {
+  std::span<const std::uint8_t> neighbour;
+  if (index > 0) {
+    JF_ASSERT_EQ(NodeKey(format::NodeAt(page, index - 1), leaf, &neighbour), JET_errSuccess);
+    JF_ASSERT_LT(CompareKeys(neighbour, key), 0);
+  }
+  if (index < format::NodeCount(page)) {
+    JF_ASSERT_EQ(NodeKey(format::NodeAt(page, index), leaf, &neighbour), JET_errSuccess);
+    JF_ASSERT_GT(CompareKeys(neighbour, key), 0);
+  }
 }
 
 // The index of the first leaf node >= key, and whether it is key.
@@ -47,9 +66,9 @@ JET_ERR LeafSearch(std::span<const std::uint8_t> page, std::span<const std::uint
                    bool* found) {
   *found = false;
   JET_ERR err = SearchNodes(page, key, true, 0, false, index);
-  if (err != JET_errSuccess || *index >= format::NodeCount(page)) return err;
+  if (err < 0 || *index >= format::NodeCount(page)) return err;
   std::span<const std::uint8_t> k;
-  if ((err = NodeKey(format::NodeAt(page, *index), true, &k)) != JET_errSuccess) return err;
+  if ((err = NodeKey(format::NodeAt(page, *index), true, &k)) < 0) return err;
   *found = CompareKeys(k, key) == 0;
   return JET_errSuccess;
 }
@@ -73,7 +92,7 @@ JET_ERR FillPage(std::span<std::uint8_t> page, const std::vector<std::vector<std
   format::ClearNodes(page);
   for (std::size_t i = begin; i < end; ++i) {
     JET_ERR err = format::InsertNode(page, i - begin, nodes[i]);
-    if (err != JET_errSuccess) return err;
+    if (err < 0) return err;
   }
   return JET_errSuccess;
 }
@@ -95,7 +114,7 @@ JET_ERR BTree::Descend(Database& db, std::span<const std::uint8_t> key, bool rig
   while (!path->full()) {
     std::span<const std::uint8_t> page;
     JET_ERR err = db.ReadPage(pgno, &page);
-    if (err != JET_errSuccess) return err;
+    if (err < 0) return err;
     format::PageHeader h = format::LoadPageHeader(page);
     if (h.objid != objid_) return JET_errDatabaseCorrupted;
     if (h.flags & format::kPageFlagLeaf) {
@@ -106,8 +125,10 @@ JET_ERR BTree::Descend(Database& db, std::span<const std::uint8_t> key, bool rig
     // Child i covers [key_i, key_(i+1)); node 0 covers everything below key_1, so the
     // child is the last node from 1 on whose key is <= key.
     std::size_t index = h.ctag;
-    if (!rightmost && (err = SearchNodes(page, key, false, 1, true, &index)) != JET_errSuccess) return err;
+    if (!rightmost && (err = SearchNodes(page, key, false, 1, true, &index)) < 0) return err;
+    JF_ASSERT_GE(index, 1u);  // the search starts at node 1
     --index;
+    JF_ASSERT_LT(index, h.ctag);
     InternalNode node;
     if (!DecodeInternalNode(format::NodeAt(page, index), &node)) return JET_errDatabaseCorrupted;
     path->push_back({pgno, index});
@@ -119,21 +140,21 @@ JET_ERR BTree::Descend(Database& db, std::span<const std::uint8_t> key, bool rig
 JET_ERR BTree::FindInLeaf(Database& db, std::span<const std::uint8_t> key, Path* path,
                           std::span<const std::uint8_t>* page, std::size_t* index, bool* found) const {
   JET_ERR err = Descend(db, key, false, path);
-  if (err != JET_errSuccess) return err;
-  if ((err = db.ReadPage(path->back().pgno, page)) != JET_errSuccess) return err;
+  if (err < 0) return err;
+  if ((err = db.ReadPage(path->back().pgno, page)) < 0) return err;
   return LeafSearch(*page, key, index, found);
 }
 
 JET_ERR BTree::Sibling(Database& db, std::uint32_t pgno, bool next, std::uint32_t* sibling) const {
   std::span<const std::uint8_t> page;
   JET_ERR err = db.ReadPage(pgno, &page);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   format::PageHeader h = format::LoadPageHeader(page);
   *sibling = next ? h.pgno_next : h.pgno_prev;
   if (*sibling == 0) return JET_errSuccess;
   std::span<const std::uint8_t> other;
   err = db.ReadPage(*sibling, &other);
-  if (err != JET_errSuccess) return err == JET_errPageNotInitialized ? JET_errBadPageLink : err;
+  if (err < 0) return err == JET_errPageNotInitialized ? JET_errBadPageLink : err;
   format::PageHeader oh = format::LoadPageHeader(other);
   if ((next ? oh.pgno_prev : oh.pgno_next) != pgno || oh.objid != objid_ || !(oh.flags & format::kPageFlagLeaf)) {
     return JET_errBadPageLink;
@@ -147,7 +168,7 @@ JET_ERR BTree::Find(Database& db, std::span<const std::uint8_t> key, std::span<c
   std::span<const std::uint8_t> page;
   std::size_t index = 0;
   JET_ERR err = FindInLeaf(db, key, &path, &page, &index, found);
-  if (err != JET_errSuccess || !*found) return err;
+  if (err < 0 || !*found) return err;
   LeafNode node;
   if (!DecodeLeafNode(format::NodeAt(page, index), &node)) return JET_errDatabaseCorrupted;
   *value = node.value;
@@ -158,7 +179,7 @@ JET_ERR BTree::Lookup(Database& db, std::span<const std::uint8_t> key, std::vect
                       bool* found) const {
   std::span<const std::uint8_t> stored;
   JET_ERR err = Find(db, key, &stored, found);
-  if (err != JET_errSuccess || !*found) return err;
+  if (err < 0 || !*found) return err;
   return CopyBytes(stored, value);
 }
 
@@ -169,7 +190,7 @@ JET_ERR BTree::Put(MiniTxn& mtr, std::span<const std::uint8_t> key, std::span<co
   std::size_t index = 0;
   bool found = false;
   JET_ERR err = FindInLeaf(mtr.db(), key, &path, &page, &index, &found);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   const std::uint32_t leaf = path.back().pgno;
   if (existed != nullptr) *existed = found;
   if (found && mode == PutMode::kInsert) return JET_errKeyDuplicate;
@@ -178,14 +199,17 @@ JET_ERR BTree::Put(MiniTxn& mtr, std::span<const std::uint8_t> key, std::span<co
   std::vector<std::uint8_t> node;
   EncodeLeafNode(key, value, &node);
   if (node.size() > MaxInlineNode(mtr.db().page_size())) return JET_errRecordTooBig;
-  if (!found) return InsertAt(mtr, path, path.size() - 1, index, node);
+  if (!found) {
+    AssertInsertionPoint(page, index, key, true);
+    return InsertAt(mtr, path, path.size() - 1, index, node);
+  }
 
   std::span<const std::uint8_t> old = format::NodeAt(page, index);
   LeafNode old_node;
   if (!DecodeLeafNode(old, &old_node)) return JET_errDatabaseCorrupted;
-  if ((err = CopyBytes(old_node.value, old_value)) != JET_errSuccess) return err;
+  if ((err = CopyBytes(old_node.value, old_value)) < 0) return err;
   if (format::LoadPageHeader(page).cb_free + old.size() >= node.size()) return mtr.ReplaceNode(leaf, index, node);
-  if ((err = mtr.DeleteNode(leaf, index)) != JET_errSuccess) return err;
+  if ((err = mtr.DeleteNode(leaf, index)) < 0) return err;
   return InsertAt(mtr, path, path.size() - 1, index, node);
 }
 
@@ -195,12 +219,13 @@ JET_ERR BTree::Remove(MiniTxn& mtr, std::span<const std::uint8_t> key, std::vect
   std::size_t index = 0;
   bool found = false;
   JET_ERR err = FindInLeaf(mtr.db(), key, &path, &page, &index, &found);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   if (!found) return JET_errRecordNotFound;
   const std::uint32_t leaf = path.back().pgno;
+  JF_ASSERT_LT(index, format::NodeCount(page));
   LeafNode node;
   if (!DecodeLeafNode(format::NodeAt(page, index), &node)) return JET_errDatabaseCorrupted;
-  if ((err = CopyBytes(node.value, old_value)) != JET_errSuccess) return err;
+  if ((err = CopyBytes(node.value, old_value)) < 0) return err;
   return mtr.DeleteNode(leaf, index);
 }
 
@@ -208,7 +233,10 @@ JET_ERR BTree::InsertAt(MiniTxn& mtr, Path& path, std::size_t level, std::size_t
                         std::span<const std::uint8_t> node) const {
   std::span<const std::uint8_t> page;
   JET_ERR err = mtr.Read(path[level].pgno, &page);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
+  JF_ASSERT_LT(level, path.size());
+  // A leaf position from the search, or one past the parent's child that split.
+  JF_ASSERT_LE(index, format::NodeCount(page));
   if (format::PageHasRoom(page, node.size())) return mtr.InsertNode(path[level].pgno, index, node);
   return Split(mtr, path, level, index, node);
 }
@@ -218,9 +246,14 @@ JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t in
   std::uint32_t pgno = path[level].pgno;
   std::span<const std::uint8_t> page;
   JET_ERR err = mtr.Read(pgno, &page);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   const format::PageHeader h = format::LoadPageHeader(page);
   const bool leaf = (h.flags & format::kPageFlagLeaf) != 0;
+  // Only a full page splits, and a node is at most a quarter page (MaxInlineNode, or a
+  // key of at most JET_cbKeyMost plus a child pgno), so a page without room holds at
+  // least one node (its layout was validated when it entered the cache).
+  JF_ASSERT_GE(h.ctag, 1);
+  JF_ASSERT_LE(index, h.ctag);
 
   // The page's nodes with the new one in place, then a split point by bytes.
   if (!faultfs::AllocationAllowed("record-copy")) return JET_errOutOfMemory;
@@ -238,8 +271,11 @@ JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t in
   for (std::size_t acc = 0; m < nodes.size() && acc < total / 2; ++m) acc += nodes[m].size() + format::kTagSize;
   if (m < 1) m = 1;
   if (m > nodes.size() - 1) m = nodes.size() - 1;
+  // Both halves keep at least one node: neither page is left empty by a split.
+  JF_ASSERT_EQ(nodes.size(), h.ctag + 1u);
+  JF_ASSERT(1 <= m && m < nodes.size());
   std::span<const std::uint8_t> sep_key;
-  if ((err = NodeKey(nodes[m], leaf, &sep_key)) != JET_errSuccess) return err;
+  if ((err = NodeKey(nodes[m], leaf, &sep_key)) < 0) return err;
   std::vector<std::uint8_t> sep_key_copy(sep_key.begin(), sep_key.end());
 
   const std::uint32_t child_flags = leaf ? format::kPageFlagLeaf : (h.flags & format::kPageFlagParentOfLeaf);
@@ -247,15 +283,16 @@ JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t in
     // Root split: the root keeps its pgno and becomes the parent of two new pages.
     std::uint32_t a = 0, b = 0;
     std::span<std::uint8_t> pa, pb, root;
-    if ((err = mtr.Allocate(objid_, child_flags, &a, &pa)) != JET_errSuccess) return err;
-    if ((err = mtr.Allocate(objid_, child_flags, &b, &pb)) != JET_errSuccess) return err;
-    if ((err = FillPage(pa, nodes, 0, m)) != JET_errSuccess) return err;
-    if ((err = FillPage(pb, nodes, m, nodes.size())) != JET_errSuccess) return err;
+    if ((err = mtr.Allocate(objid_, child_flags, &a, &pa)) < 0) return err;
+    if ((err = mtr.Allocate(objid_, child_flags, &b, &pb)) < 0) return err;
+    if ((err = FillPage(pa, nodes, 0, m)) < 0) return err;
+    if ((err = FillPage(pb, nodes, m, nodes.size())) < 0) return err;
+    JF_ASSERT_EQ(format::NodeCount(pa) + format::NodeCount(pb), nodes.size());
     if (leaf) {
       SetLinks(pa, 0, b);
       SetLinks(pb, a, 0);
     }
-    if ((err = mtr.Writable(pgno, &root)) != JET_errSuccess) return err;
+    if ((err = mtr.Writable(pgno, &root)) < 0) return err;
     format::ClearNodes(root);
     format::PageHeader rh = format::LoadPageHeader(root);
     rh.flags = format::kPageFlagRoot | (leaf ? format::kPageFlagParentOfLeaf : 0);
@@ -264,22 +301,26 @@ JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t in
     std::vector<std::uint8_t> left_node, right_node;
     EncodeInternalNode({}, a, &left_node);
     EncodeInternalNode(sep_key_copy, b, &right_node);
-    if ((err = format::InsertNode(root, 0, left_node)) != JET_errSuccess) return err;
-    return format::InsertNode(root, 1, right_node);
+    if ((err = format::InsertNode(root, 0, left_node)) < 0) return err;
+    if ((err = format::InsertNode(root, 1, right_node)) < 0) return err;
+    JF_ASSERT_EQ(format::NodeCount(root), 2);  // a new root: the two halves, nothing else
+    return JET_errSuccess;
   }
 
   std::uint32_t right = 0;
   std::span<std::uint8_t> pr, pl;
-  if ((err = mtr.Allocate(objid_, child_flags, &right, &pr)) != JET_errSuccess) return err;
-  if ((err = FillPage(pr, nodes, m, nodes.size())) != JET_errSuccess) return err;
-  if ((err = mtr.Writable(pgno, &pl)) != JET_errSuccess) return err;
-  if ((err = FillPage(pl, nodes, 0, m)) != JET_errSuccess) return err;
+  if ((err = mtr.Allocate(objid_, child_flags, &right, &pr)) < 0) return err;
+  if ((err = FillPage(pr, nodes, m, nodes.size())) < 0) return err;
+  if ((err = mtr.Writable(pgno, &pl)) < 0) return err;
+  if ((err = FillPage(pl, nodes, 0, m)) < 0) return err;
+  JF_ASSERT_EQ(format::NodeCount(pl), m);
+  JF_ASSERT_EQ(format::NodeCount(pr), nodes.size() - m);
   if (leaf) {
     SetLinks(pr, pgno, h.pgno_next);
     SetLinks(pl, h.pgno_prev, right);
     if (h.pgno_next != 0) {
       std::span<std::uint8_t> pn;
-      if ((err = mtr.Writable(h.pgno_next, &pn)) != JET_errSuccess) return err;
+      if ((err = mtr.Writable(h.pgno_next, &pn)) < 0) return err;
       format::PageHeader nh = format::LoadPageHeader(pn);
       if (nh.pgno_prev != pgno) return JET_errBadPageLink;
       nh.pgno_prev = right;
@@ -296,14 +337,14 @@ JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek see
   *found = false;
   Path path;
   JET_ERR err = Descend(db, key, seek == Seek::kLast, &path);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   std::uint32_t pgno = path.back().pgno;
   std::span<const std::uint8_t> page;
-  if ((err = db.ReadPage(pgno, &page)) != JET_errSuccess) return err;
+  if ((err = db.ReadPage(pgno, &page)) < 0) return err;
   std::size_t lower = 0;
   bool exact = false;
   if (seek != Seek::kFirst && seek != Seek::kLast) {
-    if ((err = LeafSearch(page, key, &lower, &exact)) != JET_errSuccess) return err;
+    if ((err = LeafSearch(page, key, &lower, &exact)) < 0) return err;
   }
   const bool forward = seek == Seek::kGE || seek == Seek::kGT || seek == Seek::kFirst;
   // Signed position in the current leaf; normalised across empty or exhausted leaves.
@@ -321,19 +362,20 @@ JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek see
     if (pos >= 0 && pos < count) break;
     if (hops > (1u << 30)) return JET_errDatabaseCorrupted;
     std::uint32_t sibling = 0;
-    if ((err = Sibling(db, pgno, forward, &sibling)) != JET_errSuccess) return err;
+    if ((err = Sibling(db, pgno, forward, &sibling)) < 0) return err;
     if (sibling == 0) return JET_errSuccess;
     pgno = sibling;
-    if ((err = db.ReadPage(pgno, &page)) != JET_errSuccess) return err;
+    if ((err = db.ReadPage(pgno, &page)) < 0) return err;
     pos = forward ? 0 : static_cast<std::ptrdiff_t>(format::NodeCount(page)) - 1;
   }
+  JF_ASSERT(pos >= 0 && pos < format::NodeCount(page));
   LeafNode node;
   if (!DecodeLeafNode(format::NodeAt(page, static_cast<std::size_t>(pos)), &node)) return JET_errDatabaseCorrupted;
   if (out_key != nullptr) {
     if (!faultfs::AllocationAllowed("record-copy")) return JET_errOutOfMemory;
     out_key->assign(node.key.begin(), node.key.end());
   }
-  if ((err = CopyBytes(node.value, out_value)) != JET_errSuccess) return err;
+  if ((err = CopyBytes(node.value, out_value)) < 0) return err;
   *found = true;
   return JET_errSuccess;
 }
@@ -341,14 +383,14 @@ JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek see
 JET_ERR BTree::Check(Database& db, std::uint64_t* records) const {
   Path path;
   JET_ERR err = Descend(db, {}, false, &path);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   std::uint32_t pgno = path.back().pgno;
   std::vector<std::uint8_t> last_key;
   bool have_last = false;
   *records = 0;
   while (pgno != 0) {
     std::span<const std::uint8_t> page;
-    if ((err = db.ReadPage(pgno, &page)) != JET_errSuccess) return err;
+    if ((err = db.ReadPage(pgno, &page)) < 0) return err;
     if (!IsLeaf(page)) return JET_errDatabaseCorrupted;
     for (std::size_t i = 0; i < format::NodeCount(page); ++i) {
       LeafNode node;
@@ -359,7 +401,7 @@ JET_ERR BTree::Check(Database& db, std::uint64_t* records) const {
       ++*records;
     }
     std::uint32_t next = 0;
-    if ((err = Sibling(db, pgno, true, &next)) != JET_errSuccess) return err;
+    if ((err = Sibling(db, pgno, true, &next)) < 0) return err;
     pgno = next;
   }
   return JET_errSuccess;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "format/page.h"
+#include "jetfault/assert.h"
 
 namespace jet::db {
 
@@ -20,20 +21,23 @@ JET_ERR BufferCache::Load(std::uint32_t pgno, Frame** out, JET_ERR* verify_err) 
   }
   Frame frame;
   JET_ERR err = AllocatePageBuffer(page_size(), "page-buffer", &frame.data);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   err = file_.ReadVerifiedPage(pgno, Bytes(frame));
   if (err == JET_errDiskIO || err == JET_errFileAccessDenied || err == JET_errOutOfMemory) return err;
   *verify_err = err;
-  if (err != JET_errSuccess) std::fill_n(frame.data.get(), page_size(), std::uint8_t{0});
-  *out = &frames_.emplace(pgno, std::move(frame)).first->second;
+  if (err < 0) std::fill_n(frame.data.get(), page_size(), std::uint8_t{0});
+  auto [it, inserted] = frames_.emplace(pgno, std::move(frame));
+  JF_ASSERT(inserted);  // a miss: no frame of pgno existed
+  JF_ASSERT(!it->second.dirty && !it->second.imaged);
+  *out = &it->second;
   return JET_errSuccess;
 }
 
 JET_ERR BufferCache::Get(std::uint32_t pgno, Frame** out) {
   JET_ERR verify_err = JET_errSuccess;
   JET_ERR err = Load(pgno, out, &verify_err);
-  if (err != JET_errSuccess) return err;
-  if (verify_err != JET_errSuccess) {
+  if (err < 0) return err;
+  if (verify_err < 0) {
     frames_.erase(pgno);  // never keep an unverified page
     return verify_err;
   }
@@ -47,22 +51,26 @@ JET_ERR BufferCache::GetForRedo(std::uint32_t pgno, Frame** out, JET_ERR* verify
 JET_ERR BufferCache::Create(std::uint32_t pgno, Frame** out) {
   Frame frame;
   JET_ERR err = AllocatePageBuffer(page_size(), "page-buffer", &frame.data);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   std::fill_n(frame.data.get(), page_size(), std::uint8_t{0});
   frames_.erase(pgno);
-  *out = &frames_.emplace(pgno, std::move(frame)).first->second;
+  auto [it, inserted] = frames_.emplace(pgno, std::move(frame));
+  JF_ASSERT(inserted);
+  JF_ASSERT(!it->second.dirty && !it->second.imaged);
+  *out = &it->second;
   return JET_errSuccess;
 }
 
 JET_ERR BufferCache::WriteFrame(std::uint32_t pgno, Frame& frame) {
-#ifndef JETFAULT_BUG_WRITE_PAGE_BEFORE_LOG
+  // Only dirty frames are written: a clean one equals the page on disk.
+  JF_ASSERT(frame.dirty);
+  JF_ASSERT(frame.data != nullptr);
   if (wal_flush_) {
     JET_ERR err = wal_flush_(frame.last_lgpos);
-    if (err != JET_errSuccess) return err;
+    if (err < 0) return err;
   }
-#endif
   JET_ERR err = file_.WritePage(pgno, Bytes(frame));
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   frame.dirty = false;
   return JET_errSuccess;
 }
@@ -76,8 +84,9 @@ JET_ERR BufferCache::FlushAndSync() {
   std::sort(dirty.begin(), dirty.end());
   for (std::uint32_t pgno : dirty) {
     JET_ERR err = WriteFrame(pgno, frames_.at(pgno));
-    if (err != JET_errSuccess) return err;
+    if (err < 0) return err;
   }
+  for (const auto& [pgno, frame] : frames_) JF_ASSERT(!frame.dirty);
   return file_.Sync();
 }
 
@@ -99,11 +108,14 @@ JET_ERR BufferCache::Trim() {
       if (f->dirty) {
         if (pass == 0) continue;
         JET_ERR err = WriteFrame(pgno, *f);
-        if (err != JET_errSuccess) return err;
+        if (err < 0) return err;
       }
+      JF_ASSERT(!f->dirty);  // never drop a change that is not on disk
       frames_.erase(pgno);
     }
   }
+  // The second pass may evict every frame, dirty ones after writing them.
+  JF_ASSERT_LE(frames_.size(), max_pages_);
   return JET_errSuccess;
 }
 

@@ -28,14 +28,14 @@ JET_ERR CreateCatalog(MiniTxn& mtr) {
   std::uint32_t pgno = 0;
   std::span<std::uint8_t> page;
   JET_ERR err = mtr.Allocate(kCatalogObjid, format::kPageFlagRoot | format::kPageFlagLeaf, &pgno, &page);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   return pgno == kCatalogPgno ? JET_errSuccess : JET_errDatabaseCorrupted;
 }
 
 JET_ERR LookupTable(Database& db, const std::string& name, TableInfo* out, bool* found) {
   std::vector<std::uint8_t> value;
   JET_ERR err = kCatalog.Lookup(db, Bytes(name), &value, found);
-  if (err != JET_errSuccess || !*found) return err;
+  if (err < 0 || !*found) return err;
   return DecodeCatalogEntry(name, value, out);
 }
 
@@ -44,17 +44,17 @@ JET_ERR CreateTable(MiniTxn& mtr, const std::string& name, TableInfo* out) {
   bool found = false;
   TableInfo existing;
   JET_ERR err = LookupTable(db, name, &existing, &found);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   if (found) return JET_errTableDuplicate;
   TableInfo info;
   info.name = name;
   info.objid = ++db.objid_last;
-  if ((err = BTree::Create(mtr, info.objid, &info.root)) != JET_errSuccess) return err;
+  if ((err = BTree::Create(mtr, info.objid, &info.root)) < 0) return err;
   std::uint8_t value[8];
   format::StoreU32(value, info.objid);
   format::StoreU32(value + 4, info.root);
   bool existed = false;
-  if ((err = kCatalog.Put(mtr, Bytes(name), value, BTree::PutMode::kInsert, &existed, nullptr)) != JET_errSuccess) {
+  if ((err = kCatalog.Put(mtr, Bytes(name), value, BTree::PutMode::kInsert, &existed, nullptr)) < 0) {
     return err;
   }
   *out = info;
@@ -66,7 +66,7 @@ JET_ERR ListTables(Database& db, std::vector<std::string>* names) {
   std::string key;
   bool found = false;
   JET_ERR err = kCatalog.SeekKey(db, {}, BTree::Seek::kFirst, &found, &key, nullptr);
-  while (err == JET_errSuccess && found) {
+  while (err >= 0 && found) {
     names->push_back(key);
     std::string next;
     err = kCatalog.SeekKey(db, Bytes(key), BTree::Seek::kGT, &found, &next, nullptr);

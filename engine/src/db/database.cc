@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "jetfault/assert.h"
+
 namespace jet::db {
 
 Database::Database(std::uint32_t dbid, std::unique_ptr<DatabaseFile> file, std::uint32_t cache_pages_max)
@@ -28,12 +30,18 @@ void Database::ReturnBuffer(PageBuffer buffer) {
 JET_ERR Database::ReadPage(std::uint32_t pgno, std::span<const std::uint8_t>* page) {
   Frame* frame = nullptr;
   JET_ERR err = cache_.Get(pgno, &frame);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   *page = cache_.Bytes(*frame);
   return JET_errSuccess;
 }
 
 JET_ERR Database::WriteHeader() {
+  // The counters only grow (a mini-transaction's Abort returns to where it began, which
+  // no header write came between): a header never takes back a dbtime, page or objid
+  // that pages or log records may already use.
+  JF_ASSERT_GE(dbtime, header.dbtime_dirtied);
+  JF_ASSERT_GE(pgno_last, header.pgno_last);
+  JF_ASSERT_GE(objid_last, header.objid_last);
   header.dbtime_dirtied = dbtime;
   header.pgno_last = pgno_last;
   header.objid_last = objid_last;
@@ -42,7 +50,7 @@ JET_ERR Database::WriteHeader() {
 
 JET_ERR Database::FlushAll() {
   JET_ERR err = cache_.FlushAndSync();
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   return WriteHeader();
 }
 

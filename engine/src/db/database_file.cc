@@ -6,6 +6,7 @@
 #include "core/io_error.h"
 #include "db/page_buffer.h"
 #include "format/page.h"
+#include "jetfault/assert.h"
 
 namespace jet::db {
 namespace {
@@ -29,10 +30,10 @@ JET_ERR ReadHeaderPair(faultfs::File& file, format::DbHeader* out) {
   // Read the largest possible header page twice over; the page size comes from the copy.
   PageBuffer buffer;
   JET_ERR err = AllocatePageBuffer(2 * kMaxPageSize, "page-buffer", &buffer);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   std::span<std::uint8_t> bytes(buffer.get(), 2 * kMaxPageSize);
   std::size_t got = 0;
-  if ((err = ReadFully(file, 0, bytes, &got)) != JET_errSuccess) return err;
+  if ((err = ReadFully(file, 0, bytes, &got)) < 0) return err;
   if (got < 4096) return got == 0 ? JET_errPageNotInitialized : JET_errInvalidDatabase;
   return format::DecodeDbFileHeader(bytes.first(got), out);
 }
@@ -70,7 +71,7 @@ JET_ERR DatabaseFile::Create(faultfs::Vfs& vfs, const std::string& path, const f
   std::unique_ptr<DatabaseFile> db(new (std::nothrow) DatabaseFile(path, std::move(file), header));
   if (!db) return JET_errOutOfMemory;
   JET_ERR err = db->WriteHeader(header);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   s = vfs.SyncDir(faultfs::ParentPath(path));
   if (!s.ok()) return Io(s);
   *out = std::move(db);
@@ -88,7 +89,7 @@ JET_ERR DatabaseFile::Open(faultfs::Vfs& vfs, const std::string& path, bool read
   if (!s.ok()) return Io(s);
   format::DbHeader header;
   JET_ERR err = ReadHeaderPair(*file, &header);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   out->reset(new (std::nothrow) DatabaseFile(path, std::move(file), header));
   return *out ? JET_errSuccess : JET_errOutOfMemory;
 }
@@ -104,9 +105,11 @@ JET_ERR DatabaseFile::ReadHeader(faultfs::Vfs& vfs, const std::string& path, for
 }
 
 JET_ERR DatabaseFile::WriteHeader(const format::DbHeader& header) {
+  // A database keeps its page size: every page offset in the file depends on it.
+  JF_ASSERT_EQ(header.page_size, header_.page_size);
   PageBuffer buffer;
   JET_ERR err = AllocatePageBuffer(header.page_size, "page-buffer", &buffer);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   std::span<std::uint8_t> page(buffer.get(), header.page_size);
   format::EncodeDbHeader(header, page);
   for (std::uint64_t offset : {std::uint64_t{0}, std::uint64_t{header.page_size}}) {
@@ -119,6 +122,7 @@ JET_ERR DatabaseFile::WriteHeader(const format::DbHeader& header) {
 }
 
 JET_ERR DatabaseFile::ReadPage(std::uint32_t pgno, std::span<std::uint8_t> out, bool* beyond_eof) {
+  JF_ASSERT_EQ(out.size(), page_size());
   std::size_t got = 0;
   JET_ERR err = ReadFully(*file_, PageOffset(pgno, page_size()), out, &got);
   *beyond_eof = got == 0;
@@ -128,12 +132,13 @@ JET_ERR DatabaseFile::ReadPage(std::uint32_t pgno, std::span<std::uint8_t> out, 
 JET_ERR DatabaseFile::ReadVerifiedPage(std::uint32_t pgno, std::span<std::uint8_t> out) {
   bool beyond_eof = false;
   JET_ERR err = ReadPage(pgno, out, &beyond_eof);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   if (beyond_eof) return JET_errPageNotInitialized;
   return format::VerifyPage(out, pgno);
 }
 
 JET_ERR DatabaseFile::WritePage(std::uint32_t pgno, std::span<std::uint8_t> page) {
+  JF_ASSERT_EQ(page.size(), page_size());  // one whole page: the checksum covers all of it
   format::SealPage(page, pgno);
   return Io(file_->Write(PageOffset(pgno, page_size()), page));
 }

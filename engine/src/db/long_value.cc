@@ -20,12 +20,12 @@ JET_ERR WriteLongValue(Database& db, std::uint32_t objid, std::span<const std::u
     std::uint32_t pgno = 0;
     std::span<std::uint8_t> page;
     JET_ERR err = mtr.Allocate(objid, format::kPageFlagLongValue, &pgno, &page);
-    if (err != JET_errSuccess) return err;
+    if (err < 0) return err;
     format::PageHeader h = format::LoadPageHeader(page);
     h.pgno_next = next;
     format::StorePageHeader(page, h);
-    if ((err = format::InsertNode(page, 0, piece)) != JET_errSuccess) return err;
-    if ((err = log(mtr)) != JET_errSuccess) return err;
+    if ((err = format::InsertNode(page, 0, piece)) < 0) return err;
+    if ((err = log(mtr)) < 0) return err;
     next = pgno;
   }
   *first_pgno = next;
@@ -44,7 +44,7 @@ JET_ERR ReadLongValue(Database& db, std::uint32_t objid, std::uint32_t first_pgn
     if (++hops > size / chunk + 2) return JET_errBadPageLink;  // a cycle
     std::span<const std::uint8_t> page;
     JET_ERR err = db.ReadPage(pgno, &page);
-    if (err != JET_errSuccess) return err;
+    if (err < 0) return err;
     format::PageHeader h = format::LoadPageHeader(page);
     if (!(h.flags & format::kPageFlagLongValue) || h.objid != objid || h.ctag != 1) return JET_errDatabaseCorrupted;
     std::span<const std::uint8_t> piece = format::NodeAt(page, 0);

@@ -4,6 +4,7 @@
 
 #include "faultfs/alloc_fault.h"
 #include "format/page.h"
+#include "jetfault/assert.h"
 
 namespace jet::db {
 
@@ -15,6 +16,7 @@ MiniTxn::~MiniTxn() {
 }
 
 JET_ERR MiniTxn::Touch(std::uint32_t pgno, Touched** out) {
+  JF_ASSERT(!sealed_ && !done_);  // no change after the dbtime is stamped
   for (Touched& t : touched_) {
     if (t.pgno == pgno) {
       *out = &t;
@@ -24,9 +26,10 @@ JET_ERR MiniTxn::Touch(std::uint32_t pgno, Touched** out) {
   Touched t;
   t.pgno = pgno;
   JET_ERR err = db_.cache().Get(pgno, &t.frame);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
+  JF_ASSERT(t.frame != nullptr);
   err = db_.TakeBuffer(&t.before);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   std::memcpy(t.before.get(), t.frame->data.get(), db_.page_size());
   t.image = !t.frame->imaged;
   t.dbtime_before = format::LoadPageHeader(db_.cache().Bytes(*t.frame)).dbtime;
@@ -48,31 +51,31 @@ JET_ERR RecordNodeOp(std::vector<std::uint8_t>* ops, NodeOpKind kind, std::size_
 JET_ERR MiniTxn::InsertNode(std::uint32_t pgno, std::size_t index, std::span<const std::uint8_t> node) {
   Touched* t = nullptr;
   JET_ERR err = Touch(pgno, &t);
-  if (err != JET_errSuccess) return err;
-  if (!t->image && (err = RecordNodeOp(&t->node_ops, NodeOpKind::kInsert, index, node)) != JET_errSuccess) return err;
+  if (err < 0) return err;
+  if (!t->image && (err = RecordNodeOp(&t->node_ops, NodeOpKind::kInsert, index, node)) < 0) return err;
   return format::InsertNode(db_.cache().Bytes(*t->frame), index, node);
 }
 
 JET_ERR MiniTxn::ReplaceNode(std::uint32_t pgno, std::size_t index, std::span<const std::uint8_t> node) {
   Touched* t = nullptr;
   JET_ERR err = Touch(pgno, &t);
-  if (err != JET_errSuccess) return err;
-  if (!t->image && (err = RecordNodeOp(&t->node_ops, NodeOpKind::kReplace, index, node)) != JET_errSuccess) return err;
+  if (err < 0) return err;
+  if (!t->image && (err = RecordNodeOp(&t->node_ops, NodeOpKind::kReplace, index, node)) < 0) return err;
   return format::ReplaceNode(db_.cache().Bytes(*t->frame), index, node);
 }
 
 JET_ERR MiniTxn::DeleteNode(std::uint32_t pgno, std::size_t index) {
   Touched* t = nullptr;
   JET_ERR err = Touch(pgno, &t);
-  if (err != JET_errSuccess) return err;
-  if (!t->image && (err = RecordNodeOp(&t->node_ops, NodeOpKind::kDelete, index, {})) != JET_errSuccess) return err;
+  if (err < 0) return err;
+  if (!t->image && (err = RecordNodeOp(&t->node_ops, NodeOpKind::kDelete, index, {})) < 0) return err;
   return format::DeleteNode(db_.cache().Bytes(*t->frame), index);
 }
 
 JET_ERR MiniTxn::Writable(std::uint32_t pgno, std::span<std::uint8_t>* page) {
   Touched* t = nullptr;
   JET_ERR err = Touch(pgno, &t);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   t->image = true;
   t->node_ops.clear();
   *page = db_.cache().Bytes(*t->frame);
@@ -81,14 +84,17 @@ JET_ERR MiniTxn::Writable(std::uint32_t pgno, std::span<std::uint8_t>* page) {
 
 JET_ERR MiniTxn::Allocate(std::uint32_t objid, std::uint32_t flags, std::uint32_t* pgno,
                           std::span<std::uint8_t>* page) {
+  JF_ASSERT(!sealed_ && !done_);
   if (!faultfs::AllocationAllowed("page-touch")) return JET_errOutOfMemory;
   touched_.reserve(touched_.size() + 1);  // may throw before anything changes
   std::uint32_t next = db_.pgno_last + 1;
   Touched t;
   t.pgno = next;
   JET_ERR err = db_.cache().Create(next, &t.frame);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   db_.pgno_last = next;
+  // Pages come from the high-water mark and are never reused (db/database.h).
+  JF_ASSERT_GT(next, pgno_last_start_);
   t.image = true;
   t.dbtime_before = 0;
   *page = db_.cache().Bytes(*t.frame);
@@ -99,6 +105,11 @@ JET_ERR MiniTxn::Allocate(std::uint32_t objid, std::uint32_t flags, std::uint32_
 }
 
 void MiniTxn::Seal(std::vector<PageEffect>* effects) {
+  JF_ASSERT(!sealed_ && !done_);
+  // Mini-transactions of a database run one after another: nothing stamped a dbtime
+  // since this one began, so its dbtime is the next one and unique.
+  JF_ASSERT_EQ(db_.dbtime, dbtime_start_);
+  sealed_ = true;
   std::uint64_t dbtime = ++db_.dbtime;
   effects->clear();
   for (Touched& t : touched_) {
@@ -117,16 +128,22 @@ void MiniTxn::Seal(std::vector<PageEffect>* effects) {
 }
 
 void MiniTxn::Commit(format::Lgpos lgpos) {
+  JF_ASSERT(sealed_ && !done_);
   for (Touched& t : touched_) {
+    // A page's changes are logged in order: its last change is never later than this one.
+    JF_ASSERT_LE(t.frame->last_lgpos, lgpos);
     t.frame->dirty = true;
     t.frame->imaged = true;
     t.frame->last_lgpos = lgpos;
     db_.ReturnBuffer(std::move(t.before));
   }
+  committed_ = true;
   done_ = true;
 }
 
 void MiniTxn::Abort() {
+  // Restoring before-images over changes the log already holds would fork page and log.
+  JF_ASSERT(!committed_);
   for (auto it = touched_.rbegin(); it != touched_.rend(); ++it) {
     if (it->before) {
       std::memcpy(it->frame->data.get(), it->before.get(), db_.page_size());

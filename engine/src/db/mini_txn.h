@@ -59,6 +59,8 @@ class MiniTxn {
   std::uint64_t dbtime_start_;
   std::uint32_t pgno_last_start_;
   std::uint32_t objid_last_start_;
+  bool sealed_ = false;     // Seal() stamped the dbtime: only Commit or Abort may follow
+  bool committed_ = false;  // Commit(): the changes are logged and must never be undone here
   bool done_ = false;
 };
 

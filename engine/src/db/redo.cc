@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "format/page.h"
+#include "jetfault/assert.h"
 
 namespace jet::db {
 namespace {
@@ -12,7 +13,7 @@ namespace {
 JET_ERR ApplyNodeOps(std::span<std::uint8_t> page, std::span<const std::uint8_t> bytes) {
   std::vector<NodeOp> ops;
   JET_ERR err = DecodeNodeOps(bytes, &ops);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   for (const NodeOp& op : ops) {
     switch (op.kind) {
       case NodeOpKind::kInsert:
@@ -26,7 +27,7 @@ JET_ERR ApplyNodeOps(std::span<std::uint8_t> page, std::span<const std::uint8_t>
         err = format::DeleteNode(page, op.index);
         break;
     }
-    if (err != JET_errSuccess) return err;
+    if (err < 0) return err;
   }
   return JET_errSuccess;
 }
@@ -46,9 +47,9 @@ JET_ERR RedoPageEffect(Database& db, const PageEffect& e, format::Lgpos lgpos, A
   Frame* frame = nullptr;
   JET_ERR verify_err = JET_errSuccess;
   JET_ERR err = cache.GetForRedo(e.pgno, &frame, &verify_err);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   std::span<std::uint8_t> page = cache.Bytes(*frame);
-  if (verify_err != JET_errSuccess) {
+  if (verify_err < 0) {
     if (!image) {
       cache.Discard(e.pgno);
       awaiting_image->emplace(e.pgno, verify_err);
@@ -59,17 +60,22 @@ JET_ERR RedoPageEffect(Database& db, const PageEffect& e, format::Lgpos lgpos, A
     if (dbtime >= e.dbtime_after) return JET_errSuccess;  // already on disk
     if (dbtime < e.dbtime_before) return JET_errDbTimeTooOld;
     if (dbtime > e.dbtime_before) return JET_errDbTimeTooNew;
+    JF_ASSERT_EQ(dbtime, e.dbtime_before);  // rule 5: the change applies to exactly this page state
   }
   if (image) {
     awaiting_image->erase(e.pgno);
     std::memcpy(page.data(), e.bytes.data(), page.size());
-    if (format::ValidatePageLayout(page) != JET_errSuccess) return JET_errLogFileCorrupt;
+    if (format::ValidatePageLayout(page) < 0) return JET_errLogFileCorrupt;
   } else {
-    if ((err = ApplyNodeOps(page, e.bytes)) != JET_errSuccess) return err;
+    if ((err = ApplyNodeOps(page, e.bytes)) < 0) return err;
   }
   format::PageHeader h = format::LoadPageHeader(page);
   h.dbtime = e.dbtime_after;
   format::StorePageHeader(page, h);
+  // The database's counters already cover the page (raised on entry): new dbtimes and
+  // pages after recovery never repeat one redo put back.
+  JF_ASSERT_GE(db.dbtime, e.dbtime_after);
+  JF_ASSERT_GE(db.pgno_last, e.pgno);
   frame->dirty = true;
   frame->imaged = frame->imaged || image;
   frame->last_lgpos = lgpos;

@@ -5,9 +5,10 @@
 // is defined by its producer (db/log_records.h). Guarantees:
 //  * Append() returns the record's Lgpos; records are totally ordered by Lgpos.
 //  * A record is atomic: after a crash it is either wholly readable or absent.
-//  * FlushTo(p, sync=true) returns only when every record at or before p is durable
-//    (synced). The database layer calls it before writing any page whose last change
-//    is at p (write-ahead rule) and a durable commit calls it for its commit record.
+//  * FlushTo(p) returns only when every record at or before p is durable (written
+//    and synced). The database layer calls it before writing any page whose last
+//    change is at p (write-ahead rule) and a durable commit calls it for its commit
+//    record. Flush(sync) writes everything buffered, and syncs it only with sync.
 //  * A flush never rewrites a data segment that was written by an earlier flush, so a
 //    torn write can only damage data that was never acknowledged durable. The one slot
 //    it rewrites holds the previous flush's shadow: a copy of that flush's last

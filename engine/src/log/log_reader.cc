@@ -22,6 +22,7 @@
 #include "core/io_error.h"
 #include "faultfs/alloc_fault.h"
 #include "format/log_segment.h"
+#include "jetfault/assert.h"
 #include "log/log.h"
 #include "log/log_files.h"
 
@@ -136,6 +137,7 @@ class LogReaderImpl final : public LogReader {
   }
 
   JET_ERR ReadRecord(LogRecord* record, bool* end) {
+    const Lgpos previous_end = valid_end_;
     for (;;) {
       Step step;
       if (JET_ERR err = PositionAtRecordStart(&step); err < 0) return err;
@@ -169,6 +171,9 @@ class LogReaderImpl final : public LogReader {
     record->type = header.type;
     record->lgpos = start;
     valid_end_ = Lgpos{ib_, isec_, generation()};
+    // The cursor only moves forward: records never overlap and positions strictly increase.
+    JF_ASSERT_LE(previous_end, start);
+    JF_ASSERT_LT(start, valid_end_);
     return JET_errSuccess;
   }
 
@@ -186,6 +191,8 @@ class LogReaderImpl final : public LogReader {
 
   // Only called with segment isec_ loaded, so isec_ <= LastDataIsec().
   std::uint64_t BytesLeftInGeneration() const {
+    JF_ASSERT_LE(isec_, LastDataIsec());
+    JF_ASSERT_LE(ib_, kLogSegmentSize);
     return (kLogSegmentSize - ib_) + (std::uint64_t{LastDataIsec()} - isec_) * format::kLogSegmentDataSize;
   }
 

@@ -26,6 +26,7 @@
 #include "faultfs/alloc_fault.h"
 #include "format/log_header.h"
 #include "format/log_segment.h"
+#include "jetfault/assert.h"
 #include "log/log.h"
 #include "log/log_files.h"
 
@@ -103,6 +104,9 @@ class LogWriterImpl final : public LogWriter {
     last_record_end_ = Lgpos{static_cast<std::uint16_t>(kLogSegmentHeaderSize), 1, generation};
     durable_ = EndLocked();
     written_ = durable_;
+    // ValidateConfig: a header, one data segment and its shadow slot.
+    JF_ASSERT_GE(csec_file_, 3);
+    JF_ASSERT_EQ(durable_, last_record_end_);
     return JET_errSuccess;
   }
 
@@ -124,7 +128,10 @@ class LogWriterImpl final : public LogWriter {
   JET_ERR FlushTo(Lgpos lgpos) override {
     std::lock_guard lock(mu_);
     if (lgpos < durable_) return JET_errSuccess;
-    return FlushLocked(true);
+    JET_ERR err = FlushLocked(true);
+    // A successful synced flush leaves nothing buffered and everything written durable.
+    if (err >= 0) JF_ASSERT_EQ(durable_, EndLocked());
+    return err;
   }
 
   JET_ERR Roll() override {
@@ -181,7 +188,18 @@ class LogWriterImpl final : public LogWriter {
 
  private:
   std::uint16_t LastBufferedIsec() const {
+    JF_ASSERT(!buffer_.empty());
     return static_cast<std::uint16_t>(first_unwritten_isec_ + buffer_.size() / kLogSegmentSize - 1);
+  }
+
+  // The buffer holds whole segment images; ib_ points into the last one (or past it).
+  void AssertBufferShape() const {
+    JF_ASSERT_EQ(buffer_.size() % kLogSegmentSize, 0u);
+    JF_ASSERT_LE(ib_, kLogSegmentSize);
+    if (!buffer_.empty()) JF_ASSERT_GE(ib_, kLogSegmentHeaderSize);
+    JF_ASSERT_GE(first_unwritten_isec_, 1);
+    JF_ASSERT_LE(written_, EndLocked());
+    JF_ASSERT_LE(durable_, written_);
   }
 
   Lgpos EndLocked() const {
@@ -211,6 +229,8 @@ class LogWriterImpl final : public LogWriter {
     if (size > GenerationCapacity() || payload.size() > 0xFFFFFFFFu) return JET_errRecordTooBig;
     if (size > RemainingCapacity()) {
       if (JET_ERR err = RollLocked(archived); err < 0) return err;
+      // A fresh generation holds GenerationCapacity() bytes, checked above.
+      JF_ASSERT_LE(size, RemainingCapacity());
     }
     // Reserve every segment the record touches up front, so a refused allocation
     // leaves the buffer as it was.
@@ -231,6 +251,12 @@ class LogWriterImpl final : public LogWriter {
     CopyIntoSegments(header);
     CopyIntoSegments(payload);
     last_record_end_ = Lgpos{static_cast<std::uint16_t>(ib_), LastBufferedIsec(), generation_};
+    // The record lies after everything written and inside the data segments of this
+    // generation (never in the last slot, which only holds a shadow).
+    JF_ASSERT_LE(written_, position);
+    JF_ASSERT_LT(position, last_record_end_);
+    JF_ASSERT_LE(LastBufferedIsec(), LastDataIsec());
+    AssertBufferShape();
     if (lgpos != nullptr) *lgpos = position;
     if (buffer_.size() / kLogSegmentSize > kMaxBufferedFullSegments) return WriteFullSegmentsLocked();
     return JET_errSuccess;
@@ -243,6 +269,7 @@ class LogWriterImpl final : public LogWriter {
         buffer_.resize(buffer_.size() + kLogSegmentSize, 0);
         ib_ = kLogSegmentHeaderSize;
       }
+      JF_ASSERT_LT(ib_, kLogSegmentSize);
       const std::size_t n = std::min(bytes.size(), kLogSegmentSize - ib_);
       std::copy_n(bytes.data(), n, buffer_.data() + (buffer_.size() - kLogSegmentSize) + ib_);
       ib_ += n;
@@ -255,6 +282,8 @@ class LogWriterImpl final : public LogWriter {
   JET_ERR WriteSegmentsLocked(std::size_t count) {
     if (count == 0) return JET_errSuccess;
     const std::size_t total = buffer_.size() / kLogSegmentSize;
+    JF_ASSERT_LE(count, total);
+    JF_ASSERT_LE(first_unwritten_isec_ + count - 1, std::size_t{LastDataIsec()});
     const format::LogTime now = format::LogTimeNow();
     for (std::size_t i = 0; i < count; ++i) {
       format::LogSegmentHeader h;
@@ -281,6 +310,8 @@ class LogWriterImpl final : public LogWriter {
     // wrote the whole buffer turns this into durable_, so a record spanning into a
     // still-buffered segment is never reported durable.
     written_ = Lgpos{static_cast<std::uint16_t>(kLogSegmentHeaderSize), first_unwritten_isec_, generation_};
+    JF_ASSERT_EQ(last_header_.lgpos_segment.isec + 1, first_unwritten_isec_);
+    AssertBufferShape();
     return JET_errSuccess;
   }
 
@@ -290,6 +321,12 @@ class LogWriterImpl final : public LogWriter {
   // the proof that the whole flush was synced: damage to any segment of the last flush
   // reads as corruption, never as a torn tail (rule 3).
   JET_ERR WriteShadowLocked() {
+    // The shadow of segment k goes into slot k+1, which exists (the last slot is kept
+    // for it) and which no flush has written data into yet.
+    JF_ASSERT_EQ(last_header_.lgpos_segment.generation, generation_);
+    JF_ASSERT_EQ(last_header_.lgpos_segment.isec + 1, first_unwritten_isec_);
+    JF_ASSERT_LT(first_unwritten_isec_, csec_file_);
+    JF_ASSERT_EQ(durable_, written_);
     format::LogSegmentHeader h = last_header_;
     h.flags = format::kLogSegmentFlagShadow;
     h.lgpos_durable = durable_;
@@ -319,6 +356,8 @@ class LogWriterImpl final : public LogWriter {
   JET_ERR FlushLocked(bool sync) {
     if (error_ < 0) return error_;
     if (JET_ERR err = WriteSegmentsLocked(buffer_.size() / kLogSegmentSize); err < 0) return err;
+    JF_ASSERT(buffer_.empty());
+    JF_ASSERT_LE(durable_, written_);
     if (sync && durable_ < written_) {
       if (JET_ERR err = SyncLocked(); err < 0) return err;
       durable_ = written_;
@@ -334,6 +373,7 @@ class LogWriterImpl final : public LogWriter {
     const std::int32_t old_generation = generation_;
     file_.reset();  // closed before its rename
     if (JET_ERR err = StartGeneration(old_generation + 1, tm_create_, last_record_end_); err < 0) return Fail(err);
+    JF_ASSERT_EQ(generation_, old_generation + 1);
     archived->push_back(old_generation);
     return JET_errSuccess;
   }

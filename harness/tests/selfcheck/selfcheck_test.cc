@@ -1,7 +1,8 @@
-// The harness against a deliberately broken engine (a JETFAULT_BUG_* variant): the
-// campaign must FAIL. Built once per variant by jetharness_add_selfcheck() in
-// harness/CMakeLists.txt; JETHARNESS_SELFCHECK_SCENARIO names the scenario that must
-// catch the bug and JETHARNESS_SELFCHECK_BUG the bug (for messages).
+// The harness against a deliberately broken engine (the engine with one mutant of
+// ci/mutants.txt applied, engine/CMakeLists.txt): the campaign must FAIL. Built once per
+// variant by jetharness_add_selfcheck() in harness/CMakeLists.txt;
+// JETHARNESS_SELFCHECK_SCENARIO names the scenario that must catch the bug and
+// JETHARNESS_SELFCHECK_BUG the mutant (for messages).
 #include <gtest/gtest.h>
 
 #include "harness/core/campaign.h"
