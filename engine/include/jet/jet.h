@@ -84,6 +84,10 @@ inline constexpr unsigned long JET_paramLogFileSize = 11;      // KiB per log ge
 inline constexpr unsigned long JET_paramCircularLog = 17;      // 0/1, default 0
 inline constexpr unsigned long JET_paramRecovery = 34;         // "on" (default); "off": no soft recovery, no log
 inline constexpr unsigned long JET_paramDatabasePageSize = 64; // 4096, 8192, 16384, 32768
+// 0 (default) / 1. JetRestoreInstance refuses a missing destination, log or system path
+// with JET_errInvalidPath unless this is set; then it creates them (ESE's rule). JetInit
+// creates the log and system paths either way.
+inline constexpr unsigned long JET_paramCreatePathIfNotExist = 100;
 // jetfault: a faultfs::Vfs* passed as lParam; the caller keeps it alive until JetTerm.
 inline constexpr unsigned long JET_paramVfs = 0x10001;
 // jetfault: database page cache limit in pages (0 = unlimited, the default).

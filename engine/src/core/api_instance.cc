@@ -57,6 +57,9 @@ JET_ERR SetParameter(InstanceConfig& c, unsigned long paramid, JET_API_PTR lPara
     case JET_paramCacheSizeMax:
       c.cache_pages_max = static_cast<std::uint32_t>(lParam);
       return JET_errSuccess;
+    case JET_paramCreatePathIfNotExist:
+      c.create_paths = lParam != 0;
+      return JET_errSuccess;
     default:
       return JET_errInvalidParameter;
   }
@@ -84,6 +87,7 @@ JET_ERR GetParameter(const InstanceConfig& c, unsigned long paramid, JET_API_PTR
     case JET_paramDatabasePageSize: return number(c.page_size);
     case JET_paramVfs: return number(reinterpret_cast<JET_API_PTR>(c.vfs));
     case JET_paramCacheSizeMax: return number(c.cache_pages_max);
+    case JET_paramCreatePathIfNotExist: return number(c.create_paths ? 1 : 0);
     default: return JET_errInvalidParameter;
   }
 }
@@ -100,7 +104,11 @@ JET_ERR JetSetSystemParameter(JET_INSTANCE* pinstance, JET_SESID, unsigned long 
     InstanceRuntime* rt = nullptr;
     JET_ERR err = jet::core::ResolveInstanceForConfig(pinstance, &rt);
     if (err < 0) return err;
+    // Checked before and after taking the mutex: refused at once while a restore holds
+    // it, and never changed under a restore that began while this call waited.
+    if (rt->restoring()) return JET_errRestoreInProgress;
     std::lock_guard lock(rt->mutex());
+    if (rt->restoring()) return JET_errRestoreInProgress;
     if (rt->state().running) return JET_errAfterInitialization;
     return SetParameter(rt->mutable_config(), paramid, lParam, szParam);
   });
@@ -124,6 +132,8 @@ JET_ERR JetInit(JET_INSTANCE* pinstance) {
     JET_ERR err = InstanceRuntime::ResolveInstanceForInit(pinstance, &rt);
     if (err < 0) return err;
     std::lock_guard lock(rt->mutex());
+    // A restore that began after ResolveInstanceForInit's check.
+    if (rt->restoring()) return JET_errRestoreInProgress;
     if (rt->state().running) return JET_errAlreadyInitialized;
     try {
       err = jet::core::InitLocked(*rt);
