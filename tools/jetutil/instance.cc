@@ -28,6 +28,9 @@ Instance::Instance(const InstanceConfig& config) {
   if (config.page_size) set_number(JET_paramDatabasePageSize, *config.page_size, "JET_paramDatabasePageSize");
   if (config.log_file_size_kib) set_number(JET_paramLogFileSize, *config.log_file_size_kib, "JET_paramLogFileSize");
   if (config.circular_log) set_number(JET_paramCircularLog, 1, "JET_paramCircularLog");
+  // A restore onto a fresh machine (no log, system or --dest directory yet) should just
+  // work; the engine's default, as ESE's, refuses missing paths (JET_errInvalidPath).
+  set_number(JET_paramCreatePathIfNotExist, 1, "JET_paramCreatePathIfNotExist");
 }
 
 Instance::~Instance() {
