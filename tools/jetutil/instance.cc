@@ -4,6 +4,10 @@
 
 namespace jetutil {
 
+namespace {
+constexpr std::uint32_t kCacheBytes = 32u << 20;
+}  // namespace
+
 InstanceConfig MakeInstanceConfig(const GlobalOptions& options, const std::string& system_path,
                                   const std::string& log_path, bool circular_log) {
   InstanceConfig config;
@@ -31,6 +35,9 @@ Instance::Instance(const InstanceConfig& config) {
   // A restore onto a fresh machine (no log, system or --dest directory yet) should just
   // work; the engine's default, as ESE's, refuses missing paths (JET_errInvalidPath).
   set_number(JET_paramCreatePathIfNotExist, 1, "JET_paramCreatePathIfNotExist");
+  // The engine's page cache is unlimited by default, so a load or a restore would hold
+  // the whole database in memory; a fixed budget keeps peak RSS independent of its size.
+  set_number(JET_paramCacheSizeMax, kCacheBytes / config.page_size.value_or(8192), "JET_paramCacheSizeMax");
 }
 
 Instance::~Instance() {
