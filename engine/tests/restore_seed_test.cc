@@ -3,6 +3,7 @@
 // exclusively for the whole restore, the API guard, legacy mode and progress.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "backup_test_util.h"
@@ -210,6 +211,64 @@ TEST_F(RestoreSeed, LegacyModeRestoreSucceedsAndReportsProgress) {
   Model restored;
   EXPECT_JET_ERR(JET_errSuccess, ReadRestored(0, kDbPath, &restored));
   EXPECT_EQ(restored, model_) << "original paths, every commit of the log path replayed";
+}
+
+std::vector<std::string> g_events;
+void RecordEvent(const char* line) { g_events.emplace_back(line); }
+
+std::size_t CountEvents(const std::string& name) {
+  const std::string prefix = "{\"event\": \"" + name + "\"";
+  return static_cast<std::size_t>(std::count_if(g_events.begin(), g_events.end(),
+                                                [&](const std::string& e) { return e.rfind(prefix, 0) == 0; }));
+}
+
+// The seed's "Event Log entries": one JSON line per step, in order, from the begin to
+// the result, one per database copied and per log generation replayed.
+TEST_F(RestoreSeed, EachStepIsAStructuredEvent) {
+  ASSERT_NO_FATAL_FAILURE(BackupThenCrash(300, 300));
+  JET_INSTANCE inst = Instance(true);
+  ASSERT_JET(JetSetSystemParameter(&inst, JET_sesidNil, JET_paramRestoreEventSink,
+                                   reinterpret_cast<JET_API_PTR>(&RecordEvent), nullptr));
+  g_events.clear();
+  ASSERT_JET(JetRestoreInstance(inst, "/backup", "/restored", nullptr));
+  ASSERT_GE(g_events.size(), 6u);
+  EXPECT_EQ(g_events.front(), "{\"event\": \"restore_begin\", \"backup\": \"/backup\", \"dest\": \"/restored\"}");
+  EXPECT_EQ(CountEvents("set_verified"), 1u);
+  EXPECT_EQ(CountEvents("database_copied"), 1u);
+  EXPECT_EQ(CountEvents("recovered"), 1u);
+  const std::size_t replayed = CountEvents("generation_replayed");
+  EXPECT_GE(replayed, 2u) << "the set's generation and the log path's later ones";
+  const auto recovered = std::find_if(g_events.begin(), g_events.end(),
+                                      [](const std::string& e) { return e.find("\"recovered\"") != std::string::npos; });
+  ASSERT_NE(recovered, g_events.end());
+  EXPECT_NE(recovered->find("\"generations_replayed\": " + std::to_string(replayed) + "}"), std::string::npos) << *recovered;
+  EXPECT_NE(std::find_if(g_events.begin(), g_events.end(),
+                         [](const std::string& e) {
+                           return e.find("\"database_copied\"") != std::string::npos &&
+                                  e.find("\"target\": \"/restored/test.edb\"") != std::string::npos;
+                         }),
+            g_events.end());
+  EXPECT_EQ(g_events.back(), "{\"event\": \"result\", \"err\": 0, \"name\": \"JET_errSuccess\", \"detail\": \"\"}");
+  JetTerm(inst);
+
+  // A refused set: the result names the error and says why.
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(faultfs::ReadWholeFile(fs_, "/backup/test.edb", &bytes).ok());
+  std::uint8_t b = bytes[8192 * 3 + 100] ^ 0x40;
+  ASSERT_TRUE(fs_.CorruptStored("/backup/test.edb", 8192 * 3 + 100, std::span(&b, 1)).ok());
+  inst = Instance(true);
+  ASSERT_JET(JetSetSystemParameter(&inst, JET_sesidNil, JET_paramRestoreEventSink,
+                                   reinterpret_cast<JET_API_PTR>(&RecordEvent), nullptr));
+  g_events.clear();
+  EXPECT_JET_ERR(JET_errReadVerifyFailure, JetRestoreInstance(inst, "/backup", "/restored2", nullptr));
+  ASSERT_FALSE(g_events.empty());
+  EXPECT_EQ(g_events.back().rfind("{\"event\": \"result\", \"err\": -1018, \"name\": \"JET_errReadVerifyFailure\", "
+                                  "\"detail\": \"/backup/test.edb: page 2 fails verification",
+                                  0),
+            0u)
+      << g_events.back();
+  EXPECT_EQ(CountEvents("set_verified"), 0u);
+  JetTerm(inst);
 }
 
 }  // namespace

@@ -1,11 +1,17 @@
 #include "instance.h"
 
+#include <cstdio>
 #include <filesystem>
 
 namespace jetutil {
 
 namespace {
 constexpr std::uint32_t kCacheBytes = 32u << 20;
+
+void PrintEvent(const char* json_line) {
+  std::fprintf(stderr, "%s\n", json_line);
+  std::fflush(stderr);
+}
 }  // namespace
 
 InstanceConfig MakeInstanceConfig(const GlobalOptions& options, const std::string& system_path,
@@ -16,6 +22,7 @@ InstanceConfig MakeInstanceConfig(const GlobalOptions& options, const std::strin
   config.page_size = options.page_size;
   config.log_file_size_kib = options.log_file_size_kib;
   config.circular_log = circular_log;
+  config.verbose = options.verbose;
   return config;
 }
 
@@ -38,6 +45,9 @@ Instance::Instance(const InstanceConfig& config) {
   // The engine's page cache is unlimited by default, so a load or a restore would hold
   // the whole database in memory; a fixed budget keeps peak RSS independent of its size.
   set_number(JET_paramCacheSizeMax, kCacheBytes / config.page_size.value_or(8192), "JET_paramCacheSizeMax");
+  if (config.verbose) {
+    set_number(JET_paramRestoreEventSink, reinterpret_cast<JET_API_PTR>(&PrintEvent), "JET_paramRestoreEventSink");
+  }
 }
 
 Instance::~Instance() {

@@ -90,6 +90,12 @@ inline constexpr unsigned long JET_paramDatabasePageSize = 64; // 4096, 8192, 16
 inline constexpr unsigned long JET_paramCreatePathIfNotExist = 100;
 // jetfault: a faultfs::Vfs* passed as lParam; the caller keeps it alive until JetTerm.
 inline constexpr unsigned long JET_paramVfs = 0x10001;
+// jetfault: JetRestoreInstance's structured events (the seed's "Event Log entries"):
+// a JET_PFNEVENT passed as lParam (null: none) is called with one JSON object per step
+// ({"event": "restore_begin" | "set_verified" | "database_copied" |
+// "generation_replayed" | "recovered" | "result", ...}), without the instance mutex.
+using JET_PFNEVENT = void (*)(const char* json_line);
+inline constexpr unsigned long JET_paramRestoreEventSink = 0x10002;
 // jetfault: database page cache limit in pages (0 = unlimited, the default).
 inline constexpr unsigned long JET_paramCacheSizeMax = 23;
 

@@ -55,6 +55,38 @@ JET_ERR Refuse(JET_ERR err, const std::string& detail) {
   return err;
 }
 
+// A JSON string literal: quotes, backslashes and control characters escaped.
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// The seed's "Event Log entries": one JSON object per step of the restore to
+// JET_paramRestoreEventSink (none when it is null).
+class RestoreEvents {
+ public:
+  explicit RestoreEvents(JET_PFNEVENT sink) : sink_(sink) {}
+  // fields: `"name": value` pairs, already JSON.
+  void Emit(const char* event, const std::string& fields = {}) const {
+    if (sink_ == nullptr) return;
+    const std::string line = fmt::format("{{\"event\": \"{}\"{}{}}}", event, fields.empty() ? "" : ", ", fields);
+    sink_(line.c_str());
+  }
+
+ private:
+  JET_PFNEVENT sink_;
+};
+
 // Where one database of the set goes.
 struct Target {
   const format::BackupDbEntry* entry = nullptr;
@@ -68,14 +100,16 @@ constexpr std::uint64_t kCopyChunkBytes = 1u << 20;
 
 class RestoreJob {
  public:
-  RestoreJob(core::InstanceRuntime& rt, std::string set_dir, const char* dest, Progress& progress)
+  RestoreJob(core::InstanceRuntime& rt, std::string set_dir, const char* dest, Progress& progress,
+             const RestoreEvents& events)
       : rt_(rt),
         config_(rt.config()),
         vfs_(*config_.vfs),
         set_dir_(std::move(set_dir)),
         dest_(dest == nullptr ? std::string() : std::string(dest)),
         has_dest_(dest != nullptr),
-        progress_(progress) {}
+        progress_(progress),
+        events_(events) {}
 
   JET_ERR Run() {
     if (JET_ERR err = CheckDirectories(); err < 0) return err;
@@ -91,6 +125,9 @@ class RestoreJob {
       if (JET_ERR err = CheckTargetNotInUse(target); err < 0) return err;
     }
     if (JET_ERR err = CopyDatabases(); err < 0) return err;
+    events_.Emit("set_verified", fmt::format("\"databases\": {}, \"gen_low\": {}, \"gen_high\": {}, "
+                                             "\"log_path_generations\": {}",
+                                             targets_.size(), manifest_.gen_low, manifest_.gen_high, later_.size()));
 
     if (JET_ERR err = ClearInstanceState(); err < 0) return err;
     if (JET_ERR err = InstallDatabases(); err < 0) return err;
@@ -101,6 +138,8 @@ class RestoreJob {
     for (const Target& target : targets_) {
       if (JET_ERR err = VerifyDatabaseLinks(vfs_, target.path, manifest_.page_size); err < 0) return err;
     }
+    events_.Emit("recovered", fmt::format("\"databases\": {}, \"generations_replayed\": {}", targets_.size(),
+                                          set_generations_.size() + later_.size()));
     return JET_errSuccess;
   }
 
@@ -258,7 +297,12 @@ class RestoreJob {
   // far are deleted, so a refused set leaves nothing behind.
   JET_ERR CopyDatabases() {
     for (const Target& target : targets_) {
-      if (JET_ERR err = CopyDatabase(target); err < 0) {
+      if (JET_ERR err = CopyDatabase(target); err >= 0) {
+        const std::uint64_t pages = std::uint64_t{target.entry->pgno_last} + 2;
+        events_.Emit("database_copied", fmt::format("\"source\": {}, \"target\": {}, \"bytes\": {}",
+                                                    JsonString(faultfs::JoinPath(set_dir_, target.entry->file_name)),
+                                                    JsonString(target.path), pages * manifest_.page_size));
+      } else {
         const std::string detail = LastErrorDetail();
         for (const Target& t : targets_) (void)vfs_.Delete(t.temp_path());  // best effort: the error is err
         SetLastErrorDetail(detail);
@@ -508,7 +552,17 @@ class RestoreJob {
     if (has_dest_) plan.dest_dir = dest_;
     plan.hard_restore = true;
     plan.backup_generation_high = manifest_.gen_high;
-    plan.on_progress = [this](std::uint32_t done, std::uint32_t total) { progress_.Advance(done, total); };
+    plan.on_progress = [this](std::uint32_t done, std::uint32_t total) {
+      progress_.Advance(done, total);
+      // done generations of the plan (the set's, then the log path's) are replayed.
+      for (; replayed_ < done && replayed_ < set_generations_.size() + later_.size(); ++replayed_) {
+        const bool from_set = replayed_ < set_generations_.size();
+        const log::GenerationInfo& g = from_set ? set_generations_[replayed_] : later_[replayed_ - set_generations_.size()];
+        events_.Emit("generation_replayed", fmt::format("\"generation\": {}, \"from\": \"{}\", \"path\": {}",
+                                                        g.generation, from_set ? "backup set" : "log path",
+                                                        JsonString(g.path)));
+      }
+    };
     return plan;
   }
 
@@ -519,6 +573,8 @@ class RestoreJob {
   const std::string dest_;
   const bool has_dest_;
   Progress& progress_;
+  const RestoreEvents& events_;
+  std::uint32_t replayed_ = 0;  // generations reported by generation_replayed events
   format::BackupManifest manifest_;
   std::vector<Target> targets_;
   std::vector<log::GenerationInfo> set_generations_;
@@ -545,11 +601,16 @@ JET_ERR RestoreInstance(JET_INSTANCE instance, JET_PCSTR sz, JET_PCSTR dest, JET
     std::lock_guard lock(rt->mutex());
     if (rt->config().vfs == nullptr) rt->mutable_config().vfs = &faultfs::DefaultPosixFs();
   }
+  const RestoreEvents events(rt->config().event_sink);  // frozen: JetSetSystemParameter is refused now
+  events.Emit("restore_begin", fmt::format("\"backup\": {}, \"dest\": {}", JsonString(sz),
+                                           dest == nullptr ? std::string("null") : JsonString(dest)));
   Progress progress(pfn, JET_snpRestore);
   progress.Begin();
-  RestoreJob job(*rt, sz, dest, progress);
+  RestoreJob job(*rt, sz, dest, progress, events);
   const JET_ERR err = job.Run();
   if (err >= 0) progress.Complete();
+  events.Emit("result", fmt::format("\"err\": {}, \"name\": \"{}\", \"detail\": {}", err, JetErrorName(err),
+                                    JsonString(err < 0 ? LastErrorDetail() : std::string())));
   return err;
 }
 

@@ -60,6 +60,9 @@ JET_ERR SetParameter(InstanceConfig& c, unsigned long paramid, JET_API_PTR lPara
     case JET_paramCreatePathIfNotExist:
       c.create_paths = lParam != 0;
       return JET_errSuccess;
+    case JET_paramRestoreEventSink:
+      c.event_sink = reinterpret_cast<JET_PFNEVENT>(lParam);
+      return JET_errSuccess;
     default:
       return JET_errInvalidParameter;
   }
@@ -88,6 +91,7 @@ JET_ERR GetParameter(const InstanceConfig& c, unsigned long paramid, JET_API_PTR
     case JET_paramVfs: return number(reinterpret_cast<JET_API_PTR>(c.vfs));
     case JET_paramCacheSizeMax: return number(c.cache_pages_max);
     case JET_paramCreatePathIfNotExist: return number(c.create_paths ? 1 : 0);
+    case JET_paramRestoreEventSink: return number(reinterpret_cast<JET_API_PTR>(c.event_sink));
     default: return JET_errInvalidParameter;
   }
 }

@@ -41,6 +41,7 @@ struct InstanceConfig {
   bool circular = false;             // JET_paramCircularLog
   bool recovery = true;              // JET_paramRecovery "on"/"off"
   bool create_paths = false;         // JET_paramCreatePathIfNotExist
+  JET_PFNEVENT event_sink = nullptr; // JET_paramRestoreEventSink
   std::uint32_t cache_pages_max = 0; // JET_paramCacheSizeMax (0 = unlimited)
   std::string name;                  // JetCreateInstance's szInstanceName
 

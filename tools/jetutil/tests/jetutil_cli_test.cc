@@ -464,6 +464,20 @@ TEST_F(JetutilEngineTest, RestoreOntoAFreshMachineEndsWithOneSummaryLine) {
   EXPECT_NE(o.out.find(" replayed, "), std::string::npos) << o.out;
   EXPECT_NE(o.out.find(" MiB, "), std::string::npos) << o.out;
   EXPECT_EQ(Run({"records", (fresh / "dbs" / "db.edb").string()}).out, input);
+  // -v: the engine's restore events, one JSON object per line, the result last.
+  const Outcome verbose = Run({"-v", "--log-file-size", "64", "restore", backup_dir, "--system-path",
+                               (dir_ / "fresh3").string(), "--log-path", (dir_ / "fresh3").string(), "--dest",
+                               (dir_ / "fresh3" / "dbs").string()});
+  ASSERT_EQ(verbose.status, 0) << verbose.err;
+  std::vector<nlohmann::json> events;
+  std::istringstream event_lines(verbose.err);
+  for (std::string line; std::getline(event_lines, line);) {
+    if (line.rfind("{\"event\"", 0) == 0) events.push_back(nlohmann::json::parse(line));
+  }
+  ASSERT_GE(events.size(), 5u) << verbose.err;
+  EXPECT_EQ(events.front().at("event"), "restore_begin");
+  EXPECT_EQ(events.back().at("event"), "result");
+  EXPECT_EQ(events.back().at("err"), 0);
   const Outcome json = Run({"--json", "--log-file-size", "64", "restore", backup_dir, "--system-path",
                             (dir_ / "fresh2").string(), "--log-path", (dir_ / "fresh2").string(), "--dest",
                             (dir_ / "fresh2" / "dbs").string()});
