@@ -30,6 +30,9 @@ JET_INSTANCE CreateConfiguredInstance(faultfs::Vfs& vfs, const Layout& layout, u
         "JET_paramLogFilePath");
   Check(JetSetSystemParameter(&instance, JET_sesidNil, JET_paramDatabasePageSize, page_size, nullptr),
         "JET_paramDatabasePageSize");
+  // Restores go to a destination that does not exist yet.
+  Check(JetSetSystemParameter(&instance, JET_sesidNil, JET_paramCreatePathIfNotExist, 1, nullptr),
+        "JET_paramCreatePathIfNotExist");
   return instance;
 }
 

@@ -39,6 +39,9 @@ inline JET_ERR CreateConfigured(faultfs::Vfs* fs, JET_INSTANCE* inst, std::uint3
   JetSetSystemParameter(inst, JET_sesidNil, JET_paramSystemPath, 0, "/sys");
   JetSetSystemParameter(inst, JET_sesidNil, JET_paramDatabasePageSize, page_size, nullptr);
   JetSetSystemParameter(inst, JET_sesidNil, JET_paramLogFileSize, log_kib, nullptr);
+  // Restores into a new destination (e.g. /restored), as jetutil does; the rule without
+  // it (JET_errInvalidPath) is tested in restore_seed_test.cc.
+  JetSetSystemParameter(inst, JET_sesidNil, JET_paramCreatePathIfNotExist, 1, nullptr);
   return JetSetSystemParameter(inst, JET_sesidNil, JET_paramCircularLog, circular ? 1 : 0, nullptr);
 }
 

@@ -167,6 +167,7 @@ class RestoreSymlinks : public EngineTest {
     JetSetSystemParameter(inst, JET_sesidNil, JET_paramLogFilePath, 0, (root_ / "log").c_str());
     JetSetSystemParameter(inst, JET_sesidNil, JET_paramSystemPath, 0, (root_ / "sys").c_str());
     JetSetSystemParameter(inst, JET_sesidNil, JET_paramDatabasePageSize, 8192, nullptr);
+    JetSetSystemParameter(inst, JET_sesidNil, JET_paramCreatePathIfNotExist, 1, nullptr);  // dest is new
     return JetSetSystemParameter(inst, JET_sesidNil, JET_paramLogFileSize, 128, nullptr);
   }
   // A backup of a small database in root/backup, then a crash.

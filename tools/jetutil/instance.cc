@@ -1,8 +1,18 @@
 #include "instance.h"
 
+#include <cstdio>
 #include <filesystem>
 
 namespace jetutil {
+
+namespace {
+constexpr std::uint32_t kCacheBytes = 32u << 20;
+
+void PrintEvent(const char* json_line) {
+  std::fprintf(stderr, "%s\n", json_line);
+  std::fflush(stderr);
+}
+}  // namespace
 
 InstanceConfig MakeInstanceConfig(const GlobalOptions& options, const std::string& system_path,
                                   const std::string& log_path, bool circular_log) {
@@ -12,6 +22,7 @@ InstanceConfig MakeInstanceConfig(const GlobalOptions& options, const std::strin
   config.page_size = options.page_size;
   config.log_file_size_kib = options.log_file_size_kib;
   config.circular_log = circular_log;
+  config.verbose = options.verbose;
   return config;
 }
 
@@ -28,6 +39,15 @@ Instance::Instance(const InstanceConfig& config) {
   if (config.page_size) set_number(JET_paramDatabasePageSize, *config.page_size, "JET_paramDatabasePageSize");
   if (config.log_file_size_kib) set_number(JET_paramLogFileSize, *config.log_file_size_kib, "JET_paramLogFileSize");
   if (config.circular_log) set_number(JET_paramCircularLog, 1, "JET_paramCircularLog");
+  // A restore onto a fresh machine (no log, system or --dest directory yet) should just
+  // work; the engine's default, as ESE's, refuses missing paths (JET_errInvalidPath).
+  set_number(JET_paramCreatePathIfNotExist, 1, "JET_paramCreatePathIfNotExist");
+  // The engine's page cache is unlimited by default, so a load or a restore would hold
+  // the whole database in memory; a fixed budget keeps peak RSS independent of its size.
+  set_number(JET_paramCacheSizeMax, kCacheBytes / config.page_size.value_or(8192), "JET_paramCacheSizeMax");
+  if (config.verbose) {
+    set_number(JET_paramRestoreEventSink, reinterpret_cast<JET_API_PTR>(&PrintEvent), "JET_paramRestoreEventSink");
+  }
 }
 
 Instance::~Instance() {

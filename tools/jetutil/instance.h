@@ -18,6 +18,7 @@ struct InstanceConfig {
   std::optional<std::uint32_t> page_size;
   std::optional<std::uint32_t> log_file_size_kib;
   bool circular_log = false;
+  bool verbose = false;  // JET_paramRestoreEventSink: print restore events on stderr
 };
 
 // The instance config from the global options plus the command's own paths. Paths

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   // Global options may be written before or after the subcommand.
   app.fallthrough();
   app.add_flag("--json", globals.json, "Machine-readable output on stdout (errors as {\"err\": code, ...})");
+  app.add_flag("-v,--verbose", globals.verbose, "Restore: print the engine's structured events (JSON lines) on stderr");
   app.add_option("--page-size", globals.page_size, "Database page size in bytes (JET_paramDatabasePageSize)")
       ->check(CLI::IsMember({4096, 8192, 16384, 32768}));
   app.add_option("--log-file-size", globals.log_file_size_kib, "Log generation size in KiB (JET_paramLogFileSize)")

@@ -2,12 +2,16 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 
 namespace jetutil {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kQuietInterval = std::chrono::seconds(5);
 
 const char* OperationName(JET_SNP snp) {
   switch (snp) {
@@ -40,10 +44,12 @@ void DrawBar(const char* operation, unsigned percent, bool final) {
 JET_ERR ShowProgress(JET_SESID /*sesid*/, JET_SNP snp, JET_SNT snt, void* pv) {
   static const bool tty = isatty(STDERR_FILENO) != 0;
   static int last_percent = -1;
+  static Clock::time_point last_line;
   const char* operation = OperationName(snp);
   switch (snt) {
     case JET_sntBegin:
       last_percent = 0;
+      last_line = Clock::now();
       if (tty) {
         DrawBar(operation, 0, false);
       } else {
@@ -53,12 +59,18 @@ JET_ERR ShowProgress(JET_SESID /*sesid*/, JET_SNP snp, JET_SNT snt, void* pv) {
     case JET_sntProgress: {
       const int percent = static_cast<int>(Percent(pv));
       if (percent == last_percent) break;
-      last_percent = percent;
       if (tty) {
+        last_percent = percent;
         DrawBar(operation, static_cast<unsigned>(percent), false);
-      } else {
-        std::fprintf(stderr, "%s: %d%%\n", operation, percent);
+        break;
       }
+      // A log gets a few lines, not one per percent: each 10% step, or the current
+      // figure when the last line is older than kQuietInterval (a slow restore).
+      const bool next_step = percent / 10 > last_percent / 10;
+      if (!next_step && Clock::now() - last_line < kQuietInterval) break;
+      last_percent = percent;
+      last_line = Clock::now();
+      std::fprintf(stderr, "%s: %d%%\n", operation, percent);
       break;
     }
     case JET_sntComplete:

@@ -1,6 +1,7 @@
 // tools/jetutil/progress.h — shows JET_PFNSTATUS progress (backup, restore) on stderr:
-// a redrawn bar when stderr is a terminal, one plain line per change otherwise (so
-// logs and tests see "restore: 40%" lines, not carriage returns).
+// one redrawn bar when stderr is a terminal; otherwise a few plain lines (begin, each
+// 10% step or the figure after 5 s without a line, complete), so logs see
+// "restore: 40%" lines, never carriage returns or one line per percent.
 #pragma once
 
 #include "jet/jet.h"

@@ -11,9 +11,8 @@
 
 namespace jetutil {
 
-namespace {
-
-RecordLine ParseLine(std::string_view line, std::size_t number) {
+RecordLine ParseRecordLine(std::string_view line, std::size_t number) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // tolerate CRLF files
   auto malformed = [number](std::string_view why) {
     return UsageError(fmt::format("stdin line {}: {} (expected table<TAB>key-hex<TAB>value-hex)", number, why));
   };
@@ -33,18 +32,6 @@ RecordLine ParseLine(std::string_view line, std::size_t number) {
   record.key = std::move(*key);
   record.value = std::move(*value);
   return record;
-}
-
-}  // namespace
-
-std::vector<RecordLine> ReadRecordLines(std::istream& in) {
-  std::vector<RecordLine> records;
-  std::string line;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();  // tolerate CRLF files
-    records.push_back(ParseLine(line, number));
-  }
-  return records;
 }
 
 std::string FormatRecordLine(const RecordLine& record) {

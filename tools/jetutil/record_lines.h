@@ -5,8 +5,8 @@
 #pragma once
 
 #include <cstdint>
-#include <istream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace jetutil {
@@ -18,10 +18,9 @@ struct RecordLine {
   friend bool operator==(const RecordLine&, const RecordLine&) = default;
 };
 
-// Reads every line of `in`. A malformed line throws UsageError naming its 1-based
-// number, before anything has been stored. Blank lines are malformed too: an empty
-// line in a generated file usually means a bug upstream, not "nothing".
-std::vector<RecordLine> ReadRecordLines(std::istream& in);
+// Parses one line (without its newline; a trailing CR is ignored). A malformed line
+// throws UsageError naming `number`, its 1-based line number.
+RecordLine ParseRecordLine(std::string_view line, std::size_t number);
 
 // "table\tkeyhex\tvaluehex\n"
 std::string FormatRecordLine(const RecordLine& record);

@@ -89,8 +89,18 @@ inline constexpr unsigned long JET_paramDatabasePageSize = 64; // 4096, 8192, 16
 // Read-only: the bytes of a long value one page holds at the configured page size (a
 // value of n times this many bytes fills exactly n long-value pages).
 inline constexpr unsigned long JET_paramLVChunkSizeMost = 163;
+// 0 (default) / 1. JetRestoreInstance refuses a missing destination, log or system path
+// with JET_errInvalidPath unless this is set; then it creates them (ESE's rule). JetInit
+// creates the log and system paths either way.
+inline constexpr unsigned long JET_paramCreatePathIfNotExist = 100;
 // jetfault: a faultfs::Vfs* passed as lParam; the caller keeps it alive until JetTerm.
 inline constexpr unsigned long JET_paramVfs = 0x10001;
+// jetfault: JetRestoreInstance's structured events (the seed's "Event Log entries"):
+// a JET_PFNEVENT passed as lParam (null: none) is called with one JSON object per step
+// ({"event": "restore_begin" | "set_verified" | "database_copied" |
+// "generation_replayed" | "recovered" | "result", ...}), without the instance mutex.
+using JET_PFNEVENT = void (*)(const char* json_line);
+inline constexpr unsigned long JET_paramRestoreEventSink = 0x10002;
 
 // ---- grbits -----------------------------------------------------------------------------
 inline constexpr JET_GRBIT JET_bitCommitLazyFlush = 0x1;     // JetCommitTransaction

@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "backup/backup_set.h"
+#include "core/api_guard.h"
 #include "core/instance.h"
 #include "core/io_error.h"
 #include "db/database_file.h"
@@ -416,11 +417,5 @@ JET_ERR BackupInstance(JET_INSTANCE instance, JET_PCSTR backup_path, JET_GRBIT g
 }  // namespace jet::backup
 
 JET_ERR JetBackupInstance(JET_INSTANCE instance, JET_PCSTR szBackupPath, JET_GRBIT grbit, JET_PFNSTATUS pfnStatus) {
-  try {
-    return jet::backup::BackupInstance(instance, szBackupPath, grbit, pfnStatus);
-  } catch (const std::bad_alloc&) {
-    return JET_errOutOfMemory;
-  } catch (...) {
-    return JET_errInternalError;
-  }
+  return jet::core::ApiGuard([&] { return jet::backup::BackupInstance(instance, szBackupPath, grbit, pfnStatus); });
 }

@@ -35,7 +35,7 @@ std::vector<BrokenLink> FindBrokenLinks(const std::map<std::uint32_t, format::Pa
 // JET_errBadPageLink with *detail naming the first broken link, or success.
 JET_ERR CheckPageLinks(const std::map<std::uint32_t, format::PageHeader>& pages, std::string* detail);
 
-// Reads the database at path with pages of page_size bytes (header pair, then pages 1..pgnoLast one at a time),
+// Reads the database at path with pages of page_size bytes (header pair, then pages 1..pgnoLast in 1 MiB chunks),
 // verifies every page checksum and then the links. Read failures map as kDatabase.
 JET_ERR VerifyDatabaseLinks(faultfs::Vfs& vfs, const std::string& path, std::uint32_t page_size);
 

@@ -10,10 +10,14 @@
 //      headers, trailer and every page checksum;
 //   4. choose the log path's generations that continue the set (not with circular
 //      logging: those logs were reused, the restore reaches the backup moment);
-//   5. write: delete edb.chk, (circular) delete the lineage's log-path generations
-//      after the set, copy every database to its target (verifying pages again);
-//   6. RunRecovery with a hard-restore plan, then a clean shutdown.
-// Every step is repeatable, so a restore interrupted by a crash can simply be run again.
+//   5. copy every database, in one pass that verifies each page before writing it, to
+//      a temporary name next to its target (<target>.jetrestore): a refused set
+//      leaves the instance's files unchanged (the temporaries are deleted);
+//   6. write: delete edb.chk, (circular) delete the lineage's log-path generations
+//      after the set, rename every temporary copy over its target;
+//   7. RunRecovery with a hard-restore plan, then a clean shutdown.
+// Every step is repeatable, so a restore interrupted by a crash can simply be run again
+// (a temporary copy left by the crash is recreated).
 #include <algorithm>
 #include <map>
 #include <new>
@@ -24,6 +28,7 @@
 
 #include "backup/backup_set.h"
 #include "backup/page_links.h"
+#include "core/api_guard.h"
 #include "core/instance.h"
 #include "core/io_error.h"
 #include "db/database_file.h"
@@ -50,22 +55,61 @@ JET_ERR Refuse(JET_ERR err, const std::string& detail) {
   return err;
 }
 
+// A JSON string literal: quotes, backslashes and control characters escaped.
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// The seed's "Event Log entries": one JSON object per step of the restore to
+// JET_paramRestoreEventSink (none when it is null).
+class RestoreEvents {
+ public:
+  explicit RestoreEvents(JET_PFNEVENT sink) : sink_(sink) {}
+  // fields: `"name": value` pairs, already JSON.
+  void Emit(const char* event, const std::string& fields = {}) const {
+    if (sink_ == nullptr) return;
+    const std::string line = fmt::format("{{\"event\": \"{}\"{}{}}}", event, fields.empty() ? "" : ", ", fields);
+    sink_(line.c_str());
+  }
+
+ private:
+  JET_PFNEVENT sink_;
+};
+
 // Where one database of the set goes.
 struct Target {
   const format::BackupDbEntry* entry = nullptr;
   std::string path;
+  std::string temp_path() const { return path + ".jetrestore"; }
 };
+
+// Pages read, verified and written per I/O while copying a database: large enough that
+// the copy runs at the device's streaming speed, small enough to bound memory.
+constexpr std::uint64_t kCopyChunkBytes = 1u << 20;
 
 class RestoreJob {
  public:
-  RestoreJob(core::InstanceRuntime& rt, std::string set_dir, const char* dest, Progress& progress)
+  RestoreJob(core::InstanceRuntime& rt, std::string set_dir, const char* dest, Progress& progress,
+             const RestoreEvents& events)
       : rt_(rt),
         config_(rt.config()),
         vfs_(*config_.vfs),
         set_dir_(std::move(set_dir)),
         dest_(dest == nullptr ? std::string() : std::string(dest)),
         has_dest_(dest != nullptr),
-        progress_(progress) {}
+        progress_(progress),
+        events_(events) {}
 
   JET_ERR Run() {
     if (JET_ERR err = CheckDirectories(); err < 0) return err;
@@ -76,15 +120,17 @@ class RestoreJob {
     }
     if (JET_ERR err = ChooseTargets(); err < 0) return err;
     if (JET_ERR err = VerifySetLogs(); err < 0) return err;
-    for (const Target& target : targets_) {
-      if (JET_ERR err = CopyDatabase(target, /*write=*/false); err < 0) return err;
-    }
     if (JET_ERR err = ChooseLogPathGenerations(); err < 0) return err;
+    for (const Target& target : targets_) {
+      if (JET_ERR err = CheckTargetNotInUse(target); err < 0) return err;
+    }
+    if (JET_ERR err = CopyDatabases(); err < 0) return err;
+    events_.Emit("set_verified", fmt::format("\"databases\": {}, \"gen_low\": {}, \"gen_high\": {}, "
+                                             "\"log_path_generations\": {}",
+                                             targets_.size(), manifest_.gen_low, manifest_.gen_high, later_.size()));
 
     if (JET_ERR err = ClearInstanceState(); err < 0) return err;
-    for (const Target& target : targets_) {
-      if (JET_ERR err = CopyDatabase(target, /*write=*/true); err < 0) return err;
-    }
+    if (JET_ERR err = InstallDatabases(); err < 0) return err;
     core::RecoveryPlan plan = MakePlan();
     if (JET_ERR err = core::RunRecovery(rt_, plan); err < 0) return err;
     if (JET_ERR err = rt_.ShutdownClean(); err < 0) return err;
@@ -92,31 +138,69 @@ class RestoreJob {
     for (const Target& target : targets_) {
       if (JET_ERR err = VerifyDatabaseLinks(vfs_, target.path, manifest_.page_size); err < 0) return err;
     }
+    events_.Emit("recovered", fmt::format("\"databases\": {}, \"generations_replayed\": {}", targets_.size(),
+                                          set_generations_.size() + later_.size()));
     return JET_errSuccess;
   }
 
  private:
   bool circular() const { return (manifest_.flags & format::kBackupFlagCircular) != 0; }
 
+  // The seed's four paths (backup, destination, log, system): each must name a usable
+  // directory, else JET_errInvalidPath. A missing one is invalid too unless
+  // JET_paramCreatePathIfNotExist lets restore create it (never the backup path: it
+  // must hold the set). Nothing is created here: that waits until the set is verified.
   JET_ERR CheckDirectories() {
-    bool is_dir = false;
-    auto s = vfs_.IsDirectory(set_dir_, &is_dir);
-    // Only a path that names no directory is an invalid path; a device that fails the
-    // lookup (EIO, a crash) is an I/O error and must be reported as one.
-    const bool path_problem = s.code() == faultfs::ErrorCode::kNotFound || s.code() == faultfs::ErrorCode::kInvalidPath;
-    if (!s.ok() && !path_problem) return Fail(s, FileKind::kBackupSet, "stat " + set_dir_);
-    if (!s.ok() || !is_dir) return Refuse(JET_errInvalidPath, "backup path " + set_dir_ + " is not a directory");
+    if (JET_ERR err = CheckDirectory("backup path", set_dir_, FileKind::kBackupSet, false); err < 0) return err;
     if (has_dest_) {
       if (dest_.empty()) return Refuse(JET_errInvalidPath, "the destination path is empty");
       // Restoring into the set itself would overwrite the copies while reading them.
       if (faultfs::JoinPath(dest_, "x") == faultfs::JoinPath(set_dir_, "x")) {
         return Refuse(JET_errInvalidPath, "the destination " + dest_ + " is the backup set directory");
       }
-      s = vfs_.IsDirectory(dest_, &is_dir);
-      if (s.ok() && !is_dir) return Refuse(JET_errInvalidPath, "destination " + dest_ + " is not a directory");
-      if (!s.ok() && s.code() != faultfs::ErrorCode::kNotFound) return Fail(s, FileKind::kDatabase, "stat " + dest_);
+      if (JET_ERR err = CheckDirectory("destination", dest_, FileKind::kDatabase, true); err < 0) return err;
     }
-    return JET_errSuccess;
+    if (JET_ERR err = CheckDirectory("log path", config_.log_path, FileKind::kLog, true); err < 0) return err;
+    return CheckDirectory("system path", config_.system_path, FileKind::kCheckpoint, true);
+  }
+
+  JET_ERR CheckDirectory(const std::string& role, const std::string& path, FileKind kind, bool may_create) {
+    bool is_dir = false;
+    const faultfs::Status s = vfs_.IsDirectory(path, &is_dir);
+    if (s.ok()) return is_dir ? JET_errSuccess : Refuse(JET_errInvalidPath, role + " " + path + " is not a directory");
+    switch (s.code()) {
+      case faultfs::ErrorCode::kNotFound: {
+        if (!may_create || !config_.create_paths) {
+          return Refuse(JET_errInvalidPath,
+                        role + " " + path + " does not exist" +
+                            (may_create ? " (set JET_paramCreatePathIfNotExist to create it)" : ""));
+        }
+        // It will be created once the set is verified; that must not fail then, after
+        // the checkpoint is gone, so its nearest existing ancestor must be a directory.
+        const std::string parent = faultfs::ParentPath(path);
+        if (parent == path || parent == ".") return JET_errSuccess;
+        const JET_ERR err = CheckDirectory(role, parent, kind, true);
+        if (err == JET_errInvalidPath) SetLastErrorDetail(role + " " + path + " cannot be created: " + LastErrorDetail());
+        return err;
+      }
+      case faultfs::ErrorCode::kInvalidPath:
+      case faultfs::ErrorCode::kAccessDenied:
+        return Refuse(JET_errInvalidPath, role + " " + path + " cannot be used: " + s.ToString());
+      default:
+        // A device that fails the lookup (EIO, a crash) is an I/O error, reported as one.
+        return Fail(s, kind, "stat " + path);
+    }
+  }
+
+  // mkdir -p (durable) of a directory CheckDirectories accepted; a component that turns
+  // out to be a file, or a path the system refuses, is still an invalid path.
+  JET_ERR MakeDirectory(const std::string& role, const std::string& path, FileKind kind) {
+    const faultfs::Status s = db::MakeDirsDurable(vfs_, path);
+    if (s.ok()) return JET_errSuccess;
+    if (s.code() == faultfs::ErrorCode::kAccessDenied || s.code() == faultfs::ErrorCode::kInvalidPath) {
+      return Refuse(JET_errInvalidPath, role + " " + path + " cannot be created: " + s.ToString());
+    }
+    return Fail(s, kind, "create " + role + " " + path);
   }
 
   // Every name the manifest gives must stay where it belongs: database copies and
@@ -140,6 +224,10 @@ class RestoreJob {
       }
       Target target{&entry, has_dest_ ? faultfs::JoinPath(dest_, entry.file_name) : entry.original_path};
       if (!paths.insert(target.path).second) return Refuse(JET_errInvalidPath, "two databases restore to " + target.path);
+      // The temporary copy must not be another database's target (x.edb, x.edb.jetrestore).
+      if (!paths.insert(target.temp_path()).second) {
+        return Refuse(JET_errInvalidPath, "two databases restore to " + target.temp_path());
+      }
       const std::string source = faultfs::JoinPath(set_dir_, entry.file_name);
       if (JET_ERR err = RefuseSymlink(vfs_, source, FileKind::kBackupSet, "database copy"); err < 0) return err;
       if (JET_ERR err = RefuseSymlink(vfs_, target.path, FileKind::kDatabase, "restore target"); err < 0) return err;
@@ -193,9 +281,41 @@ class RestoreJob {
     return JET_errSuccess;
   }
 
-  // Verifies one database copy (write=false) or copies it to its target, verifying
-  // every page again on the way (write=true).
-  JET_ERR CopyDatabase(const Target& target, bool write) {
+  // A target held open elsewhere without sharing is JET_errDatabaseSharingViolation,
+  // found before anything is written (the rename that installs the copy would fail
+  // only after the checkpoint was deleted).
+  JET_ERR CheckTargetNotInUse(const Target& target) {
+    faultfs::OpenOptions probe{faultfs::Access::kReadWrite, faultfs::kShareNone, faultfs::Disposition::kOpenExisting};
+    probe.follow_links = false;
+    std::unique_ptr<faultfs::File> file;
+    const faultfs::Status s = vfs_.Open(target.path, probe, &file);
+    if (s.ok() || s.code() == faultfs::ErrorCode::kNotFound) return JET_errSuccess;
+    return Fail(s, FileKind::kDatabase, "open " + target.path);
+  }
+
+  // Every database to its temporary name; on any failure the temporaries written so
+  // far are deleted, so a refused set leaves nothing behind.
+  JET_ERR CopyDatabases() {
+    for (const Target& target : targets_) {
+      if (JET_ERR err = CopyDatabase(target); err >= 0) {
+        const std::uint64_t pages = std::uint64_t{target.entry->pgno_last} + 2;
+        events_.Emit("database_copied", fmt::format("\"source\": {}, \"target\": {}, \"bytes\": {}",
+                                                    JsonString(faultfs::JoinPath(set_dir_, target.entry->file_name)),
+                                                    JsonString(target.path), pages * manifest_.page_size));
+      } else {
+        const std::string detail = LastErrorDetail();
+        for (const Target& t : targets_) (void)vfs_.Delete(t.temp_path());  // best effort: the error is err
+        SetLastErrorDetail(detail);
+        return err;
+      }
+    }
+    return JET_errSuccess;
+  }
+
+  // Copies one database of the set to target.temp_path() in one pass: size, header
+  // pair, manifest and trailer are checked first, then each chunk of pages is read,
+  // every page's checksum verified, and only then written.
+  JET_ERR CopyDatabase(const Target& target) {
     const format::BackupDbEntry& entry = *target.entry;
     const std::uint64_t page_size = manifest_.page_size;
     const std::string source = faultfs::JoinPath(set_dir_, entry.file_name);
@@ -210,65 +330,73 @@ class RestoreJob {
                                                           entry.pgno_last));
     }
     if (!faultfs::AllocationAllowed("restore-page")) return Refuse(JET_errOutOfMemory, "no memory for a page buffer");
-    std::vector<std::uint8_t> pages(2 * page_size);
-    const std::span<std::uint8_t> page(pages.data(), page_size);
-    const std::span<std::uint8_t> shadow(pages.data() + page_size, page_size);
+    const std::uint64_t chunk_pages = std::max<std::uint64_t>(2, kCopyChunkBytes / page_size);
+    std::vector<std::uint8_t> buffer(chunk_pages * page_size);
+    const std::span<std::uint8_t> page(buffer.data(), page_size);
     auto read = [&](std::uint64_t index, std::span<std::uint8_t> dst) -> JET_ERR {
       std::size_t got = 0;
       if (auto s = in->Read(index * page_size, dst, &got); !s.ok()) return Fail(s, FileKind::kBackupSet, "read " + source);
       return got == dst.size() ? JET_errSuccess : Refuse(JET_errReadVerifyFailure, source + " is short");
     };
 
-    std::unique_ptr<faultfs::File> out;
-    if (write) {
-      if (auto s = db::MakeDirsDurable(vfs_, faultfs::ParentPath(target.path)); !s.ok()) {
-        return Fail(s, FileKind::kDatabase, "create directory of " + target.path);
-      }
-      // Share none: a database held open elsewhere is JET_errDatabaseSharingViolation.
-      faultfs::OpenOptions create{faultfs::Access::kReadWrite, faultfs::kShareNone, faultfs::Disposition::kCreateAlways};
-      create.follow_links = false;  // never write through a link planted after the check
-      if (auto s = vfs_.Open(target.path, create, &out); !s.ok()) {
-        return Fail(s, FileKind::kDatabase, "create " + target.path);
-      }
-    }
-    // Header pair and trailer.
-    if (JET_ERR err = read(0, page); err < 0) return err;
-    if (JET_ERR err = read(1, shadow); err < 0) return err;
+    // Header pair, then the trailer: both checked before the first byte is written.
+    if (JET_ERR err = read(0, std::span(buffer.data(), 2 * page_size)); err < 0) return err;
     format::DbHeader header;
-    if (JET_ERR err = format::DecodeDbHeaderPair(page, shadow, &header); err < 0) {
+    if (JET_ERR err = format::DecodeDbHeaderPair(page, std::span(buffer.data() + page_size, page_size), &header);
+        err < 0) {
       return Refuse(err, source + ": both header copies are invalid");
     }
-    if (!write) {
-      if (JET_ERR err = CheckHeader(source, entry, header); err < 0) return err;
-      if (JET_ERR err = read(std::uint64_t{entry.pgno_last} + 2, page); err < 0) return err;
-      if (JET_ERR err = CheckTrailer(source, header, page); err < 0) return err;
-    } else {
-      // Both copies from the one that decoded: a damaged copy in the set (e.g. a zeroed
-      // primary whose shadow is intact) is not carried over into the restored file.
-      format::EncodeDbHeader(header, page);
-      for (std::uint64_t copy = 0; copy < 2; ++copy) {
-        if (auto s = out->Write(copy * page_size, page); !s.ok()) {
-          return Fail(s, FileKind::kDatabase, "write " + target.path);
+    if (JET_ERR err = CheckHeader(source, entry, header); err < 0) return err;
+    if (JET_ERR err = read(std::uint64_t{entry.pgno_last} + 2, page); err < 0) return err;
+    if (JET_ERR err = CheckTrailer(source, header, page); err < 0) return err;
+
+    const std::string temp = target.temp_path();
+    if (JET_ERR err = MakeDirectory("database directory", faultfs::ParentPath(temp), FileKind::kDatabase); err < 0) {
+      return err;
+    }
+    std::unique_ptr<faultfs::File> out;
+    faultfs::OpenOptions create{faultfs::Access::kReadWrite, faultfs::kShareNone, faultfs::Disposition::kCreateAlways};
+    create.follow_links = false;  // never write through a link planted at the temporary name
+    if (auto s = vfs_.Open(temp, create, &out); !s.ok()) return Fail(s, FileKind::kDatabase, "create " + temp);
+    auto write = [&](std::uint64_t index, std::span<const std::uint8_t> src) -> JET_ERR {
+      if (auto s = out->Write(index * page_size, src); !s.ok()) return Fail(s, FileKind::kDatabase, "write " + temp);
+      return JET_errSuccess;
+    };
+    // Both copies from the one that decoded: a damaged copy in the set (e.g. a zeroed
+    // primary whose shadow is intact) is not carried over into the restored file.
+    format::EncodeDbHeader(header, page);
+    for (std::uint64_t copy = 0; copy < 2; ++copy) {
+      if (JET_ERR err = write(copy, page); err < 0) return err;
+    }
+    for (std::uint64_t pgno = 1; pgno <= entry.pgno_last; pgno += chunk_pages) {
+      const std::uint64_t n = std::min<std::uint64_t>(chunk_pages, entry.pgno_last - pgno + 1);
+      const std::span<std::uint8_t> chunk(buffer.data(), n * page_size);
+      if (JET_ERR err = read(pgno + 1, chunk); err < 0) return err;
+      for (std::uint64_t i = 0; i < n; ++i) {
+        const std::span<std::uint8_t> page_bytes = chunk.subspan(i * page_size, page_size);
+        const auto page_number = static_cast<std::uint32_t>(pgno + i);
+        if (JET_ERR err = format::VerifyPage(page_bytes, page_number); err < 0) {
+          return Refuse(err, fmt::format("{}: page {} fails verification", source, page_number));
         }
       }
+      if (JET_ERR err = write(pgno + 1, chunk); err < 0) return err;
     }
-    for (std::uint32_t pgno = 1; pgno <= entry.pgno_last; ++pgno) {
-      if (JET_ERR err = read(std::uint64_t{pgno} + 1, page); err < 0) return err;
-      if (JET_ERR err = format::VerifyPage(page, pgno); err < 0) {
-        return Refuse(err, fmt::format("{}: page {} fails verification", source, pgno));
+    if (auto s = out->Sync(); !s.ok()) return Fail(s, FileKind::kDatabase, "sync " + temp);
+    return JET_errSuccess;
+  }
+
+  // After the checkpoint is gone: each verified copy replaces its target, and each
+  // directory is synced so the renames survive a power failure.
+  JET_ERR InstallDatabases() {
+    std::set<std::string> dirs;
+    for (const Target& target : targets_) {
+      if (auto s = vfs_.Rename(target.temp_path(), target.path); !s.ok()) {
+        return Fail(s, FileKind::kDatabase, "rename " + target.temp_path() + " to " + target.path);
       }
-      if (write) {
-        if (auto s = out->Write((std::uint64_t{pgno} + 1) * page_size, page); !s.ok()) {
-          return Fail(s, FileKind::kDatabase, "write " + target.path);
-        }
-      }
+      dirs.insert(faultfs::ParentPath(target.path));
     }
-    if (write) {
-      if (auto s = out->Sync(); !s.ok()) return Fail(s, FileKind::kDatabase, "sync " + target.path);
-      out.reset();
-      if (auto s = vfs_.SyncDir(faultfs::ParentPath(target.path)); !s.ok()) {
-        return Fail(s, FileKind::kDatabase, "sync directory of " + target.path);
-      }
+    for (const std::string& dir : dirs) {
+      if (auto s = vfs_.SyncDir(dir); !s.ok()) return Fail(s, FileKind::kDatabase, "sync directory " + dir);
     }
     return JET_errSuccess;
   }
@@ -399,13 +527,11 @@ class RestoreJob {
         return Fail(s, FileKind::kLog, "delete " + path);
       }
     }
-    // A restore onto a fresh machine finds no instance directories yet: create them
-    // (as JetInit does) rather than fail when recovery first writes a log there. This
-    // also makes the deletions above durable (MakeDirsDurable syncs the directory).
-    for (const std::string& dir : {config_.system_path, config_.log_path}) {
-      if (auto s = db::MakeDirsDurable(vfs_, dir); !s.ok()) return Fail(s, FileKind::kLog, "create " + dir);
-    }
-    return JET_errSuccess;
+    // A restore onto a fresh machine (JET_paramCreatePathIfNotExist) finds no instance
+    // directories yet: create them rather than fail when recovery first writes a log
+    // there. This also makes the deletions above durable (MakeDirsDurable syncs).
+    if (JET_ERR err = MakeDirectory("system path", config_.system_path, FileKind::kCheckpoint); err < 0) return err;
+    return MakeDirectory("log path", config_.log_path, FileKind::kLog);
   }
 
   core::RecoveryPlan MakePlan() {
@@ -426,7 +552,17 @@ class RestoreJob {
     if (has_dest_) plan.dest_dir = dest_;
     plan.hard_restore = true;
     plan.backup_generation_high = manifest_.gen_high;
-    plan.on_progress = [this](std::uint32_t done, std::uint32_t total) { progress_.Advance(done, total); };
+    plan.on_progress = [this](std::uint32_t done, std::uint32_t total) {
+      progress_.Advance(done, total);
+      // done generations of the plan (the set's, then the log path's) are replayed.
+      for (; replayed_ < done && replayed_ < set_generations_.size() + later_.size(); ++replayed_) {
+        const bool from_set = replayed_ < set_generations_.size();
+        const log::GenerationInfo& g = from_set ? set_generations_[replayed_] : later_[replayed_ - set_generations_.size()];
+        events_.Emit("generation_replayed", fmt::format("\"generation\": {}, \"from\": \"{}\", \"path\": {}",
+                                                        g.generation, from_set ? "backup set" : "log path",
+                                                        JsonString(g.path)));
+      }
+    };
     return plan;
   }
 
@@ -437,6 +573,8 @@ class RestoreJob {
   const std::string dest_;
   const bool has_dest_;
   Progress& progress_;
+  const RestoreEvents& events_;
+  std::uint32_t replayed_ = 0;  // generations reported by generation_replayed events
   format::BackupManifest manifest_;
   std::vector<Target> targets_;
   std::vector<log::GenerationInfo> set_generations_;
@@ -450,16 +588,29 @@ JET_ERR RestoreInstance(JET_INSTANCE instance, JET_PCSTR sz, JET_PCSTR dest, JET
   if (JET_ERR err = core::InstanceRuntime::ResolveInstanceForInit(&handle, &rt); err < 0) return err;
   if (sz == nullptr) return Refuse(JET_errInvalidParameter, "JetRestoreInstance needs a backup path");
   if (*sz == '\0') return Refuse(JET_errInvalidPath, "the backup path is empty");
+  if (JET_ERR err = rt->BeginRestore(); err < 0) {
+    return Refuse(err, err == JET_errRestoreInProgress ? "another JetRestoreInstance holds this instance"
+                                                       : "the instance is running");
+  }
+  struct EndRestore {
+    core::InstanceRuntime* rt;
+    ~EndRestore() { rt->EndRestore(); }
+  } end_restore{rt};
   {
     // As JetInit: an instance without JET_paramVfs runs on the process PosixFs.
     std::lock_guard lock(rt->mutex());
     if (rt->config().vfs == nullptr) rt->mutable_config().vfs = &faultfs::DefaultPosixFs();
   }
+  const RestoreEvents events(rt->config().event_sink);  // frozen: JetSetSystemParameter is refused now
+  events.Emit("restore_begin", fmt::format("\"backup\": {}, \"dest\": {}", JsonString(sz),
+                                           dest == nullptr ? std::string("null") : JsonString(dest)));
   Progress progress(pfn, JET_snpRestore);
   progress.Begin();
-  RestoreJob job(*rt, sz, dest, progress);
+  RestoreJob job(*rt, sz, dest, progress, events);
   const JET_ERR err = job.Run();
   if (err >= 0) progress.Complete();
+  events.Emit("result", fmt::format("\"err\": {}, \"name\": \"{}\", \"detail\": {}", err, JetErrorName(err),
+                                    JsonString(err < 0 ? LastErrorDetail() : std::string())));
   return err;
 }
 
@@ -468,11 +619,5 @@ JET_ERR RestoreInstance(JET_INSTANCE instance, JET_PCSTR sz, JET_PCSTR dest, JET
 }  // namespace jet::backup
 
 JET_ERR JetRestoreInstance(JET_INSTANCE instance, JET_PCSTR sz, JET_PCSTR szDest, JET_PFNSTATUS pfn) {
-  try {
-    return jet::backup::RestoreInstance(instance, sz, szDest, pfn);
-  } catch (const std::bad_alloc&) {
-    return JET_errOutOfMemory;
-  } catch (...) {
-    return JET_errInternalError;
-  }
+  return jet::core::ApiGuard([&] { return jet::backup::RestoreInstance(instance, sz, szDest, pfn); });
 }

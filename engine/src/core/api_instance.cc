@@ -58,6 +58,12 @@ JET_ERR SetParameter(InstanceConfig& c, unsigned long paramid, JET_API_PTR lPara
     case JET_paramCacheSizeMax:
       c.cache_pages_max = static_cast<std::uint32_t>(lParam);
       return JET_errSuccess;
+    case JET_paramCreatePathIfNotExist:
+      c.create_paths = lParam != 0;
+      return JET_errSuccess;
+    case JET_paramRestoreEventSink:
+      c.event_sink = reinterpret_cast<JET_PFNEVENT>(lParam);
+      return JET_errSuccess;
     default:
       return JET_errInvalidParameter;
   }
@@ -86,6 +92,8 @@ JET_ERR GetParameter(const InstanceConfig& c, unsigned long paramid, JET_API_PTR
     case JET_paramLVChunkSizeMost: return number(jet::db::LongValueChunkSize(c.page_size));
     case JET_paramVfs: return number(reinterpret_cast<JET_API_PTR>(c.vfs));
     case JET_paramCacheSizeMax: return number(c.cache_pages_max);
+    case JET_paramCreatePathIfNotExist: return number(c.create_paths ? 1 : 0);
+    case JET_paramRestoreEventSink: return number(reinterpret_cast<JET_API_PTR>(c.event_sink));
     default: return JET_errInvalidParameter;
   }
 }
@@ -102,7 +110,11 @@ JET_ERR JetSetSystemParameter(JET_INSTANCE* pinstance, JET_SESID, unsigned long 
     InstanceRuntime* rt = nullptr;
     JET_ERR err = jet::core::ResolveInstanceForConfig(pinstance, &rt);
     if (err < 0) return err;
+    // Checked before and after taking the mutex: refused at once while a restore holds
+    // it, and never changed under a restore that began while this call waited.
+    if (rt->restoring()) return JET_errRestoreInProgress;
     std::lock_guard lock(rt->mutex());
+    if (rt->restoring()) return JET_errRestoreInProgress;
     if (rt->state().running) return JET_errAfterInitialization;
     return SetParameter(rt->mutable_config(), paramid, lParam, szParam);
   });
@@ -126,6 +138,8 @@ JET_ERR JetInit(JET_INSTANCE* pinstance) {
     JET_ERR err = InstanceRuntime::ResolveInstanceForInit(pinstance, &rt);
     if (err < 0) return err;
     std::lock_guard lock(rt->mutex());
+    // A restore that began after ResolveInstanceForInit's check.
+    if (rt->restoring()) return JET_errRestoreInProgress;
     if (rt->state().running) return JET_errAlreadyInitialized;
     try {
       err = jet::core::InitLocked(*rt);

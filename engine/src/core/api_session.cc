@@ -63,6 +63,8 @@ JET_ERR JetBeginSession(JET_INSTANCE instance, JET_SESID* psesid, JET_PCSTR, JET
     if (err < 0) return err;
     JET_SESID id = jet::core::RegisterSession(rt);
     std::lock_guard lock(rt->mutex());
+    // Running between a restore's recovery and its clean shutdown: not for sessions.
+    if (rt->restoring()) return JET_errRestoreInProgress;
     if (!rt->state().running) return JET_errNotInitialized;
     Session s;
     s.id = id;

@@ -175,6 +175,13 @@ JET_ERR InstanceRuntime::ShutdownClean() {
   return err;
 }
 
+JET_ERR InstanceRuntime::BeginRestore() {
+  std::lock_guard lock(mutex_);
+  if (state_->running) return JET_errAlreadyInitialized;
+  if (restoring_.exchange(true)) return JET_errRestoreInProgress;
+  return JET_errSuccess;
+}
+
 JET_ERR InitLocked(InstanceRuntime& rt) {
   InstanceConfig& config = rt.mutable_config();
   if (config.vfs == nullptr) config.vfs = &faultfs::DefaultPosixFs();

@@ -6,6 +6,7 @@
 // against; everything after "Engine internals" is used only by core/ itself.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -39,6 +40,8 @@ struct InstanceConfig {
   std::uint32_t log_file_bytes = 1u << 20;  // JET_paramLogFileSize * 1024
   bool circular = false;             // JET_paramCircularLog
   bool recovery = true;              // JET_paramRecovery "on"/"off"
+  bool create_paths = false;         // JET_paramCreatePathIfNotExist
+  JET_PFNEVENT event_sink = nullptr; // JET_paramRestoreEventSink
   std::uint32_t cache_pages_max = 0; // JET_paramCacheSizeMax (0 = unlimited)
   std::string name;                  // JetCreateInstance's szInstanceName
 
@@ -111,6 +114,16 @@ class InstanceRuntime {
   // After JetRestoreInstance's RunRecovery: terminates the instance cleanly (as JetTerm).
   JET_ERR ShutdownClean();
 
+  // JetRestoreInstance holds the instance exclusively from BeginRestore to EndRestore:
+  // JetInit, JetSetSystemParameter, JetBeginSession, JetTerm, JetBackupInstance and a
+  // second JetRestoreInstance are refused with JET_errRestoreInProgress meanwhile.
+  // BeginRestore: JET_errAlreadyInitialized if running, JET_errRestoreInProgress if
+  // another restore holds it. The flag is atomic so that a call made from the restore's
+  // status callback (or another thread) is refused without waiting for the mutex.
+  JET_ERR BeginRestore();
+  void EndRestore() { restoring_.store(false); }
+  bool restoring() const { return restoring_.load(); }
+
   // ===================================================================================
   // Engine internals (core/ only).
   // ===================================================================================
@@ -126,6 +139,7 @@ class InstanceRuntime {
 
  private:
   mutable std::mutex mutex_;
+  std::atomic<bool> restoring_{false};  // set and cleared only by JetRestoreInstance
   InstanceConfig config_;
   std::unique_ptr<State> state_;
 };

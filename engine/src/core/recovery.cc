@@ -369,8 +369,19 @@ JET_ERR RunRecoveryLocked(InstanceRuntime& runtime, const RecoveryPlan& plan) {
 }
 
 JET_ERR RunRecovery(InstanceRuntime& runtime, const RecoveryPlan& plan) {
-  std::lock_guard lock(runtime.mutex());
-  return RunRecoveryLocked(runtime, plan);
+  std::unique_lock lock(runtime.mutex());
+  if (!plan.on_progress) return RunRecoveryLocked(runtime, plan);
+  // on_progress runs the application's JET_PFNSTATUS, which may call back into the API
+  // (e.g. JetInit on this instance): it runs without the mutex, or that call would
+  // deadlock. The caller holds the instance exclusively (BeginRestore), so nothing else
+  // can change the state meanwhile.
+  RecoveryPlan unlocked = plan;
+  unlocked.on_progress = [&](std::uint32_t done, std::uint32_t total) {
+    lock.unlock();
+    plan.on_progress(done, total);
+    lock.lock();
+  };
+  return RunRecoveryLocked(runtime, unlocked);
 }
 
 }  // namespace jet::core

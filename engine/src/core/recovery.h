@@ -49,7 +49,9 @@ struct RecoveryPlan {
 
 // Runs recovery on an instance whose configuration (paths, page size, vfs) is set
 // and whose runtime is not yet running. On success the runtime is running (JetInit)
-// and the caller may shut it down cleanly (JetRestoreInstance does).
+// and the caller may shut it down cleanly (JetRestoreInstance does). For a caller that
+// holds the instance exclusively (JetRestoreInstance): plan.on_progress is called
+// without the instance mutex.
 JET_ERR RunRecovery(InstanceRuntime& runtime, const RecoveryPlan& plan);
 
 }  // namespace jet::core

@@ -78,6 +78,8 @@ JET_ERR InstanceRuntime::ResolveInstanceForInit(JET_INSTANCE* pinstance, Instanc
     if (reg.global && reg.global->is_running()) return JET_errRunningInOneInstanceMode;
     runtime = it->second.get();
   }
+  // Before is_running(): a restore may hold the instance mutex for a long time.
+  if (runtime->restoring()) return JET_errRestoreInProgress;
   if (runtime->is_running()) return JET_errAlreadyInitialized;
   *out = runtime;
   return JET_errSuccess;
@@ -113,6 +115,7 @@ JET_ERR ResolveInstance(JET_INSTANCE instance, InstanceRuntime** out) {
 JET_ERR InstanceRuntime::ResolveRunningInstance(JET_INSTANCE instance, InstanceRuntime** out) {
   JET_ERR err = ResolveInstance(instance, out);
   if (err < 0) return err;
+  if ((*out)->restoring()) return JET_errRestoreInProgress;
   return (*out)->is_running() ? JET_errSuccess : JET_errNotInitialized;
 }
 

@@ -21,10 +21,19 @@ struct BackupOptions {
   std::string to;
   bool incremental = false;
   bool circular_log = false;
+  bool logs_only = false;
   std::vector<std::string> databases;
 };
 
 void RunBackup(const BackupOptions& options, const GlobalOptions& globals) {
+  // JetInit after a clean shutdown attaches no database, so a full backup without --db
+  // would write a set of logs alone, which cannot restore any database. Refused before
+  // anything is touched, unless that is what the user asks for.
+  if (!options.incremental && options.databases.empty() && !options.logs_only) {
+    throw UsageError(
+        "backup: no database to back up: name each database with --db FILE (a clean shutdown detaches them), "
+        "or pass --logs-only for a set that holds only the logs");
+  }
   Instance instance(MakeInstanceConfig(globals, options.system_path, options.log_path, options.circular_log));
   instance.Init();
   {
@@ -40,9 +49,13 @@ void RunBackup(const BackupOptions& options, const GlobalOptions& globals) {
              "backing up to " + to);
   }
   instance.Term();
-  const Json result = {{"backup", options.to}, {"incremental", options.incremental}};
+  const Json result = {{"backup", options.to}, {"incremental", options.incremental},
+                       {"databases", options.databases.size()}};
   PrintResult(globals, result,
-              fmt::format("{} backup written to {}\n", options.incremental ? "incremental" : "full", options.to));
+              fmt::format("{} backup written to {}{}\n", options.incremental ? "incremental" : "full", options.to,
+                          options.incremental ? std::string()
+                                              : fmt::format(" ({} database{})", options.databases.size(),
+                                                            options.databases.size() == 1 ? "" : "s")));
 }
 
 }  // namespace
@@ -56,6 +69,7 @@ Command AddBackupCommand(CLI::App& app, const GlobalOptions& globals) {
   sub->add_flag("--incremental", options->incremental, "Copy only the logs since the last backup");
   sub->add_option("--db", options->databases, "Attach this database first (repeatable)");
   sub->add_flag("--circular-log", options->circular_log, "Circular logging (JET_paramCircularLog)");
+  sub->add_flag("--logs-only", options->logs_only, "Allow a full backup without --db: a set of logs only");
   return {sub, [options, &globals] { RunBackup(*options, globals); }};
 }
 

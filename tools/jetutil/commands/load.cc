@@ -1,16 +1,21 @@
 // jetutil load — stores `table<TAB>key-hex<TAB>value-hex` lines from stdin, one
 // durable transaction per --txn-size lines. A later line with the same table and key
-// replaces the earlier value; missing tables are created. The whole input is parsed
-// before the engine starts, so a malformed line (exit 2) changes nothing.
+// replaces the earlier value; missing tables are created. The whole input is checked
+// before the engine starts, so a malformed line (exit 2) changes nothing, yet it is
+// never held in memory: a regular file is read twice, any other input (a pipe) is
+// spooled to an unnamed temporary file while it is checked. Memory holds one
+// transaction's lines at most.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
-#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -67,8 +72,69 @@ void Store(JET_SESID sesid, JET_TABLEID tableid, const RecordLine& record) {
   CheckJet(err, "storing a record in table " + record.table);
 }
 
+// Lines of a FILE*, one at a time (getline(3): memory bounded by the longest line).
+class LineReader {
+ public:
+  explicit LineReader(std::FILE* file) : file_(file) {}
+  ~LineReader() { std::free(buffer_); }
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+  // False at end of input.
+  bool Next(std::string_view* line) {
+    const ssize_t n = getline(&buffer_, &capacity_, file_);
+    if (n < 0) {
+      if (std::ferror(file_)) throw JetFailure(JET_errDiskIO, "reading stdin");
+      return false;
+    }
+    *line = std::string_view(buffer_, static_cast<std::size_t>(n));
+    if (!line->empty() && line->back() == '\n') line->remove_suffix(1);
+    ++number_;
+    return true;
+  }
+  std::size_t number() const { return number_; }
+
+ private:
+  std::FILE* file_;
+  char* buffer_ = nullptr;
+  std::size_t capacity_ = 0;
+  std::size_t number_ = 0;
+};
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+
+// Checks every line of stdin and returns a stream positioned at its first line to
+// read them again: stdin itself when it is a regular file, else a spool copy.
+std::unique_ptr<std::FILE, FileCloser> CheckInput(std::size_t* lines) {
+  struct stat st {};
+  const bool seekable = fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode);
+  std::unique_ptr<std::FILE, FileCloser> spool;
+  if (!seekable) {
+    spool.reset(std::tmpfile());
+    if (!spool) throw JetFailure(JET_errDiskIO, "creating a temporary file to spool stdin");
+  }
+  LineReader reader(stdin);
+  std::string_view line;
+  while (reader.Next(&line)) {
+    (void)ParseRecordLine(line, reader.number());
+    if (spool && (std::fwrite(line.data(), 1, line.size(), spool.get()) != line.size() ||
+                  std::fputc('\n', spool.get()) == EOF)) {
+      throw JetFailure(JET_errDiskFull, "spooling stdin to a temporary file");
+    }
+  }
+  *lines = reader.number();
+  std::FILE* again = spool ? spool.get() : stdin;
+  if (std::fflush(again) != 0 && spool) throw JetFailure(JET_errDiskFull, "spooling stdin to a temporary file");
+  if (std::fseek(again, 0, SEEK_SET) != 0) throw JetFailure(JET_errDiskIO, "rewinding stdin");
+  if (spool) return spool;
+  return std::unique_ptr<std::FILE, FileCloser>(fdopen(dup(STDIN_FILENO), "r"));
+}
+
 void RunLoad(const LoadOptions& options, const GlobalOptions& globals) {
-  const std::vector<RecordLine> records = ReadRecordLines(std::cin);
+  std::size_t total = 0;
+  std::unique_ptr<std::FILE, FileCloser> input = CheckInput(&total);
+  if (!input) throw JetFailure(JET_errDiskIO, "reopening stdin");
   Instance instance(MakeInstanceConfig(globals, options.system_path, options.log_path, options.circular_log));
   instance.Init();
   {
@@ -82,12 +148,21 @@ void RunLoad(const LoadOptions& options, const GlobalOptions& globals) {
       CheckJet(JetOpenDatabase(session.id(), db.c_str(), nullptr, &dbid, 0), "opening " + db);
     }
     TableCache tables(session.id(), dbid);
-    for (std::size_t begin = 0; begin < records.size(); begin += options.txn_size) {
-      const std::size_t end = std::min(records.size(), begin + options.txn_size);
-      for (std::size_t i = begin; i < end; ++i) tables.Get(records[i].table);
+    LineReader reader(input.get());
+    std::vector<RecordLine> batch;
+    batch.reserve(std::min<std::size_t>(options.txn_size, 1 << 16));
+    for (bool more = true; more;) {
+      batch.clear();
+      std::string_view line;
+      while (batch.size() < options.txn_size && (more = reader.Next(&line))) {
+        batch.push_back(ParseRecordLine(line, reader.number()));
+      }
+      if (batch.empty()) break;
+      for (const RecordLine& record : batch) tables.Get(record.table);
       CheckJet(JetBeginTransaction(session.id()), "JetBeginTransaction");
-      for (std::size_t i = begin; i < end; ++i) Store(session.id(), tables.Get(records[i].table), records[i]);
-      CheckJet(JetCommitTransaction(session.id(), 0), fmt::format("committing lines {}-{}", begin + 1, end));
+      for (const RecordLine& record : batch) Store(session.id(), tables.Get(record.table), record);
+      CheckJet(JetCommitTransaction(session.id(), 0),
+               fmt::format("committing lines {}-{}", reader.number() - batch.size() + 1, reader.number()));
     }
     if (options.no_term) {
       // Leave the files exactly as a process killed after its last commit would.
@@ -97,8 +172,8 @@ void RunLoad(const LoadOptions& options, const GlobalOptions& globals) {
     }
   }
   instance.Term();
-  const Json result = {{"records", records.size()}, {"db", options.db}};
-  PrintResult(globals, result, fmt::format("loaded {} records into {}\n", records.size(), options.db));
+  const Json result = {{"records", total}, {"db", options.db}};
+  PrintResult(globals, result, fmt::format("loaded {} records into {}\n", total, options.db));
 }
 
 }  // namespace

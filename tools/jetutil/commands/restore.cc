@@ -1,6 +1,7 @@
 // jetutil restore — JetRestoreInstance: copies a backup set's databases to their
 // original paths (or --dest), replays the set's logs and then the log path's, and
-// leaves clean databases. Progress goes to stderr.
+// leaves clean databases. Progress goes to stderr; one summary line ends it.
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -9,12 +10,17 @@
 #include <fmt/core.h>
 
 #include "commands.h"
+#include "file_io.h"
+#include "format/backup_manifest.h"
+#include "format/checkpoint.h"
 #include "instance.h"
 #include "progress.h"
 
 namespace jetutil {
 
 namespace {
+
+namespace format = jet::format;
 
 struct RestoreOptions {
   std::string backup_dir;
@@ -24,17 +30,65 @@ struct RestoreOptions {
   bool circular_log = false;
 };
 
+// What the summary line reports, read from the set's manifest (databases, bytes, the
+// first generation) and, after the restore, from the instance's checkpoint: recovery
+// always continues in a new generation after the last one it replayed, so the
+// checkpoint's generation minus the set's first is the number of generations replayed.
+struct SetFacts {
+  std::size_t databases = 0;
+  std::uint64_t bytes = 0;
+  std::int32_t gen_low = 0;
+};
+
+SetFacts ReadSetFacts(const std::string& set_dir) {
+  const std::vector<std::uint8_t> bytes = ReadWholeFile(set_dir + "/jetbackup.manifest");
+  format::BackupManifest manifest;
+  CheckJet(format::DecodeBackupManifest(bytes, &manifest), "reading the manifest of " + set_dir);
+  SetFacts facts;
+  facts.databases = manifest.dbs.size();
+  facts.gen_low = manifest.gen_low;
+  for (const format::BackupDbEntry& db : manifest.dbs) facts.bytes += (std::uint64_t{db.pgno_last} + 3) * manifest.page_size;
+  for (const format::BackupLogEntry& log : manifest.logs) facts.bytes += log.size;
+  return facts;
+}
+
+std::int32_t GenerationsReplayed(const std::string& system_path, std::int32_t gen_low) {
+  const std::vector<std::uint8_t> file = ReadWholeFile(system_path + "/edb.chk");
+  format::Checkpoint checkpoint;
+  for (std::size_t copy = 0; copy < 2; ++copy) {
+    if (format::DecodeCheckpoint(Slice(file, copy * format::kCheckpointCopySize, format::kCheckpointCopySize),
+                                 &checkpoint) == JET_errSuccess) {
+      return checkpoint.checkpoint.generation - gen_low;
+    }
+  }
+  throw JetFailure(JET_errCheckpointCorrupt, "reading " + system_path + "/edb.chk after the restore");
+}
+
 void RunRestore(const RestoreOptions& options, const GlobalOptions& globals) {
-  Instance instance(MakeInstanceConfig(globals, options.system_path, options.log_path, options.circular_log));
+  const InstanceConfig config = MakeInstanceConfig(globals, options.system_path, options.log_path, options.circular_log);
+  Instance instance(config);
   const std::string from = std::filesystem::absolute(options.backup_dir).lexically_normal().string();
   std::optional<std::string> dest;
   if (options.dest) dest = std::filesystem::absolute(*options.dest).lexically_normal().string();
+  const auto start = std::chrono::steady_clock::now();
   CheckJet(JetRestoreInstance(instance.handle(), from.c_str(), dest ? dest->c_str() : nullptr,
                               globals.json ? nullptr : ShowProgress),
            "restoring from " + from);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // Read after the restore: JetRestoreInstance verified the manifest, so a damaged one
+  // has already been reported as the engine's error.
+  const SetFacts facts = ReadSetFacts(from);
+  const std::int32_t replayed = GenerationsReplayed(config.system_path, facts.gen_low);
   const Json result = {{"restored_from", options.backup_dir},
-                                 {"dest", options.dest ? Json(*options.dest) : Json()}};
-  PrintResult(globals, result, fmt::format("restored {}\n", options.backup_dir));
+                       {"dest", options.dest ? Json(*options.dest) : Json()},
+                       {"databases", facts.databases},
+                       {"generations_replayed", replayed},
+                       {"bytes", facts.bytes},
+                       {"seconds", seconds}};
+  PrintResult(globals, result,
+              fmt::format("restored {}: {} database{}, {} log generation{} replayed, {:.1f} MiB, {:.2f} s\n",
+                          options.backup_dir, facts.databases, facts.databases == 1 ? "" : "s", replayed,
+                          replayed == 1 ? "" : "s", static_cast<double>(facts.bytes) / (1 << 20), seconds));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // The files for `dump` and `check` are made with the engine's own encoders (format/),
 // so these tests pin jetutil's reading of real on-disk layouts without needing a
 // running engine; the load -> records round trip goes through the engine end to end.
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -417,6 +418,107 @@ TEST_F(JetutilEngineTest, RestoreFromAMissingDirectoryFails) {
   const auto doc = nlohmann::json::parse(json.out);
   EXPECT_EQ(doc.at("name"), "JET_errInvalidPath");
   EXPECT_NE(doc.at("detail").get<std::string>().find("no-such-backup"), std::string::npos) << json.out;
+}
+
+// A full backup without --db would hold no database (a clean shutdown detached them):
+// refused as a usage error naming --db, with nothing written; --logs-only allows it.
+TEST_F(JetutilEngineTest, BackupWithoutADatabaseIsRefusedUnlessLogsOnly) {
+  ASSERT_EQ(Load("t\t01\taa\n", {"--create"}).status, 0);
+  const fs::path backup_dir = dir_ / "backup";
+  const Outcome refused = Run(InstanceArgs({"backup", "--to", backup_dir.string()}));
+  EXPECT_EQ(refused.status, 2);
+  EXPECT_NE(refused.err.find("--db"), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(backup_dir)) << "nothing written";
+  const Outcome logs_only = Run(InstanceArgs({"backup", "--to", backup_dir.string(), "--logs-only"}));
+  EXPECT_EQ(logs_only.status, 0) << logs_only.err;
+  EXPECT_NE(logs_only.out.find("(0 databases)"), std::string::npos) << logs_only.out;
+  EXPECT_TRUE(fs::exists(backup_dir / "jetbackup.manifest"));
+}
+
+// Onto a fresh machine: the log, system and --dest directories do not exist (the
+// engine alone would refuse them: JET_errInvalidPath; jetutil sets
+// JET_paramCreatePathIfNotExist). Progress off a terminal is a few lines, never one per
+// percent, and one summary line ends the restore.
+TEST_F(JetutilEngineTest, RestoreOntoAFreshMachineEndsWithOneSummaryLine) {
+  std::string input;
+  for (int i = 0; i < 3000; ++i) input += fmt::format("t\t{:08x}\t{}\n", i, std::string(200, 'a'));
+  ASSERT_EQ(Load(input, {"--create", "--txn-size", "100"}).status, 0);
+  const std::string backup_dir = (dir_ / "backup").string();
+  ASSERT_EQ(Run(InstanceArgs({"--log-file-size", "64", "backup", "--to", backup_dir, "--db", Db()})).status, 0);
+  const fs::path fresh = dir_ / "fresh";
+  const Outcome o = Run({"--log-file-size", "64", "restore", backup_dir, "--system-path", (fresh / "sys").string(),
+                         "--log-path", (fresh / "log").string(), "--dest", (fresh / "dbs").string()});
+  ASSERT_EQ(o.status, 0) << o.err;
+  std::vector<std::string> progress;
+  std::istringstream lines(o.err);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("restore: ", 0) == 0) progress.push_back(line);
+  }
+  ASSERT_GE(progress.size(), 2u) << o.err;
+  EXPECT_EQ(progress.front(), "restore: begin");
+  EXPECT_EQ(progress.back(), "restore: complete");
+  EXPECT_LE(progress.size(), 12u) << "at most begin, each 10% step and complete:\n" << o.err;
+  // stdout: exactly one line, the summary.
+  EXPECT_EQ(std::count(o.out.begin(), o.out.end(), '\n'), 1) << o.out;
+  EXPECT_NE(o.out.find("1 database, "), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find(" replayed, "), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find(" MiB, "), std::string::npos) << o.out;
+  EXPECT_EQ(Run({"records", (fresh / "dbs" / "db.edb").string()}).out, input);
+  // -v: the engine's restore events, one JSON object per line, the result last.
+  const Outcome verbose = Run({"-v", "--log-file-size", "64", "restore", backup_dir, "--system-path",
+                               (dir_ / "fresh3").string(), "--log-path", (dir_ / "fresh3").string(), "--dest",
+                               (dir_ / "fresh3" / "dbs").string()});
+  ASSERT_EQ(verbose.status, 0) << verbose.err;
+  std::vector<nlohmann::json> events;
+  std::istringstream event_lines(verbose.err);
+  for (std::string line; std::getline(event_lines, line);) {
+    if (line.rfind("{\"event\"", 0) == 0) events.push_back(nlohmann::json::parse(line));
+  }
+  ASSERT_GE(events.size(), 5u) << verbose.err;
+  EXPECT_EQ(events.front().at("event"), "restore_begin");
+  EXPECT_EQ(events.back().at("event"), "result");
+  EXPECT_EQ(events.back().at("err"), 0);
+  const Outcome json = Run({"--json", "--log-file-size", "64", "restore", backup_dir, "--system-path",
+                            (dir_ / "fresh2").string(), "--log-path", (dir_ / "fresh2").string(), "--dest",
+                            (dir_ / "fresh2" / "dbs").string()});
+  ASSERT_EQ(json.status, 0) << json.err;
+  const auto doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc.at("databases"), 1);
+  EXPECT_GE(doc.at("generations_replayed").get<int>(), 1);
+  EXPECT_GT(doc.at("bytes").get<std::uint64_t>(), std::uint64_t{3000} * 200);
+}
+
+// load reads its input twice without holding it: from a pipe it is spooled to a
+// temporary file; either way a malformed line, even the last, changes nothing.
+TEST_F(JetutilEngineTest, LoadFromAPipeStreamsAndAMalformedLastLineChangesNothing) {
+  std::string input;
+  for (int i = 0; i < 500; ++i) input += fmt::format("t\t{:04x}\t{:02x}\n", i, i % 256);
+  const fs::path file = dir_ / "input.txt";
+  { std::ofstream(file, std::ios::binary) << input << "t\tzz\t00\n"; }
+  const std::vector<std::string> args = InstanceArgs({"load", "--db", Db(), "--create", "--txn-size", "64"});
+  auto piped = [&](const fs::path& from) {
+    bp::ipstream out_pipe;
+    const fs::path err = dir_ / "pipe-stderr";
+    fs::remove(err);
+    bp::opstream in_pipe;
+    bp::child child(bp::exe = JETUTIL_PATH, bp::args = args, bp::std_in < in_pipe, bp::std_out > bp::null,
+                    bp::std_err > err.string());
+    in_pipe << ReadText(from);
+    in_pipe.flush();
+    in_pipe.pipe().close();
+    child.wait();
+    return Outcome{child.exit_code(), "", ReadText(err)};
+  };
+  const Outcome bad = piped(file);
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("line 501"), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(Db()));
+  { std::ofstream(file, std::ios::binary) << input; }
+  const Outcome good = piped(file);
+  ASSERT_EQ(good.status, 0) << good.err;
+  const Outcome records = Run({"records", Db()});
+  ASSERT_EQ(records.status, 0) << records.err;
+  EXPECT_EQ(records.out, input);
 }
 
 TEST_F(JetutilEngineTest, AttachingAMissingDatabaseIsAnEngineError) {
