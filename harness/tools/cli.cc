@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
+#include <thread>
 
 #include "harness/core/campaign.h"
 #include "harness/core/errmap.h"
@@ -46,13 +48,35 @@ class Progress {
   bool enabled_;
 };
 
+struct ReportFiles {
+  std::string json, junit, html;
+};
+
+// Writes the requested files; false if one could not be written.
+bool WriteReports(const CampaignReport& report, const ReportFiles& files) {
+  bool written = true;
+  if (!files.json.empty()) written &= WriteFile(files.json, JsonReport(report).dump(2) + "\n");
+  if (!files.junit.empty()) written &= WriteFile(files.junit, JunitReport(report));
+  if (!files.html.empty()) written &= WriteFile(files.html, HtmlReport(report));
+  return written;
+}
+
+void AddReportOptions(CLI::App* command, ReportFiles* files) {
+  command->add_option("--json", files->json, "write the JSON report to FILE");
+  command->add_option("--junit", files->junit, "write a JUnit XML report to FILE");
+  command->add_option("--html", files->html, "write a self-contained HTML report to FILE");
+}
+
+std::uint32_t AllCores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
 struct RunArgs {
   std::vector<std::string> scenarios;
   std::uint64_t seed = 1;
   std::optional<std::uint64_t> cases;
   std::optional<double> time;
   std::string shard = "1/1";
-  std::string json, junit, html;
+  std::uint32_t jobs = AllCores();
+  ReportFiles files;
 };
 
 int Run(const ScenarioRegistry& registry, const RunArgs& args) {
@@ -61,6 +85,11 @@ int Run(const ScenarioRegistry& registry, const RunArgs& args) {
   options.scenarios = args.scenarios;
   options.cases = args.cases;
   options.time_seconds = args.time;
+  options.jobs = args.jobs;
+  if (args.jobs == 0) {
+    std::fprintf(stderr, "jetfault: --jobs wants at least 1\n");
+    return 2;
+  }
   if (!ParseShard(args.shard, &options.shard)) {
     std::fprintf(stderr, "jetfault: --shard wants K/N with 1 <= K <= N, got %s\n", args.shard.c_str());
     return 2;
@@ -79,11 +108,55 @@ int Run(const ScenarioRegistry& registry, const RunArgs& args) {
   }
   progress.Done();
   std::fputs(TextReport(report).c_str(), stdout);
-  bool written = true;
-  if (!args.json.empty()) written &= WriteFile(args.json, JsonReport(report).dump(2) + "\n");
-  if (!args.junit.empty()) written &= WriteFile(args.junit, JunitReport(report));
-  if (!args.html.empty()) written &= WriteFile(args.html, HtmlReport(report));
+  bool written = WriteReports(report, args.files);
   return report.ok() && written ? 0 : 1;
+}
+
+// `jetfault merge`: the shards of one campaign (same seed, N shards of N, each once)
+// combined; exit 1 when a shard failed or is missing, 2 when a file is unreadable.
+int Merge(const std::vector<std::string>& paths, const ReportFiles& files) {
+  CampaignReport merged;
+  std::vector<std::string> shards_seen;
+  std::uint32_t count = 0;
+  for (const std::string& path : paths) {
+    CampaignReport part;
+    try {
+      std::ifstream in(path);
+      if (!in) throw std::runtime_error("cannot open");
+      part = ReportFromJson(nlohmann::json::parse(in));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "jetfault merge: %s: %s\n", path.c_str(), e.what());
+      return 2;
+    }
+    if (shards_seen.empty()) {
+      merged.seed = part.seed;
+      count = part.shard.count;
+      shards_seen.assign(count, "");
+    } else if (part.seed != merged.seed || part.shard.count != count) {
+      std::fprintf(stderr, "jetfault merge: %s is seed %llu shard %u/%u, the first report seed %llu of %u shards\n",
+                   path.c_str(), static_cast<unsigned long long>(part.seed), part.shard.index, part.shard.count,
+                   static_cast<unsigned long long>(merged.seed), count);
+      return 2;
+    }
+    std::string& owner = shards_seen[part.shard.index - 1];
+    if (!owner.empty()) {
+      std::fprintf(stderr, "jetfault merge: shard %u/%u twice: %s and %s\n", part.shard.index, count, owner.c_str(),
+                   path.c_str());
+      return 2;
+    }
+    owner = path;
+    MergeReport(&merged, part);
+    merged.elapsed_seconds = std::max(merged.elapsed_seconds, part.elapsed_seconds);
+  }
+  std::string missing;
+  for (std::uint32_t k = 1; k <= count; ++k) {
+    if (shards_seen[k - 1].empty()) missing += fmt::format(" {}/{}", k, count);
+  }
+  merged.shard = missing.empty() ? Shard{1, 1} : Shard{1, count};
+  std::fputs(TextReport(merged).c_str(), stdout);
+  if (!missing.empty()) std::printf("INCOMPLETE: no report for shard(s)%s\n", missing.c_str());
+  bool written = WriteReports(merged, files);
+  return merged.ok() && missing.empty() && written ? 0 : 1;
 }
 
 int Replay(const ScenarioRegistry& registry, const std::string& name, std::uint64_t seed, std::uint64_t index,
@@ -131,9 +204,16 @@ int JetfaultMain(int argc, char** argv) {
   run->add_option("--time", run_args.time, "time budget in seconds, split across the scenarios")->excludes(cases);
   run->add_option("--shard", run_args.shard, "run shard K of N (deterministic split), e.g. 2/4")
       ->capture_default_str();
-  run->add_option("--json", run_args.json, "write the JSON report to FILE");
-  run->add_option("--junit", run_args.junit, "write a JUnit XML report to FILE");
-  run->add_option("--html", run_args.html, "write a self-contained HTML report to FILE");
+  run->add_option("--jobs", run_args.jobs, "cases run at a time, each in a child process (default: all cores)")
+      ->capture_default_str();
+  AddReportOptions(run, &run_args.files);
+
+  std::vector<std::string> merge_paths;
+  ReportFiles merge_files;
+  auto* merge = app.add_subcommand("merge", "combine the JSON reports of a campaign's shards; fails if one failed");
+  merge->add_option("reports", merge_paths, "the shards' JSON reports (--json of `jetfault run --shard K/N`)")
+      ->required();
+  AddReportOptions(merge, &merge_files);
 
   std::string replay_scenario;
   std::uint64_t replay_seed = 1, replay_case = 0;
@@ -177,6 +257,7 @@ int JetfaultMain(int argc, char** argv) {
     return 0;
   }
   if (*run) return Run(registry, run_args);
+  if (*merge) return Merge(merge_paths, merge_files);
   if (*replay) SetPrintTraces(print_traces);
   if (*replay) return Replay(registry, replay_scenario, replay_seed, replay_case, replay_step);
   if (*errmap) {
