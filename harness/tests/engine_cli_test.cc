@@ -204,5 +204,14 @@ TEST(JetfaultCli, MergeOfShardsIsTheWholeRunAndFailsWithAFailedShard) {
   EXPECT_NE(bad.out.find("FAILED: 1 case(s)"), std::string::npos) << bad.out;
 }
 
+TEST(JetfaultCli, BenchComparesOneJobWithNAndChecksTheyAgree) {
+  Output o = Jetfault({"bench", "--scenario", "sharing-violation", "--jobs", "2"});
+  EXPECT_EQ(o.status, 0) << o.out;
+  EXPECT_NE(o.out.find("--jobs 1:"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("speedup --jobs 2 over --jobs 1:"), std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find("differ"), std::string::npos) << o.out;
+  EXPECT_EQ(Jetfault({"bench", "--jobs", "0"}).status, 2);
+}
+
 }  // namespace
 }  // namespace jetharness

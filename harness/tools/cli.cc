@@ -181,6 +181,45 @@ int Replay(const ScenarioRegistry& registry, const std::string& name, std::uint6
   return result.passed() ? 0 : 1;
 }
 
+// `jetfault bench`: the same campaign with one job and with `jobs`, timed in one
+// process run so the ratio compares like with like; both must report the same.
+int Bench(const ScenarioRegistry& registry, const std::vector<std::string>& scenarios, std::uint64_t seed,
+          std::uint32_t jobs) {
+  if (jobs == 0) {
+    std::fprintf(stderr, "jetfault: --jobs wants at least 1\n");
+    return 2;
+  }
+  CampaignOptions options;
+  options.seed = seed;
+  options.scenarios = scenarios;
+  CampaignReport runs[2];
+  const std::uint32_t job_counts[2] = {1, jobs};
+  try {
+    for (int i = 0; i < 2; ++i) {
+      options.jobs = job_counts[i];
+      runs[i] = RunCampaign(registry, options);
+    }
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "jetfault: %s (see `jetfault list`)\n", e.what());
+    return 2;
+  }
+  std::printf("jetfault bench: seed %llu, %s, %llu crash states per run\n", static_cast<unsigned long long>(seed),
+              scenarios.empty() ? "the default campaign" : "the default cases of the given scenarios",
+              static_cast<unsigned long long>(runs[0].crash_states));
+  for (int i = 0; i < 2; ++i) {
+    double per_second = static_cast<double>(runs[i].crash_states) / runs[i].elapsed_seconds;
+    std::printf("  --jobs %u: %6.1f s, %7.0f crash states/s, %6.0f per core\n", job_counts[i],
+                runs[i].elapsed_seconds, per_second, per_second / job_counts[i]);
+  }
+  std::printf("  speedup --jobs %u over --jobs 1: %.2fx\n", jobs, runs[0].elapsed_seconds / runs[1].elapsed_seconds);
+  bool same = JsonReportWithoutTimes(runs[0]) == JsonReportWithoutTimes(runs[1]);
+  if (!same) std::printf("  the two runs' reports differ: a harness bug\n");
+  bool ok = runs[0].ok() && runs[1].ok();
+  if (!ok) std::printf("  the campaign failed: run `jetfault run --seed %llu` for the failures\n",
+                       static_cast<unsigned long long>(seed));
+  return same && ok ? 0 : 1;
+}
+
 }  // namespace
 
 int JetfaultMain(int argc, char** argv) {
@@ -214,6 +253,15 @@ int JetfaultMain(int argc, char** argv) {
   merge->add_option("reports", merge_paths, "the shards' JSON reports (--json of `jetfault run --shard K/N`)")
       ->required();
   AddReportOptions(merge, &merge_files);
+
+  std::vector<std::string> bench_scenarios;
+  std::uint64_t bench_seed = 1;
+  std::uint32_t bench_jobs = std::max(2u, AllCores());
+  auto* bench = app.add_subcommand("bench", "time a campaign with --jobs 1 and --jobs N: crash states/s, speedup");
+  bench->add_option("--scenario", bench_scenarios, "scenario (repeatable; default: all, default cases)");
+  bench->add_option("--seed", bench_seed, "campaign seed")->capture_default_str();
+  bench->add_option("--jobs", bench_jobs, "the parallel run's jobs (default: all cores, at least 2)")
+      ->capture_default_str();
 
   std::string replay_scenario;
   std::uint64_t replay_seed = 1, replay_case = 0;
@@ -258,6 +306,7 @@ int JetfaultMain(int argc, char** argv) {
   }
   if (*run) return Run(registry, run_args);
   if (*merge) return Merge(merge_paths, merge_files);
+  if (*bench) return Bench(registry, bench_scenarios, bench_seed, bench_jobs);
   if (*replay) SetPrintTraces(print_traces);
   if (*replay) return Replay(registry, replay_scenario, replay_seed, replay_case, replay_step);
   if (*errmap) {
