@@ -4,6 +4,8 @@
 
 #include <boost/property_tree/ptree.hpp>
 #include <boost/property_tree/xml_parser.hpp>
+#include <algorithm>
+#include <cstdlib>
 #include <set>
 #include <sstream>
 
@@ -33,6 +35,15 @@ ScenarioRegistry FakeRegistry() {
   registry.Add({"fake-a", "a", "fake scenario a", 10, FakeRun});
   registry.Add({"fake-b", "b", "fake scenario b", 7, FakeRun});
   return registry;
+}
+
+// FakeRegistry's campaign: `cases` cases of each scenario.
+CampaignReport FakeCampaign(std::uint64_t seed, std::uint64_t cases) {
+  ScenarioRegistry registry = FakeRegistry();
+  CampaignOptions options;
+  options.seed = seed;
+  options.cases = cases;
+  return RunCampaign(registry, options);
 }
 
 TEST(Shard, ParsesOnlyValidSpecs) {
@@ -84,11 +95,7 @@ TEST(Campaign, UnionOfShardRunsEqualsTheWholeRun) {
 }
 
 TEST(Campaign, ReplayLineReproducesTheFailureAndItsTraceHash) {
-  ScenarioRegistry registry = FakeRegistry();
-  CampaignOptions options;
-  options.seed = 11;
-  options.cases = 40;
-  CampaignReport report = RunCampaign(registry, options);
+  CampaignReport report = FakeCampaign(11, 40);
   ASSERT_FALSE(report.ok());
   const Failure& f = report.scenarios[0].failures.at(0);
   CaseId id;
@@ -97,7 +104,7 @@ TEST(Campaign, ReplayLineReproducesTheFailureAndItsTraceHash) {
   EXPECT_EQ(id.scenario, "fake-a");
   EXPECT_EQ(id.seed, 11u);
   ASSERT_EQ(step, std::optional<std::uint64_t>(1));
-  CaseResult again = RunCase(*registry.Find(id.scenario), id, step, nullptr);
+  CaseResult again = RunCase(*FakeRegistry().Find(id.scenario), id, step, nullptr);
   ASSERT_EQ(again.failures.size(), 1u);
   EXPECT_EQ(again.failures[0].trace_hash, f.trace_hash);
   EXPECT_EQ(again.failures[0].replay, f.replay);
@@ -152,11 +159,7 @@ TEST(Campaign, HarnessExceptionIsAFailureNotACrash) {
 }
 
 TEST(Report, JsonHasTheDocumentedFields) {
-  ScenarioRegistry registry = FakeRegistry();
-  CampaignOptions options;
-  options.seed = 11;
-  options.cases = 40;
-  nlohmann::json j = JsonReport(RunCampaign(registry, options));
+  nlohmann::json j = JsonReport(FakeCampaign(11, 40));
   EXPECT_EQ(j["seed"], 11);
   EXPECT_TRUE(j["elapsed_seconds"].is_number());
   EXPECT_TRUE(j["crash_states"].is_number());
@@ -176,11 +179,7 @@ TEST(Report, JsonHasTheDocumentedFields) {
 }
 
 TEST(Report, JunitIsWellFormedXmlWithOneTestcasePerFailure) {
-  ScenarioRegistry registry = FakeRegistry();
-  CampaignOptions options;
-  options.seed = 11;
-  options.cases = 40;
-  CampaignReport report = RunCampaign(registry, options);
+  CampaignReport report = FakeCampaign(11, 40);
   std::istringstream in(JunitReport(report));
   boost::property_tree::ptree tree;
   ASSERT_NO_THROW(boost::property_tree::read_xml(in, tree));
@@ -211,6 +210,77 @@ TEST(Report, HtmlAndTextNameEveryScenarioAndFailure) {
   EXPECT_EQ(html.find("<differs>"), std::string::npos);  // escaped
   EXPECT_NE(text.find("jetfault replay fake-a"), std::string::npos);
   EXPECT_NE(text.find("FAILED"), std::string::npos);
+}
+
+TEST(Jobs, WorkerProcessesGiveTheInProcessReport) {
+  ScenarioRegistry registry = FakeRegistry();
+  CampaignOptions options;
+  options.seed = 11;
+  options.cases = 40;
+  options.recheck_per_million = 200'000;
+  nlohmann::json in_process = JsonReportWithoutTimes(RunCampaign(registry, options));
+  ASSERT_FALSE(in_process["ok"].get<bool>());  // failures, in order, are part of what must match
+  for (std::uint32_t jobs : {1u, 2u, 3u}) {
+    options.jobs = jobs;
+    EXPECT_EQ(JsonReportWithoutTimes(RunCampaign(registry, options)), in_process) << jobs << " jobs";
+  }
+  options.worker_rss_limit = 0;  // every worker exits after its first case
+  EXPECT_EQ(JsonReportWithoutTimes(RunCampaign(registry, options)), in_process) << "a fresh worker per case";
+}
+
+TEST(Jobs, ACrashingCaseIsAFailureWithItsReplayLine) {
+  ScenarioRegistry registry;
+  registry.Add({"crashes", "c", "case 3 aborts", 6, [](CaseContext& ctx) {
+                  if (ctx.id().index == 3) std::abort();
+                  ctx.EndStep(0, ctx.seed());
+                }});
+  CampaignOptions options;
+  options.jobs = 2;
+  CampaignReport report = RunCampaign(registry, options);
+  ASSERT_EQ(report.scenarios.size(), 1u);
+  const ScenarioStats& s = report.scenarios[0];
+  EXPECT_EQ(s.cases, 6u);
+  EXPECT_EQ(s.passed, 5u);
+  ASSERT_EQ(s.failures.size(), 1u);
+  EXPECT_NE(s.failures[0].what.find("killed by signal 6"), std::string::npos) << s.failures[0].what;
+  EXPECT_EQ(s.failures[0].replay, "jetfault replay crashes --seed 1 --case 3");
+}
+
+TEST(Report, JsonReadsBackToTheSameReport) {
+  CampaignReport report = FakeCampaign(11, 40);
+  nlohmann::json j = JsonReport(report);
+  EXPECT_EQ(JsonReport(ReportFromJson(j)), j);
+  EXPECT_EQ(HtmlReport(ReportFromJson(j)), HtmlReport(report));
+  nlohmann::json bad = j;
+  bad["errmap"]["rows"].erase(0);
+  EXPECT_THROW(ReportFromJson(bad), std::exception);
+  bad = j;
+  bad["scenarios"][0]["faults"]["no_such_fault"] = 1;
+  EXPECT_THROW(ReportFromJson(bad), std::exception);
+}
+
+TEST(Report, MergedShardsEqualTheWholeRun) {
+  ScenarioRegistry registry = FakeRegistry();
+  CampaignOptions options;
+  options.seed = 5;
+  options.cases = 30;
+  CampaignReport whole = RunCampaign(registry, options);
+  CampaignReport merged;
+  merged.seed = whole.seed;
+  for (std::uint32_t k = 1; k <= 3; ++k) {
+    options.shard = Shard{k, 3};
+    MergeReport(&merged, ReportFromJson(JsonReport(RunCampaign(registry, options))));
+  }
+  nlohmann::json a = JsonReportWithoutTimes(whole), b = JsonReportWithoutTimes(merged);
+  // Shards interleave the cases: the same failures, grouped by shard.
+  for (nlohmann::json* j : {&a, &b}) {
+    for (auto& s : (*j)["scenarios"]) {
+      std::sort(s["failures"].begin(), s["failures"].end(),
+                [](const auto& x, const auto& y) { return x["replay"] < y["replay"]; });
+    }
+  }
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a["scenarios"][0]["trace_hash"], a["scenarios"][1]["trace_hash"]);
 }
 
 }  // namespace

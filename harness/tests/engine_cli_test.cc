@@ -11,6 +11,7 @@
 #include "faultfs/posix_fs.h"
 #include "harness/core/errmap.h"
 #include "harness/core/hex.h"
+#include "harness/core/report.h"
 #include "harness/engine/scenarios.h"
 
 namespace jetharness {
@@ -153,6 +154,63 @@ TEST(JetfaultCli, WorkloadWithARelativeDirRecordsAbsoluteDatabasePaths) {
   ASSERT_FALSE(manifest.empty());
   EXPECT_NE(manifest.find(fs::canonical(dir.str()).string() + "/rel/db0.edb"), std::string::npos)
       << "the manifest names the database by its absolute path";
+}
+
+// `jetfault merge`: the shards of a campaign combined into the unsharded run's table;
+// a failed or missing shard makes it fail.
+TEST(JetfaultCli, MergeOfShardsIsTheWholeRunAndFailsWithAFailedShard) {
+  TempDir dir;
+  const std::vector<std::string> campaign = {"run", "--scenario", "sharing-violation", "--scenario", "bad-args",
+                                             "--cases", "4", "--seed", "5", "--jobs", "2"};
+  auto run = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = campaign;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Jetfault(args);
+  };
+  Output whole = run({"--json", dir / "whole.json"});
+  ASSERT_EQ(whole.status, 0) << whole.out;
+  ASSERT_EQ(run({"--shard", "1/2", "--json", dir / "s1.json"}).status, 0);
+  ASSERT_EQ(run({"--shard", "2/2", "--json", dir / "s2.json"}).status, 0);
+
+  Output merged = Jetfault({"merge", dir / "s1.json", dir / "s2.json", "--json", dir / "merged.json"});
+  EXPECT_EQ(merged.status, 0) << merged.out;
+  auto table = [](const std::string& text) { return text.substr(text.find("\n\n")); };  // after the timed line
+  EXPECT_EQ(table(merged.out), table(whole.out));
+  EXPECT_EQ(JsonReportWithoutTimes(ReportFromJson(nlohmann::json::parse(ReadFile(dir / "merged.json")))),
+            JsonReportWithoutTimes(ReportFromJson(nlohmann::json::parse(ReadFile(dir / "whole.json")))));
+
+  Output missing = Jetfault({"merge", dir / "s1.json"});
+  EXPECT_EQ(missing.status, 1) << missing.out;
+  EXPECT_NE(missing.out.find("INCOMPLETE: no report for shard(s) 2/2"), std::string::npos) << missing.out;
+  EXPECT_EQ(Jetfault({"merge", dir / "s1.json", dir / "s1.json"}).status, 2);
+  EXPECT_EQ(Jetfault({"merge", dir / "s1.json", dir / "whole.json"}).status, 2);  // 1/1 is not a shard of 2
+  EXPECT_EQ(Jetfault({"merge", dir / "no-such.json"}).status, 2);
+
+  // Shard 2 found a bug: the merge fails and prints its replay line.
+  nlohmann::json failed = nlohmann::json::parse(ReadFile(dir / "s2.json"));
+  auto& s = failed["scenarios"][0];
+  s["passed"] = s["passed"].get<int>() - 1;
+  s["failed"] = 1;
+  s["failures"].push_back({{"step", 2},
+                           {"what", "lost-durable-commit: injected by the test"},
+                           {"fault_plan", "crash at op 7"},
+                           {"trace_hash", "00000000deadbeef"},
+                           {"replay", "jetfault replay sharing-violation --seed 5 --case 1 --step 2"}});
+  std::ofstream(dir / "s2.json") << failed.dump(2);
+  Output bad = Jetfault({"merge", dir / "s1.json", dir / "s2.json"});
+  EXPECT_EQ(bad.status, 1) << bad.out;
+  EXPECT_NE(bad.out.find("jetfault replay sharing-violation --seed 5 --case 1 --step 2"), std::string::npos)
+      << bad.out;
+  EXPECT_NE(bad.out.find("FAILED: 1 case(s)"), std::string::npos) << bad.out;
+}
+
+TEST(JetfaultCli, BenchComparesOneJobWithNAndChecksTheyAgree) {
+  Output o = Jetfault({"bench", "--scenario", "sharing-violation", "--jobs", "2"});
+  EXPECT_EQ(o.status, 0) << o.out;
+  EXPECT_NE(o.out.find("--jobs 1:"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("speedup --jobs 2 over --jobs 1:"), std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find("differ"), std::string::npos) << o.out;
+  EXPECT_EQ(Jetfault({"bench", "--jobs", "0"}).status, 2);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
+#include <thread>
 
 #include "harness/core/campaign.h"
 #include "harness/core/errmap.h"
@@ -46,13 +48,35 @@ class Progress {
   bool enabled_;
 };
 
+struct ReportFiles {
+  std::string json, junit, html;
+};
+
+// Writes the requested files; false if one could not be written.
+bool WriteReports(const CampaignReport& report, const ReportFiles& files) {
+  bool written = true;
+  if (!files.json.empty()) written &= WriteFile(files.json, JsonReport(report).dump(2) + "\n");
+  if (!files.junit.empty()) written &= WriteFile(files.junit, JunitReport(report));
+  if (!files.html.empty()) written &= WriteFile(files.html, HtmlReport(report));
+  return written;
+}
+
+void AddReportOptions(CLI::App* command, ReportFiles* files) {
+  command->add_option("--json", files->json, "write the JSON report to FILE");
+  command->add_option("--junit", files->junit, "write a JUnit XML report to FILE");
+  command->add_option("--html", files->html, "write a self-contained HTML report to FILE");
+}
+
+std::uint32_t AllCores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
 struct RunArgs {
   std::vector<std::string> scenarios;
   std::uint64_t seed = 1;
   std::optional<std::uint64_t> cases;
   std::optional<double> time;
   std::string shard = "1/1";
-  std::string json, junit, html;
+  std::uint32_t jobs = AllCores();
+  ReportFiles files;
 };
 
 int Run(const ScenarioRegistry& registry, const RunArgs& args) {
@@ -61,6 +85,11 @@ int Run(const ScenarioRegistry& registry, const RunArgs& args) {
   options.scenarios = args.scenarios;
   options.cases = args.cases;
   options.time_seconds = args.time;
+  options.jobs = args.jobs;
+  if (args.jobs == 0) {
+    std::fprintf(stderr, "jetfault: --jobs wants at least 1\n");
+    return 2;
+  }
   if (!ParseShard(args.shard, &options.shard)) {
     std::fprintf(stderr, "jetfault: --shard wants K/N with 1 <= K <= N, got %s\n", args.shard.c_str());
     return 2;
@@ -79,11 +108,55 @@ int Run(const ScenarioRegistry& registry, const RunArgs& args) {
   }
   progress.Done();
   std::fputs(TextReport(report).c_str(), stdout);
-  bool written = true;
-  if (!args.json.empty()) written &= WriteFile(args.json, JsonReport(report).dump(2) + "\n");
-  if (!args.junit.empty()) written &= WriteFile(args.junit, JunitReport(report));
-  if (!args.html.empty()) written &= WriteFile(args.html, HtmlReport(report));
+  bool written = WriteReports(report, args.files);
   return report.ok() && written ? 0 : 1;
+}
+
+// `jetfault merge`: the shards of one campaign (same seed, N shards of N, each once)
+// combined; exit 1 when a shard failed or is missing, 2 when a file is unreadable.
+int Merge(const std::vector<std::string>& paths, const ReportFiles& files) {
+  CampaignReport merged;
+  std::vector<std::string> shards_seen;
+  std::uint32_t count = 0;
+  for (const std::string& path : paths) {
+    CampaignReport part;
+    try {
+      std::ifstream in(path);
+      if (!in) throw std::runtime_error("cannot open");
+      part = ReportFromJson(nlohmann::json::parse(in));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "jetfault merge: %s: %s\n", path.c_str(), e.what());
+      return 2;
+    }
+    if (shards_seen.empty()) {
+      merged.seed = part.seed;
+      count = part.shard.count;
+      shards_seen.assign(count, "");
+    } else if (part.seed != merged.seed || part.shard.count != count) {
+      std::fprintf(stderr, "jetfault merge: %s is seed %llu shard %u/%u, the first report seed %llu of %u shards\n",
+                   path.c_str(), static_cast<unsigned long long>(part.seed), part.shard.index, part.shard.count,
+                   static_cast<unsigned long long>(merged.seed), count);
+      return 2;
+    }
+    std::string& owner = shards_seen[part.shard.index - 1];
+    if (!owner.empty()) {
+      std::fprintf(stderr, "jetfault merge: shard %u/%u twice: %s and %s\n", part.shard.index, count, owner.c_str(),
+                   path.c_str());
+      return 2;
+    }
+    owner = path;
+    MergeReport(&merged, part);
+    merged.elapsed_seconds = std::max(merged.elapsed_seconds, part.elapsed_seconds);
+  }
+  std::string missing;
+  for (std::uint32_t k = 1; k <= count; ++k) {
+    if (shards_seen[k - 1].empty()) missing += fmt::format(" {}/{}", k, count);
+  }
+  merged.shard = missing.empty() ? Shard{1, 1} : Shard{1, count};
+  std::fputs(TextReport(merged).c_str(), stdout);
+  if (!missing.empty()) std::printf("INCOMPLETE: no report for shard(s)%s\n", missing.c_str());
+  bool written = WriteReports(merged, files);
+  return merged.ok() && missing.empty() && written ? 0 : 1;
 }
 
 int Replay(const ScenarioRegistry& registry, const std::string& name, std::uint64_t seed, std::uint64_t index,
@@ -106,6 +179,45 @@ int Replay(const ScenarioRegistry& registry, const std::string& name, std::uint6
   }
   std::printf("%s\n", result.passed() ? "PASS" : "FAILED");
   return result.passed() ? 0 : 1;
+}
+
+// `jetfault bench`: the same campaign with one job and with `jobs`, timed in one
+// process run so the ratio compares like with like; both must report the same.
+int Bench(const ScenarioRegistry& registry, const std::vector<std::string>& scenarios, std::uint64_t seed,
+          std::uint32_t jobs) {
+  if (jobs == 0) {
+    std::fprintf(stderr, "jetfault: --jobs wants at least 1\n");
+    return 2;
+  }
+  CampaignOptions options;
+  options.seed = seed;
+  options.scenarios = scenarios;
+  CampaignReport runs[2];
+  const std::uint32_t job_counts[2] = {1, jobs};
+  try {
+    for (int i = 0; i < 2; ++i) {
+      options.jobs = job_counts[i];
+      runs[i] = RunCampaign(registry, options);
+    }
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "jetfault: %s (see `jetfault list`)\n", e.what());
+    return 2;
+  }
+  std::printf("jetfault bench: seed %llu, %s, %llu crash states per run\n", static_cast<unsigned long long>(seed),
+              scenarios.empty() ? "the default campaign" : "the default cases of the given scenarios",
+              static_cast<unsigned long long>(runs[0].crash_states));
+  for (int i = 0; i < 2; ++i) {
+    double per_second = static_cast<double>(runs[i].crash_states) / runs[i].elapsed_seconds;
+    std::printf("  --jobs %u: %6.1f s, %7.0f crash states/s, %6.0f per core\n", job_counts[i],
+                runs[i].elapsed_seconds, per_second, per_second / job_counts[i]);
+  }
+  std::printf("  speedup --jobs %u over --jobs 1: %.2fx\n", jobs, runs[0].elapsed_seconds / runs[1].elapsed_seconds);
+  bool same = JsonReportWithoutTimes(runs[0]) == JsonReportWithoutTimes(runs[1]);
+  if (!same) std::printf("  the two runs' reports differ: a harness bug\n");
+  bool ok = runs[0].ok() && runs[1].ok();
+  if (!ok) std::printf("  the campaign failed: run `jetfault run --seed %llu` for the failures\n",
+                       static_cast<unsigned long long>(seed));
+  return same && ok ? 0 : 1;
 }
 
 }  // namespace
@@ -131,9 +243,25 @@ int JetfaultMain(int argc, char** argv) {
   run->add_option("--time", run_args.time, "time budget in seconds, split across the scenarios")->excludes(cases);
   run->add_option("--shard", run_args.shard, "run shard K of N (deterministic split), e.g. 2/4")
       ->capture_default_str();
-  run->add_option("--json", run_args.json, "write the JSON report to FILE");
-  run->add_option("--junit", run_args.junit, "write a JUnit XML report to FILE");
-  run->add_option("--html", run_args.html, "write a self-contained HTML report to FILE");
+  run->add_option("--jobs", run_args.jobs, "cases run at a time, each in a child process (default: all cores)")
+      ->capture_default_str();
+  AddReportOptions(run, &run_args.files);
+
+  std::vector<std::string> merge_paths;
+  ReportFiles merge_files;
+  auto* merge = app.add_subcommand("merge", "combine the JSON reports of a campaign's shards; fails if one failed");
+  merge->add_option("reports", merge_paths, "the shards' JSON reports (--json of `jetfault run --shard K/N`)")
+      ->required();
+  AddReportOptions(merge, &merge_files);
+
+  std::vector<std::string> bench_scenarios;
+  std::uint64_t bench_seed = 1;
+  std::uint32_t bench_jobs = std::max(2u, AllCores());
+  auto* bench = app.add_subcommand("bench", "time a campaign with --jobs 1 and --jobs N: crash states/s, speedup");
+  bench->add_option("--scenario", bench_scenarios, "scenario (repeatable; default: all, default cases)");
+  bench->add_option("--seed", bench_seed, "campaign seed")->capture_default_str();
+  bench->add_option("--jobs", bench_jobs, "the parallel run's jobs (default: all cores, at least 2)")
+      ->capture_default_str();
 
   std::string replay_scenario;
   std::uint64_t replay_seed = 1, replay_case = 0;
@@ -177,6 +305,8 @@ int JetfaultMain(int argc, char** argv) {
     return 0;
   }
   if (*run) return Run(registry, run_args);
+  if (*merge) return Merge(merge_paths, merge_files);
+  if (*bench) return Bench(registry, bench_scenarios, bench_seed, bench_jobs);
   if (*replay) SetPrintTraces(print_traces);
   if (*replay) return Replay(registry, replay_scenario, replay_seed, replay_case, replay_step);
   if (*errmap) {

@@ -247,14 +247,7 @@ std::string ErrMapCoverage::Check(FaultClass fault, FileRole file, Phase phase, 
     return fmt::format("{} returned {}: no error-map cell covers this site", where, CodeLabel(code));
   }
   auto cell = static_cast<std::size_t>(index);
-  ++exercised_[cell];
-  auto& seen = codes_seen_[cell];
-  auto it = std::find_if(seen.begin(), seen.end(), [code](const auto& p) { return p.first == code; });
-  if (it == seen.end()) {
-    seen.push_back({code, 1});
-  } else {
-    ++it->second;
-  }
+  Add(cell, code, 1);
   const auto& allowed = ErrorMapTable()[cell].allowed;
   if (std::find(allowed.begin(), allowed.end(), code) != allowed.end()) return "";
   ++violations_;
@@ -263,18 +256,20 @@ std::string ErrMapCoverage::Check(FaultClass fault, FileRole file, Phase phase, 
   return fmt::format("{} returned {}, allowed: {}", where, CodeLabel(code), list);
 }
 
+void ErrMapCoverage::Add(std::size_t cell, JET_ERR code, std::uint64_t hits) {
+  exercised_.at(cell) += hits;
+  auto& seen = codes_seen_[cell];
+  auto it = std::find_if(seen.begin(), seen.end(), [code](const auto& p) { return p.first == code; });
+  if (it == seen.end()) {
+    seen.push_back({code, hits});
+  } else {
+    it->second += hits;
+  }
+}
+
 void ErrMapCoverage::Merge(const ErrMapCoverage& other) {
   for (std::size_t i = 0; i < exercised_.size(); ++i) {
-    exercised_[i] += other.exercised_[i];
-    for (const auto& [code, n] : other.codes_seen_[i]) {
-      auto& seen = codes_seen_[i];
-      auto it = std::find_if(seen.begin(), seen.end(), [c = code](const auto& p) { return p.first == c; });
-      if (it == seen.end()) {
-        seen.push_back({code, n});
-      } else {
-        it->second += n;
-      }
-    }
+    for (const auto& [code, n] : other.codes_seen_[i]) Add(i, code, n);
   }
   violations_ += other.violations_;
 }

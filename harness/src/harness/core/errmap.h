@@ -73,6 +73,10 @@ class ErrMapCoverage {
   // allowed: ...").
   std::string Check(FaultClass fault, FileRole file, Phase phase, JET_ERR code);
   void Merge(const ErrMapCoverage& other);
+  // Adds `hits` outcomes with `code` to cell `cell`, and violations: how a coverage
+  // read back from a JSON report (a worker's case, a shard) is rebuilt.
+  void Add(std::size_t cell, JET_ERR code, std::uint64_t hits);
+  void AddViolations(std::size_t n) { violations_ += n; }
 
   std::size_t cells() const { return exercised_.size(); }
   std::size_t exercised_cells() const;

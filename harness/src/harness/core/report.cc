@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <stdexcept>
 #include <string_view>
 
 namespace jetharness {
@@ -56,6 +58,10 @@ std::string FaultSummary(const ScenarioStats& s) {
   return out.empty() ? "-" : out;
 }
 
+std::string CellName(const ErrCell& cell) {
+  return fmt::format("{}/{}/{}", FaultClassName(cell.fault), FileRoleName(cell.file), PhaseName(cell.phase));
+}
+
 }  // namespace
 
 std::string TextReport(const CampaignReport& report) {
@@ -99,6 +105,7 @@ nlohmann::json JsonReport(const CampaignReport& report) {
     js["steps"] = s.steps;
     js["crash_states"] = s.crash_states;
     js["rechecked"] = s.rechecked;
+    js["trace_hash"] = TraceHashText(s.trace_hash);
     js["elapsed_seconds"] = s.elapsed_seconds;
     js["faults"] = nlohmann::json::object();
     for (std::size_t c = 0; c < kFaultClassCount; ++c) {
@@ -122,8 +129,7 @@ nlohmann::json JsonReport(const CampaignReport& report) {
   em["rows"] = nlohmann::json::array();
   const auto& table = ErrorMapTable();
   for (std::size_t i = 0; i < table.size(); ++i) {
-    std::string cell = fmt::format("{}/{}/{}", FaultClassName(table[i].fault), FileRoleName(table[i].file),
-                                   PhaseName(table[i].phase));
+    std::string cell = CellName(table[i]);
     nlohmann::json codes = nlohmann::json::object();
     for (const auto& [code, n] : report.errmap.codes_seen()[i]) codes[JetErrorName(code)] = n;
     em["rows"].push_back({{"cell", cell}, {"hits", report.errmap.hits(i)}, {"codes", codes}});
@@ -131,6 +137,89 @@ nlohmann::json JsonReport(const CampaignReport& report) {
   }
   j["errmap"] = std::move(em);
   return j;
+}
+
+nlohmann::json JsonReportWithoutTimes(const CampaignReport& report) {
+  nlohmann::json j = JsonReport(report);
+  j.erase("elapsed_seconds");
+  for (auto& s : j["scenarios"]) s.erase("elapsed_seconds");
+  return j;
+}
+
+namespace {
+
+std::uint64_t HashFromText(const std::string& text) {
+  std::uint64_t value = 0;
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), value, 16);
+  if (err != std::errc() || end != text.data() + text.size() || text.size() != 16) {
+    throw std::runtime_error("bad trace hash: " + text);
+  }
+  return value;
+}
+
+JET_ERR CodeFromName(const std::string& name) {
+  for (std::size_t i = 0; i < JetErrorCount(); ++i) {
+    if (name == JetErrorName(JetErrorAt(i))) return JetErrorAt(i);
+  }
+  throw std::runtime_error("unknown error code name: " + name);
+}
+
+Shard ShardFromText(const std::string& text) {
+  Shard shard;
+  if (!ParseShard(text, &shard)) throw std::runtime_error("bad shard: " + text);
+  return shard;
+}
+
+}  // namespace
+
+CampaignReport ReportFromJson(const nlohmann::json& j) {
+  CampaignReport report;
+  report.seed = j.at("seed").get<std::uint64_t>();
+  report.shard = ShardFromText(j.at("shard").get<std::string>());
+  report.elapsed_seconds = j.at("elapsed_seconds").get<double>();
+  report.crash_states = j.at("crash_states").get<std::uint64_t>();
+  for (const auto& js : j.at("scenarios")) {
+    ScenarioStats s;
+    s.name = js.at("name").get<std::string>();
+    s.cases = js.at("cases").get<std::uint64_t>();
+    s.passed = js.at("passed").get<std::uint64_t>();
+    s.failed = js.at("failed").get<std::uint64_t>();
+    s.steps = js.at("steps").get<std::uint64_t>();
+    s.crash_states = js.at("crash_states").get<std::uint64_t>();
+    s.rechecked = js.at("rechecked").get<std::uint64_t>();
+    s.trace_hash = HashFromText(js.at("trace_hash").get<std::string>());
+    s.elapsed_seconds = js.at("elapsed_seconds").get<double>();
+    for (const auto& [name, n] : js.at("faults").items()) {
+      FaultClass fault;
+      if (!ParseFaultClass(name, &fault)) throw std::runtime_error("unknown fault class: " + name);
+      s.faults[static_cast<std::size_t>(fault)] = n.get<std::uint64_t>();
+    }
+    for (const auto& jf : js.at("failures")) {
+      Failure f;
+      f.step = jf.at("step").get<std::uint64_t>();
+      f.what = jf.at("what").get<std::string>();
+      f.fault_plan = jf.at("fault_plan").get<std::string>();
+      f.trace_hash = HashFromText(jf.at("trace_hash").get<std::string>());
+      f.replay = jf.at("replay").get<std::string>();
+      s.failures.push_back(std::move(f));
+    }
+    report.scenarios.push_back(std::move(s));
+  }
+  const auto& em = j.at("errmap");
+  const auto& rows = em.at("rows");
+  const auto& table = ErrorMapTable();
+  if (rows.size() != table.size()) {
+    throw std::runtime_error(fmt::format("the report's error map has {} rows, this jetfault's {}", rows.size(),
+                                         table.size()));
+  }
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    if (rows[i].at("cell").get<std::string>() != CellName(table[i])) {
+      throw std::runtime_error("the report's error map differs from this jetfault's at " + CellName(table[i]));
+    }
+    for (const auto& [name, n] : rows[i].at("codes").items()) report.errmap.Add(i, CodeFromName(name), n);
+  }
+  report.errmap.AddViolations(em.at("violations").get<std::size_t>());
+  return report;
 }
 
 std::string JunitReport(const CampaignReport& report) {
@@ -196,7 +285,12 @@ std::string HtmlReport(const CampaignReport& report) {
   const auto& table = ErrorMapTable();
   for (std::size_t i = 0; i < table.size(); ++i) {
     std::string codes;
-    for (const auto& [code, n] : report.errmap.codes_seen()[i]) {
+    // By name: the order codes were first seen differs between a campaign and its
+    // merged shards or jobs.
+    auto seen = report.errmap.codes_seen()[i];
+    std::sort(seen.begin(), seen.end(),
+              [](const auto& a, const auto& b) { return std::string_view(JetErrorName(a.first)) < JetErrorName(b.first); });
+    for (const auto& [code, n] : seen) {
       codes += fmt::format("{}{} &times;{}", codes.empty() ? "" : "<br>", JetErrorName(code), n);
     }
     out += fmt::format(

@@ -3,8 +3,8 @@
 //   Text   the summary table `jetfault run` prints (scenario, cases, faults injected
 //          by class, passed, failed), then one replay line per failure.
 //   JSON   machine-readable, schema in docs/HARNESS.md: seed, elapsed_seconds,
-//          crash_states, scenarios[] (name, cases, passed, failed, faults{class: n},
-//          failures[] {step, what, fault_plan, trace_hash, replay}), errmap
+//          crash_states, scenarios[] (name, cases, passed, failed, trace_hash,
+//          faults{class: n}, failures[] {step, what, fault_plan, trace_hash, replay}), errmap
 //          {cells, exercised, violations, unexercised[], rows[]}.
 //   JUnit  one <testsuite> per scenario, one <testcase> per failure (or one passing
 //          testcase for the whole scenario), so CI dashboards show each failure.
@@ -24,6 +24,12 @@ std::string TextReport(const CampaignReport& report);
 nlohmann::json JsonReport(const CampaignReport& report);
 std::string JunitReport(const CampaignReport& report);
 std::string HtmlReport(const CampaignReport& report);
+// JsonReport without elapsed_seconds (the campaign's and each scenario's): what two
+// runs of one campaign (any --jobs, shards merged) must agree on.
+nlohmann::json JsonReportWithoutTimes(const CampaignReport& report);
+// The inverse of JsonReport (everything but `ok` and `unexercised`, which it derives).
+// Throws std::runtime_error (or nlohmann::json::exception) for a malformed report.
+CampaignReport ReportFromJson(const nlohmann::json& j);
 
 // Escapes &, <, >, " and ' for XML/HTML text and attributes.
 std::string XmlEscape(const std::string& text);
