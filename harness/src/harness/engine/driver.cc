@@ -55,6 +55,11 @@ EngineInstance::EngineInstance(faultfs::Vfs* vfs, const InstanceSettings& settin
   set_number("JET_paramDatabasePageSize", JET_paramDatabasePageSize, settings.page_size);
   set_number("JET_paramLogFileSize", JET_paramLogFileSize, settings.log_file_kib);
   set_number("JET_paramCircularLog", JET_paramCircularLog, settings.circular ? 1 : 0);
+  // A restore into another directory creates it, as a restore onto a new machine
+  // would be asked to (JetRestoreInstance refuses a missing szDest otherwise).
+  if (!settings.layout.restore_dest.empty()) {
+    set_number("JET_paramCreatePathIfNotExist", JET_paramCreatePathIfNotExist, 1);
+  }
   if (settings.cache_pages_max > 0) {
     set_number("JET_paramCacheSizeMax", JET_paramCacheSizeMax, settings.cache_pages_max);
   }
