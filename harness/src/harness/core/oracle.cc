@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "harness/core/hex.h"
+#include "jetfault/assert.h"
 
 namespace jetharness {
 
@@ -113,6 +114,10 @@ std::string FindUncommittedValue(const Model& model, const DbState& actual) {
 }  // namespace
 
 StateCheck CheckState(const Model& model, const DbState& actual, PrefixWindow window) {
+  // A scenario's window is its claim about the model: an empty or out-of-range one is a
+  // harness bug, never a verdict on the engine.
+  JF_ASSERT_LE(window.min, window.max);
+  JF_ASSERT_LE(window.max, model.MaxPrefix());
   StateCheck check;
   check.window = window;
   PrefixWalk walk(model, actual);

@@ -181,7 +181,10 @@ class Generator {
 
   TxnSpec Transaction() {
     if (rng_.Chance(config_.range_delete_per_million)) {
-      if (std::optional<TxnSpec> txn = RangeDelete()) return *txn;
+      if (std::optional<TxnSpec> txn = Run(OpKind::kDelete)) return *txn;
+    }
+    if (rng_.Chance(config_.range_insert_per_million)) {
+      if (std::optional<TxnSpec> txn = Run(OpKind::kInsert)) return *txn;
     }
     TxnSpec txn;
     KeySet view = present_;
@@ -228,15 +231,16 @@ class Generator {
     return txn;
   }
 
-  // Deletes a run of consecutive present records of one table (nullopt when the
-  // table has none there).
-  std::optional<TxnSpec> RangeDelete() {
+  // Deletes a run of consecutive present records of one table, or inserts a run of
+  // consecutive absent ones (nullopt when the table has none there).
+  std::optional<TxnSpec> Run(OpKind kind) {
     const std::string& table = tables_[rng_.Uniform(tables_.size())];
     std::size_t k = rng_.Uniform(keys_.size());
     TxnSpec txn;
     for (; k < keys_.size() && txn.ops.size() < static_cast<std::size_t>(config_.range_delete_keys); ++k) {
-      if (present_[table].count(keys_[k]) == 0 || held_.count({table, keys_[k]}) != 0) continue;
-      txn.ops.push_back(SpecOp{OpKind::kDelete, table, keys_[k], {}});
+      const bool present = present_[table].count(keys_[k]) != 0;
+      if (present != (kind == OpKind::kDelete) || held_.count({table, keys_[k]}) != 0) continue;
+      txn.ops.push_back(SpecOp{kind, table, keys_[k], kind == OpKind::kInsert ? Value() : Bytes{}});
     }
     if (txn.ops.empty()) return std::nullopt;
     txn.end = End();

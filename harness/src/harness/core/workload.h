@@ -43,6 +43,10 @@ struct WorkloadConfig {
   // one table: leaves emptied by deletes, in the workload and in redo.
   std::uint32_t range_delete_per_million = 0;
   int range_delete_keys = 24;
+  // A transaction that inserts a run of up to range_delete_keys consecutive absent
+  // keys of one table: fills the leaves in between, so they split where a right
+  // neighbour exists (random single inserts rarely fill a preloaded leaf).
+  std::uint32_t range_insert_per_million = 0;
   // JET_paramLVChunkSizeMost of the instance the workload runs on (0: unknown). When
   // set, long values are n chunks minus one byte, exactly n chunks (a chain that ends
   // at a page boundary) or n chunks plus one byte, n in 1..3.

@@ -67,13 +67,14 @@ Env MakeShapedEnv(std::uint64_t seed, WorkloadShape shape, int inflight) {
       // empties pages of that tree, and redo replays only its own changes.
       config.transactions = 8;
       config.max_ops_per_transaction = 30;
-      config.key_space = 420;
-      config.preload_records = 320;
+      config.key_space = 640;
+      config.preload_records = 320;  // every other key: runs of inserts fill the gaps
       config.key_bytes = 200;
       config.max_value_bytes = 48;
       config.tables_per_database = 1;
       config.long_value_per_million = 0;
       config.range_delete_per_million = 150'000;
+      config.range_insert_per_million = 300'000;
       config.range_delete_keys = 40;
       config.inflight_begin_after = 3;
       break;

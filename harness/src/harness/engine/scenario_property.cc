@@ -29,6 +29,12 @@ struct GenTxn {
   std::vector<GenOp> ops;
   int end = 0;  // 0 durable commit, 1 lazy commit, 2 rollback
 };
+// Backups in the schedule, and how the machine comes back after the power failure.
+struct GenBackup {
+  int full_after = -1;         // a full backup after this many transactions (-1: none)
+  int incremental_after = -1;  // an incremental after this many (when after the full)
+  bool restore = false;        // restore from the set (when the full backup returned), else soft recovery
+};
 struct GenFault {
   int kind = 0;           // 0 crash, 1 EIO, 2 ENOSPC
   int per_mille = 0;      // position in the fault-free run's I/O operations
@@ -68,8 +74,14 @@ WorkloadSpec BuildSpec(const std::vector<GenTxn>& txns) {
   return spec;
 }
 
-std::string Describe(const std::vector<GenTxn>& txns, const std::vector<GenFault>& faults, int survivors) {
+std::string Describe(const std::vector<GenTxn>& txns, const GenBackup& backup, const std::vector<GenFault>& faults,
+                     int survivors) {
   std::ostringstream out;
+  if (backup.full_after >= 0) {
+    out << "full backup after " << backup.full_after << " txns; ";
+    if (backup.incremental_after > backup.full_after) out << "incremental after " << backup.incremental_after << "; ";
+    if (backup.restore) out << "restore from the set; ";
+  }
   for (const GenTxn& t : txns) {
     out << "txn(";
     for (const GenOp& o : t.ops) out << " t" << o.table << "/k" << o.key << "=" << o.value_len;
@@ -85,15 +97,22 @@ std::string Describe(const std::vector<GenTxn>& txns, const std::vector<GenFault
 
 // Runs one generated input; returns "" or what went wrong.
 // `injected` receives the faults that fired, by class.
-std::string CheckOne(const std::vector<GenTxn>& txns, const std::vector<GenFault>& faults, int survivors,
-                     std::uint64_t seed, std::array<std::uint64_t, kFaultClassCount>* injected) {
+std::string CheckOne(const std::vector<GenTxn>& txns, const GenBackup& backup, const std::vector<GenFault>& faults,
+                     int survivors, std::uint64_t seed, std::array<std::uint64_t, kFaultClassCount>* injected) {
   Env env;
   env.spec = BuildSpec(txns);
   auto setup = SetupDisk(env);
+  WorkloadPlan workload;
+  if (backup.full_after >= 0) {
+    workload.backup_after = static_cast<std::size_t>(backup.full_after);
+    if (backup.incremental_after > backup.full_after) {
+      workload.incremental_after.push_back(static_cast<std::size_t>(backup.incremental_after));
+    }
+  }
   std::uint64_t ops = 0;
   {
     Machine dry(*setup, faultfs::FaultPlan{}, env.op_budget);
-    RunWorkload(dry.fs(), env, WorkloadPlan{}, nullptr);
+    RunWorkload(dry.fs(), env, workload, nullptr);
     ops = dry.fs().op_count();
   }
   faultfs::FaultPlan plan;
@@ -110,14 +129,14 @@ std::string CheckOne(const std::vector<GenTxn>& txns, const std::vector<GenFault
     Step step(scratch, 0);
     Machine machine(*setup, plan, env.op_budget);
     std::vector<std::pair<std::string, JET_ERR>> failed;
-    WorkloadRun run = RunWorkload(machine.fs(), env, WorkloadPlan{}, [&failed](const std::string& call, JET_ERR code) {
+    WorkloadRun run = RunWorkload(machine.fs(), env, workload, [&failed](const std::string& call, JET_ERR code) {
       if (code < 0) failed.emplace_back(call, code);
     });
     // Faults of several classes may be active: a code must be allowed for one of them.
     for (const auto& [call, code] : failed) {
       bool allowed = false;
       for (FaultClass c : {FaultClass::kCrash, FaultClass::kIoError, FaultClass::kDiskFull}) {
-        allowed = allowed || scratch.CodeViolation(c, FileRole::kAny, Phase::kWorkload, code).empty();
+        allowed = allowed || scratch.CodeViolation(c, FileRole::kAny, PhaseOfCall(call, Phase::kWorkload), code).empty();
       }
       if (!allowed) step.Fail(fmt::format("{} returned {}, allowed for none of the injected faults", call, CodeLabel(code)));
     }
@@ -134,7 +153,10 @@ std::string CheckOne(const std::vector<GenTxn>& txns, const std::vector<GenFault
     }
     std::vector<SurvivorPolicy> policies = SurvivorPolicies(seed);
     auto image = machine.PowerLossImage(policies[static_cast<std::size_t>(survivors) % policies.size()].policy);
-    VerifyReopen(step, env, *image, Reopen::kSoftRecovery, run.model, DefaultWindow(run.model));
+    // A set the full backup completed (synced before it returned) restores with the log
+    // path to every durable commit, as soft recovery must.
+    const Reopen how = backup.restore && run.backup_done ? Reopen::kRestore : Reopen::kSoftRecovery;
+    VerifyReopen(step, env, *image, how, run.model, DefaultWindow(run.model));
   }
   std::string out;
   for (const Failure& f : scratch.result().failures) out += (out.empty() ? "" : "; ") + f.what;
@@ -167,9 +189,12 @@ void RunProperty(CaseContext& ctx) {
                rc::gen::set(&GenFault::kind, rc::gen::element(0, 1, 2)),
                rc::gen::set(&GenFault::per_mille, rc::gen::inRange(0, 1000)),
                rc::gen::set(&GenFault::lose_dirty, rc::gen::arbitrary<bool>()))));
+    auto backup = *rc::gen::build<GenBackup>(rc::gen::set(&GenBackup::full_after, rc::gen::inRange(-1, 6)),
+                                             rc::gen::set(&GenBackup::incremental_after, rc::gen::inRange(-1, 7)),
+                                             rc::gen::set(&GenBackup::restore, rc::gen::arbitrary<bool>()));
     int survivors = *rc::gen::element(0, 1, 2, 3);
-    std::string problem = CheckOne(txns, faults, survivors, ctx.seed(), &injected);
-    if (!problem.empty()) RC_FAIL(Describe(txns, faults, survivors) + " -> " + problem);
+    std::string problem = CheckOne(txns, backup, faults, survivors, ctx.seed(), &injected);
+    if (!problem.empty()) RC_FAIL(Describe(txns, backup, faults, survivors) + " -> " + problem);
   };
   rc::detail::TestParams params;
   params.seed = ctx.seed();
@@ -210,11 +235,13 @@ Scenario PropertyScenario() {
       "property",
       "RapidCheck: random workload + random fault schedule, shrunk to a minimal failing case",
       "RapidCheck generates a small workload (transactions of puts and deletes on two tables, durable, lazy or "
-      "rolled back) and a fault schedule (crashes, EIO and ENOSPC, some with dirty data lost, at positions "
-      "relative to the fault-free run), plus a survivor policy. The workload runs with the faults, the power "
-      "fails, and soft recovery must keep every durable commit and show no uncommitted data; failing calls "
-      "must be allowed for one of the injected faults. A failure shrinks to fewer transactions, operations and "
-      "faults, and the minimal case is reported. Seeded from the case seed, so replay is exact.",
+      "rolled back), backups in it (a full backup, an incremental after it, or none) and whether the machine "
+      "comes back by restoring the set or by soft recovery, and a fault schedule (crashes, EIO and ENOSPC, some "
+      "with dirty data lost, at positions relative to the fault-free run), plus a survivor policy. The workload "
+      "runs with the faults, the power fails, and the restore (when the full backup returned) or soft recovery "
+      "must keep every durable commit and show no uncommitted data; failing calls must be allowed for one of "
+      "the injected faults. A failure shrinks to fewer transactions, operations, backups and faults, and the "
+      "minimal case is reported. Seeded from the case seed, so replay is exact.",
       6,
       RunProperty};
 }
