@@ -8,6 +8,30 @@
 namespace jet::db {
 namespace {
 
+// Sibling links that loop back (a stale or misplaced leaf can make two leaves point at
+// each other, consistently in both directions) would make a walk along them endless.
+// Brent's cycle detection: constant memory, no extra page reads; a cycle is found
+// within a few laps of it.
+class SiblingCycleDetector {
+ public:
+  explicit SiblingCycleDetector(std::uint32_t start) : mark_(start) {}
+  // False when pgno was met before on this walk.
+  bool Visit(std::uint32_t pgno) {
+    if (pgno == mark_) return false;
+    if (++steps_ == limit_) {
+      mark_ = pgno;
+      limit_ *= 2;
+      steps_ = 0;
+    }
+    return true;
+  }
+
+ private:
+  std::uint32_t mark_;
+  std::uint64_t steps_ = 0;
+  std::uint64_t limit_ = 1;
+};
+
 bool IsLeaf(std::span<const std::uint8_t> page) { return (format::LoadPageHeader(page).flags & format::kPageFlagLeaf) != 0; }
 
 JET_ERR NodeKey(std::span<const std::uint8_t> node, bool leaf, std::span<const std::uint8_t>* key) {
@@ -357,13 +381,14 @@ JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek see
     case Seek::kLE: pos = static_cast<std::ptrdiff_t>(lower) - (exact ? 0 : 1); break;
     case Seek::kLT: pos = static_cast<std::ptrdiff_t>(lower) - 1; break;
   }
-  for (std::size_t hops = 0;; ++hops) {
+  SiblingCycleDetector cycle(pgno);
+  for (;;) {
     std::ptrdiff_t count = format::NodeCount(page);
     if (pos >= 0 && pos < count) break;
-    if (hops > (1u << 30)) return JET_errDatabaseCorrupted;
     std::uint32_t sibling = 0;
     if ((err = Sibling(db, pgno, forward, &sibling)) < 0) return err;
     if (sibling == 0) return JET_errSuccess;
+    if (!cycle.Visit(sibling)) return JET_errBadPageLink;
     pgno = sibling;
     if ((err = db.ReadPage(pgno, &page)) < 0) return err;
     pos = forward ? 0 : static_cast<std::ptrdiff_t>(format::NodeCount(page)) - 1;
@@ -371,6 +396,14 @@ JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek see
   JF_ASSERT(pos >= 0 && pos < format::NodeCount(page));
   LeafNode node;
   if (!DecodeLeafNode(format::NodeAt(page, static_cast<std::size_t>(pos)), &node)) return JET_errDatabaseCorrupted;
+  // Separators or sibling links that disagree with the keys (a stale page) can land a
+  // seek on the wrong side of its key; a caller stepping from key to key would then
+  // never get past it.
+  if (seek != Seek::kFirst && seek != Seek::kLast) {
+    const int cmp = CompareKeys(node.key, key);
+    const bool beyond = seek == Seek::kGE ? cmp >= 0 : seek == Seek::kGT ? cmp > 0 : seek == Seek::kLE ? cmp <= 0 : cmp < 0;
+    if (!beyond) return JET_errDatabaseCorrupted;
+  }
   if (out_key != nullptr) {
     if (!faultfs::AllocationAllowed("record-copy")) return JET_errOutOfMemory;
     out_key->assign(node.key.begin(), node.key.end());
@@ -388,6 +421,7 @@ JET_ERR BTree::Check(Database& db, std::uint64_t* records) const {
   std::vector<std::uint8_t> last_key;
   bool have_last = false;
   *records = 0;
+  SiblingCycleDetector cycle(pgno);
   while (pgno != 0) {
     std::span<const std::uint8_t> page;
     if ((err = db.ReadPage(pgno, &page)) < 0) return err;
@@ -402,6 +436,7 @@ JET_ERR BTree::Check(Database& db, std::uint64_t* records) const {
     }
     std::uint32_t next = 0;
     if ((err = Sibling(db, pgno, true, &next)) < 0) return err;
+    if (next != 0 && !cycle.Visit(next)) return JET_errBadPageLink;
     pgno = next;
   }
   return JET_errSuccess;

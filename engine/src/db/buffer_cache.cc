@@ -24,6 +24,7 @@ JET_ERR BufferCache::Load(std::uint32_t pgno, Frame** out, JET_ERR* verify_err) 
   if (err < 0) return err;
   err = file_.ReadVerifiedPage(pgno, Bytes(frame));
   if (err == JET_errDiskIO || err == JET_errFileAccessDenied || err == JET_errOutOfMemory) return err;
+  if (err >= 0) err = CheckNotStale(pgno, Bytes(frame));
   *verify_err = err;
   if (err < 0) std::fill_n(frame.data.get(), page_size(), std::uint8_t{0});
   auto [it, inserted] = frames_.emplace(pgno, std::move(frame));
@@ -31,6 +32,12 @@ JET_ERR BufferCache::Load(std::uint32_t pgno, Frame** out, JET_ERR* verify_err) 
   JF_ASSERT(!it->second.dirty && !it->second.imaged);
   *out = &it->second;
   return JET_errSuccess;
+}
+
+JET_ERR BufferCache::CheckNotStale(std::uint32_t pgno, std::span<const std::uint8_t> page) const {
+  if (pgno >= written_dbtime_.size()) return JET_errSuccess;
+  return format::LoadPageHeader(page).dbtime < written_dbtime_[pgno] ? JET_errReadLostFlushVerifyFailure
+                                                                      : JET_errSuccess;
 }
 
 JET_ERR BufferCache::Get(std::uint32_t pgno, Frame** out) {
@@ -72,6 +79,8 @@ JET_ERR BufferCache::WriteFrame(std::uint32_t pgno, Frame& frame) {
   JET_ERR err = file_.WritePage(pgno, Bytes(frame));
   if (err < 0) return err;
   frame.dirty = false;
+  if (pgno >= written_dbtime_.size()) written_dbtime_.resize(std::size_t{pgno} + 1, 0);
+  written_dbtime_[pgno] = format::LoadPageHeader(Bytes(frame)).dbtime;
   return JET_errSuccess;
 }
 

@@ -5,12 +5,20 @@
 // durable up to there (ARCHITECTURE rule 1). `imaged` says whether the page's full
 // image has been logged since the last checkpoint flush: the first change after a
 // checkpoint logs a full image, so a page torn by a crash mid-write is rebuilt by redo.
+//
+// Lost-flush detection (in memory, for the life of the cache): the dbtime of every page
+// this cache wrote is remembered, and a page read back older than that is refused with
+// JET_errReadLostFlushVerifyFailure. A device that acknowledged the write and dropped it
+// (or stored it elsewhere) would otherwise hand back a stale page whose checksum is
+// valid, and the engine would log changes computed from it. ESE keeps the same fact in
+// its flush map; across a restart, redo's dbtime checks take over.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <span>
 #include <unordered_map>
+#include <vector>
 
 #include "db/database_file.h"
 #include "db/page_buffer.h"
@@ -59,11 +67,17 @@ class BufferCache {
  private:
   JET_ERR Load(std::uint32_t pgno, Frame** out, JET_ERR* verify_err);
   JET_ERR WriteFrame(std::uint32_t pgno, Frame& frame);
+  // JET_errReadLostFlushVerifyFailure when a verified page read from disk is older than
+  // this cache's last write of it.
+  JET_ERR CheckNotStale(std::uint32_t pgno, std::span<const std::uint8_t> page) const;
 
   DatabaseFile& file_;
   std::uint32_t max_pages_;
   WalFlush wal_flush_;
   std::unordered_map<std::uint32_t, Frame> frames_;
+  // Indexed by pgno: the dbtime of the page as this cache last wrote it (0: never).
+  // 8 bytes a page of the file, grown as pages are written.
+  std::vector<std::uint64_t> written_dbtime_;
 };
 
 }  // namespace jet::db

@@ -21,6 +21,9 @@ const char* FaultClassName(FaultClass fault) {
     case FaultClass::kForeignLog: return "foreign_log";
     case FaultClass::kSharingViolation: return "sharing_violation";
     case FaultClass::kBadArgument: return "bad_argument";
+    case FaultClass::kLostWrite: return "lost_write";
+    case FaultClass::kMisdirectedWrite: return "misdirected_write";
+    case FaultClass::kForeignDatabase: return "foreign_database";
   }
   return "?";
 }
@@ -132,8 +135,31 @@ const std::vector<JET_ERR> kMisuse = {
     JET_errDatabaseInvalidName,     JET_errInvalidBackup,          JET_errNotInTransaction,
     JET_errInTransaction,           JET_errObjectNotFound};
 
-std::vector<ErrCell> BuildTable() {
+// A write the device acknowledged but dropped or stored elsewhere (scenario lost-write),
+// one set of rows for each of the two classes: what was written is simply not where
+// it belongs, so the codes are those of damage at rest in that file.
+std::vector<ErrCell> DroppedWriteCells(FaultClass fault) {
   return {
+      {fault, FR::kDatabase, PH::kAny, Join({kOk, kPageDamage, kFatal}),
+       "a stale or clobbered page: ReadLostFlushVerifyFailure when the instance that wrote it reads it back, "
+       "DbTimeTooOld when redo meets it, a page verification error when it holds another page; after a "
+       "restart a stale page behind the checkpoint reads as valid (no persistent flush map): a restore repairs it"},
+      {fault, FR::kLog, PH::kAny,
+       Join({kOk, kLogDamage, kLineage, kGap, kFatal, {JET_errMissingFileToBackup, JET_errFileInvalidType}}),
+       "a hole or a misplaced segment in a log (a clobbered header: FileInvalidType): refuse it (a backup: it "
+       "cannot copy the generation), or recover every commit durable before the write"},
+      {fault, FR::kCheckpoint, PH::kAny,
+       Join({kOk, {JET_errCheckpointCorrupt, JET_errBadCheckpointSignature, JET_errFileInvalidType}}),
+       "an older or misplaced checkpoint copy: recovery starts from the other copy or earlier, or refuses"},
+      {fault, FR::kBackupSet, PH::kRestore, Join({kOk, kPageDamage, kBackupTrailer, kRestoreLogDamage, kLogDamage,
+                                                  kGivenLineage, kRestoreGap}),
+       "a backup set the device damaged after the backup returned: restore must notice, or restore every "
+       "durable commit"},
+  };
+}
+
+std::vector<ErrCell> BuildTable() {
+  std::vector<ErrCell> table = {
       // No fault active: the follow-up call must simply work.
       {FC::kNone, FR::kAny, PH::kRecovery, kOk,
        "after a crash, soft recovery (JetInit) of any crash image must succeed"},
@@ -203,6 +229,12 @@ std::vector<ErrCell> BuildTable() {
        "a log-path log from another lineage: refuse, or ignore it with a warning"},
       {FC::kForeignLog, FR::kAny, PH::kAny, Join({kOk, kLineage, kExistingLineage, kGap}),
        "soft recovery meeting a foreign or out-of-order generation"},
+      // Another database's file at an attach path.
+      {FC::kForeignDatabase, FR::kDatabase, PH::kRestore, Join({kOk, kLineage, kPageDamage}),
+       "restore writes its own copy over whatever is at the destination path (or refuses it)"},
+      {FC::kForeignDatabase, FR::kDatabase, PH::kAny,
+       Join({kLineage, {JET_errBadDbSignature, JET_errInvalidDatabase}}),
+       "soft recovery must not redo this log into another database: a signature or attach mismatch"},
       // Another handle holds a file.
       {FC::kSharingViolation, FR::kAny, PH::kAny, Join({kShare, kLogWrite, kFatal}),
        "a file held open without sharing by another handle"},
@@ -210,6 +242,11 @@ std::vector<ErrCell> BuildTable() {
       {FC::kBadArgument, FR::kAny, PH::kAny, kMisuse,
        "invalid paths, handles, parameters or modes: a parameter error, nothing else"},
   };
+  for (FaultClass dropped : {FC::kLostWrite, FC::kMisdirectedWrite}) {
+    std::vector<ErrCell> cells = DroppedWriteCells(dropped);
+    table.insert(table.end() - 1, cells.begin(), cells.end());  // before the API-misuse row
+  }
+  return table;
 }
 
 bool Matches(const ErrCell& cell, FaultClass fault, FileRole file, Phase phase, bool any_file, bool any_phase) {

@@ -40,8 +40,11 @@ enum class FaultClass : std::uint8_t {
   kForeignLog,        // a generation from another lineage, or out of order
   kSharingViolation,  // a file held open by another handle without sharing
   kBadArgument,       // API misuse: invalid paths, handles, modes, parameters
+  kLostWrite,         // a write the device acknowledged and dropped
+  kMisdirectedWrite,  // a write the device acknowledged and stored at another offset
+  kForeignDatabase,   // another database's file at the path a log attaches
 };
-inline constexpr std::size_t kFaultClassCount = 13;
+inline constexpr std::size_t kFaultClassCount = 16;
 
 enum class FileRole : std::uint8_t { kAny, kDatabase, kLog, kCheckpoint, kBackupSet };
 enum class Phase : std::uint8_t { kAny, kApi, kWorkload, kBackup, kRestore, kRecovery };

@@ -43,9 +43,24 @@ WorkloadRun FaultSweep::Run(SweepPhase phase, Machine& machine, CallObserver obs
 void FaultSweep::RunStep(Step& step, SweepPhase phase, const faultfs::FaultPlan& plan, FaultClass fault,
                          FileRole role, const Armed& armed) const {
   Machine machine(Image(phase), plan, env_.op_budget);
+  const Model& base_model = base_.run.model;
+  const PrefixWindow durable{base_model.MinPrefix(), base_model.MaxPrefix()};
   FailedCalls observer;
   WorkloadRun run;
-  auto body = [&] { run = Run(phase, machine, observer.Observer()); };
+  // A restore or a recovery under the fault is attempted and, when it reports success,
+  // read back at once: its content is judged before the fault-free rerun below
+  // replaces it (an engine that returns success with the fault's damage inside must
+  // not hide behind the rerun).
+  ReadBack read;
+  ReopenOutcome attempt = ReopenOutcome::kRefused;
+  auto body = [&] {
+    if (phase == SweepPhase::kWorkload) {
+      run = Run(phase, machine, observer.Observer());
+    } else {
+      attempt = AttemptReopen(step, env_, machine, phase == SweepPhase::kRestore ? Reopen::kRestore : Reopen::kSoftRecovery,
+                              OpenFault{fault, role}, &read);
+    }
+  };
   std::uint64_t injected = 0;
   if (armed) {
     injected = armed(body);
@@ -55,13 +70,15 @@ void FaultSweep::RunStep(Step& step, SweepPhase phase, const faultfs::FaultPlan&
   }
   injected += machine.fs().faults_injected();
   step.AddHash(machine.fs().trace_hash());
-  const Phase errmap_phase = phase == SweepPhase::kWorkload  ? Phase::kWorkload
-                             : phase == SweepPhase::kRestore ? Phase::kRestore
-                                                             : Phase::kRecovery;
-  observer.Check(step, fault, role, errmap_phase);
+  if (phase == SweepPhase::kWorkload) observer.Check(step, fault, role, Phase::kWorkload);
   if (injected > 0) step.ctx().CountFault(fault);
-  const Model& base_model = base_.run.model;
-  const PrefixWindow durable{base_model.MinPrefix(), base_model.MaxPrefix()};
+  if (attempt == ReopenOutcome::kOk) {
+    StateCheck check = CheckState(base_model, read.state, durable);
+    if (!check.ok()) {
+      step.Fail(fmt::format("{} returned success under the fault, with the wrong content: {}", SweepPhaseName(phase),
+                            check.explanation));
+    }
+  }
   switch (phase) {
     case SweepPhase::kWorkload: {
       // Then the power fails: only what the engine synced may be relied on.

@@ -22,7 +22,7 @@ void RegisterScenarios(ScenarioRegistry* registry) {
   for (Scenario (*factory)() :
        {CrashWorkloadScenario, CrashRestoreScenario, CrashRestoreNestedScenario, BackupChainScenario,
         MissingLogScenario,
-        CorruptPageScenario, CorruptLogScenario,
+        CorruptPageScenario, CorruptLogScenario, LostWriteScenario,
         ForeignLogScenario, SharingViolationScenario, IoErrorScenario, OomScenario, BadArgsScenario,
         CircularLogScenario, PropertyScenario}) {
     registry->Add(factory());
@@ -154,14 +154,19 @@ faultfs::FaultRule FailRule(std::uint64_t nth, faultfs::ErrorCode error, bool lo
   return rule;
 }
 
-Baseline MakeBaseline(const Env& env, std::size_t backup_after, bool inflight) {
+Baseline MakeBaseline(const Env& env, std::size_t backup_after, bool inflight,
+                      const std::function<void(Machine&, const faultfs::TraceEvent&)>& before_op) {
   Baseline b;
   b.setup = SetupDisk(env);
   Machine machine(*b.setup, faultfs::FaultPlan{}, env.op_budget);
   WorkloadPlan plan;
   plan.backup_after = backup_after;
   plan.inflight = inflight;
+  if (before_op) {
+    machine.fs().set_before_op([&](const faultfs::TraceEvent& next, std::uint64_t) { before_op(machine, next); });
+  }
   b.run = RunWorkload(machine.fs(), env, plan, nullptr);
+  machine.fs().set_before_op(nullptr);
   if (b.run.failure.failed()) {
     throw std::runtime_error("the workload failed with no fault active: " + b.run.failure.ToString());
   }

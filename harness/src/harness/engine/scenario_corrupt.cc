@@ -214,6 +214,24 @@ void RunCorruptPage(CaseContext& ctx) {
   // after a refusal). Restore must refuse it before writing anything.
   const std::uint64_t late_step = 2 * kPagesPerCase + 2;
   if (ctx.WantStep(late_step)) RunGarbledPageOfSecondBackup(ctx, late_step, env, rng);
+  // 11: one copy of the checkpoint garbled (the first or the second, seeded). The other
+  // copy is intact, which is what two copies are for: soft recovery must succeed as if
+  // nothing had happened, with every durable commit.
+  const std::uint64_t one_copy_step = 2 * kPagesPerCase + 3;
+  const std::uint64_t copy_offset = 4096 * rng.Uniform(2);
+  const std::uint64_t one_copy_seed = rng.Next();
+  if (FileSizeOf(*base.after, chk_path) < 4096 + kGarbageBytes) {
+    SkipStep(ctx, one_copy_step, "no two-copy checkpoint file");
+  } else if (ctx.WantStep(one_copy_step)) {
+    Step step(ctx, one_copy_step);
+    step.AddPlan(fmt::format("garble {} bytes of the checkpoint copy at offset {} of {} then soft recovery "
+                             "(the other copy intact)",
+                             kGarbageBytes, copy_offset, chk_path));
+    ctx.CountFault(FaultClass::kCorruptCheckpoint);
+    auto image = base.after->Clone();
+    CorruptBytes(*image, chk_path, copy_offset, kGarbageBytes, one_copy_seed);
+    VerifyReopen(step, env, *image, Reopen::kSoftRecovery, base.run.model, durable);
+  }
 }
 
 void RunCorruptLog(CaseContext& ctx) {
@@ -357,7 +375,7 @@ Scenario CorruptPageScenario() {
       "Sixteen seeded bytes of a data page are overwritten on the medium: in the live database (then soft "
       "recovery and a full read; afterwards a restore from the intact backup set must reach every durable "
       "commit), in the backup set's database copy (then restore; afterwards the copy is repaired and the "
-      "restore must succeed; also in a second full backup taken right after one that followed the last transaction, whose logs hold no record that re-images a data page; a refused set must leave the instance's files unchanged), in both copies of the checkpoint, and in the live database before a full backup (which must refuse it or write a set that restores correctly). Every failure must carry a page-damage "
+      "restore must succeed; also in a second full backup taken right after one that followed the last transaction, whose logs hold no record that re-images a data page; a refused set must leave the instance's files unchanged), in both copies of the checkpoint (and in one: soft recovery must then succeed with every durable commit), and in the live database before a full backup (which must refuse it or write a set that restores correctly). Every failure must carry a page-damage "
       "code; every success must show correct content (an unused page may be garbled harmlessly).",
       20,
       RunCorruptPage};

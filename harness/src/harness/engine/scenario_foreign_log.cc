@@ -10,9 +10,69 @@ namespace jetharness {
 
 namespace {
 
+// Snapshots of the disk taken during the baseline's own run, before every sync of the
+// current log (each one a moment when the log was shorter than it ended up).
+struct LogSnapshots {
+  std::vector<std::unique_ptr<faultfs::MemFs>> disks;
+  std::function<void(Machine&, const faultfs::TraceEvent&)> Hook(const Layout& layout) {
+    return [this, current = layout.CurrentLogPath()](Machine& machine, const faultfs::TraceEvent& next) {
+      if (next.op == faultfs::OpKind::kSync && next.path == current) disks.push_back(machine.disk().Clone());
+    };
+  }
+};
+
+// The current log as it was halfway through the workload (an older copy of some
+// generation), and the path of that generation in the final image: the archived
+// generation whose header (the first 512 bytes, written once when the generation began)
+// is the same, or the current log. nullopt when the copy equals the final file.
+std::optional<std::pair<std::string, const faultfs::MemFs*>> OlderCopyOfAGeneration(const Env& env,
+                                                                                   const Baseline& base,
+                                                                                   const LogSnapshots& snapshots) {
+  const Layout& layout = env.settings.layout;
+  if (snapshots.disks.empty()) return std::nullopt;
+  const faultfs::MemFs* halfway = snapshots.disks[snapshots.disks.size() / 2].get();
+  std::vector<std::uint8_t> old_bytes;
+  if (!faultfs::ReadWholeFile(*halfway->Clone(), layout.CurrentLogPath(), &old_bytes).ok() || old_bytes.size() < 512) {
+    return std::nullopt;
+  }
+  std::vector<std::string> candidates = {layout.CurrentLogPath()};
+  for (std::int32_t gen : ArchivedGenerations(*base.after, layout.log_dir)) {
+    candidates.push_back(layout.log_dir + "/" + ArchivedLogName(gen));
+  }
+  auto final_disk = base.after->Clone();
+  for (const std::string& path : candidates) {
+    std::vector<std::uint8_t> bytes;
+    if (!faultfs::ReadWholeFile(*final_disk, path, &bytes).ok() || bytes.size() < 512) continue;
+    if (!std::equal(bytes.begin(), bytes.begin() + 512, old_bytes.begin())) continue;
+    if (bytes == old_bytes) return std::nullopt;
+    return std::make_pair(path, halfway);
+  }
+  return std::nullopt;
+}
+
+template <typename Replace>
+void RunOlderCopy(CaseContext& ctx, const Env& env, const Baseline& base, const LogSnapshots& snapshots,
+                  PrefixWindow durable, Replace& replace) {
+  auto older = OlderCopyOfAGeneration(env, base, snapshots);
+  if (!older) {
+    for (std::uint64_t step : {9, 10}) SkipStep(ctx, step, "no generation changed after the workload's halfway point");
+    return;
+  }
+  const std::string& target = older->first;
+  const std::string current = env.settings.layout.CurrentLogPath();
+  for (std::uint64_t step : {9, 10}) {
+    const Reopen how = step == 9 ? Reopen::kSoftRecovery : Reopen::kRestore;
+    // Its own lineage, its own number: to the engine this is a generation whose later
+    // segments are gone, i.e. log damage (the corrupt_log rows of the error map).
+    replace(step, FileRole::kLog, how, durable, fmt::format("{} replaced by its own older copy (from halfway)", target),
+            *older->second, {{current, target}}, FaultClass::kCorruptLog);
+  }
+}
+
 void RunForeignLog(CaseContext& ctx) {
   Env env = MakeLogHeavyEnv(ctx.seed());
-  Baseline base = MakeBaseline(env, 5, true);
+  LogSnapshots snapshots;
+  Baseline base = MakeBaseline(env, 5, true, snapshots.Hook(env.settings.layout));
   // Another lineage: the same layout and workload shape, its own instance and logs.
   Env other_env = MakeLogHeavyEnv(ctx.seed() ^ 0xF0F0F0F0ULL);
   Baseline other = MakeBaseline(other_env, 5, true);
@@ -22,7 +82,8 @@ void RunForeignLog(CaseContext& ctx) {
   // Replaces each of `paths` in A's image with `sources` (files of `from`); the repair
   // copies A's originals back.
   auto replace = [&](std::uint64_t step, FileRole role, Reopen how, PrefixWindow success, const std::string& what,
-                     const faultfs::MemFs& from, std::vector<std::pair<std::string, std::string>> moves) {
+                     const faultfs::MemFs& from, std::vector<std::pair<std::string, std::string>> moves,
+                     FaultClass fault = FaultClass::kForeignLog) {
     for (const auto& [source, target] : moves) {
       if (FileSizeOf(from, source) == 0 || FileSizeOf(*base.after, target) == 0) {
         SkipStep(ctx, step, "a generation this variant needs does not exist");
@@ -30,7 +91,7 @@ void RunForeignLog(CaseContext& ctx) {
       }
     }
     FileFault f;
-    f.fault = FaultClass::kForeignLog;
+    f.fault = fault;
     f.role = role;
     f.description = what + (how == Reopen::kRestore ? " then restore" : " then soft recovery");
     f.attempt = how;
@@ -125,6 +186,21 @@ void RunForeignLog(CaseContext& ctx) {
   } else {
     SkipStep(ctx, 6, "no archived generation that the fork also has");
   }
+  // 7, 8: another database's file (the other lineage's, same name) at the path this
+  // instance's log attaches. Soft recovery must not redo into it (it must refuse);
+  // restore writes its own copy over it and must reach every durable commit.
+  const std::string db = layout.DatabasePath(env.spec.databases[0].file_name);
+  replace(7, FileRole::kDatabase, Reopen::kSoftRecovery, durable, "another database's file at " + db, *other.after,
+          {{other_env.settings.layout.DatabasePath(other_env.spec.databases[0].file_name), db}},
+          FaultClass::kForeignDatabase);
+  replace(8, FileRole::kDatabase, Reopen::kRestore, durable, "another database's file at " + db, *other.after,
+          {{other_env.settings.layout.DatabasePath(other_env.spec.databases[0].file_name), db}},
+          FaultClass::kForeignDatabase);
+  // 9, 10: a log-path generation replaced by an older copy of itself (the current log
+  // as it was halfway through the workload, put back over the generation it became):
+  // its later records, some of them durable commits, are gone. Soft recovery (9) and
+  // restore (10) must notice, or lose no durable commit.
+  RunOlderCopy(ctx, env, base, snapshots, durable, replace);
 }
 
 }  // namespace
@@ -139,7 +215,10 @@ Scenario ForeignLogScenario() {
       "a lineage or sequence code (a restore may instead ignore a foreign log-path file with a warning, but "
       "must then still show the backup moment); after the originals are put back they must succeed. A "
       "generation from a fork of the same lineage (same signLog, another history) must be refused by soft "
-      "recovery through the tmPrevGen chain.",
+      "recovery through the tmPrevGen chain. Another database's file at the path the log attaches must be "
+      "refused by soft recovery (restore writes its own copy over it). A log-path generation replaced by an "
+      "older copy of itself (the current log from halfway through the workload) must be refused, or lose no "
+      "durable commit.",
       15,
       RunForeignLog};
 }

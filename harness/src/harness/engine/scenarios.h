@@ -41,6 +41,7 @@ Scenario BadArgsScenario();
 Scenario CircularLogScenario();
 Scenario PropertyScenario();
 Scenario BackupChainScenario();
+Scenario LostWriteScenario();
 
 // ---- shared by the scenario files ---------------------------------------------------
 
@@ -105,7 +106,11 @@ struct Baseline {
   // fail, never succeed with less: only the unsynced tail may be lost.
   PrefixWindow Durable() const { return {run.model.MinPrefix(), run.model.MaxPrefix()}; }
 };
-Baseline MakeBaseline(const Env& env, std::size_t backup_after, bool inflight);
+// `before_op`, when given, sees the baseline's machine before each I/O operation of the
+// workload (e.g. to snapshot its disk: a rerun would not give the same bytes, since log
+// headers carry the wall-clock time of their creation).
+Baseline MakeBaseline(const Env& env, std::size_t backup_after, bool inflight,
+                      const std::function<void(Machine&, const faultfs::TraceEvent&)>& before_op = nullptr);
 
 // Counts the I/O operations JetRestoreInstance does on `image` (no fault); nullopt,
 // with the failure in *error, when the restore fails.
