@@ -112,7 +112,10 @@ EngineResult SqliteEngine::Open(faultfs::Vfs* vfs, const WorkloadSpec& spec, boo
     rc = sqlite3_step(stmt);
     std::string got = rc == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)) : "";
     sqlite3_reset(stmt);
-    if (rc != SQLITE_ROW) return Error(p.get, sqlite3_extended_errcode(db_));
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error(p.get, sqlite3_extended_errcode(db_));
+    if (rc == SQLITE_DONE) {
+      return EngineResult{kSeamModelMismatch, p.get, "returned no row (did the VFS take the PRAGMA?)"};
+    }
     if (got != p.want) return EngineResult{kSeamModelMismatch, p.set, "reads back as " + got + ", not " + p.want};
   }
   if (!create) return EngineResult{};
