@@ -46,7 +46,8 @@ Scenario MakeScenario(Kind kind, const Config& config) {
                 "result; run only when named.";
   Scenario s;
   s.name = ScenarioName(kind, config);
-  s.in_default_campaign = durable;
+  // The default campaign's slice: the two configurations `--engine sqlite` runs.
+  s.in_default_campaign = config.synchronous == DurableLevel(config.journal);
   if (kind == Kind::kCrash) {
     s.summary = fmt::format("SQLite ({}): power loss at every I/O point, four survivor images, hot-journal/WAL "
                             "recovery",
