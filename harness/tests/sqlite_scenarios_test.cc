@@ -47,7 +47,7 @@ std::string First(const Outcome& o) {
 
 TEST(SqliteScenarios, DurableConfigurationsHaveNoViolations) {
   for (const Config& config : {Config{Journal::kWal, Synchronous::kFull}, Config{Journal::kDelete, Synchronous::kExtra}}) {
-    for (Kind kind : {Kind::kCrash, Kind::kIoError}) {
+    for (Kind kind : {Kind::kCrash, Kind::kIoError, Kind::kBackup}) {
       const std::string name = ScenarioName(kind, config);
       Outcome o = RunCases(name, 4);
       EXPECT_GT(o.steps, 400u) << name;
@@ -67,6 +67,13 @@ TEST(SqliteScenarios, DeleteFullLosesAnAcknowledgedCommitAndStaysConsistent) {
     EXPECT_EQ(f.what.rfind("lost-durable-commit", 0), 0u) << f.what;
     EXPECT_EQ(f.replay.rfind("jetfault replay " + name + " --seed 1 --case ", 0), 0u) << f.replay;
   }
+}
+
+TEST(SqliteScenarios, DeleteFullLosesACompletedBackup) {
+  const std::string name = ScenarioName(Kind::kBackup, Config{Journal::kDelete, Synchronous::kFull});
+  Outcome o = RunCases(name, 4);
+  ASSERT_FALSE(o.failures.empty());
+  for (const Failure& f : o.failures) EXPECT_EQ(f.what.rfind("lost-durable-commit", 0), 0u) << f.what;
 }
 
 TEST(SqliteScenarios, SynchronousOffLosesAcknowledgedCommits) {
@@ -111,7 +118,7 @@ TEST(SqliteCli, EngineSqliteRunsBothDurableConfigurationsAndPasses) {
   Output o = Jetfault({"run", "--engine", "sqlite", "--cases", "1", "--jobs", "1"});
   EXPECT_EQ(o.status, 0) << o.out;
   for (const char* name : {"sqlite-crash-wal-full", "sqlite-crash-delete-extra", "sqlite-io-error-wal-full",
-                           "sqlite-io-error-delete-extra"}) {
+                           "sqlite-io-error-delete-extra", "sqlite-backup-wal-full", "sqlite-backup-delete-extra"}) {
     EXPECT_NE(o.out.find(name), std::string::npos) << name << "\n" << o.out;
   }
   EXPECT_EQ(o.out.find("crash-workload"), std::string::npos) << o.out;

@@ -86,13 +86,26 @@ EngineResult SqliteEngine::Open(faultfs::Vfs* vfs, const WorkloadSpec& spec, boo
   // SQLite's own PRNG (journal nonces, WAL salts) is process-global and seeded from
   // the default VFS: reseed it from the case so a replay writes the same bytes.
   sqlite3_test_control(SQLITE_TESTCTRL_PRNG_SEED, static_cast<int>(vfs_options_.seed & 0x7fffffff), nullptr);
-  int rc = sqlite3_open_v2(kDatabasePath, &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXRESCODE,
-                           vfs_->name());
+  int rc = sqlite3_open_v2(config_.database.c_str(), &db_,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXRESCODE, vfs_->name());
   if (rc != SQLITE_OK) {
     EngineResult r = Error("sqlite3_open_v2", rc);
     Abandon();
     return r;
   }
+  EngineResult r = Configure(db_);
+  if (!r.ok()) return r;
+  if (!create) return EngineResult{};
+  std::string sql = "BEGIN;";
+  for (const DatabaseSpec& database : spec.databases) {
+    for (const std::string& table : database.tables) {
+      sql += fmt::format("CREATE TABLE {}(k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID;", Quoted(table));
+    }
+  }
+  return Exec(sql + "COMMIT;");
+}
+
+EngineResult SqliteEngine::Configure(sqlite3* db) {
   // Both settings are read back: a PRAGMA the VFS swallowed would leave the defaults.
   struct Pragma {
     std::string set, get, want;
@@ -104,28 +117,34 @@ EngineResult SqliteEngine::Open(faultfs::Vfs* vfs, const WorkloadSpec& spec, boo
        std::to_string(static_cast<int>(config_.synchronous))},
   };
   for (const Pragma& p : pragmas) {
-    EngineResult r = Exec(p.set);
-    if (!r.ok()) return r;
+    int rc = sqlite3_exec(db, p.set.c_str(), nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return EngineResult{rc, p.set, sqlite3_errmsg(db)};
     sqlite3_stmt* stmt = nullptr;
-    r = Prepared(p.get, &stmt);
-    if (!r.ok()) return r;
+    rc = sqlite3_prepare_v2(db, p.get.c_str(), -1, &stmt, nullptr);
+    if (rc != SQLITE_OK) return EngineResult{rc, p.get, sqlite3_errmsg(db)};
     rc = sqlite3_step(stmt);
     std::string got = rc == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)) : "";
-    sqlite3_reset(stmt);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error(p.get, sqlite3_extended_errcode(db_));
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      return EngineResult{sqlite3_extended_errcode(db), p.get, sqlite3_errmsg(db)};
+    }
     if (rc == SQLITE_DONE) {
       return EngineResult{kSeamModelMismatch, p.get, "returned no row (did the VFS take the PRAGMA?)"};
     }
     if (got != p.want) return EngineResult{kSeamModelMismatch, p.set, "reads back as " + got + ", not " + p.want};
   }
-  if (!create) return EngineResult{};
-  std::string sql = "BEGIN;";
-  for (const DatabaseSpec& database : spec.databases) {
-    for (const std::string& table : database.tables) {
-      sql += fmt::format("CREATE TABLE {}(k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID;", Quoted(table));
-    }
-  }
-  return Exec(sql + "COMMIT;");
+  return EngineResult{};
+}
+
+EngineResult SqliteEngine::CountTables(int* tables) {
+  sqlite3_stmt* stmt = nullptr;
+  EngineResult r = Prepared("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", &stmt);
+  if (!r.ok()) return r;
+  int rc = sqlite3_step(stmt);
+  *tables = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_ROW) return Error("SELECT count(*) FROM sqlite_schema", sqlite3_extended_errcode(db_));
+  return EngineResult{};
 }
 
 EngineResult SqliteEngine::Write(const SpecOp& op) {

@@ -27,6 +27,7 @@ enum class Synchronous : std::uint8_t { kOff, kNormal, kFull, kExtra };
 struct Config {
   Journal journal = Journal::kWal;
   Synchronous synchronous = Synchronous::kFull;
+  std::string database = "/db/test.db";  // the database file the adapter opens
   // WAL/FULL and DELETE/EXTRA: every acknowledged commit survives a power loss
   // (docs/HARNESS.md, "What SQLite assumes of the VFS").
   bool durable() const;
@@ -36,8 +37,6 @@ const char* JournalName(Journal journal);
 const char* SynchronousName(Synchronous synchronous);
 bool ParseJournal(const std::string& text, Journal* out);
 bool ParseSynchronous(const std::string& text, Synchronous* out);
-
-inline constexpr const char* kDatabasePath = "/db/test.db";
 
 class SqliteEngine final : public EngineUnderTest {
  public:
@@ -54,6 +53,12 @@ class SqliteEngine final : public EngineUnderTest {
   void Abandon() override;
   std::string CodeViolation(FaultClass fault, int code) const override;
   std::string CodeLabel(int code) const override { return ResultCodeLabel(code); }
+
+  // Tables in the schema (0: a database nothing was ever committed to).
+  EngineResult CountTables(int* tables);
+  // Sets this configuration's journal_mode and synchronous on another connection
+  // (e.g. a backup's destination) and reads them back.
+  EngineResult Configure(sqlite3* db);
 
   sqlite3* db() const { return db_; }
   FaultVfs* vfs() const { return vfs_.get(); }

@@ -14,14 +14,20 @@
 #include <vector>
 
 #include "harness/core/scenario.h"
+#include "harness/seam/scenarios.h"
 #include "harness/sqlite/engine.h"
 
 namespace jetharness::sqlite {
 
-enum class Kind : std::uint8_t { kCrash, kIoError };
+enum class Kind : std::uint8_t { kCrash, kIoError, kBackup };
 
 std::string ScenarioName(Kind kind, const Config& config);
 void RegisterSqliteScenarios(ScenarioRegistry* registry);
+
+// sqlite-backup (backup_scenario.cc): sqlite3_backup_* of the workload's database into
+// a copy, power loss before every I/O operation of it; the copy must be complete, or
+// empty unless the backup had returned SQLITE_DONE.
+void RunSqliteBackup(CaseContext& ctx, const Config& config, const SeamEnv& env);
 
 // The scenarios `jetfault run --engine sqlite` runs. Unset journal: both modes; unset
 // synchronous: the durable level of each mode (FULL for WAL, EXTRA for DELETE).
