@@ -46,7 +46,8 @@ std::string First(const Outcome& o) {
 }
 
 TEST(SqliteScenarios, DurableConfigurationsHaveNoViolations) {
-  for (const Config& config : {Config{Journal::kWal, Synchronous::kFull}, Config{Journal::kDelete, Synchronous::kExtra}}) {
+  for (const Config& config :
+       {Config{Journal::kWal, Synchronous::kFull}, Config{Journal::kDelete, Synchronous::kExtra}}) {
     for (Kind kind : {Kind::kCrash, Kind::kIoError, Kind::kBackup}) {
       const std::string name = ScenarioName(kind, config);
       Outcome o = RunCases(name, 4);
