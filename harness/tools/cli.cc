@@ -16,6 +16,7 @@
 #include "harness/core/report.h"
 #include "harness/engine/posix_workload.h"
 #include "harness/engine/scenarios.h"
+#include "harness/sqlite/scenarios.h"
 
 namespace jetharness {
 
@@ -77,12 +78,19 @@ struct RunArgs {
   std::string shard = "1/1";
   std::uint32_t jobs = AllCores();
   ReportFiles files;
+  std::string engine, sqlite_journal, sqlite_synchronous;  // harness/sqlite/scenarios.h
 };
 
 int Run(const ScenarioRegistry& registry, const RunArgs& args) {
   CampaignOptions options;
   options.seed = args.seed;
   options.scenarios = args.scenarios;
+  std::string usage = SelectEngineScenarios(registry, args.engine, args.sqlite_journal, args.sqlite_synchronous,
+                                            &options.scenarios);
+  if (!usage.empty()) {
+    std::fprintf(stderr, "jetfault: %s\n", usage.c_str());
+    return 2;
+  }
   options.cases = args.cases;
   options.time_seconds = args.time;
   options.jobs = args.jobs;
@@ -225,6 +233,7 @@ int Bench(const ScenarioRegistry& registry, const std::vector<std::string>& scen
 int JetfaultMain(int argc, char** argv) {
   ScenarioRegistry registry;
   RegisterScenarios(&registry);
+  sqlite::RegisterSqliteScenarios(&registry);
   // bad-args runs its legacy-mode cases in a child: this very executable.
   SetChildExecutable("/proc/self/exe");
 
@@ -246,6 +255,10 @@ int JetfaultMain(int argc, char** argv) {
   run->add_option("--jobs", run_args.jobs, "cases run at a time, each in a child process (default: all cores)")
       ->capture_default_str();
   AddReportOptions(run, &run_args.files);
+  run->add_option("--engine", run_args.engine, "jet or sqlite: that engine's scenarios only (default: both)");
+  run->add_option("--sqlite-journal", run_args.sqlite_journal, "delete or wal (default: both; implies --engine sqlite)");
+  run->add_option("--sqlite-synchronous", run_args.sqlite_synchronous,
+                  "off, normal, full or extra (default: full for wal, extra for delete)");
 
   std::vector<std::string> merge_paths;
   ReportFiles merge_files;

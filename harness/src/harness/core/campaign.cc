@@ -373,7 +373,9 @@ class CaseRunner {
 CampaignReport RunCampaign(const ScenarioRegistry& registry, const CampaignOptions& options) {
   std::vector<const Scenario*> selected;
   if (options.scenarios.empty()) {
-    for (const Scenario& s : registry.all()) selected.push_back(&s);
+    for (const Scenario& s : registry.all()) {
+      if (s.in_default_campaign) selected.push_back(&s);
+    }
   } else {
     for (const std::string& name : options.scenarios) {
       const Scenario* s = registry.Find(name);

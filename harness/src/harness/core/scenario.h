@@ -100,6 +100,9 @@ struct Scenario {
   // campaign must finish in under a minute on two cores).
   std::uint64_t default_cases = 1;
   std::function<void(CaseContext&)> run;
+  // false: run only when named (e.g. a configuration known to be unsafe, whose
+  // violations are the expected result), not by a campaign over every scenario.
+  bool in_default_campaign = true;
 };
 
 class ScenarioRegistry {

@@ -2,24 +2,12 @@
 #include <fmt/format.h>
 
 #include "harness/core/hash.h"
+#include "harness/engine/crash_points.h"
 #include "harness/engine/scenarios.h"
 
 namespace jetharness {
 
 namespace {
-
-// More I/O points than this in one case are sampled (see RunCrashWorkload).
-constexpr std::uint64_t kMaxCrashPoints = 100;
-
-// The disk as a power failure before one I/O operation of the workload would find it
-// (pending writes not yet decided), and what the model allows then.
-struct CrashPoint {
-  std::uint64_t op = 0;
-  std::uint64_t trace_hash = 0;  // of every operation before it
-  FileRole role = FileRole::kAny;
-  PrefixWindow window;
-  std::unique_ptr<faultfs::MemFs> disk;
-};
 
 void RunCrashWorkload(CaseContext& ctx) {
   // Cases 2s and 2s+1 run workload shape s (mod 4); odd cases with a tiny page cache:
@@ -37,25 +25,14 @@ void RunCrashWorkload(CaseContext& ctx) {
   plan.inflight = true;
   std::vector<SurvivorPolicy> policies = tiny_cache ? EvictionSurvivorPolicies(ctx.seed()) : SurvivorPolicies(ctx.seed());
   const std::uint64_t per_point = policies.size();
-  // A fault-free run numbers the I/O points. Workloads with more than kMaxCrashPoints
-  // take every stride-th point from a seeded offset, so the default campaign stays
-  // within its budget while successive cases of a shape cover other points; `--cases`
-  // and `--time` buy more of them.
+  // A fault-free run numbers the I/O points (sampled beyond 100: crash_points.h).
   std::uint64_t ops = 0;
   {
     Machine dry(*setup, faultfs::FaultPlan{}, env.op_budget);
     RunWorkload(dry.fs(), env, plan, nullptr);
     ops = dry.fs().op_count();
   }
-  const std::uint64_t stride = (ops + kMaxCrashPoints) / kMaxCrashPoints;  // >= 1 for ops + 1 points
-  const std::uint64_t offset = faultfs::SplitMix64(ctx.seed()).Uniform(stride);
-  auto wanted = [&](std::uint64_t k) {
-    if (k % stride != offset) return false;
-    for (std::uint64_t p = 0; p < per_point; ++p) {
-      if (ctx.WantStep(k * per_point + p)) return true;
-    }
-    return false;
-  };
+  const CrashSampling sampling(ops, per_point, ctx.seed());
   // Record once: the workload runs a single time, and before every I/O operation k the
   // disk is snapshotted (copy-on-write) with the window the model allows for a power
   // failure there. A power failure changes nothing the engine did before it, so each
@@ -69,7 +46,9 @@ void RunCrashWorkload(CaseContext& ctx) {
                                 machine.disk().Clone()});
   };
   machine.fs().set_before_op([&](const faultfs::TraceEvent& next, std::uint64_t hash) {
-    if (wanted(next.index)) snapshot(next.index, hash, ClassifyPath(env.settings.layout, next.path));
+    if (next.index < ops && sampling.Wanted(ctx, next.index)) {
+      snapshot(next.index, hash, ClassifyPath(env.settings.layout, next.path));
+    }
   });
   RunWorkloadInto(machine.fs(), env, plan, nullptr, &run);
   machine.fs().set_before_op(nullptr);
@@ -84,10 +63,7 @@ void RunCrashWorkload(CaseContext& ctx) {
     step.Fail(fmt::format("nondeterministic workload: {} I/O operations, then {}", ops, machine.fs().op_count()));
     return;
   }
-  bool last_wanted = false;
-  for (std::uint64_t p = 0; p < per_point; ++p) last_wanted = last_wanted || ctx.WantStep(ops * per_point + p);
-  if (last_wanted && ops % stride != offset) snapshot(ops, machine.fs().trace_hash(), FileRole::kAny);
-  if (wanted(ops)) snapshot(ops, machine.fs().trace_hash(), FileRole::kAny);
+  if (sampling.Wanted(ctx, ops)) snapshot(ops, machine.fs().trace_hash(), FileRole::kAny);
   for (CrashPoint& point : points) {
     for (std::uint64_t p = 0; p < per_point; ++p) {
       if (!ctx.WantStep(point.op * per_point + p)) continue;

@@ -1,0 +1,201 @@
+#include "harness/seam/scenarios.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "harness/engine/crash_points.h"
+#include "harness/engine/scenarios.h"
+
+namespace jetharness {
+
+namespace {
+
+// One run of the workload on a machine, the model filled as it goes (a before-op hook
+// may read it). The process dies at the end: the machine is fenced (CrashNow) before
+// the engine is freed, so nothing it does then reaches the disk; `ops` counts the
+// operations before the fence.
+struct SeamRun {
+  Model model;
+  EngineResult failure;
+  std::uint64_t ops = 0;
+};
+
+void RunSeamWorkload(Machine& machine, const SeamEnv& env, SeamRun* run,
+                     const std::function<void()>& before_fence = nullptr) {
+  std::unique_ptr<EngineUnderTest> engine = env.make();
+  run->model.SetBase(PreloadState(env.spec));
+  run->failure = engine->Open(&machine.fs(), env.spec, false);
+  if (run->failure.ok()) run->failure = RunSpec(*engine, env.spec, true, &run->model);
+  run->ops = machine.fs().op_count();
+  if (before_fence) before_fence();
+  machine.fs().CrashNow();
+  engine->Abandon();
+}
+
+// Opens, reads and closes once; "" or what went wrong.
+std::string OpenReadClose(const SeamEnv& env, Machine& machine, DbState* state) {
+  std::unique_ptr<EngineUnderTest> engine = env.make();
+  EngineResult r = engine->Open(&machine.fs(), env.spec, false);
+  if (r.ok()) r = engine->Scan(env.spec, state);
+  if (!r.ok()) {
+    engine->Abandon();
+    return r.ToString();
+  }
+  r = engine->Close();
+  return r.ok() ? "" : r.ToString();
+}
+
+}  // namespace
+
+std::unique_ptr<faultfs::MemFs> SeamSetupDisk(const SeamEnv& env) {
+  faultfs::MemFs empty;
+  if (!faultfs::MakeDirs(empty, env.data_dir).ok()) throw std::runtime_error("cannot make " + env.data_dir);
+  for (std::string dir = env.data_dir; dir != "/"; dir = faultfs::ParentPath(dir)) {
+    (void)empty.SyncDir(faultfs::ParentPath(dir));
+  }
+  Machine machine(empty, faultfs::FaultPlan{}, env.op_budget);
+  std::unique_ptr<EngineUnderTest> engine = env.make();
+  EngineResult r = engine->Open(&machine.fs(), env.spec, true);
+  if (r.ok()) r = RunPreload(*engine, env.spec);
+  if (r.ok()) r = engine->Close();
+  if (!r.ok()) {
+    engine->Abandon();
+    throw std::runtime_error("creating the store failed with no fault active: " + r.ToString());
+  }
+  // A clean shutdown, then everything the OS holds reaches the disk.
+  return machine.disk().CrashImage(faultfs::CrashPolicy::KeepAll());
+}
+
+void SeamVerifyReopen(Step& step, const SeamEnv& env, const faultfs::MemFs& image, const Model& model,
+                      PrefixWindow window) {
+  Machine machine(image, faultfs::FaultPlan{}, env.op_budget);
+  DbState first;
+  std::string problem = OpenReadClose(env, machine, &first);
+  if (!problem.empty()) {
+    step.Fail("reopen after the crash: " + problem);
+  } else {
+    StateCheck check = CheckState(model, first, window);
+    if (!check.ok()) {
+      step.Fail(check.explanation);
+    } else {
+      DbState second;
+      problem = OpenReadClose(env, machine, &second);
+      if (!problem.empty()) {
+        step.Fail("second open after a clean close: " + problem);
+      } else if (second != first) {
+        step.Fail("the content changed across a clean close and open: " +
+                  CheckState(model, second, PrefixWindow{0, model.MaxPrefix()}).explanation);
+      }
+    }
+  }
+  if (machine.hung()) step.Fail(fmt::format("hang: more than {} I/O operations while reopening", env.op_budget));
+  step.AddHash(machine.fs().trace_hash());
+}
+
+void RunSeamCrash(CaseContext& ctx, const SeamEnv& env) {
+  std::unique_ptr<faultfs::MemFs> setup = SeamSetupDisk(env);
+  const std::vector<SurvivorPolicy> policies = SurvivorPolicies(ctx.seed());
+  std::uint64_t ops = 0;
+  {
+    Machine dry(*setup, faultfs::FaultPlan{}, env.op_budget);
+    SeamRun run;
+    RunSeamWorkload(dry, env, &run);
+    ops = run.ops;
+  }
+  const CrashSampling sampling(ops, policies.size(), ctx.seed());
+  // Record once (crash_points.h): a snapshot before every wanted operation.
+  Machine machine(*setup, faultfs::FaultPlan{}, env.op_budget);
+  SeamRun run;
+  std::vector<CrashPoint> points;
+  auto snapshot = [&](std::uint64_t op, std::uint64_t hash) {
+    points.push_back(CrashPoint{op, hash, FileRole::kAny,
+                                PrefixWindow{run.model.MinPrefix(), run.model.MaxPrefixIfCrashedNow()},
+                                machine.disk().Clone()});
+  };
+  machine.fs().set_before_op([&](const faultfs::TraceEvent& next, std::uint64_t hash) {
+    if (next.index < ops && sampling.Wanted(ctx, next.index)) snapshot(next.index, hash);
+  });
+  RunSeamWorkload(machine, env, &run, [&] {
+    machine.fs().set_before_op(nullptr);
+    if (run.ops == ops && sampling.Wanted(ctx, ops)) snapshot(ops, machine.fs().trace_hash());
+  });
+  if (!run.failure.ok() || run.ops != ops) {
+    Step step(ctx, 0);
+    step.Fail(run.failure.ok()
+                  ? fmt::format("nondeterministic workload: {} I/O operations, then {}", ops, run.ops)
+                  : "the workload failed with no fault active: " + run.failure.ToString());
+    return;
+  }
+  for (CrashPoint& point : points) {
+    for (std::uint64_t p = 0; p < policies.size(); ++p) {
+      if (!ctx.WantStep(sampling.Step(point.op, p))) continue;
+      Step step(ctx, sampling.Step(point.op, p));
+      step.AddPlan(fmt::format("crash before I/O #{} of {}; survivors: {}", point.op, ops, policies[p].name));
+      step.AddHash(point.trace_hash);
+      ctx.CountFault(FaultClass::kCrash);
+      ctx.CountCrashState();
+      std::unique_ptr<faultfs::MemFs> image = point.disk->CrashImage(policies[p].policy);
+      SeamVerifyReopen(step, env, *image, run.model, point.window);
+    }
+    point.disk.reset();
+  }
+}
+
+void RunSeamIoError(CaseContext& ctx, const SeamEnv& env) {
+  std::unique_ptr<faultfs::MemFs> setup = SeamSetupDisk(env);
+  std::uint64_t ops = 0;
+  {
+    Machine dry(*setup, faultfs::FaultPlan{}, env.op_budget);
+    SeamRun run;
+    RunSeamWorkload(dry, env, &run);
+    if (!run.failure.ok()) {
+      Step step(ctx, 0);
+      step.Fail("the workload failed with no fault active: " + run.failure.ToString());
+      return;
+    }
+    ops = run.ops;
+  }
+  struct Fault {
+    FaultClass fault;
+    faultfs::ErrorCode error;
+  };
+  const Fault faults[] = {{FaultClass::kIoError, faultfs::ErrorCode::kIoError},
+                          {FaultClass::kDiskFull, faultfs::ErrorCode::kDiskFull}};
+  const SurvivorPolicy images[] = {{"drop-unsynced", faultfs::CrashPolicy::DropAll()},
+                                   {"keep-unsynced", faultfs::CrashPolicy::KeepAll()}};
+  // Steps (k * 2 + fault) * 2 + image; the point after the last operation has no fault.
+  const CrashSampling sampling(ops, 4, ctx.seed());
+  for (std::uint64_t k = 0; k < ops; ++k) {
+    if (!sampling.Wanted(ctx, k)) continue;
+    for (std::uint64_t f = 0; f < 2; ++f) {
+      if (!ctx.WantStep(sampling.Step(k, f * 2)) && !ctx.WantStep(sampling.Step(k, f * 2 + 1))) continue;
+      // fsyncgate: a failed sync also drops the dirty data it covered.
+      Machine machine(*setup, OneRulePlan(ctx.seed(), FailRule(k, faults[f].error, true)), env.op_budget);
+      SeamRun run;
+      std::unique_ptr<faultfs::MemFs> after[2];
+      RunSeamWorkload(machine, env, &run, [&] {
+        for (int i = 0; i < 2; ++i) after[i] = machine.PowerLossImage(images[i].policy);
+      });
+      std::unique_ptr<EngineUnderTest> judge = env.make();
+      for (std::uint64_t i = 0; i < 2; ++i) {
+        const std::uint64_t index = sampling.Step(k, f * 2 + i);
+        if (!ctx.WantStep(index)) continue;
+        Step step(ctx, index);
+        step.AddPlan(fmt::format("{} on I/O #{} of {}, then power loss; survivors: {}",
+                                 FaultClassName(faults[f].fault), k, ops, images[i].name));
+        step.AddHash(machine.fs().trace_hash());
+        ctx.CountFault(faults[f].fault);
+        ctx.CountCrashState();
+        if (!run.failure.ok()) {
+          std::string violation = judge->CodeViolation(faults[f].fault, run.failure.code);
+          if (!violation.empty()) step.Fail(run.failure.call + ": " + violation);
+        }
+        SeamVerifyReopen(step, env, *after[i], run.model,
+                         PrefixWindow{run.model.MinPrefix(), run.model.MaxPrefixIfCrashedNow()});
+      }
+    }
+  }
+}
+
+}  // namespace jetharness

@@ -1,0 +1,48 @@
+// harness/seam/scenarios.h — crash and I/O-error scenarios for any EngineUnderTest.
+//
+// The same checks crash-workload and io-error make of JET, through the seam: a seeded
+// workload (core/workload.h) runs on a simulated machine (engine/sim.h), the Model
+// records it, and every recovered state goes to the oracle (core/oracle.h). An
+// engine's scenarios are these functions bound to its factory (sqlite/scenarios.cc).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "faultfs/mem_fs.h"
+#include "harness/core/scenario.h"
+#include "harness/engine/sim.h"
+#include "harness/seam/engine_under_test.h"
+
+namespace jetharness {
+
+struct SeamEnv {
+  EngineFactory make;
+  WorkloadSpec spec;
+  std::string data_dir = "/db";  // created (durably) on the empty disk
+  std::uint64_t op_budget = kDefaultOpBudget;
+};
+
+// A disk with the store created, the spec's tables and preload in it, closed cleanly,
+// everything durable. Throws std::runtime_error when the engine refuses (no fault).
+std::unique_ptr<faultfs::MemFs> SeamSetupDisk(const SeamEnv& env);
+
+// Opens `image` (the engine's recovery runs), reads everything back, requires the
+// oracle's verdict within `window`, a clean close, and a second open showing the same
+// content. Failures go to `step`.
+void SeamVerifyReopen(Step& step, const SeamEnv& env, const faultfs::MemFs& image, const Model& model,
+                      PrefixWindow window);
+
+// Power loss before every I/O operation of the workload (recorded once, sampled
+// beyond 100 points: engine/crash_points.h), each survivor image of SurvivorPolicies,
+// then SeamVerifyReopen against the window of that moment.
+void RunSeamCrash(CaseContext& ctx, const SeamEnv& env);
+
+// EIO, then ENOSPC, on every I/O operation of the workload (sampled beyond 100): the
+// failing call's code must be one the engine's code map allows for the fault, the
+// workload may not succeed past a fault that lost data, and the disk a power failure
+// leaves afterwards (unsynced writes dropped) must recover within the window.
+void RunSeamIoError(CaseContext& ctx, const SeamEnv& env);
+
+}  // namespace jetharness

@@ -1,0 +1,83 @@
+// harness/sqlite/engine.h — SQLite as an EngineUnderTest (seam/engine_under_test.h).
+//
+// One database file (/db/test.db) on a FaultVfs (vfs.h); each workload table is an
+// SQLite table `CREATE TABLE "<name>"(k BLOB PRIMARY KEY, v BLOB) WITHOUT ROWID`.
+// Begin/Commit/Rollback are BEGIN/COMMIT/ROLLBACK; an insert is an INSERT, a replace
+// an UPDATE and a delete a DELETE that must each change exactly one row. Every open
+// sets the configured journal_mode and synchronous and reads them back (a VFS that
+// swallowed the PRAGMA would be caught here). SQLite has no per-transaction lazy
+// commit: every commit is judged by the configuration (the workload generates none).
+// Scan adds `PRAGMA integrity_check` (anything but one row "ok" is SQLITE_CORRUPT).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "harness/seam/engine_under_test.h"
+#include "harness/sqlite/vfs.h"
+
+namespace jetharness::sqlite {
+
+enum class Journal : std::uint8_t { kDelete, kWal };
+enum class Synchronous : std::uint8_t { kOff, kNormal, kFull, kExtra };
+
+struct Config {
+  Journal journal = Journal::kWal;
+  Synchronous synchronous = Synchronous::kFull;
+  std::string database = "/db/test.db";  // the database file the adapter opens
+  // WAL/FULL and DELETE/EXTRA: every acknowledged commit survives a power loss
+  // (docs/HARNESS.md, "What SQLite assumes of the VFS").
+  bool durable() const;
+  std::string Name() const;  // "wal-full"
+};
+const char* JournalName(Journal journal);
+const char* SynchronousName(Synchronous synchronous);
+bool ParseJournal(const std::string& text, Journal* out);
+bool ParseSynchronous(const std::string& text, Synchronous* out);
+
+class SqliteEngine final : public EngineUnderTest {
+ public:
+  SqliteEngine(Config config, VfsOptions vfs_options);
+  ~SqliteEngine() override;
+
+  EngineResult Open(faultfs::Vfs* vfs, const WorkloadSpec& spec, bool create) override;
+  EngineResult Begin() override { return Exec("BEGIN"); }
+  EngineResult Write(const SpecOp& op) override;
+  EngineResult Commit(CommitMode mode) override;
+  EngineResult Rollback() override { return Exec("ROLLBACK"); }
+  EngineResult Scan(const WorkloadSpec& spec, DbState* out) override;
+  EngineResult Close() override;
+  void Abandon() override;
+  std::string CodeViolation(FaultClass fault, int code) const override;
+  std::string CodeLabel(int code) const override { return ResultCodeLabel(code); }
+
+  // Tables in the schema (0: a database nothing was ever committed to).
+  EngineResult CountTables(int* tables);
+  // Sets this configuration's journal_mode and synchronous on another connection
+  // (e.g. a backup's destination) and reads them back.
+  EngineResult Configure(sqlite3* db);
+
+  sqlite3* db() const { return db_; }
+  FaultVfs* vfs() const { return vfs_.get(); }
+
+ private:
+  EngineResult Exec(const std::string& sql);
+  EngineResult Error(const std::string& call, int code) const;
+  EngineResult Prepared(const std::string& sql, sqlite3_stmt** out);
+  void Finalize();
+
+  Config config_;
+  VfsOptions vfs_options_;
+  std::unique_ptr<FaultVfs> vfs_;
+  sqlite3* db_ = nullptr;
+  std::map<std::string, sqlite3_stmt*> statements_;
+};
+
+// The result codes a call may return while a fault is active (the SQLite counterpart
+// of errmap.h): "" when allowed, else the violation. Rows in docs/HARNESS.md.
+std::string SqliteCodeViolation(FaultClass fault, int code);
+
+}  // namespace jetharness::sqlite

@@ -1,0 +1,148 @@
+#include "harness/sqlite/scenarios.h"
+
+#include <fmt/format.h>
+
+#include "harness/seam/scenarios.h"
+
+namespace jetharness::sqlite {
+
+namespace {
+
+constexpr Journal kJournals[] = {Journal::kWal, Journal::kDelete};
+constexpr Synchronous kLevels[] = {Synchronous::kOff, Synchronous::kNormal, Synchronous::kFull,
+                                   Synchronous::kExtra};
+
+Synchronous DurableLevel(Journal journal) {
+  return journal == Journal::kWal ? Synchronous::kFull : Synchronous::kExtra;
+}
+
+// Even cases: a few short transactions; odd cases: more and larger ones, with long
+// values (overflow pages) often, so transactions spill pages and the WAL grows.
+SeamEnv MakeSqliteEnv(const CaseContext& ctx, const Config& config) {
+  WorkloadConfig w;
+  w.seed = ctx.seed();
+  w.transactions = 8;
+  w.max_ops_per_transaction = 4;
+  w.lazy_per_million = 0;  // no per-transaction lazy commit in SQLite
+  w.inflight_transactions = 1;
+  if (ctx.id().index % 2 == 1) {
+    w.transactions = 10;
+    w.max_ops_per_transaction = 12;
+    w.long_value_per_million = 150'000;
+    w.long_value_bytes = 6'000;
+  }
+  SeamEnv env;
+  env.spec = GenerateWorkload(w);
+  const VfsOptions vfs{ctx.seed(), 512};
+  env.make = [config, vfs] { return std::make_unique<SqliteEngine>(config, vfs); };
+  return env;
+}
+
+Scenario MakeScenario(Kind kind, const Config& config) {
+  const bool durable = config.durable();
+  const std::string expect =
+      durable ? "Durable configuration: every acknowledged commit must survive (0 violations expected)."
+              : "Not durable across power loss: violations (lost-durable-commit, or worse) are the expected "
+                "result; run only when named.";
+  Scenario s;
+  s.name = ScenarioName(kind, config);
+  // The default campaign's slice: the two configurations `--engine sqlite` runs.
+  s.in_default_campaign = config.synchronous == DurableLevel(config.journal);
+  if (kind == Kind::kCrash) {
+    s.summary = fmt::format("SQLite ({}): power loss at every I/O point, four survivor images, hot-journal/WAL "
+                            "recovery",
+                            config.Name());
+    s.description =
+        fmt::format("SQLite with journal_mode={} and synchronous={} on the faultfs VFS runs a seeded workload "
+                    "(inserts, replaces, deletes, rollbacks, long values, one transaction left open) once, "
+                    "recorded: before every I/O operation the disk is snapshotted with the model's window. Each of "
+                    "four survivor images (unsynced dropped, kept, random subset, random subset torn at 512 "
+                    "bytes) is reopened (SQLite rolls back a hot journal or replays the WAL), read back with "
+                    "PRAGMA integrity_check, and must equal a prefix of the commits holding every acknowledged "
+                    "one; then a clean close and reopen must show the same content. {}",
+                    JournalName(config.journal), SynchronousName(config.synchronous), expect);
+    s.default_cases = 2;
+    s.run = [config](CaseContext& ctx) { RunSeamCrash(ctx, MakeSqliteEnv(ctx, config)); };
+  } else if (kind == Kind::kBackup) {
+    s.summary = fmt::format("SQLite ({}): power loss at every I/O point of the online backup API", config.Name());
+    s.description =
+        fmt::format("SQLite with journal_mode={} and synchronous={}: after a seeded workload, sqlite3_backup_step "
+                    "(two pages a step) copies the database into another file on the same VFS; power fails before "
+                    "every I/O operation of the backup, four survivor images each. The copy must open, pass "
+                    "PRAGMA integrity_check and hold every record of the source, or hold no table at all; once "
+                    "the step that returned SQLITE_DONE has returned, only complete. {}",
+                    JournalName(config.journal), SynchronousName(config.synchronous), expect);
+    s.default_cases = 1;
+    s.run = [config](CaseContext& ctx) { RunSqliteBackup(ctx, config, MakeSqliteEnv(ctx, config)); };
+  } else {
+    s.summary = fmt::format("SQLite ({}): EIO and ENOSPC at every I/O point, then power loss", config.Name());
+    s.description =
+        fmt::format("SQLite with journal_mode={} and synchronous={}: EIO (a failed sync also loses its dirty "
+                    "data) and ENOSPC on every I/O operation of a seeded workload. The failing call must return "
+                    "SQLITE_IOERR_* or SQLITE_CANTOPEN (ENOSPC: also SQLITE_FULL); whatever it returned, the "
+                    "disk a power failure then leaves (unsynced writes dropped, or kept) must reopen to a prefix "
+                    "holding every acknowledged commit: never a silent success with lost data. {}",
+                    JournalName(config.journal), SynchronousName(config.synchronous), expect);
+    s.default_cases = 1;
+    s.run = [config](CaseContext& ctx) { RunSeamIoError(ctx, MakeSqliteEnv(ctx, config)); };
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string ScenarioName(Kind kind, const Config& config) {
+  const char* kinds[] = {"crash", "io-error", "backup"};
+  return fmt::format("sqlite-{}-{}", kinds[static_cast<int>(kind)], config.Name());
+}
+
+void RegisterSqliteScenarios(ScenarioRegistry* registry) {
+  for (Kind kind : {Kind::kCrash, Kind::kIoError, Kind::kBackup}) {
+    for (Journal journal : kJournals) {
+      for (Synchronous level : kLevels) registry->Add(MakeScenario(kind, Config{journal, level}));
+    }
+  }
+}
+
+std::vector<std::string> SelectSqliteScenarios(std::optional<Journal> journal,
+                                               std::optional<Synchronous> synchronous) {
+  std::vector<std::string> names;
+  for (Kind kind : {Kind::kCrash, Kind::kIoError, Kind::kBackup}) {
+    for (Journal j : kJournals) {
+      if (journal && *journal != j) continue;
+      names.push_back(ScenarioName(kind, Config{j, synchronous.value_or(DurableLevel(j))}));
+    }
+  }
+  return names;
+}
+
+}  // namespace jetharness::sqlite
+
+namespace jetharness {
+
+std::string SelectEngineScenarios(const ScenarioRegistry& registry, const std::string& engine,
+                                  const std::string& journal, const std::string& synchronous,
+                                  std::vector<std::string>* scenarios) {
+  const bool sqlite_flags = !journal.empty() || !synchronous.empty();
+  if (engine.empty() && !sqlite_flags) return "";
+  if (engine == "jet") {
+    if (sqlite_flags) return "--sqlite-journal and --sqlite-synchronous need --engine sqlite";
+    for (const Scenario& s : registry.all()) {
+      if (s.in_default_campaign && s.name.rfind("sqlite-", 0) != 0) scenarios->push_back(s.name);
+    }
+    return "";
+  }
+  if (!engine.empty() && engine != "sqlite") return "--engine wants jet or sqlite, got " + engine;
+  std::optional<sqlite::Journal> j;
+  std::optional<sqlite::Synchronous> level;
+  if (!journal.empty() && !sqlite::ParseJournal(journal, &j.emplace())) {
+    return "--sqlite-journal wants delete or wal, got " + journal;
+  }
+  if (!synchronous.empty() && !sqlite::ParseSynchronous(synchronous, &level.emplace())) {
+    return "--sqlite-synchronous wants off, normal, full or extra, got " + synchronous;
+  }
+  for (std::string& name : sqlite::SelectSqliteScenarios(j, level)) scenarios->push_back(std::move(name));
+  return "";
+}
+
+}  // namespace jetharness

@@ -1,0 +1,49 @@
+// harness/sqlite/scenarios.h — the SQLite scenarios: the seam's crash and I/O-error
+// scenarios (seam/scenarios.h) bound to SQLite in each configuration.
+//
+// One scenario per (kind, journal mode, synchronous), named
+// `sqlite-<kind>-<journal>-<synchronous>` (e.g. sqlite-crash-delete-full), so that a
+// replay line names its configuration. The durable configurations (WAL/FULL and
+// DELETE/EXTRA) are in the default campaign; the others only run when named (their
+// violations are the expected result: `jetfault run --engine sqlite
+// --sqlite-synchronous off`).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/core/scenario.h"
+#include "harness/seam/scenarios.h"
+#include "harness/sqlite/engine.h"
+
+namespace jetharness::sqlite {
+
+enum class Kind : std::uint8_t { kCrash, kIoError, kBackup };
+
+std::string ScenarioName(Kind kind, const Config& config);
+void RegisterSqliteScenarios(ScenarioRegistry* registry);
+
+// sqlite-backup (backup_scenario.cc): sqlite3_backup_* of the workload's database into
+// a copy, power loss before every I/O operation of it; the copy must be complete, or
+// empty unless the backup had returned SQLITE_DONE.
+void RunSqliteBackup(CaseContext& ctx, const Config& config, const SeamEnv& env);
+
+// The scenarios `jetfault run --engine sqlite` runs. Unset journal: both modes; unset
+// synchronous: the durable level of each mode (FULL for WAL, EXTRA for DELETE).
+std::vector<std::string> SelectSqliteScenarios(std::optional<Journal> journal,
+                                               std::optional<Synchronous> synchronous);
+
+}  // namespace jetharness::sqlite
+
+namespace jetharness {
+
+// `jetfault run --engine E [--sqlite-journal J] [--sqlite-synchronous S]`: appends to
+// *scenarios what to run. engine "" (unset) with no SQLite flag: nothing (the default
+// campaign); "jet": every default scenario that is not SQLite's; "sqlite" (implied by
+// either SQLite flag): SelectSqliteScenarios. Returns "" or a usage error.
+std::string SelectEngineScenarios(const ScenarioRegistry& registry, const std::string& engine,
+                                  const std::string& journal, const std::string& synchronous,
+                                  std::vector<std::string>* scenarios);
+
+}  // namespace jetharness
