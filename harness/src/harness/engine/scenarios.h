@@ -41,6 +41,11 @@ Scenario BadArgsScenario();
 Scenario CircularLogScenario();
 Scenario PropertyScenario();
 Scenario BackupChainScenario();
+// scenario_process.cc: real processes on real files (process_child.h)
+Scenario ProcessKillScenario();
+Scenario ProcessRestoreKillScenario();
+Scenario ProcessBackupKillScenario();
+Scenario ProcessSharingScenario();
 
 // ---- shared by the scenario files ---------------------------------------------------
 
