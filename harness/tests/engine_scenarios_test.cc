@@ -42,7 +42,8 @@ INSTANTIATE_TEST_SUITE_P(AllScenarios, ScenarioSmoke,
                          ::testing::Values("crash-workload", "crash-restore", "crash-restore-nested", "backup-chain",
                                            "missing-log", "corrupt-page",
                                            "corrupt-log", "foreign-log", "sharing-violation", "io-error", "oom",
-                                           "bad-args", "circular-log", "property"),
+                                           "bad-args", "circular-log", "property", "process-kill",
+                                           "process-restore-kill", "process-backup-kill", "process-sharing"),
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
                            std::string name = param_info.param;
                            for (char& c : name) c = c == '-' ? '_' : c;
@@ -52,7 +53,7 @@ INSTANTIATE_TEST_SUITE_P(AllScenarios, ScenarioSmoke,
 TEST(Scenarios, RegistryListsEveryScenarioOnceWithADescription) {
   ScenarioRegistry registry;
   RegisterScenarios(&registry);
-  EXPECT_EQ(registry.all().size(), 14u);
+  EXPECT_EQ(registry.all().size(), 18u);
   for (const Scenario& s : registry.all()) {
     EXPECT_FALSE(s.summary.empty()) << s.name;
     EXPECT_GT(s.description.size(), 100u) << s.name;
