@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,7 +13,9 @@
 #include <fstream>
 
 #include "harness/core/oracle.h"
+#include "faultfs/posix_fs.h"
 #include "harness/engine/process_child.h"
+#include "harness/engine/rooted_fs.h"
 #include "harness/engine/scenarios.h"
 
 namespace jetharness {
@@ -144,6 +147,55 @@ TEST(ProcessKill, AScratchDirectoryOfADeadCampaignIsRemoved) {
   } else {
     unsetenv("TMPDIR");
   }
+  fs::remove_all(tmp);
+}
+
+// A campaign process killed while its child holds an instance (as an interrupted run):
+// the child dies with it (PR_SET_PDEATHSIG: by SIGKILL, not by the exit it would take
+// once its stdin closes), and the next scratch directory sweeps the dead one's files.
+TEST(ProcessKill, AKilledParentTakesItsChildAlongAndItsFilesAreSwept) {
+  namespace fs = boost::filesystem;
+  const fs::path tmp = fs::temp_directory_path() / fs::unique_path("jetfault-process-test-%%%%-%%%%");
+  fs::create_directories(tmp);
+  setenv("TMPDIR", tmp.c_str(), 1);
+  // Orphans are re-parented to this process, so it can reap the grandchild itself.
+  ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  int report[2];
+  ASSERT_EQ(pipe(report), 0);
+  pid_t parent = fork();
+  ASSERT_GE(parent, 0);
+  if (parent == 0) {
+    // The "campaign": a hold child on a baseline, its pid sent up, then it waits to die.
+    close(report[0]);
+    const Env env = ProcessEnv(ChildMode::kHold, 5, 0);
+    Baseline base = MakeBaseline(env, 3, false);
+    ScratchDir scratch;
+    const std::string root = scratch.path() + "/fs";
+    RootedFs rooted(&faultfs::DefaultPosixFs(), root);
+    if (!faultfs::MakeDirs(faultfs::DefaultPosixFs(), root).ok() || !CopyTree(*base.after->Clone(), rooted).ok()) {
+      _exit(2);
+    }
+    ChildProcess child(JETFAULT_BINARY, ChildMode::kHold, root, 5, 0);
+    while (std::optional<ProcessEvent> e = child.Next()) {
+      if (e->kind != 'H') continue;
+      pid_t pid = child.pid();
+      if (write(report[1], &pid, sizeof pid) != sizeof pid) _exit(3);
+      for (;;) pause();
+    }
+    _exit(4);
+  }
+  close(report[1]);
+  pid_t grandchild = 0;
+  ASSERT_EQ(read(report[0], &grandchild, sizeof grandchild), static_cast<ssize_t>(sizeof grandchild));
+  close(report[0]);
+  kill(parent, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(waitpid(parent, &status, 0), parent);
+  ASSERT_EQ(waitpid(grandchild, &status, 0), grandchild);
+  EXPECT_TRUE(ChildProcess::KilledBySigkill(status)) << ChildProcess::DescribeStatus(status);
+  EXPECT_FALSE(fs::is_empty(tmp));  // the killed parent's scratch directory
+  { ScratchDir next; }
+  EXPECT_TRUE(fs::is_empty(tmp));
   fs::remove_all(tmp);
 }
 
