@@ -199,6 +199,27 @@ TEST(ProcessKill, AKilledParentTakesItsChildAlongAndItsFilesAreSwept) {
   fs::remove_all(tmp);
 }
 
+// A share lock belongs to its handle, never to a process the holder started meanwhile
+// (PosixFs opens with O_CLOEXEC: an inherited descriptor would keep the open file
+// description, and with it the OFD lock, alive in the child).
+TEST(ProcessSharing, ALockDoesNotLeakIntoAChildProcess) {
+  namespace bp = boost::process;
+  ScratchDir scratch;
+  faultfs::Vfs& fs = faultfs::DefaultPosixFs();
+  const std::string path = scratch.path() + "/db0.edb";
+  faultfs::OpenOptions exclusive{faultfs::Access::kReadWrite, faultfs::kShareNone, faultfs::Disposition::kOpenAlways};
+  std::unique_ptr<faultfs::File> holder;
+  ASSERT_TRUE(fs.Open(path, exclusive, &holder).ok());
+  bp::opstream keep_alive;
+  bp::child child("/bin/cat", bp::std_in < keep_alive, bp::std_out > bp::null);  // lives until killed
+  std::unique_ptr<faultfs::File> second;
+  EXPECT_EQ(fs.Open(path, exclusive, &second).code(), faultfs::ErrorCode::kSharingViolation);
+  holder.reset();
+  EXPECT_TRUE(fs.Open(path, exclusive, &second).ok()) << "the lock outlived its handle in a child process";
+  ::kill(child.id(), SIGKILL);
+  child.wait();
+}
+
 class ProcessScenarios : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ProcessScenarios, PassOnTheEngineAndLeaveNothingBehind) {

@@ -92,11 +92,11 @@ void WriteEvent(const ProcessEvent& event) {
   std::fflush(stdout);
 }
 
-// After the last event: wait until the parent closes stdin (or kills us).
+// After the last event: wait for the parent's SIGKILL (or its death: PR_SET_PDEATHSIG).
+// Not for the end of stdin: a dying parent closes it before the kernel sends the death
+// signal, and a kill must always meet a live process.
 int WaitForParent(int status) {
-  char buffer[64];
-  while (::read(STDIN_FILENO, buffer, sizeof buffer) > 0) {
-  }
+  for (;;) pause();
   return status;
 }
 
@@ -240,15 +240,6 @@ int ChildProcess::KillAndDrain() {
   reaped_ = true;
   in_.close();
   Drain();
-  return child_.native_exit_code();
-}
-
-int ChildProcess::FinishAndDrain() {
-  JF_ASSERT(!reaped_);
-  in_.close();
-  Drain();
-  child_.wait();
-  reaped_ = true;
   return child_.native_exit_code();
 }
 

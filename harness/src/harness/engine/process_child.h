@@ -17,7 +17,7 @@
 //   H 0 0    ops hash   the instance holds its files (mode hold)
 //
 // (ops and hash: the FaultFs operation count and trace hash at that moment.) After E
-// or H the child waits for its stdin to close, so a kill always meets a live process.
+// or H the child waits to be killed, so a kill always meets a live process.
 // The parent SIGKILLs it after a seeded event. The simulation of the same case
 // records the same stream with the same recorder (EventRecorder) on a MemFs, which is
 // how a kill run is compared with the model.
@@ -121,8 +121,6 @@ class ChildProcess {
   // SIGKILL, reap, and then read every event the child wrote before it died.
   // Returns the raw wait status (native_exit_code()).
   int KillAndDrain();
-  // Closes the child's stdin (it exits after E or H), reaps it, drains; the status.
-  int FinishAndDrain();
   // "killed by SIGKILL" / "exited with status 3" / ...
   static std::string DescribeStatus(int status);
   static bool KilledBySigkill(int status);
