@@ -46,8 +46,9 @@ TEST_P(ScenarioSmoke, RunsAndReplaysDeterministically) {
 INSTANTIATE_TEST_SUITE_P(AllScenarios, ScenarioSmoke,
                          ::testing::Values("crash-workload", "crash-restore", "crash-restore-nested", "backup-chain",
                                            "missing-log", "corrupt-page",
-                                           "corrupt-log", "lost-write", "foreign-log", "sharing-violation", "io-error", "oom",
-                                           "bad-args", "circular-log", "property"),
+                                           "corrupt-log", "lost-write", "foreign-log", "sharing-violation", "io-error",
+                                           "oom", "bad-args", "circular-log", "property", "process-kill",
+                                           "process-restore-kill", "process-backup-kill", "process-sharing"),
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
                            std::string name = param_info.param;
                            for (char& c : name) c = c == '-' ? '_' : c;

@@ -15,6 +15,7 @@
 #include "harness/core/errmap.h"
 #include "harness/core/report.h"
 #include "harness/engine/posix_workload.h"
+#include "harness/engine/process_child.h"
 #include "harness/engine/scenarios.h"
 #include "harness/sqlite/scenarios.h"
 
@@ -306,6 +307,16 @@ int JetfaultMain(int argc, char** argv) {
   child->group("");  // hidden
   child->add_option("case", child_case)->required();
 
+  // The process scenarios' child (process_child.h): MODE ROOT CASE_SEED CASE_INDEX.
+  std::string process_mode, process_root;
+  std::uint64_t process_seed = 0, process_index = 0;
+  auto* process_child = app.add_subcommand("__process-child", "");
+  process_child->group("");  // hidden
+  process_child->add_option("mode", process_mode)->required();
+  process_child->add_option("root", process_root)->required();
+  process_child->add_option("case_seed", process_seed)->required();
+  process_child->add_option("case_index", process_index)->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (*list) {
@@ -333,6 +344,10 @@ int JetfaultMain(int argc, char** argv) {
     return 1;
   }
   if (*child) return RunBadArgsChild(child_case);
+  if (*process_child) {
+    std::optional<ChildMode> mode = ParseChildMode(process_mode);
+    return mode ? RunProcessChild(*mode, process_root, process_seed, process_index) : 2;
+  }
   return 2;
 }
 

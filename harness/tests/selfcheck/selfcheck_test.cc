@@ -15,6 +15,10 @@ namespace {
 TEST(SelfCheck, TheCampaignCatchesTheInjectedEngineBug) {
   ScenarioRegistry registry;
   RegisterScenarios(&registry);
+#ifdef JETHARNESS_SELFCHECK_CHILD
+  // The process scenarios' child: a jetfault built on the same broken engine.
+  SetChildExecutable(JETHARNESS_SELFCHECK_CHILD);
+#endif
   CampaignOptions options;
   options.scenarios = {JETHARNESS_SELFCHECK_SCENARIO};
   options.cases = 8;

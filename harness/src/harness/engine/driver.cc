@@ -79,6 +79,7 @@ void EngineInstance::Violation(std::string what) {
 
 JET_ERR EngineInstance::Call(const std::string& name, const std::function<JET_ERR()>& fn) {
   if (failure_.failed()) return failure_.code;
+  if (before_call_) before_call_(name);
   JET_ERR err = fn();
   if (observer_) observer_(name, err);
   if (err < 0) failure_ = CallFailure{name, err};

@@ -54,6 +54,9 @@ class EngineInstance {
   // The engine contradicted the model (`what` says how): recorded like a failed call
   // with code kModelViolation, so the phase ends and every check reports it.
   void Violation(std::string what);
+  // Called with the call's name just before Call() runs it (after an earlier failure:
+  // not at all). Lets a child process report "commit issued" before the call returns.
+  void set_before_call(std::function<void(const std::string& call)> hook) { before_call_ = std::move(hook); }
 
   JET_ERR Init();  // JetInit (soft recovery when needed)
   // JetRestoreInstance(instance, dir, layout.restore_dest or null, null)
@@ -73,6 +76,7 @@ class EngineInstance {
   bool running_ = false;
   InstanceSettings settings_;
   CallObserver observer_;
+  std::function<void(const std::string& call)> before_call_;
   CallFailure failure_;
 };
 

@@ -24,7 +24,8 @@ void RegisterScenarios(ScenarioRegistry* registry) {
         MissingLogScenario,
         CorruptPageScenario, CorruptLogScenario, LostWriteScenario,
         ForeignLogScenario, SharingViolationScenario, IoErrorScenario, OomScenario, BadArgsScenario,
-        CircularLogScenario, PropertyScenario}) {
+        CircularLogScenario, PropertyScenario, ProcessKillScenario, ProcessRestoreKillScenario,
+        ProcessBackupKillScenario, ProcessSharingScenario}) {
     registry->Add(factory());
   }
 }

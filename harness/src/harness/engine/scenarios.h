@@ -42,6 +42,11 @@ Scenario CircularLogScenario();
 Scenario PropertyScenario();
 Scenario BackupChainScenario();
 Scenario LostWriteScenario();
+// scenario_process.cc: real processes on real files (process_child.h)
+Scenario ProcessKillScenario();
+Scenario ProcessRestoreKillScenario();
+Scenario ProcessBackupKillScenario();
+Scenario ProcessSharingScenario();
 
 // ---- shared by the scenario files ---------------------------------------------------
 

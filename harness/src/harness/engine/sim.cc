@@ -9,8 +9,6 @@
 
 namespace jetharness {
 
-namespace {
-
 faultfs::FaultPlan WithWatchdog(faultfs::FaultPlan plan, std::uint64_t op_budget) {
   faultfs::FaultRule watchdog;
   watchdog.kind = faultfs::FaultKind::kCrash;
@@ -18,8 +16,6 @@ faultfs::FaultPlan WithWatchdog(faultfs::FaultPlan plan, std::uint64_t op_budget
   plan.rules.push_back(watchdog);
   return plan;
 }
-
-}  // namespace
 
 Machine::Machine(const faultfs::MemFs& image, faultfs::FaultPlan plan, std::uint64_t op_budget)
     : disk_(image.Clone()), op_budget_(op_budget), plan_text_(plan.ToText()) {
@@ -110,6 +106,7 @@ void RunWorkloadInto(faultfs::Vfs& vfs, const Env& env, const WorkloadPlan& plan
   WorkloadRun& run = *out;
   {
     EngineInstance instance(&vfs, env.settings, observer);
+    if (plan.before_call) instance.set_before_call(plan.before_call);
     instance.Init();
     if (instance.failure().failed()) {
       run.failure = instance.failure();
@@ -152,6 +149,11 @@ void RunWorkloadInto(faultfs::Vfs& vfs, const Env& env, const WorkloadPlan& plan
 
 ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen how, OpenFault fault,
                             ReadBack* read) {
+  return AttemptReopen(step, env, machine.fs(), how, fault, read);
+}
+
+ReopenOutcome AttemptReopen(Step& step, const Env& env, faultfs::Vfs& vfs, Reopen how, OpenFault fault,
+                            ReadBack* read) {
   bool violation = false;
   Phase open_phase = how == Reopen::kRestore ? Phase::kRestore : Phase::kRecovery;
   const Phase attempt_phase = open_phase;
@@ -172,14 +174,14 @@ ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen
     return ok ? ReopenOutcome::kOk : ReopenOutcome::kRefused;
   };
   if (how == Reopen::kRestore) {
-    EngineInstance restorer(&machine.fs(), env.settings, observer);
+    EngineInstance restorer(&vfs, env.settings, observer);
     if (restorer.Restore(env.settings.layout.backup_dir) < 0) {
       read->refused_by = restorer.failure().call;
       return outcome(false);
     }
     open_phase = Phase::kRecovery;
   }
-  EngineInstance instance(&machine.fs(), env.settings, observer);
+  EngineInstance instance(&vfs, env.settings, observer);
   if (instance.Init() < 0) {
     read->refused_by = instance.failure().call;
     return outcome(false);
@@ -205,9 +207,18 @@ ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen
 DbState VerifyReopen(Step& step, const Env& env, const faultfs::MemFs& image, Reopen how, const Model& model,
                      PrefixWindow window, std::unique_ptr<faultfs::MemFs>* final_image) {
   Machine machine(image, faultfs::FaultPlan{}, env.op_budget);
+  DbState state = VerifyReopenOn(step, env, machine.fs(), how, model, window);
+  if (machine.hung()) step.Fail(fmt::format("hang: more than {} I/O operations while reopening", env.op_budget));
+  step.AddHash(machine.fs().trace_hash());
+  if (final_image != nullptr) *final_image = machine.ProcessCrashImage();
+  return state;
+}
+
+DbState VerifyReopenOn(Step& step, const Env& env, faultfs::Vfs& vfs, Reopen how, const Model& model,
+                       PrefixWindow window) {
   ReadBack first;
   // With no fault active, kRefused cannot happen: every failure is a violation.
-  bool ok = AttemptReopen(step, env, machine, how, OpenFault{}, &first) == ReopenOutcome::kOk;
+  bool ok = AttemptReopen(step, env, vfs, how, OpenFault{}, &first) == ReopenOutcome::kOk;
   if (ok) {
     StateCheck check = CheckState(model, first.state, window);
     if (!check.ok()) {
@@ -218,16 +229,13 @@ DbState VerifyReopen(Step& step, const Env& env, const faultfs::MemFs& image, Re
   if (ok) {
     // A clean JetInit/JetTerm cycle afterwards must work and show the same content.
     ReadBack second;
-    ok = AttemptReopen(step, env, machine, Reopen::kSoftRecovery, OpenFault{}, &second) == ReopenOutcome::kOk;
+    ok = AttemptReopen(step, env, vfs, Reopen::kSoftRecovery, OpenFault{}, &second) == ReopenOutcome::kOk;
     if (ok && second.state != first.state) {
       step.Fail("the content changed across a clean JetTerm/JetInit cycle: " +
                 CheckState(model, second.state, PrefixWindow{0, model.MaxPrefix()}).explanation);
       ok = false;
     }
   }
-  if (machine.hung()) step.Fail(fmt::format("hang: more than {} I/O operations while reopening", env.op_budget));
-  step.AddHash(machine.fs().trace_hash());
-  if (final_image != nullptr) *final_image = machine.ProcessCrashImage();
   return ok ? first.state : DbState{};
 }
 

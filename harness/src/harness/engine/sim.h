@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -29,6 +30,9 @@ inline constexpr std::uint64_t kDefaultOpBudget = 2'000'000;
 // `jetfault replay --trace`: every Machine prints its fault plan and I/O trace to
 // stderr when it is destroyed (off by default; campaigns never print traces).
 void SetPrintTraces(bool on);
+
+// `plan` plus the watchdog rule: a crash after `op_budget` operations.
+faultfs::FaultPlan WithWatchdog(faultfs::FaultPlan plan, std::uint64_t op_budget);
 
 class Machine {
  public:
@@ -106,6 +110,8 @@ struct WorkloadPlan {
   bool inflight = false;                  // leave spec.inflight open at the end
   bool create = false;                    // create the databases (fresh disk)
   bool clean_shutdown = false;            // JetTerm at the end (else abrupt)
+  // Called with each API call's name before it is made (EngineInstance::set_before_call).
+  std::function<void(const std::string& call)> before_call;
 };
 
 // When a backup (full or incremental) ran, in the model's terms: a set that ends with
@@ -161,6 +167,9 @@ enum class ReopenOutcome : std::uint8_t {
 // the rest as workload). Does not judge the content: the caller runs the oracle.
 ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen how, OpenFault fault,
                             ReadBack* read);
+// The same on any Vfs (real files: the process scenarios).
+ReopenOutcome AttemptReopen(Step& step, const Env& env, faultfs::Vfs& vfs, Reopen how, OpenFault fault,
+                            ReadBack* read);
 
 // With no fault active: recover or restore `image`, then require success, the oracle
 // (state within `window`), the physical checks, a clean JetTerm, and a second
@@ -169,6 +178,9 @@ ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen
 // `final_image`, when given, receives the disk as the checks left it.
 DbState VerifyReopen(Step& step, const Env& env, const faultfs::MemFs& image, Reopen how, const Model& model,
                      PrefixWindow window, std::unique_ptr<faultfs::MemFs>* final_image = nullptr);
+// The same checks on `vfs` as it is (real files: the process scenarios), in place.
+DbState VerifyReopenOn(Step& step, const Env& env, faultfs::Vfs& vfs, Reopen how, const Model& model,
+                       PrefixWindow window);
 
 // The survivor images a power failure may leave, each named; seeded by `seed`.
 struct SurvivorPolicy {
