@@ -10,10 +10,14 @@ namespace jetfault::fuzz {
 
 namespace {
 
-// The scenario's one database and its tables (corpus/engine_scenario.cc).
+// The scenario's one database and the tables every restore of it must have: the ones
+// in the backup (corpus/engine_scenario.cc). "orders" is created after the backup, so a
+// restore whose log path lost the later generations legitimately ends without it
+// (docs/RESTORE.md: no trace of the lineage restores to the backup moment). Every table
+// that is there is read and checked all the same.
 jetharness::WorkloadSpec ScenarioSpec() {
   jetharness::WorkloadSpec spec;
-  spec.databases.push_back({"main.edb", {"accounts", "orders"}});
+  spec.databases.push_back({"main.edb", {"accounts"}});
   return spec;
 }
 
