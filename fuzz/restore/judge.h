@@ -5,7 +5,7 @@
 //     page of the file passes its checksum for its page number, and the B-tree sibling
 //     links hold;
 //   * jetharness::ReadAllDatabases (harness/engine/driver.h), after soft recovery
-//     (JetInit): every table of the scenario exists, the forward scan is strictly
+//     (JetInit): the table in the backup exists, every table's forward scan is strictly
 //     ascending, the backward scan is its exact reverse, every record is found by a seek
 //     on its key with the same value, and no scan runs away; then a clean JetTerm.
 #pragma once
