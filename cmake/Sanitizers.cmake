@@ -8,6 +8,7 @@ if(JETFAULT_FUZZ)
     message(FATAL_ERROR "JETFAULT_FUZZ needs clang (use the 'fuzz' preset)")
   endif()
   # Libraries get coverage instrumentation; fuzz targets link libFuzzer's main.
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+    -fsanitize-coverage-ignorelist=${PROJECT_SOURCE_DIR}/fuzz/coverage_ignorelist.txt)
   add_link_options(-fsanitize=address,undefined)
 endif()

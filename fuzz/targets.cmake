@@ -8,4 +8,5 @@ jetfault_fuzz_target(log_record_fuzzer REQUIRES engine/src/db/log_records.cc)
 jetfault_fuzz_target(fault_plan_fuzzer REQUIRES faultfs/src/fault_plan.cc)
 jetfault_fuzz_target(backup_manifest_fuzzer REQUIRES engine/src/format/backup_manifest.cc engine/src/format/backup_trailer.cc)
 jetfault_fuzz_target(restore_fuzzer REQUIRES engine/src/backup/restore_instance.cc faultfs/src/fault_fs.cc
-  SOURCES corpus/engine_scenario.cc LIBS faultfs)
+  harness/src/harness/engine/driver.cc
+  SOURCES corpus/engine_scenario.cc restore/judge.cc LIBS faultfs jetharness)

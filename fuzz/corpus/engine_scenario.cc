@@ -25,13 +25,17 @@ std::vector<std::uint8_t> Value(std::mt19937& rng, std::size_t size) {
 
 // One table's worth of work: inserts in several transactions, some replacements and
 // deletions, values from a few bytes to several pages (long values).
-void FillTable(JET_SESID sesid, JET_DBID dbid, const char* name, std::mt19937& rng, std::uint32_t page_size) {
+void FillTable(JET_SESID sesid, JET_DBID dbid, const char* name, std::mt19937& rng, std::uint32_t page_size,
+               ScenarioSize scenario_size) {
+  const bool small = scenario_size == ScenarioSize::kSmall;
+  const int txns = small ? 2 : 6;
+  const int per_txn = small ? 6 : 25;
   JET_TABLEID table = JET_tableidNil;
   Check(JetCreateTable(sesid, dbid, name, 0, 100, &table), "JetCreateTable");
-  for (int txn = 0; txn < 6; ++txn) {
+  for (int txn = 0; txn < txns; ++txn) {
     Check(JetBeginTransaction(sesid), "JetBeginTransaction");
-    for (int i = 0; i < 25; ++i) {
-      const std::string key = fmt::format("{}-{:04}", name, txn * 25 + i);
+    for (int i = 0; i < per_txn; ++i) {
+      const std::string key = fmt::format("{}-{:04}", name, txn * per_txn + i);
       const std::size_t size = i % 11 == 0 ? page_size * 2 + rng() % page_size : rng() % 200;
       const auto value = Value(rng, size);
       Check(JetInsertRecord(sesid, table, key.data(), static_cast<unsigned long>(key.size()), value.data(),
@@ -41,7 +45,7 @@ void FillTable(JET_SESID sesid, JET_DBID dbid, const char* name, std::mt19937& r
     Check(JetCommitTransaction(sesid, 0), "JetCommitTransaction");
   }
   Check(JetBeginTransaction(sesid), "JetBeginTransaction");
-  for (int i = 0; i < 150; i += 7) {
+  for (int i = 0; i < txns * per_txn; i += small ? 3 : 7) {
     const std::string key = fmt::format("{}-{:04}", name, i);
     const auto value = Value(rng, rng() % 64);
     if (i % 2 == 0) {
@@ -66,7 +70,7 @@ void FillTable(JET_SESID sesid, JET_DBID dbid, const char* name, std::mt19937& r
 
 }  // namespace
 
-ScenarioFiles RunEngineScenario(std::uint32_t page_size, std::uint32_t seed) {
+ScenarioFiles RunEngineScenario(std::uint32_t page_size, std::uint32_t seed, ScenarioSize size) {
   std::mt19937 rng(seed);
   auto fs = std::make_unique<faultfs::MemFs>();
   for (const char* dir : {kInstanceDir, "/data"}) {
@@ -88,9 +92,9 @@ ScenarioFiles RunEngineScenario(std::uint32_t page_size, std::uint32_t seed) {
   Check(JetBeginSession(instance, &sesid, nullptr, nullptr), "JetBeginSession");
   JET_DBID dbid = JET_dbidNil;
   Check(JetCreateDatabase(sesid, kDatabasePath, nullptr, &dbid, 0), "JetCreateDatabase");
-  FillTable(sesid, dbid, "accounts", rng, page_size);
+  FillTable(sesid, dbid, "accounts", rng, page_size, size);
   Check(JetBackupInstance(instance, kBackupDir, 0, nullptr), "JetBackupInstance");
-  FillTable(sesid, dbid, "orders", rng, page_size);
+  FillTable(sesid, dbid, "orders", rng, page_size, size);
 
   ScenarioFiles files;
   files.running = fs->Clone();

@@ -15,6 +15,12 @@ src=${SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 [[ -d $src/fuzz ]] || src=$SRC/jetfault
 build=${WORK:-/tmp}/jetfault-oss-fuzz-build
 
+# libFuzzer builds: no coverage feedback from the checksum loops (as the fuzz preset,
+# cmake/Sanitizers.cmake; the list says why).
+if [[ $CXXFLAGS == *fuzzer-no-link* ]]; then
+  CXXFLAGS="$CXXFLAGS -fsanitize-coverage-ignorelist=$src/fuzz/coverage_ignorelist.txt"
+fi
+
 cmake -S "$src" -B "$build" -G Ninja \
   -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_CXX_COMPILER="$CXX" \

@@ -124,7 +124,8 @@ JET_ERR VerifyDatabaseLinks(faultfs::Vfs& vfs, const std::string& path, std::uin
   // Read in chunks of pages, not one page per read: this pass runs over the whole
   // restored database and costs a full read of it, so it should run at the device's
   // (or the page cache's) streaming speed.
-  const std::uint32_t chunk_pages = std::max<std::uint32_t>(1, kReadChunkBytes / page_size);
+  const std::uint32_t chunk_pages =
+      std::max<std::uint32_t>(1, std::min<std::uint32_t>(kReadChunkBytes / page_size, header.pgno_last));
   bytes.resize(std::size_t{chunk_pages} * page_size);
   std::map<std::uint32_t, format::PageHeader> pages;
   for (std::uint32_t first = 1; first <= header.pgno_last; first += chunk_pages) {

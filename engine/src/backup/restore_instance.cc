@@ -330,7 +330,9 @@ class RestoreJob {
                                                           entry.pgno_last));
     }
     if (!faultfs::AllocationAllowed("restore-page")) return Refuse(JET_errOutOfMemory, "no memory for a page buffer");
-    const std::uint64_t chunk_pages = std::max<std::uint64_t>(2, kCopyChunkBytes / page_size);
+    // A chunk, but no larger than the database (a small one is not worth a 1 MiB buffer).
+    const std::uint64_t chunk_pages =
+        std::max<std::uint64_t>(2, std::min<std::uint64_t>(kCopyChunkBytes / page_size, entry.pgno_last));
     std::vector<std::uint8_t> buffer(chunk_pages * page_size);
     const std::span<std::uint8_t> page(buffer.data(), page_size);
     auto read = [&](std::uint64_t index, std::span<std::uint8_t> dst) -> JET_ERR {

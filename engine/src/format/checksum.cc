@@ -1,12 +1,22 @@
 #include "format/checksum.h"
 
+#include <cstring>
+
 #include <boost/crc.hpp>
 
 namespace jet::format {
 
 std::uint32_t XorChecksum(std::span<const std::uint8_t> block) {
   std::uint32_t x = kXorSeed;
-  for (std::size_t i = 4; i + 4 <= block.size(); i += 4) x ^= LoadU32(block.data() + i);
+  std::size_t i = 4;
+  // 64 bytes at a time through a local array: one bounds check per chunk instead of four
+  // per word under the sanitizers, and a loop the compiler vectorises.
+  for (; i + 64 <= block.size(); i += 64) {
+    std::uint8_t chunk[64];
+    std::memcpy(chunk, block.data() + i, sizeof chunk);
+    for (std::size_t k = 0; k < sizeof chunk; k += 4) x ^= LoadU32(chunk + k);
+  }
+  for (; i + 4 <= block.size(); i += 4) x ^= LoadU32(block.data() + i);
   return x;
 }
 
