@@ -27,6 +27,14 @@ __attribute__((target("sse4.2"))) std::uint32_t Crc32cRegisterSse42(std::uint32_
 }
 
 const bool kHaveSse42 = __builtin_cpu_supports("sse4.2");
+
+std::uint32_t ReverseBits(std::uint32_t v) {
+  v = ((v >> 1) & 0x55555555u) | ((v & 0x55555555u) << 1);
+  v = ((v >> 2) & 0x33333333u) | ((v & 0x33333333u) << 2);
+  v = ((v >> 4) & 0x0F0F0F0Fu) | ((v & 0x0F0F0F0Fu) << 4);
+  v = ((v >> 8) & 0x00FF00FFu) | ((v & 0x00FF00FFu) << 8);
+  return (v >> 16) | (v << 16);
+}
 #endif
 }  // namespace
 
@@ -34,7 +42,12 @@ std::uint32_t Crc32c(std::span<const std::uint8_t> data) { return Crc32cExtend(0
 
 std::uint32_t Crc32cExtend(std::uint32_t crc, std::span<const std::uint8_t> data) {
 #if defined(__x86_64__)
-  if (kHaveSse42) return Crc32cRegisterSse42(crc ^ 0xFFFFFFFF, data.data(), data.size()) ^ 0xFFFFFFFF;
+  // Exactly what the table computes (the on-disk CRCs were made with it): Boost takes
+  // the initial remainder unreflected and reflects it into its register, so resuming
+  // from a finished CRC starts the register at reverse_bits(crc ^ ~0), not crc ^ ~0.
+  if (kHaveSse42) {
+    return Crc32cRegisterSse42(ReverseBits(crc ^ 0xFFFFFFFF), data.data(), data.size()) ^ 0xFFFFFFFF;
+  }
 #endif
   return Crc32cExtendPortable(crc, data);
 }
