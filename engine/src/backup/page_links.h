@@ -7,14 +7,16 @@
 //
 // The check runs after recovery, not on the copy in the set: an online backup copies
 // pages at different moments, so the copy's links may be inconsistent until redo has
-// brought every page to the end of the log.
+// brought every page to the end of the log. Restore still reads each page only once:
+// the copy records every page's links in a PageLinkTable, and after recovery only the
+// pages recovery changed (backup/page_writes.h) are read again and replace their entry.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "backup/page_writes.h"
 #include "faultfs/vfs.h"
 #include "format/page.h"
 #include "jet/jet.h"
@@ -26,17 +28,48 @@ struct BrokenLink {
   std::string what;    // "next link to page 7: it links back to 3 (...)"
 };
 
-// pages: the header of every valid, initialised page by page number (free pages are
-// absent). Every link that breaks these rules (also what `jetutil check` lists):
+// What the link rules need of each page 1..pgno_last of a database, 16 bytes a page
+// (2 MiB per GiB of 8 KiB pages): its links, tree and flags, or that it is free (not
+// initialised, or not recorded).
+class PageLinkTable {
+ public:
+  struct Entry {
+    std::uint32_t pgno_prev = 0;
+    std::uint32_t pgno_next = 0;
+    std::uint32_t objid = 0;
+    std::uint16_t flags = 0;  // format::kPageFlag* (every defined bit fits in 16)
+    bool valid = false;       // an initialised page that passed format::VerifyPage
+  };
+
+  // Pages 1..pgno_last; entries past the old end start free, entries past the new end go.
+  void Resize(std::uint32_t pgno_last);
+  std::uint32_t pgno_last() const { return entries_.empty() ? 0 : static_cast<std::uint32_t>(entries_.size() - 1); }
+  // The links of a page that passed format::VerifyPage as pgno (1..pgno_last).
+  void Set(std::uint32_t pgno, const format::PageHeader& header);
+  void SetFree(std::uint32_t pgno);
+  // The valid page pgno, or null (free, or outside 1..pgno_last).
+  const Entry* Find(std::uint32_t pgno) const;
+
+ private:
+  std::vector<Entry> entries_;  // by pgno; [0] unused
+};
+
+// Every link that breaks these rules (also what `jetutil check` lists):
 //  * leaf pages form a doubly linked list per tree (next's prev is the page, same objid);
 //  * long-value pages link forward only, within their tree, no page reached twice;
 //  * internal pages have no sibling links.
-std::vector<BrokenLink> FindBrokenLinks(const std::map<std::uint32_t, format::PageHeader>& pages);
+std::vector<BrokenLink> FindBrokenLinks(const PageLinkTable& pages);
 // JET_errBadPageLink with *detail naming the first broken link, or success.
-JET_ERR CheckPageLinks(const std::map<std::uint32_t, format::PageHeader>& pages, std::string* detail);
+JET_ERR CheckPageLinks(const PageLinkTable& pages, std::string* detail);
 
-// Reads the database at path with pages of page_size bytes (header pair, then pages 1..pgnoLast in 1 MiB chunks),
-// verifies every page checksum and then the links. Read failures map as kDatabase.
-JET_ERR VerifyDatabaseLinks(faultfs::Vfs& vfs, const std::string& path, std::uint32_t page_size);
+// Checks the database at path with pages of page_size bytes: its header pair, the
+// checksum of every page 1..pgno_last (an all-zero page is free) and then the links.
+// Without `known`, every page is read (1 MiB chunks). With `known` (the table of the
+// file as it was when `changed` began to be recorded), only the pages `changed`
+// holds, and those past known's end, are read; their entries in *known are replaced.
+// Either way a success means every page of the file passes the same checks. Read
+// failures map as kDatabase.
+JET_ERR VerifyDatabaseLinks(faultfs::Vfs& vfs, const std::string& path, std::uint32_t page_size,
+                            PageLinkTable* known = nullptr, const ChangedPages* changed = nullptr);
 
 }  // namespace jet::backup

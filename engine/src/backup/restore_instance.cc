@@ -15,11 +15,14 @@
 //      leaves the instance's files unchanged (the temporaries are deleted);
 //   6. write: delete edb.chk, (circular) delete the lineage's log-path generations
 //      after the set, rename every temporary copy over its target;
-//   7. RunRecovery with a hard-restore plan, then a clean shutdown.
+//   7. RunRecovery with a hard-restore plan, then a clean shutdown;
+//   8. check every restored database's B-tree links: the copy recorded each page's
+//      links, and only the pages recovery changed are read again.
 // Every step is repeatable, so a restore interrupted by a crash can simply be run again
 // (a temporary copy left by the crash is recreated).
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <new>
 #include <set>
 #include <vector>
@@ -28,6 +31,7 @@
 
 #include "backup/backup_set.h"
 #include "backup/page_links.h"
+#include "backup/page_writes.h"
 #include "core/api_guard.h"
 #include "core/instance.h"
 #include "core/io_error.h"
@@ -40,6 +44,7 @@
 #include "format/page.h"
 #include "log/log.h"
 #include "log/log_files.h"
+#include "jetfault/assert.h"
 
 namespace jet::backup {
 
@@ -92,6 +97,8 @@ struct Target {
   const format::BackupDbEntry* entry = nullptr;
   std::string path;
   std::string temp_path() const { return path + ".jetrestore"; }
+  // Every page's links as copied (the file's state when recovery starts).
+  PageLinkTable links;
 };
 
 // Pages read, verified and written per I/O while copying a database: large enough that
@@ -131,12 +138,19 @@ class RestoreJob {
 
     if (JET_ERR err = ClearInstanceState(); err < 0) return err;
     if (JET_ERR err = InstallDatabases(); err < 0) return err;
-    core::RecoveryPlan plan = MakePlan();
-    if (JET_ERR err = core::RunRecovery(rt_, plan); err < 0) return err;
-    if (JET_ERR err = rt_.ShutdownClean(); err < 0) return err;
+    // Recovery and the clean shutdown run on a recorder of the pages they change in
+    // the restored databases: every other page is as copied, its links already known.
+    PageWriteRecorder recorder(vfs_, manifest_.page_size);
+    for (const Target& target : targets_) recorder.Watch(target.path);
+    if (JET_ERR err = RecoverThrough(recorder); err < 0) return err;
     // Checksums proved each page intact; only the links prove the trees are whole.
-    for (const Target& target : targets_) {
-      if (JET_ERR err = VerifyDatabaseLinks(vfs_, target.path, manifest_.page_size); err < 0) return err;
+    for (Target& target : targets_) {
+      if (JET_ERR err = VerifyDatabaseLinks(vfs_, target.path, manifest_.page_size, &target.links,
+                                            &recorder.Changed(target.path));
+          err < 0) {
+        return err;
+      }
+      target.links = PageLinkTable();  // memory back before the next database
     }
     events_.Emit("recovered", fmt::format("\"databases\": {}, \"generations_replayed\": {}", targets_.size(),
                                           set_generations_.size() + later_.size()));
@@ -145,6 +159,27 @@ class RestoreJob {
 
  private:
   bool circular() const { return (manifest_.flags & format::kBackupFlagCircular) != 0; }
+
+  // RunRecovery and the clean shutdown with the instance's JET_paramVfs replaced by
+  // vfs (which forwards to it), put back afterwards whatever happens.
+  JET_ERR RecoverThrough(faultfs::Vfs& vfs) {
+    struct PutBack {
+      core::InstanceRuntime& rt;
+      faultfs::Vfs* vfs;
+      ~PutBack() {
+        std::lock_guard lock(rt.mutex());
+        rt.mutable_config().vfs = vfs;
+      }
+    } put_back{rt_, &vfs_};
+    {
+      std::lock_guard lock(rt_.mutex());
+      JF_ASSERT(rt_.config().vfs == &vfs_);
+      rt_.mutable_config().vfs = &vfs;
+    }
+    core::RecoveryPlan plan = MakePlan();
+    if (JET_ERR err = core::RunRecovery(rt_, plan); err < 0) return err;
+    return rt_.ShutdownClean();
+  }
 
   // The seed's four paths (backup, destination, log, system): each must name a usable
   // directory, else JET_errInvalidPath. A missing one is invalid too unless
@@ -222,7 +257,7 @@ class RestoreJob {
       if (!has_dest_ && !IsSafeAbsolutePath(entry.original_path)) {
         return Refuse(JET_errInvalidPath, "original database path '" + entry.original_path + "' is not a plain absolute path");
       }
-      Target target{&entry, has_dest_ ? faultfs::JoinPath(dest_, entry.file_name) : entry.original_path};
+      Target target{&entry, has_dest_ ? faultfs::JoinPath(dest_, entry.file_name) : entry.original_path, {}};
       if (!paths.insert(target.path).second) return Refuse(JET_errInvalidPath, "two databases restore to " + target.path);
       // The temporary copy must not be another database's target (x.edb, x.edb.jetrestore).
       if (!paths.insert(target.temp_path()).second) {
@@ -296,7 +331,7 @@ class RestoreJob {
   // Every database to its temporary name; on any failure the temporaries written so
   // far are deleted, so a refused set leaves nothing behind.
   JET_ERR CopyDatabases() {
-    for (const Target& target : targets_) {
+    for (Target& target : targets_) {
       if (JET_ERR err = CopyDatabase(target); err >= 0) {
         const std::uint64_t pages = std::uint64_t{target.entry->pgno_last} + 2;
         events_.Emit("database_copied", fmt::format("\"source\": {}, \"target\": {}, \"bytes\": {}",
@@ -315,7 +350,7 @@ class RestoreJob {
   // Copies one database of the set to target.temp_path() in one pass: size, header
   // pair, manifest and trailer are checked first, then each chunk of pages is read,
   // every page's checksum verified, and only then written.
-  JET_ERR CopyDatabase(const Target& target) {
+  JET_ERR CopyDatabase(Target& target) {
     const format::BackupDbEntry& entry = *target.entry;
     const std::uint64_t page_size = manifest_.page_size;
     const std::string source = faultfs::JoinPath(set_dir_, entry.file_name);
@@ -334,6 +369,8 @@ class RestoreJob {
     const std::uint64_t chunk_pages =
         std::max<std::uint64_t>(2, std::min<std::uint64_t>(kCopyChunkBytes / page_size, entry.pgno_last));
     std::vector<std::uint8_t> buffer(chunk_pages * page_size);
+    target.links = PageLinkTable();
+    target.links.Resize(entry.pgno_last);
     const std::span<std::uint8_t> page(buffer.data(), page_size);
     auto read = [&](std::uint64_t index, std::span<std::uint8_t> dst) -> JET_ERR {
       std::size_t got = 0;
@@ -380,6 +417,7 @@ class RestoreJob {
         if (JET_ERR err = format::VerifyPage(page_bytes, page_number); err < 0) {
           return Refuse(err, fmt::format("{}: page {} fails verification", source, page_number));
         }
+        target.links.Set(page_number, format::LoadPageHeader(page_bytes));
       }
       if (JET_ERR err = write(pgno + 1, chunk); err < 0) return err;
     }

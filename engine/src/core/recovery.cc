@@ -259,6 +259,11 @@ class Recovery {
     for (const db::PageEffect& effect : rec.effects) {
       if ((err = db::RedoPageEffect(database, effect, record.lgpos, &it->second.awaiting_image)) < 0) return err;
     }
+    // The cache stays within JET_paramCacheSizeMax during redo too, as after any
+    // change: redone pages are written out early (their log is already durable, the
+    // dbtime check makes a rerun skip them), so the memory of a recovery does not grow
+    // with the logs it replays.
+    if ((err = database.cache().Trim()) < 0) return err;
     if (rec.op == db::OpKind::kCreateTable) {
       database.objid_last = std::max(database.objid_last, rec.objid);
       it->second.roots.clear();

@@ -105,13 +105,15 @@ void BufferCache::ResetImaged() {
 
 JET_ERR BufferCache::Trim() {
   if (max_pages_ == 0 || frames_.size() <= max_pages_) return JET_errSuccess;
+  // Down to 7/8 of the limit: a cache kept at its limit would be sorted after every change.
+  const std::size_t target = max_pages_ - max_pages_ / 8;
   std::vector<std::uint32_t> pgnos;
   for (auto& entry : frames_) pgnos.push_back(entry.first);
   std::sort(pgnos.begin(), pgnos.end());
   // Clean frames go first; dirty ones are written (write-ahead) and then dropped.
-  for (int pass = 0; pass < 2 && frames_.size() > max_pages_; ++pass) {
+  for (int pass = 0; pass < 2 && frames_.size() > target; ++pass) {
     for (std::uint32_t pgno : pgnos) {
-      if (frames_.size() <= max_pages_) break;
+      if (frames_.size() <= target) break;
       Frame* f = Find(pgno);
       if (f == nullptr) continue;
       if (f->dirty) {
@@ -124,7 +126,7 @@ JET_ERR BufferCache::Trim() {
     }
   }
   // The second pass may evict every frame, dirty ones after writing them.
-  JF_ASSERT_LE(frames_.size(), max_pages_);
+  JF_ASSERT_LE(frames_.size(), target);
   return JET_errSuccess;
 }
 

@@ -60,7 +60,8 @@ class BufferCache {
   JET_ERR FlushAndSync();
   // Forget which pages were imaged: called when a checkpoint has flushed everything.
   void ResetImaged();
-  // Evicts clean frames (writing dirty ones first if needed) down to the limit.
+  // Above the limit: evicts clean frames first, then dirty ones (written first), down
+  // to 7/8 of the limit (so that a cache at its limit is not sorted after each change).
   JET_ERR Trim();
   std::size_t size() const { return frames_.size(); }
 

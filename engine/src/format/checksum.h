@@ -18,7 +18,11 @@ inline constexpr std::uint32_t kXorSeed = 0x89abcdef;
 std::uint32_t XorChecksum(std::span<const std::uint8_t> block);
 // CRC-32C (Castagnoli), as used by iSCSI/ext4; initial ~0, final ~.
 std::uint32_t Crc32c(std::span<const std::uint8_t> data);
+// Continues crc (a finished CRC of earlier bytes, 0 for none) over data. Uses the
+// CPU's CRC-32C instruction when it has one (x86-64 SSE4.2), else the portable table.
 std::uint32_t Crc32cExtend(std::uint32_t crc, std::span<const std::uint8_t> data);
+// The table-driven implementation (Boost.CRC), on every CPU.
+std::uint32_t Crc32cExtendPortable(std::uint32_t crc, std::span<const std::uint8_t> data);
 
 // Little-endian field access on byte buffers; every on-disk struct uses these.
 inline std::uint16_t LoadU16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] | (p[1] << 8)); }

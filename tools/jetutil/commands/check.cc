@@ -8,7 +8,6 @@
 //     a long-value page of the same tree that no other chain reaches; internal pages
 //     have no links. A link to a free or missing page is damage.
 // Exit 1 with the first damage's JET_err; every damaged page is listed.
-#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -45,6 +44,7 @@ class DatabaseChecker {
   const std::vector<Damage>& damage() const { return damage_; }
 
   void Run() {
+    good_.Resize(header_.pgno_last);
     for (std::uint32_t pgno = 1; pgno <= header_.pgno_last; ++pgno) CheckPage(pgno);
     // The link rules are the engine's own (restore runs them on what it recovers).
     for (jet::backup::BrokenLink& link : jet::backup::FindBrokenLinks(good_)) {
@@ -72,12 +72,12 @@ class DatabaseChecker {
       damage_.push_back({pgno, err, JetErrorMessage(err)});
       return;
     }
-    good_.emplace(pgno, format::LoadPageHeader(page));
+    good_.Set(pgno, format::LoadPageHeader(page));
   }
 
   Span file_;
   format::DbHeader header_;
-  std::map<std::uint32_t, format::PageHeader> good_;
+  jet::backup::PageLinkTable good_;  // the pages that verified
   std::vector<Damage> damage_;
   std::uint32_t pages_checked_ = 0;
 };
