@@ -8,7 +8,7 @@
 #include <set>
 
 #include "backup/backup_set.h"
-#include "backup/forwarding_vfs.h"
+#include "faultfs/forwarding_vfs.h"
 #include "backup/page_links.h"
 #include "backup/page_writes.h"
 #include "backup_test_util.h"
@@ -24,7 +24,7 @@ namespace format = jet::format;
 // resealed): a recovery that wrote wrong links into a page the copy already had (so
 // the copy's record of it is stale), which only a check of the pages recovery wrote
 // can catch.
-class LinkBreakingVfs : public jet::backup::ForwardingVfs {
+class LinkBreakingVfs : public faultfs::ForwardingVfs {
  public:
   LinkBreakingVfs(faultfs::Vfs& base, std::string path, std::uint32_t page_size, std::uint32_t pgno_last)
       : ForwardingVfs(base), path_(std::move(path)), page_size_(page_size), pgno_last_(pgno_last) {}
@@ -38,7 +38,7 @@ class LinkBreakingVfs : public jet::backup::ForwardingVfs {
   const std::set<std::uint32_t>& broken() const { return broken_; }
 
  private:
-  class File : public jet::backup::ForwardingFile {
+  class File : public faultfs::ForwardingFile {
    public:
     File(std::unique_ptr<faultfs::File> base, LinkBreakingVfs& vfs) : ForwardingFile(std::move(base)), vfs_(vfs) {}
     faultfs::Status Write(std::uint64_t offset, std::span<const std::uint8_t> data) override {

@@ -37,7 +37,7 @@ bool ChangedPages::Contains(std::uint32_t pgno) const {
   return word < bits_.size() && (bits_[word] >> (pgno % 64)) & 1;
 }
 
-class PageWriteRecorder::WatchedFile : public ForwardingFile {
+class PageWriteRecorder::WatchedFile : public faultfs::ForwardingFile {
  public:
   WatchedFile(std::unique_ptr<faultfs::File> base, PageWriteRecorder& recorder, ChangedPages& changed)
       : ForwardingFile(std::move(base)), recorder_(recorder), changed_(changed) {}

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "backup/forwarding_vfs.h"
+#include "faultfs/forwarding_vfs.h"
 
 namespace jet::backup {
 
@@ -43,7 +43,7 @@ class ChangedPages {
 
 // Forwards every call to base and records, for each watched path (compared as given),
 // the pages that changed through it.
-class PageWriteRecorder : public ForwardingVfs {
+class PageWriteRecorder : public faultfs::ForwardingVfs {
  public:
   PageWriteRecorder(faultfs::Vfs& base, std::uint32_t page_size) : ForwardingVfs(base), page_size_(page_size) {}
 

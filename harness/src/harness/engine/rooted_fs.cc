@@ -3,29 +3,20 @@
 #include <span>
 #include <vector>
 
+#include "faultfs/forwarding_vfs.h"
+
 namespace jetharness {
 
 namespace {
 
 // Forwards to the base's file; path() is the engine's path, not the real one.
-class RootedFile final : public faultfs::File {
+class RootedFile final : public faultfs::ForwardingFile {
  public:
-  RootedFile(std::unique_ptr<faultfs::File> base, std::string path) : base_(std::move(base)), path_(std::move(path)) {}
-  faultfs::Status Read(std::uint64_t offset, std::span<std::uint8_t> dst, std::size_t* bytes_read) override {
-    return base_->Read(offset, dst, bytes_read);
-  }
-  faultfs::Status Write(std::uint64_t offset, std::span<const std::uint8_t> data) override {
-    return base_->Write(offset, data);
-  }
-  faultfs::Status Append(std::span<const std::uint8_t> data) override { return base_->Append(data); }
-  faultfs::Status Flush() override { return base_->Flush(); }
-  faultfs::Status Sync() override { return base_->Sync(); }
-  faultfs::Status Size(std::uint64_t* size) override { return base_->Size(size); }
-  faultfs::Status Truncate(std::uint64_t size) override { return base_->Truncate(size); }
+  RootedFile(std::unique_ptr<faultfs::File> base, std::string path)
+      : ForwardingFile(std::move(base)), path_(std::move(path)) {}
   const std::string& path() const override { return path_; }
 
  private:
-  std::unique_ptr<faultfs::File> base_;
   std::string path_;
 };
 

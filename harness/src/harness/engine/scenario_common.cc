@@ -102,9 +102,10 @@ Env MakeShapedEnv(std::uint64_t seed, WorkloadShape shape, int inflight) {
   return env;
 }
 
-Env MakeLogHeavyEnv(std::uint64_t seed) {
+Env MakeLogHeavyEnv(std::uint64_t seed, int databases) {
   WorkloadConfig config;
   config.seed = seed;
+  config.databases = databases;
   config.transactions = 12;
   config.long_value_per_million = 400'000;
   config.long_value_bytes = 12'000;

@@ -70,7 +70,8 @@ void RunOlderCopy(CaseContext& ctx, const Env& env, const Baseline& base, const 
 }
 
 void RunForeignLog(CaseContext& ctx) {
-  Env env = MakeLogHeavyEnv(ctx.seed());
+  // Two databases: one can stand at the other's attach path (step 11).
+  Env env = MakeLogHeavyEnv(ctx.seed(), 2);
   LogSnapshots snapshots;
   Baseline base = MakeBaseline(env, 5, true, snapshots.Hook(env.settings.layout));
   // Another lineage: the same layout and workload shape, its own instance and logs.
@@ -201,6 +202,16 @@ void RunForeignLog(CaseContext& ctx) {
   // its later records, some of them durable commits, are gone. Soft recovery (9) and
   // restore (10) must notice, or lose no durable commit.
   RunOlderCopy(ctx, env, base, snapshots, durable, replace);
+  // 11, 12: a copy of the instance's second database at the first one's path. Same log
+  // lineage, dirty, attached later than the first (so no attach-time check tells them
+  // apart): only the database signature (signDb) does. Soft recovery must refuse (11);
+  // restore writes its own copy over it (12).
+  const std::string db1 = layout.DatabasePath(env.spec.databases[1].file_name);
+  for (std::uint64_t step : {11, 12}) {
+    const Reopen how = step == 11 ? Reopen::kSoftRecovery : Reopen::kRestore;
+    replace(step, FileRole::kDatabase, how, durable, fmt::format("a copy of {} at {}", db1, db), *base.after,
+            {{db1, db}}, FaultClass::kForeignDatabase);
+  }
 }
 
 }  // namespace
@@ -218,7 +229,8 @@ Scenario ForeignLogScenario() {
       "recovery through the tmPrevGen chain. Another database's file at the path the log attaches must be "
       "refused by soft recovery (restore writes its own copy over it). A log-path generation replaced by an "
       "older copy of itself (the current log from halfway through the workload) must be refused, or lose no "
-      "durable commit.",
+      "durable commit. A copy of the instance's second database at the first one's path (same lineage, only "
+      "signDb differs) must be refused by soft recovery.",
       15,
       RunForeignLog};
 }

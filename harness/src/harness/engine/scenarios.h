@@ -72,7 +72,7 @@ Env MakeShapedEnv(std::uint64_t seed, WorkloadShape shape, int inflight = 1);
 
 // A workload that spreads over several log generations (long values, small logs): what
 // the file-level scenarios (missing, corrupt, foreign logs) need to pick from.
-Env MakeLogHeavyEnv(std::uint64_t seed);
+Env MakeLogHeavyEnv(std::uint64_t seed, int databases = 1);
 
 // An API result is a failure of the workload phase: which phase does the call belong to?
 Phase PhaseOfCall(const std::string& call, Phase otherwise);

@@ -1,15 +1,17 @@
-// backup/forwarding_vfs.h — a Vfs (and File) that passes every call to another one.
-// A base for wrappers that watch or change a few calls and forward the rest, like
-// backup/page_writes.h (which pages of a database a restore's recovery wrote).
+// faultfs/forwarding_vfs.h — a Vfs (and File) that passes every call to another one.
+// A base for wrappers that watch or change a few calls and forward the rest: the
+// engine's backup/page_writes.h (which pages of a database a restore's recovery
+// wrote), the harness's RootedFs files (which report the engine's path).
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "faultfs/status.h"
 #include "faultfs/vfs.h"
 
-namespace jet::backup {
+namespace faultfs {
 
 class ForwardingFile : public faultfs::File {
  public:
@@ -67,4 +69,4 @@ class ForwardingVfs : public faultfs::Vfs {
   faultfs::Vfs& base_;
 };
 
-}  // namespace jet::backup
+}  // namespace faultfs
