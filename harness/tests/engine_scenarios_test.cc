@@ -31,6 +31,10 @@ TEST_P(ScenarioSmoke, RunsAndReplaysDeterministically) {
   // either an engine bug or a false alarm, and both must be fixed.
   for (const Failure& f : first.failures) ADD_FAILURE() << f.what.substr(0, 2000) << "\n  " << f.replay;
   EXPECT_GT(first.steps, 0u) << "the case ran no step";
+  // A scenario that is a table of steps runs each row once, as that step.
+  if (!scenario->steps.empty()) {
+    EXPECT_EQ(first.steps, scenario->steps.size()) << ReplayCommand(id, std::nullopt);
+  }
   CaseResult again = RunCase(*scenario, id, std::nullopt, nullptr);
   EXPECT_EQ(again.trace_hash, first.trace_hash) << "nondeterministic: " << ReplayCommand(id, std::nullopt);
   EXPECT_EQ(again.failures.size(), first.failures.size());
@@ -54,6 +58,24 @@ INSTANTIATE_TEST_SUITE_P(AllScenarios, ScenarioSmoke,
                            for (char& c : name) c = c == '-' ? '_' : c;
                            return name;
                          });
+
+// Each row of a step table runs alone (a replay of that step) as exactly one step, and
+// the file-level scenarios are tables.
+TEST(Scenarios, EveryRowOfAStepTableReplaysAlone) {
+  ScenarioRegistry registry;
+  RegisterScenarios(&registry);
+  for (const char* name : {"missing-log", "corrupt-page", "corrupt-log", "foreign-log"}) {
+    const Scenario* scenario = registry.Find(name);
+    ASSERT_NE(scenario, nullptr) << name;
+    ASSERT_FALSE(scenario->steps.empty()) << name << " is not a step table";
+    CaseId id{scenario->name, 3, 1};
+    for (std::uint64_t k = 0; k < scenario->steps.size(); ++k) {
+      CaseResult one = RunCase(*scenario, id, k, nullptr);
+      EXPECT_EQ(one.steps, 1u) << ReplayCommand(id, k);
+      for (const Failure& f : one.failures) ADD_FAILURE() << f.what.substr(0, 500) << "\n  " << f.replay;
+    }
+  }
+}
 
 TEST(Scenarios, RegistryListsEveryScenarioOnceWithADescription) {
   ScenarioRegistry registry;

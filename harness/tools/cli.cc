@@ -243,7 +243,7 @@ int JetfaultMain(int argc, char** argv) {
 
   auto* list = app.add_subcommand("list", "list the scenarios");
   bool verbose = false;
-  list->add_flag("-v,--verbose", verbose, "print each scenario's full description");
+  list->add_flag("-v,--verbose", verbose, "print each scenario's full description (and its steps, when a table)");
 
   RunArgs run_args;
   auto* run = app.add_subcommand("run", "run a campaign (default: every scenario, a small budget)");
@@ -324,7 +324,12 @@ int JetfaultMain(int argc, char** argv) {
     for (const Scenario& s : registry.all()) width = std::max(width, static_cast<int>(s.name.size()));
     for (const Scenario& s : registry.all()) {
       std::printf("%-*s  %s\n", width, s.name.c_str(), s.summary.c_str());
-      if (verbose) std::printf("%*s  %s\n\n", width, "", s.description.c_str());
+      if (!verbose) continue;
+      std::printf("%*s  %s\n", width, "", s.description.c_str());
+      for (std::size_t i = 0; i < s.steps.size(); ++i) {
+        std::printf("%*s    step %zu: %s\n", width, "", i, s.steps[i].c_str());
+      }
+      std::printf("\n");
     }
     return 0;
   }

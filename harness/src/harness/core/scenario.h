@@ -103,6 +103,9 @@ struct Scenario {
   // false: run only when named (e.g. a configuration known to be unsafe, whose
   // violations are the expected result), not by a campaign over every scenario.
   bool in_default_campaign = true;
+  // The steps of every case, by number, when they are a fixed table (the file-level
+  // scenarios): `jetfault list -v` prints them.
+  std::vector<std::string> steps = {};
 };
 
 class ScenarioRegistry {

@@ -52,13 +52,12 @@ void FaultSweep::RunStep(Step& step, SweepPhase phase, const faultfs::FaultPlan&
   // replaces it (an engine that returns success with the fault's damage inside must
   // not hide behind the rerun).
   ReadBack read;
-  ReopenOutcome attempt = ReopenOutcome::kRefused;
   auto body = [&] {
     if (phase == SweepPhase::kWorkload) {
       run = Run(phase, machine, observer.Observer());
     } else {
-      attempt = AttemptReopen(step, env_, machine, phase == SweepPhase::kRestore ? Reopen::kRestore : Reopen::kSoftRecovery,
-                              OpenFault{fault, role}, &read);
+      AttemptAndJudge(step, env_, machine.fs(), phase == SweepPhase::kRestore ? Reopen::kRestore : Reopen::kSoftRecovery,
+                      OpenFault{fault, role}, base_model, durable, &read);
     }
   };
   std::uint64_t injected = 0;
@@ -72,13 +71,6 @@ void FaultSweep::RunStep(Step& step, SweepPhase phase, const faultfs::FaultPlan&
   step.AddHash(machine.fs().trace_hash());
   if (phase == SweepPhase::kWorkload) observer.Check(step, fault, role, Phase::kWorkload);
   if (injected > 0) step.ctx().CountFault(fault);
-  if (attempt == ReopenOutcome::kOk) {
-    StateCheck check = CheckState(base_model, read.state, durable);
-    if (!check.ok()) {
-      step.Fail(fmt::format("{} returned success under the fault, with the wrong content: {}", SweepPhaseName(phase),
-                            check.explanation));
-    }
-  }
   switch (phase) {
     case SweepPhase::kWorkload: {
       // Then the power fails: only what the engine synced may be relied on.

@@ -226,18 +226,18 @@ void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, co
   ctx.CountFault(fault.fault);
   auto image = base.after->Clone();
   fault.damage(*image);
+  if (fault.must_succeed) {
+    VerifyReopen(step, env, *image, fault.attempt, base.run.model, fault.success_window);
+    return;
+  }
   Machine machine(*image, faultfs::FaultPlan{}, env.op_budget);
   ReadBack read;
-  ReopenOutcome outcome = AttemptReopen(step, env, machine, fault.attempt, OpenFault{fault.fault, fault.role}, &read);
+  ReopenOutcome outcome = AttemptAndJudge(step, env, machine.fs(), fault.attempt, OpenFault{fault.fault, fault.role},
+                                          base.run.model, fault.success_window, &read);
   step.AddHash(machine.fs().trace_hash());
   step.AddHash(static_cast<std::uint64_t>(outcome));
   if (machine.hung()) step.Fail(fmt::format("hang: more than {} I/O operations", env.op_budget));
-  if (outcome == ReopenOutcome::kOk) {
-    StateCheck check = CheckState(base.run.model, read.state, fault.success_window);
-    if (!check.ok()) step.Fail("the engine accepted the fault but: " + check.explanation);
-    if (check.ok() && fault.attempt == Reopen::kRestore) VerifyPagesByBackup(step, env, machine);
-    return;
-  }
+  if (outcome == ReopenOutcome::kOk && fault.attempt == Reopen::kRestore) VerifyPagesByBackup(step, env, machine);
   if (outcome != ReopenOutcome::kRefused) return;
   auto left = machine.ProcessCrashImage();
   if (read.refused_by == "JetRestoreInstance" && fault.role == FileRole::kBackupSet) {
@@ -253,6 +253,23 @@ void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, co
     fault.repair(*left);
     VerifyReopen(step, env, *left, fault.repair_how, base.run.model, fault.repair_window);
   }
+}
+
+FileFault DamageThenReopen(const Baseline& base, FaultClass fault, FileRole role, const std::string& what, Reopen how,
+                           std::function<void(faultfs::MemFs&)> damage, std::vector<std::string> originals) {
+  FileFault f;
+  f.fault = fault;
+  f.role = role;
+  f.description = what + (how == Reopen::kRestore ? " then restore" : " then soft recovery");
+  f.attempt = how;
+  f.success_window = base.Durable();
+  f.damage = std::move(damage);
+  f.repair = [&base, originals = std::move(originals)](faultfs::MemFs& disk) {
+    for (const std::string& path : originals) CopyFile(*base.after, &disk, path);
+  };
+  f.repair_how = how;
+  f.repair_window = base.Durable();
+  return f;
 }
 
 void VerifyPagesByBackup(Step& step, const Env& env, Machine& machine) {

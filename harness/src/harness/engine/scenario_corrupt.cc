@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include "harness/core/hash.h"
-#include "harness/engine/scenarios.h"
+#include "harness/engine/step_table.h"
 
 namespace jetharness {
 
@@ -13,20 +13,13 @@ namespace {
 
 constexpr std::uint32_t kGarbageBytes = 16;
 
-// A FileFault that overwrites kGarbageBytes at `offset` of `path` (seeded garbage);
-// the repair copies the original file back from the baseline.
-FileFault Corruption(const Baseline& base, FaultClass fault, FileRole role, const std::string& path,
-                     std::uint64_t offset, std::uint64_t seed, Reopen how) {
-  FileFault f;
-  f.fault = fault;
-  f.role = role;
-  f.description = fmt::format("garble {} bytes of {} at offset {} then {}", kGarbageBytes, path, offset,
-                              how == Reopen::kRestore ? "restore" : "soft recovery");
-  f.attempt = how;
-  f.damage = [path, offset, seed](faultfs::MemFs& disk) { CorruptBytes(disk, path, offset, kGarbageBytes, seed); };
-  f.repair = [&base, path](faultfs::MemFs& disk) { CopyFile(*base.after, &disk, path); };
-  f.repair_how = how;
-  return f;
+// kGarbageBytes of seeded garbage at `offset` of `path`, then `how`; the repair copies
+// the original file back from the baseline.
+FileFault Garbled(const Baseline& base, FaultClass fault, FileRole role, const std::string& path,
+                  std::uint64_t offset, std::uint64_t seed, Reopen how) {
+  return DamageThenReopen(
+      base, fault, role, fmt::format("garble {} bytes of {} at offset {}", kGarbageBytes, path, offset), how,
+      [path, offset, seed](faultfs::MemFs& disk) { CorruptBytes(disk, path, offset, kGarbageBytes, seed); }, {path});
 }
 
 // Offset of the last `unit`-aligned unit of `path` holding a non-zero byte, skipping
@@ -59,15 +52,12 @@ std::optional<std::string> FirstWithSuffix(const std::vector<std::string>& names
   return std::nullopt;
 }
 
-constexpr int kPagesPerCase = 4;
-
 // A data page of the live database garbled, then soft recovery and a full backup into
 // a fresh directory. Backup verifies every page it streams: it must refuse the page, or
 // (the page was rewritten from a logged image, or is unused) write a set that restores
 // with every durable commit. A set that holds the garbage would fail that restore.
 void BackupOfGarbledPage(CaseContext& ctx, std::uint64_t index, const Env& env, const Baseline& base,
                          const std::string& db, std::uint64_t offset, std::uint64_t seed) {
-  if (!ctx.WantStep(index)) return;
   Step step(ctx, index);
   Env fresh = env;
   fresh.settings.layout.backup_dir = "/backup-of-garbled";
@@ -97,9 +87,9 @@ void BackupOfGarbledPage(CaseContext& ctx, std::uint64_t index, const Env& env, 
   VerifyReopen(step, fresh, *machine.ProcessCrashImage(), Reopen::kRestore, base.run.model, base.Durable());
 }
 
-// Step 10 of corrupt-page (described there).
-void RunGarbledPageOfSecondBackup(CaseContext& ctx, std::uint64_t step_index, const Env& env,
-                                  faultfs::SplitMix64& rng) {
+// A data page of the copy in a second full backup (described at its row).
+void RunGarbledPageOfSecondBackup(CaseContext& ctx, std::uint64_t step_index, const Env& env, std::uint64_t seed) {
+  faultfs::SplitMix64 rng(seed);
   // No transaction left in flight either: its first change would log a page image.
   Baseline late = MakeBaseline(env, env.spec.transactions.size(), false);
   Env again = env;
@@ -124,252 +114,289 @@ void RunGarbledPageOfSecondBackup(CaseContext& ctx, std::uint64_t step_index, co
   // Pages 0 and 1 are the header pair, the last one the trailer.
   std::uint64_t copy_pgno = 2 + rng.Uniform(copy_pages - 3);
   std::uint64_t offset = copy_pgno * page + rng.Uniform(page - kGarbageBytes);
-  FileFault f = Corruption(late, FaultClass::kCorruptPage, FileRole::kBackupSet, dir + "/" + *copy, offset,
-                           rng.Next(), Reopen::kRestore);
+  FileFault f = Garbled(late, FaultClass::kCorruptPage, FileRole::kBackupSet, dir + "/" + *copy, offset,
+                        rng.Next(), Reopen::kRestore);
   f.description += " (a second full backup, no data-page record in its logs)";
-  f.success_window = late.Durable();
-  f.repair_window = f.success_window;
   RunFileFault(ctx, step_index, again, late, f);
 }
 
-void RunCorruptPage(CaseContext& ctx) {
-  Env env = MakeEnv(ctx.seed(), 10);
-  Baseline base = MakeBaseline(env, 5, true);
-  const Layout& layout = env.settings.layout;
-  const PrefixWindow durable = base.Durable();
-  const std::uint32_t page = env.settings.page_size;
-  faultfs::SplitMix64 rng(ctx.seed());
+struct CorruptPageCase {
+  Env env;
+  Baseline base;
+  std::string db;                   // the first database's path
+  std::uint64_t pages = 0;          // its size in pages
+  std::optional<std::string> copy;  // its copy in the backup set (a file name)
+  std::string checkpoint;
+};
 
-  // 0..3: a data page of the live database; soft recovery (and every read) must detect
-  // it or be unaffected. No repair of the file: the way back is a restore from the
-  // intact backup set, which must then reach every durable commit.
-  std::string db = layout.DatabasePath(env.spec.databases[0].file_name);
-  std::uint64_t pages = FileSizeOf(*base.after, db) / page;
-  for (int i = 0; i < kPagesPerCase; ++i) {
-    if (pages <= 2) {
-      SkipStep(ctx, static_cast<std::uint64_t>(i), "the database has no data pages");
-      continue;
-    }
-    std::uint64_t pgno = 2 + rng.Uniform(pages - 2);
-    std::uint64_t offset = pgno * page + rng.Uniform(page - kGarbageBytes);
-    FileFault f = Corruption(base, FaultClass::kCorruptPage, FileRole::kDatabase, db, offset, rng.Next(),
-                             Reopen::kSoftRecovery);
-    f.success_window = durable;
-    f.repair = [](faultfs::MemFs&) {};
-    f.repair_how = Reopen::kRestore;
-    f.repair_window = durable;
-    RunFileFault(ctx, static_cast<std::uint64_t>(i), env, base, f);
-  }
-  // 4..7: a page of the database copy in the backup set; restore.
-  std::optional<std::string> copy = FirstWithSuffix(ListFiles(*base.after, layout.backup_dir), ".edb");
-  for (int i = 0; i < kPagesPerCase; ++i) {
-    auto step = static_cast<std::uint64_t>(kPagesPerCase + i);
-    std::uint64_t copy_pages = copy ? FileSizeOf(*base.after, layout.backup_dir + "/" + *copy) / page : 0;
-    if (copy_pages == 0) {
-      SkipStep(ctx, step, "no database copy in the backup set");
-      continue;
-    }
-    std::string path = layout.backup_dir + "/" + *copy;
-    std::uint64_t copy_pgno = rng.Uniform(copy_pages);
-    std::uint64_t offset = copy_pgno * page + rng.Uniform(page - kGarbageBytes);
-    FileFault f = Corruption(base, FaultClass::kCorruptPage, FileRole::kBackupSet, path, offset, rng.Next(),
-                             Reopen::kRestore);
-    f.success_window = durable;
-    f.repair_window = durable;
-    RunFileFault(ctx, step, env, base, f);
-  }
-  // 8: both copies of the checkpoint (4 KiB each).
-  FileFault chk = Corruption(base, FaultClass::kCorruptCheckpoint, FileRole::kCheckpoint, layout.CheckpointPath(),
-                             0, rng.Next(), Reopen::kSoftRecovery);
-  auto garble_first = chk.damage;
-  std::string chk_path = layout.CheckpointPath();
-  std::uint64_t chk_seed = rng.Next();
-  chk.damage = [garble_first, chk_path, chk_seed](faultfs::MemFs& disk) {
-    garble_first(disk);
-    CorruptBytes(disk, chk_path, 4096, kGarbageBytes, chk_seed);
-  };
-  chk.description = "garble both copies of " + chk_path + " then soft recovery";
-  chk.success_window = durable;
-  chk.repair_window = durable;
-  if (FileSizeOf(*base.after, chk_path) >= 4096 + kGarbageBytes) {
-    RunFileFault(ctx, 2 * kPagesPerCase, env, base, chk);
-  } else {
-    SkipStep(ctx, 2 * kPagesPerCase, "no two-copy checkpoint file");
-  }
-  // 9: a garbled live page, then a full backup.
-  const std::uint64_t backup_step = 2 * kPagesPerCase + 1;
-  if (pages <= 2) {
-    SkipStep(ctx, backup_step, "the database has no data pages");
-  } else {
-    std::uint64_t pgno = 2 + rng.Uniform(pages - 2);
-    std::uint64_t offset = pgno * page + rng.Uniform(page - kGarbageBytes);
-    BackupOfGarbledPage(ctx, backup_step, env, base, db, offset, rng.Next());
-  }
-  // 10: a data page of the copy in a second full backup, taken right after a first one
-  // that followed the last transaction. A restore replays the set's generations from
-  // their start; the first backup's rollover leaves the second set's generation with no
-  // record that touches a data page, so nothing re-images the garbled page: a restore
-  // that copied it without verifying would leave it in the database (found by the
-  // page-verifying backup after a successful restore, or by the unchanged-files check
-  // after a refusal). Restore must refuse it before writing anything.
-  const std::uint64_t late_step = 2 * kPagesPerCase + 2;
-  if (ctx.WantStep(late_step)) RunGarbledPageOfSecondBackup(ctx, late_step, env, rng);
-  // 11: one copy of the checkpoint garbled (the first or the second, seeded). The other
-  // copy is intact, which is what two copies are for: soft recovery must succeed as if
-  // nothing had happened, with every durable commit.
-  const std::uint64_t one_copy_step = 2 * kPagesPerCase + 3;
-  const std::uint64_t copy_offset = 4096 * rng.Uniform(2);
-  const std::uint64_t one_copy_seed = rng.Next();
-  if (FileSizeOf(*base.after, chk_path) < 4096 + kGarbageBytes) {
-    SkipStep(ctx, one_copy_step, "no two-copy checkpoint file");
-  } else if (ctx.WantStep(one_copy_step)) {
-    Step step(ctx, one_copy_step);
-    step.AddPlan(fmt::format("garble {} bytes of the checkpoint copy at offset {} of {} then soft recovery "
-                             "(the other copy intact)",
-                             kGarbageBytes, copy_offset, chk_path));
-    ctx.CountFault(FaultClass::kCorruptCheckpoint);
-    auto image = base.after->Clone();
-    CorruptBytes(*image, chk_path, copy_offset, kGarbageBytes, one_copy_seed);
-    VerifyReopen(step, env, *image, Reopen::kSoftRecovery, base.run.model, durable);
-  }
+// A seeded offset inside a data page of the live database (pages 0 and 1 are the
+// header pair), or nullopt when it has none.
+std::optional<std::uint64_t> LiveDataPageOffset(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
+  if (c.pages <= 2) return std::nullopt;
+  const std::uint32_t page = c.env.settings.page_size;
+  std::uint64_t pgno = 2 + rng.Uniform(c.pages - 2);
+  return pgno * page + rng.Uniform(page - kGarbageBytes);
 }
 
-void RunCorruptLog(CaseContext& ctx) {
-  Env env = MakeLogHeavyEnv(ctx.seed());
-  Baseline base = MakeBaseline(env, 5, true);
-  const Layout& layout = env.settings.layout;
-  const PrefixWindow durable = base.Durable();
-  faultfs::SplitMix64 rng(ctx.seed());
+bool HasTwoCheckpointCopies(const CorruptPageCase& c) {
+  return FileSizeOf(*c.base.after, c.checkpoint) >= 4096 + kGarbageBytes;
+}
 
-  auto corrupt = [&](std::uint64_t step, FileRole role, const std::string& path, Reopen how, PrefixWindow success) {
-    std::uint64_t size = FileSizeOf(*base.after, path);
-    if (size < 2 * kGarbageBytes) {
-      SkipStep(ctx, step, path + " is missing or empty");
-      return;
-    }
-    std::uint64_t offset = rng.Uniform(size - kGarbageBytes);
-    std::uint64_t seed = rng.Next();
-    FileFault f = Corruption(base, FaultClass::kCorruptLog, role, path, offset, seed, how);
-    f.success_window = success;
-    f.repair_window = durable;
-    RunFileFault(ctx, step, env, base, f);
-  };
-  std::vector<std::int32_t> path_gens = ArchivedGenerations(*base.after, layout.log_dir);
-  std::vector<std::int32_t> backup_gens = ArchivedGenerations(*base.after, layout.backup_dir);
-  auto archived = [&](const std::vector<std::int32_t>& gens, const std::string& dir) {
-    return gens.empty() ? dir + "/missing.log" : dir + "/" + ArchivedLogName(gens[rng.Uniform(gens.size())]);
-  };
-  // 0: an archived log-path generation, soft recovery. 1: the current generation.
-  corrupt(0, FileRole::kLog, archived(path_gens, layout.log_dir), Reopen::kSoftRecovery, durable);
-  corrupt(1, FileRole::kLog, layout.CurrentLogPath(), Reopen::kSoftRecovery, durable);
-  // 2: a backup-set generation, restore (must fail). 3: a log-path generation, restore.
-  corrupt(2, FileRole::kBackupSet, archived(backup_gens, layout.backup_dir), Reopen::kRestore, durable);
-  corrupt(3, FileRole::kLog, archived(path_gens, layout.log_dir), Reopen::kRestore, durable);
+// Soft recovery (and every read) must detect the page or be unaffected. No repair of
+// the file: the way back is a restore from the intact backup set, which must then
+// reach every durable commit.
+StepAction LivePage(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
+  std::optional<std::uint64_t> offset = LiveDataPageOffset(c, rng);
+  if (!offset) return StepAction::Skip("the database has no data pages");
+  FileFault f =
+      Garbled(c.base, FaultClass::kCorruptPage, FileRole::kDatabase, c.db, *offset, rng.Next(), Reopen::kSoftRecovery);
+  f.repair = [](faultfs::MemFs&) {};
+  f.repair_how = Reopen::kRestore;
+  return StepAction::Fault(f);
+}
 
-  // 8 (below): the tail of a backup-set generation torn.
-  // 4..7: torn tails. The workload ends with its last transactions unsynced (lazy
-  // commits, the in-flight one); a power failure tears every pending log write at
-  // 512-byte units and drops every other pending write. Soft recovery must succeed.
-  for (std::uint64_t t = 0; t < 4; ++t) {
-    std::uint64_t step = 4 + t;
-    if (!ctx.WantStep(step)) continue;
-    Step s(ctx, step);
-    Machine machine(*base.setup, faultfs::FaultPlan{}, env.op_budget);
-    WorkloadPlan plan;
-    plan.inflight = true;
-    WorkloadRun run = RunWorkload(machine.fs(), env, plan, nullptr);
-    faultfs::CrashPolicy policy = faultfs::CrashPolicy::DropAll();
-    policy.seed = faultfs::SplitMix64::Derive(ctx.seed(), step).Next();
-    std::uint64_t torn = 0;
-    for (const faultfs::PendingWrite& w : machine.disk().PendingWrites()) {
-      if (ClassifyPath(layout, w.path) != FileRole::kLog || w.is_truncate) continue;
-      policy.write_overrides[w.sequence] = faultfs::Fate::kTear;
-      ++torn;
-    }
-    s.AddPlan(fmt::format("power loss tearing {} pending log writes (seed {})", torn, policy.seed));
-    s.AddHash(machine.fs().trace_hash());
-    ctx.CountFault(FaultClass::kTornLog);
-    ctx.CountCrashState();
-    auto image = machine.PowerLossImage(policy);
-    Machine reopen(*image, faultfs::FaultPlan{}, env.op_budget);
-    ReadBack read;
-    ReopenOutcome outcome =
-        AttemptReopen(s, env, reopen, Reopen::kSoftRecovery, OpenFault{FaultClass::kTornLog, FileRole::kLog}, &read);
-    s.AddHash(reopen.fs().trace_hash());
-    if (outcome == ReopenOutcome::kOk) {
-      StateCheck check = CheckState(run.model, read.state, DefaultWindow(run.model));
-      if (!check.ok()) s.Fail(check.explanation);
-    }
+StepAction BackupCopyPage(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
+  const Layout& layout = c.env.settings.layout;
+  const std::uint32_t page = c.env.settings.page_size;
+  std::uint64_t copy_pages = c.copy ? FileSizeOf(*c.base.after, layout.backup_dir + "/" + *c.copy) / page : 0;
+  if (copy_pages == 0) return StepAction::Skip("no database copy in the backup set");
+  std::uint64_t offset = rng.Uniform(copy_pages) * page + rng.Uniform(page - kGarbageBytes);
+  return StepAction::Fault(Garbled(c.base, FaultClass::kCorruptPage, FileRole::kBackupSet,
+                                   layout.backup_dir + "/" + *c.copy, offset, rng.Next(), Reopen::kRestore));
+}
+
+StepAction BothCheckpointCopies(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
+  if (!HasTwoCheckpointCopies(c)) return StepAction::Skip("no two-copy checkpoint file");
+  const std::string path = c.checkpoint;
+  const std::uint64_t first_seed = rng.Next();
+  const std::uint64_t second_seed = rng.Next();
+  return StepAction::Fault(DamageThenReopen(
+      c.base, FaultClass::kCorruptCheckpoint, FileRole::kCheckpoint, "garble both copies of " + path,
+      Reopen::kSoftRecovery,
+      [path, first_seed, second_seed](faultfs::MemFs& disk) {
+        CorruptBytes(disk, path, 0, kGarbageBytes, first_seed);
+        CorruptBytes(disk, path, 4096, kGarbageBytes, second_seed);
+      },
+      {path}));
+}
+
+// The other copy is intact, which is what two copies are for: soft recovery must
+// succeed as if nothing had happened, with every durable commit.
+StepAction OneCheckpointCopy(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
+  if (!HasTwoCheckpointCopies(c)) return StepAction::Skip("no two-copy checkpoint file");
+  const std::uint64_t offset = 4096 * rng.Uniform(2);
+  FileFault f = Garbled(c.base, FaultClass::kCorruptCheckpoint, FileRole::kCheckpoint, c.checkpoint, offset,
+                        rng.Next(), Reopen::kSoftRecovery);
+  f.description += " (the other copy intact)";
+  f.must_succeed = true;
+  return StepAction::Fault(f);
+}
+
+StepAction GarbledPageThenBackup(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
+  std::optional<std::uint64_t> offset = LiveDataPageOffset(c, rng);
+  if (!offset) return StepAction::Skip("the database has no data pages");
+  return StepAction::Custom([&c, offset = *offset, seed = rng.Next()](CaseContext& ctx, std::uint64_t step) {
+    BackupOfGarbledPage(ctx, step, c.env, c.base, c.db, offset, seed);
+  });
+}
+
+// A second full backup, taken right after a first one that followed the last
+// transaction. A restore replays the set's generations from their start; the first
+// backup's rollover leaves the second set's generation with no record that touches a
+// data page, so nothing re-images the garbled page: a restore that copied it without
+// verifying would leave it in the database (found by the page-verifying backup after a
+// successful restore, or by the unchanged-files check after a refusal). Restore must
+// refuse it before writing anything.
+StepAction SecondBackupCopyPage(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
+  return StepAction::Custom([&c, seed = rng.Next()](CaseContext& ctx, std::uint64_t step) {
+    RunGarbledPageOfSecondBackup(ctx, step, c.env, seed);
+  });
+}
+
+const StepRow<CorruptPageCase> kCorruptPageSteps[] = {
+    {"a data page of the live database garbled, soft recovery; then restore from the intact set", LivePage},
+    {"a data page of the live database garbled, soft recovery; then restore from the intact set", LivePage},
+    {"a data page of the live database garbled, soft recovery; then restore from the intact set", LivePage},
+    {"a data page of the live database garbled, soft recovery; then restore from the intact set", LivePage},
+    {"a page of the backup set's database copy garbled, restore", BackupCopyPage},
+    {"a page of the backup set's database copy garbled, restore", BackupCopyPage},
+    {"a page of the backup set's database copy garbled, restore", BackupCopyPage},
+    {"a page of the backup set's database copy garbled, restore", BackupCopyPage},
+    {"both copies of the checkpoint garbled, soft recovery", BothCheckpointCopies},
+    {"a data page of the live database garbled, soft recovery and a full backup (refuse it, or restore right)",
+     GarbledPageThenBackup},
+    {"a data page of a second full backup's copy garbled (no log record re-images it), restore must refuse",
+     SecondBackupCopyPage},
+    {"one copy of the checkpoint garbled, soft recovery must succeed with every durable commit", OneCheckpointCopy},
+};
+
+void RunCorruptPage(CaseContext& ctx) {
+  CorruptPageCase c;
+  c.env = MakeEnv(ctx.seed(), 10);
+  c.base = MakeBaseline(c.env, 5, true);
+  const Layout& layout = c.env.settings.layout;
+  c.db = layout.DatabasePath(c.env.spec.databases[0].file_name);
+  c.pages = FileSizeOf(*c.base.after, c.db) / c.env.settings.page_size;
+  c.copy = FirstWithSuffix(ListFiles(*c.base.after, layout.backup_dir), ".edb");
+  c.checkpoint = layout.CheckpointPath();
+  RunStepTable(ctx, c, kCorruptPageSteps);
+}
+
+struct CorruptLogCase {
+  Env env;
+  Baseline base;
+  std::vector<std::int32_t> path_gens;
+  std::vector<std::int32_t> backup_gens;
+};
+
+// Garbage at a seeded offset of `path`, then `how`.
+StepAction GarbledLog(const CorruptLogCase& c, faultfs::SplitMix64& rng, FileRole role, const std::string& path,
+                      Reopen how) {
+  std::uint64_t size = FileSizeOf(*c.base.after, path);
+  if (size < 2 * kGarbageBytes) return StepAction::Skip(path + " is missing or empty");
+  std::uint64_t offset = rng.Uniform(size - kGarbageBytes);
+  return StepAction::Fault(Garbled(c.base, FaultClass::kCorruptLog, role, path, offset, rng.Next(), how));
+}
+
+std::string SomeArchived(const std::vector<std::int32_t>& gens, const std::string& dir, faultfs::SplitMix64& rng) {
+  return gens.empty() ? dir + "/missing.log" : dir + "/" + ArchivedLogName(gens[rng.Uniform(gens.size())]);
+}
+
+template <Reopen how>
+StepAction ArchivedLogPathGeneration(const CorruptLogCase& c, faultfs::SplitMix64& rng) {
+  const std::string path = SomeArchived(c.path_gens, c.env.settings.layout.log_dir, rng);
+  return GarbledLog(c, rng, FileRole::kLog, path, how);
+}
+
+StepAction CurrentLogGeneration(const CorruptLogCase& c, faultfs::SplitMix64& rng) {
+  return GarbledLog(c, rng, FileRole::kLog, c.env.settings.layout.CurrentLogPath(), Reopen::kSoftRecovery);
+}
+
+StepAction BackupSetGeneration(const CorruptLogCase& c, faultfs::SplitMix64& rng) {
+  const std::string path = SomeArchived(c.backup_gens, c.env.settings.layout.backup_dir, rng);
+  return GarbledLog(c, rng, FileRole::kBackupSet, path, Reopen::kRestore);
+}
+
+// The workload ends with its last transactions unsynced (lazy commits, the in-flight
+// one); a power failure tears every pending log write at 512-byte units and drops
+// every other pending write. Soft recovery must succeed.
+void RunTornTail(CaseContext& ctx, std::uint64_t step, const CorruptLogCase& c, std::uint64_t seed) {
+  const Env& env = c.env;
+  Step s(ctx, step);
+  Machine machine(*c.base.setup, faultfs::FaultPlan{}, env.op_budget);
+  WorkloadPlan plan;
+  plan.inflight = true;
+  WorkloadRun run = RunWorkload(machine.fs(), env, plan, nullptr);
+  faultfs::CrashPolicy policy = faultfs::CrashPolicy::DropAll();
+  policy.seed = seed;
+  std::uint64_t torn = 0;
+  for (const faultfs::PendingWrite& w : machine.disk().PendingWrites()) {
+    if (ClassifyPath(env.settings.layout, w.path) != FileRole::kLog || w.is_truncate) continue;
+    policy.write_overrides[w.sequence] = faultfs::Fate::kTear;
+    ++torn;
   }
-  // 8: the last written 512-byte unit of the backup set's newest generation zeroed, as
-  // a torn write leaves it. The set's logs were complete when copied (the manifest has
-  // their CRCs): restore must refuse it, never read it as a torn tail of a live log.
+  s.AddPlan(fmt::format("power loss tearing {} pending log writes (seed {})", torn, policy.seed));
+  s.AddHash(machine.fs().trace_hash());
+  ctx.CountFault(FaultClass::kTornLog);
+  ctx.CountCrashState();
+  auto image = machine.PowerLossImage(policy);
+  Machine reopen(*image, faultfs::FaultPlan{}, env.op_budget);
+  ReadBack read;
+  AttemptAndJudge(s, env, reopen.fs(), Reopen::kSoftRecovery, OpenFault{FaultClass::kTornLog, FileRole::kLog},
+                  run.model, DefaultWindow(run.model), &read);
+  s.AddHash(reopen.fs().trace_hash());
+}
+
+StepAction TornTail(const CorruptLogCase& c, faultfs::SplitMix64& rng) {
+  return StepAction::Custom(
+      [&c, seed = rng.Next()](CaseContext& ctx, std::uint64_t step) { RunTornTail(ctx, step, c, seed); });
+}
+
+// The set's logs were complete when copied (the manifest has their CRCs): restore
+// must refuse a torn copy, never read it as a torn tail of a live log.
+StepAction TornBackupSetGeneration(const CorruptLogCase& c, faultfs::SplitMix64&) {
+  const Layout& layout = c.env.settings.layout;
   const std::string newest =
-      backup_gens.empty() ? layout.backup_dir + "/missing.log"
-                          : layout.backup_dir + "/" + ArchivedLogName(*std::max_element(backup_gens.begin(), backup_gens.end()));
-  std::optional<std::uint64_t> tail = LastWrittenUnit(*base.after, newest, 512);
-  if (!tail) {
-    SkipStep(ctx, 8, newest + " is missing or blank");
-  } else {
-    FileFault f;
-    f.fault = FaultClass::kTornLog;
-    f.role = FileRole::kBackupSet;
-    f.description = fmt::format("zero the last written 512-byte unit of {} (offset {}) then restore", newest, *tail);
-    f.attempt = Reopen::kRestore;
-    f.damage = [newest, offset = *tail](faultfs::MemFs& disk) { ZeroStored(disk, newest, offset, 512); };
-    f.repair = [&base, newest](faultfs::MemFs& disk) { CopyFile(*base.after, &disk, newest); };
-    f.repair_how = Reopen::kRestore;
-    f.success_window = durable;
-    f.repair_window = durable;
-    RunFileFault(ctx, 8, env, base, f);
-  }
-  // 9, 10: an archived log-path generation that another one follows loses its tail (its
-  // last data segment and the shadow after it, 8 KiB, zeroed): nothing left in the file
-  // proves the lost segment was durable, but the next generation's lgposPrevGenEnd
-  // does. 9: restore (the generation is after the backup set); 10: soft recovery with
-  // the checkpoint removed, so redo starts at the oldest generation. Both must refuse
-  // the truncated generation, or succeed without losing a durable commit.
-  std::int32_t set_high = backup_gens.empty() ? 0 : *std::max_element(backup_gens.begin(), backup_gens.end());
+      c.backup_gens.empty()
+          ? layout.backup_dir + "/missing.log"
+          : layout.backup_dir + "/" + ArchivedLogName(*std::max_element(c.backup_gens.begin(), c.backup_gens.end()));
+  std::optional<std::uint64_t> tail = LastWrittenUnit(*c.base.after, newest, 512);
+  if (!tail) return StepAction::Skip(newest + " is missing or blank");
+  FileFault f = DamageThenReopen(
+      c.base, FaultClass::kTornLog, FileRole::kBackupSet,
+      fmt::format("zero the last written 512-byte unit of {} (offset {})", newest, *tail), Reopen::kRestore,
+      [newest, offset = *tail](faultfs::MemFs& disk) { ZeroStored(disk, newest, offset, 512); }, {newest});
+  return StepAction::Fault(f);
+}
+
+// An archived log-path generation that another one follows loses its tail (its last
+// data segment and the shadow after it, 8 KiB, zeroed): nothing left in the file proves
+// the lost segment was durable, but the next generation's lgposPrevGenEnd does. For
+// soft recovery the checkpoint is removed too, so redo starts at the oldest generation.
+// Both must refuse the truncated generation, or succeed without losing a durable commit.
+template <Reopen how>
+StepAction TruncatedFollowedGeneration(const CorruptLogCase& c, faultfs::SplitMix64&) {
+  const Layout& layout = c.env.settings.layout;
+  constexpr bool restore = how == Reopen::kRestore;
+  std::int32_t set_high = c.backup_gens.empty() ? 0 : *std::max_element(c.backup_gens.begin(), c.backup_gens.end());
   std::optional<std::int32_t> followed;
-  for (std::int32_t g : path_gens) {
+  for (std::int32_t g : c.path_gens) {
     if (g > set_high && !followed) followed = g;
   }
-  for (std::uint64_t step : {9, 10}) {
-    const bool restore = step == 9;
-    std::string path = followed ? layout.log_dir + "/" + ArchivedLogName(*followed) : layout.log_dir + "/missing.log";
-    std::optional<std::uint64_t> from = LastWrittenUnit(*base.after, path, 4096, 1);
-    std::optional<std::uint64_t> last = LastWrittenUnit(*base.after, path, 4096, 0);
-    if (!followed || !from || !last || *from < 4096) {
-      SkipStep(ctx, step, "no archived log-path generation after the backup set with two written segments");
-      continue;
-    }
-    FileFault f;
-    f.fault = FaultClass::kCorruptLog;
-    f.role = FileRole::kLog;
-    f.attempt = restore ? Reopen::kRestore : Reopen::kSoftRecovery;
-    f.description = fmt::format("zero the last {} written bytes of {} (from offset {}){} then {}",
-                                *last + 4096 - *from, path, *from, restore ? "" : " and delete the checkpoint",
-                                restore ? "restore" : "soft recovery");
-    const std::string chk = layout.CheckpointPath();
-    f.damage = [path, chk, restore, offset = *from, length = *last + 4096 - *from](faultfs::MemFs& disk) {
-      ZeroStored(disk, path, offset, length);
-      if (!restore && !disk.Delete(chk).ok()) throw std::runtime_error("delete " + chk);
-    };
-    f.repair = [&base, path, chk, restore](faultfs::MemFs& disk) {
-      CopyFile(*base.after, &disk, path);
-      if (!restore) CopyFile(*base.after, &disk, chk);
-    };
-    f.repair_how = f.attempt;
-    f.success_window = restore ? durable : durable;
-    f.repair_window = durable;
-    RunFileFault(ctx, step, env, base, f);
+  std::string path = followed ? layout.log_dir + "/" + ArchivedLogName(*followed) : layout.log_dir + "/missing.log";
+  std::optional<std::uint64_t> from = LastWrittenUnit(*c.base.after, path, 4096, 1);
+  std::optional<std::uint64_t> last = LastWrittenUnit(*c.base.after, path, 4096, 0);
+  if (!followed || !from || !last || *from < 4096) {
+    return StepAction::Skip("no archived log-path generation after the backup set with two written segments");
   }
+  const std::string chk = layout.CheckpointPath();
+  const std::uint64_t length = *last + 4096 - *from;
+  std::vector<std::string> originals = {path};
+  if (!restore) originals.push_back(chk);
+  return StepAction::Fault(DamageThenReopen(
+      c.base, FaultClass::kCorruptLog, FileRole::kLog,
+      fmt::format("zero the last {} written bytes of {} (from offset {}){}", length, path, *from,
+                  restore ? "" : " and delete the checkpoint"),
+      how,
+      [path, chk, offset = *from, length](faultfs::MemFs& disk) {
+        ZeroStored(disk, path, offset, length);
+        if (!restore && !disk.Delete(chk).ok()) throw std::runtime_error("delete " + chk);
+      },
+      originals));
+}
+
+// A success must not lose a durable commit (DamageThenReopen); after a refusal the
+// file is repaired and the operation must succeed.
+const StepRow<CorruptLogCase> kCorruptLogSteps[] = {
+    {"an archived log-path generation garbled, soft recovery", ArchivedLogPathGeneration<Reopen::kSoftRecovery>},
+    {"the current generation garbled, soft recovery", CurrentLogGeneration},
+    {"a backup-set generation garbled, restore (must refuse)", BackupSetGeneration},
+    {"an archived log-path generation garbled, restore", ArchivedLogPathGeneration<Reopen::kRestore>},
+    {"a power loss tearing every pending log write, soft recovery must succeed", TornTail},
+    {"a power loss tearing every pending log write, soft recovery must succeed", TornTail},
+    {"a power loss tearing every pending log write, soft recovery must succeed", TornTail},
+    {"a power loss tearing every pending log write, soft recovery must succeed", TornTail},
+    {"the last written sector of the newest backup-set generation zeroed, restore (must refuse)",
+     TornBackupSetGeneration},
+    {"the last segments of a log-path generation after the set zeroed, restore",
+     TruncatedFollowedGeneration<Reopen::kRestore>},
+    {"the last segments of a log-path generation after the set zeroed, checkpoint deleted, soft recovery",
+     TruncatedFollowedGeneration<Reopen::kSoftRecovery>},
+};
+
+void RunCorruptLog(CaseContext& ctx) {
+  CorruptLogCase c;
+  c.env = MakeLogHeavyEnv(ctx.seed());
+  c.base = MakeBaseline(c.env, 5, true);
+  c.path_gens = ArchivedGenerations(*c.base.after, c.env.settings.layout.log_dir);
+  c.backup_gens = ArchivedGenerations(*c.base.after, c.env.settings.layout.backup_dir);
+  RunStepTable(ctx, c, kCorruptLogSteps);
 }
 
 }  // namespace
 
 Scenario CorruptPageScenario() {
-  return Scenario{
+  Scenario s{
       "corrupt-page",
       "garbled database pages (live and in the backup set) and a garbled checkpoint",
       "Sixteen seeded bytes of a data page are overwritten on the medium: in the live database (then soft "
@@ -379,10 +406,12 @@ Scenario CorruptPageScenario() {
       "code; every success must show correct content (an unused page may be garbled harmlessly).",
       20,
       RunCorruptPage};
+  s.steps = StepNames(kCorruptPageSteps);
+  return s;
 }
 
 Scenario CorruptLogScenario() {
-  return Scenario{
+  Scenario s{
       "corrupt-log",
       "garbled log generations (log path, backup set) and torn log tails",
       "Sixteen seeded bytes of a log generation are overwritten: an archived or the current generation of the "
@@ -394,6 +423,8 @@ Scenario CorruptLogScenario() {
       "segments (restore, and soft recovery without a checkpoint).",
       20,
       RunCorruptLog};
+  s.steps = StepNames(kCorruptLogSteps);
+  return s;
 }
 
 }  // namespace jetharness

@@ -1,7 +1,7 @@
 // missing-log: a log generation deleted from the backup set or from the log path.
 #include <fmt/format.h>
 
-#include "harness/engine/scenarios.h"
+#include "harness/engine/step_table.h"
 
 namespace jetharness {
 
@@ -22,19 +22,19 @@ std::optional<std::int32_t> PickGeneration(const std::vector<std::int32_t>& gens
 }
 
 // Soft recovery, every database attached, an incremental backup into the set: the
-// calls of the instance that step 11 runs twice (without, then with the fault).
+// calls of the instance that the gone-during-backup step runs twice (without, then
+// with the fault).
 void RecoverAndBackUpIncrementally(EngineInstance& instance, const Env& env) {
   if (instance.Init() >= 0 && AttachAllDatabases(instance, env.spec) >= 0) {
     instance.BackupIncremental(env.settings.layout.backup_dir);
   }
 }
 
-// Step 11: an archived log-path generation that an incremental backup must copy is
+// An archived log-path generation that an incremental backup must copy is
 // gone when the backup opens it (every open of it from then on: not found). The
 // backup must fail with a missing-log code (or copy the generation anyway); either
 // way the set and the instance stay usable: a restore must reach every durable commit.
-void RunGenerationGoneDuringBackup(CaseContext& ctx, std::uint64_t step_index, const Env& env, const Baseline& base,
-                                   PrefixWindow durable) {
+void RunGenerationGoneDuringBackup(CaseContext& ctx, std::uint64_t step_index, const Env& env, const Baseline& base) {
   if (!ctx.WantStep(step_index)) return;
   const Layout& layout = env.settings.layout;
   // Without the fault: which opens of an archived generation the backup does.
@@ -91,71 +91,84 @@ void RunGenerationGoneDuringBackup(CaseContext& ctx, std::uint64_t step_index, c
   }
   step.AddHash(machine.fs().trace_hash());
   if (machine.fs().faults_injected() == 0) step.Fail("the fault was planned but never injected: " + machine.PlanText());
-  VerifyReopen(step, env, *machine.ProcessCrashImage(), Reopen::kRestore, base.run.model, durable);
+  VerifyReopen(step, env, *machine.ProcessCrashImage(), Reopen::kRestore, base.run.model, base.Durable());
 }
 
-void RunMissingLog(CaseContext& ctx) {
-  Env env = MakeLogHeavyEnv(ctx.seed());
-  Baseline base = MakeBaseline(env, 5, true);
-  const Layout& layout = env.settings.layout;
-  const PrefixWindow durable = base.Durable();
-  std::vector<std::int32_t> backup_gens = ArchivedGenerations(*base.after, layout.backup_dir);
-  std::vector<std::int32_t> path_gens = ArchivedGenerations(*base.after, layout.log_dir);
+struct MissingLogCase {
+  Env env;
+  Baseline base;
+  std::vector<std::int32_t> backup_gens;
+  std::vector<std::int32_t> path_gens;
+};
 
-  // Removes `path`; the repair puts the original back.
-  auto missing = [&](std::uint64_t step, FileRole role, Reopen how, PrefixWindow success, const std::string& path) {
-    FileFault f;
-    f.fault = FaultClass::kMissingLog;
-    f.role = role;
-    f.description = fmt::format("delete {} then {}", path, how == Reopen::kRestore ? "restore" : "soft recovery");
-    f.attempt = how;
-    f.success_window = success;
-    f.damage = [path](faultfs::MemFs& disk) {
-      faultfs::Status s = disk.Delete(path);
-      if (s.ok()) s = disk.SyncDir(faultfs::ParentPath(path));
-      if (!s.ok()) throw std::runtime_error("delete " + path + ": " + s.ToString());
-    };
-    f.repair = [&base, path](faultfs::MemFs& disk) { CopyFile(*base.after, &disk, path); };
-    f.repair_how = how;
-    f.repair_window = durable;
-    RunFileFault(ctx, step, env, base, f);
+// `path` deleted (the deletion made durable), then `how`; the repair puts it back.
+StepAction Deleted(const MissingLogCase& c, FileRole role, Reopen how, const std::string& path) {
+  auto damage = [path](faultfs::MemFs& disk) {
+    faultfs::Status s = disk.Delete(path);
+    if (s.ok()) s = disk.SyncDir(faultfs::ParentPath(path));
+    if (!s.ok()) throw std::runtime_error("delete " + path + ": " + s.ToString());
   };
+  return StepAction::Fault(
+      DamageThenReopen(c.base, FaultClass::kMissingLog, role, "delete " + path, how, damage, {path}));
+}
 
-  std::uint64_t step = 0;
-  // 0-2: a generation missing from the backup set (restore).
-  for (Pick pick : {Pick::kFirst, Pick::kMiddle, Pick::kLast}) {
-    auto gen = PickGeneration(backup_gens, pick);
-    if (gen) {
-      missing(step, FileRole::kBackupSet, Reopen::kRestore, durable,
-              layout.backup_dir + "/" + ArchivedLogName(*gen));
-    } else {
-      SkipStep(ctx, step, "no archived generation in the backup set");
-    }
-    ++step;
-  }
-  // 3-6 (restore) and 7-10 (soft recovery): first/middle/last archived generation of
-  // the log path, then the current generation edb.log.
-  for (Reopen how : {Reopen::kRestore, Reopen::kSoftRecovery}) {
-    const PrefixWindow success = durable;
-    for (Pick pick : {Pick::kFirst, Pick::kMiddle, Pick::kLast}) {
-      auto gen = PickGeneration(path_gens, pick);
-      if (gen) {
-        missing(step, FileRole::kLog, how, success, layout.log_dir + "/" + ArchivedLogName(*gen));
-      } else {
-        SkipStep(ctx, step, fmt::format("no {} archived generation in the log path", PickName(pick)));
-      }
-      ++step;
-    }
-    missing(step++, FileRole::kLog, how, success, layout.CurrentLogPath());
-  }
-  // 11: a generation gone while an incremental backup copies it.
-  RunGenerationGoneDuringBackup(ctx, step, env, base, durable);
+template <Pick pick>
+StepAction BackupSetGeneration(const MissingLogCase& c, faultfs::SplitMix64&) {
+  auto gen = PickGeneration(c.backup_gens, pick);
+  if (!gen) return StepAction::Skip("no archived generation in the backup set");
+  return Deleted(c, FileRole::kBackupSet, Reopen::kRestore,
+                 c.env.settings.layout.backup_dir + "/" + ArchivedLogName(*gen));
+}
+
+template <Pick pick, Reopen how>
+StepAction LogPathGeneration(const MissingLogCase& c, faultfs::SplitMix64&) {
+  auto gen = PickGeneration(c.path_gens, pick);
+  if (!gen) return StepAction::Skip(fmt::format("no {} archived generation in the log path", PickName(pick)));
+  return Deleted(c, FileRole::kLog, how, c.env.settings.layout.log_dir + "/" + ArchivedLogName(*gen));
+}
+
+template <Reopen how>
+StepAction CurrentGeneration(const MissingLogCase& c, faultfs::SplitMix64&) {
+  return Deleted(c, FileRole::kLog, how, c.env.settings.layout.CurrentLogPath());
+}
+
+// A success must reach every durable commit (DamageThenReopen), after a refusal the
+// file is put back and the same operation must succeed.
+const StepRow<MissingLogCase> kMissingLogSteps[] = {
+    {"the first backup-set generation deleted, restore", BackupSetGeneration<Pick::kFirst>},
+    {"the middle backup-set generation deleted, restore", BackupSetGeneration<Pick::kMiddle>},
+    {"the last backup-set generation deleted, restore", BackupSetGeneration<Pick::kLast>},
+    {"the first archived log-path generation deleted, restore", LogPathGeneration<Pick::kFirst, Reopen::kRestore>},
+    {"the middle archived log-path generation deleted, restore", LogPathGeneration<Pick::kMiddle, Reopen::kRestore>},
+    {"the last archived log-path generation deleted, restore", LogPathGeneration<Pick::kLast, Reopen::kRestore>},
+    {"the current generation (edb.log) deleted, restore", CurrentGeneration<Reopen::kRestore>},
+    {"the first archived log-path generation deleted, soft recovery",
+     LogPathGeneration<Pick::kFirst, Reopen::kSoftRecovery>},
+    {"the middle archived log-path generation deleted, soft recovery",
+     LogPathGeneration<Pick::kMiddle, Reopen::kSoftRecovery>},
+    {"the last archived log-path generation deleted, soft recovery",
+     LogPathGeneration<Pick::kLast, Reopen::kSoftRecovery>},
+    {"the current generation (edb.log) deleted, soft recovery", CurrentGeneration<Reopen::kSoftRecovery>},
+    {"an archived generation gone when an incremental backup opens it; then restore",
+     [](const MissingLogCase& c, faultfs::SplitMix64&) {
+       return StepAction::Custom(
+           [&c](CaseContext& ctx, std::uint64_t step) { RunGenerationGoneDuringBackup(ctx, step, c.env, c.base); });
+     }},
+};
+
+void RunMissingLog(CaseContext& ctx) {
+  MissingLogCase c;
+  c.env = MakeLogHeavyEnv(ctx.seed());
+  c.base = MakeBaseline(c.env, 5, true);
+  c.backup_gens = ArchivedGenerations(*c.base.after, c.env.settings.layout.backup_dir);
+  c.path_gens = ArchivedGenerations(*c.base.after, c.env.settings.layout.log_dir);
+  RunStepTable(ctx, c, kMissingLogSteps);
 }
 
 }  // namespace
 
 Scenario MissingLogScenario() {
-  return Scenario{
+  Scenario s{
       "missing-log",
       "first/middle/last/current generation missing, in the backup set and in the log path",
       "After a workload spread over several log generations with a full backup in the middle, one generation "
@@ -168,6 +181,8 @@ Scenario MissingLogScenario() {
       "then restore every durable commit.",
       20,
       RunMissingLog};
+  s.steps = StepNames(kMissingLogSteps);
+  return s;
 }
 
 }  // namespace jetharness

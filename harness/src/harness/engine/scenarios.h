@@ -138,6 +138,8 @@ void CopyFile(const faultfs::MemFs& from, faultfs::MemFs* to, const std::string&
 //      against success_window;
 //   3. when the attempt was refused, repair the image it left behind and reopen with
 //      no fault: this must succeed with the content in repair_window.
+// A fault the engine is built to absorb (one of two checkpoint copies) is
+// `must_succeed`: the attempt must succeed, with the content in success_window.
 struct FileFault {
   FaultClass fault = FaultClass::kNone;
   FileRole role = FileRole::kAny;
@@ -148,9 +150,17 @@ struct FileFault {
   std::function<void(faultfs::MemFs&)> repair;  // null: no repair needed
   Reopen repair_how = Reopen::kSoftRecovery;
   PrefixWindow repair_window;
+  bool must_succeed = false;
 };
 void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, const Baseline& base,
                   const FileFault& fault);
+// The common FileFault: `damage` applied to the image, then soft recovery or restore
+// (`how`); the repair copies each of `originals` back from base.after and does the
+// same again. Both a success under the damage and the repaired reopen must reach every
+// durable commit (base.Durable()): damage to a log may make the engine refuse, never
+// succeed with less. The description is `what` + " then restore" / " then soft recovery".
+FileFault DamageThenReopen(const Baseline& base, FaultClass fault, FileRole role, const std::string& what, Reopen how,
+                           std::function<void(faultfs::MemFs&)> damage, std::vector<std::string> originals);
 // After a successful restore on `machine` (no fault active): a full backup, which
 // verifies every page of every database, must succeed.
 void VerifyPagesByBackup(Step& step, const Env& env, Machine& machine);

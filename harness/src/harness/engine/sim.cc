@@ -214,18 +214,26 @@ DbState VerifyReopen(Step& step, const Env& env, const faultfs::MemFs& image, Re
   return state;
 }
 
+ReopenOutcome AttemptAndJudge(Step& step, const Env& env, faultfs::Vfs& vfs, Reopen how, OpenFault fault,
+                              const Model& model, PrefixWindow window, ReadBack* read) {
+  ReopenOutcome outcome = AttemptReopen(step, env, vfs, how, fault, read);
+  if (outcome != ReopenOutcome::kOk) return outcome;
+  StateCheck check = CheckState(model, read->state, window);
+  if (check.ok()) return outcome;
+  step.Fail(fmt::format("{} returned success{}, with the wrong content: {}",
+                        how == Reopen::kRestore ? "restore" : "soft recovery",
+                        fault.fault == FaultClass::kNone
+                            ? std::string()
+                            : fmt::format(" under a {} on {}", FaultClassName(fault.fault), FileRoleName(fault.role)),
+                        check.explanation));
+  return ReopenOutcome::kViolation;
+}
+
 DbState VerifyReopenOn(Step& step, const Env& env, faultfs::Vfs& vfs, Reopen how, const Model& model,
                        PrefixWindow window) {
   ReadBack first;
   // With no fault active, kRefused cannot happen: every failure is a violation.
-  bool ok = AttemptReopen(step, env, vfs, how, OpenFault{}, &first) == ReopenOutcome::kOk;
-  if (ok) {
-    StateCheck check = CheckState(model, first.state, window);
-    if (!check.ok()) {
-      step.Fail(check.explanation);
-      ok = false;
-    }
-  }
+  bool ok = AttemptAndJudge(step, env, vfs, how, OpenFault{}, model, window, &first) == ReopenOutcome::kOk;
   if (ok) {
     // A clean JetInit/JetTerm cycle afterwards must work and show the same content.
     ReadBack second;

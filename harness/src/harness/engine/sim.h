@@ -171,6 +171,13 @@ ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen
 ReopenOutcome AttemptReopen(Step& step, const Env& env, faultfs::Vfs& vfs, Reopen how, OpenFault fault,
                             ReadBack* read);
 
+// AttemptReopen, then the oracle: a success must hold a state within `window`; when it
+// does not, the failure is recorded and the outcome is kViolation. Every path that lets
+// a recovery or a restore run with a fault present judges a success this way, at once,
+// before a repair or a fault-free rerun can replace what it left.
+ReopenOutcome AttemptAndJudge(Step& step, const Env& env, faultfs::Vfs& vfs, Reopen how, OpenFault fault,
+                              const Model& model, PrefixWindow window, ReadBack* read);
+
 // With no fault active: recover or restore `image`, then require success, the oracle
 // (state within `window`), the physical checks, a clean JetTerm, and a second
 // JetInit/JetTerm cycle that shows the very same content. Failures go to `step`.
