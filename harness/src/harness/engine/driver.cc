@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
+#include <mutex>
 
 #include "harness/core/oracle.h"
 
@@ -25,7 +27,8 @@ std::string NextInstanceName() {
 
 }  // namespace
 
-std::size_t LongValueChunkSize(std::uint32_t page_size) {
+namespace {
+std::size_t AskLongValueChunkSize(std::uint32_t page_size) {
   JET_INSTANCE instance = JET_instanceNil;
   if (JetCreateInstance(&instance, NextInstanceName().c_str()) < 0) return 0;
   JET_API_PTR chunk = 0;
@@ -35,6 +38,20 @@ std::size_t LongValueChunkSize(std::uint32_t page_size) {
   }
   (void)JetTerm2(instance, JET_bitTermAbrupt);  // releases an instance that never ran
   return static_cast<std::size_t>(chunk);
+}
+}  // namespace
+
+std::size_t LongValueChunkSize(std::uint32_t page_size) {
+  // Asked once per page size: every case of a shaped workload needs it, and each
+  // instance created (even one that never runs) leaves bookkeeping in the engine.
+  static std::mutex mutex;
+  static std::map<std::uint32_t, std::size_t> known;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = known.find(page_size);
+  if (it != known.end()) return it->second;
+  const std::size_t chunk = AskLongValueChunkSize(page_size);
+  if (chunk != 0) known.emplace(page_size, chunk);  // 0: the engine refused; ask again next time
+  return chunk;
 }
 
 EngineInstance::EngineInstance(faultfs::Vfs* vfs, const InstanceSettings& settings, CallObserver observer)

@@ -242,12 +242,7 @@ void RunCorruptPage(CaseContext& ctx) {
   RunStepTable(ctx, c, kCorruptPageSteps);
 }
 
-struct CorruptLogCase {
-  Env env;
-  Baseline base;
-  std::vector<std::int32_t> path_gens;
-  std::vector<std::int32_t> backup_gens;
-};
+using CorruptLogCase = LogHeavyCase;
 
 // Garbage at a seeded offset of `path`, then `how`.
 StepAction GarbledLog(const CorruptLogCase& c, faultfs::SplitMix64& rng, FileRole role, const std::string& path,
@@ -386,10 +381,7 @@ const StepRow<CorruptLogCase> kCorruptLogSteps[] = {
 
 void RunCorruptLog(CaseContext& ctx) {
   CorruptLogCase c;
-  c.env = MakeLogHeavyEnv(ctx.seed());
-  c.base = MakeBaseline(c.env, 5, true);
-  c.path_gens = ArchivedGenerations(*c.base.after, c.env.settings.layout.log_dir);
-  c.backup_gens = ArchivedGenerations(*c.base.after, c.env.settings.layout.backup_dir);
+  c.Build(MakeLogHeavyEnv(ctx.seed()));
   RunStepTable(ctx, c, kCorruptLogSteps);
 }
 

@@ -38,14 +38,10 @@ class HalfwaySnapshot {
   std::uint64_t stride_ = 1;
 };
 
-struct ForeignLogCase {
-  Env env;
-  Baseline base;
+struct ForeignLogCase : LogHeavyCase {
   HalfwaySnapshot halfway;
   Env other_env;  // another lineage: the same layout and workload shape, its own logs
   Baseline other;
-  std::vector<std::int32_t> path_gens;
-  std::vector<std::int32_t> backup_gens;
 
   std::string LogPath(std::int32_t gen) const { return env.settings.layout.log_dir + "/" + ArchivedLogName(gen); }
   std::string BackupPath(std::int32_t gen) const {
@@ -215,12 +211,10 @@ const StepRow<ForeignLogCase> kForeignLogSteps[] = {
 void RunForeignLog(CaseContext& ctx) {
   ForeignLogCase c;
   // Two databases: one can stand at the other's attach path.
-  c.env = MakeLogHeavyEnv(ctx.seed(), 2);
-  c.base = MakeBaseline(c.env, 5, true, c.halfway.Hook(c.env.settings.layout));
+  Env env = MakeLogHeavyEnv(ctx.seed(), 2);
+  c.Build(env, c.halfway.Hook(env.settings.layout));
   c.other_env = MakeLogHeavyEnv(ctx.seed() ^ 0xF0F0F0F0ULL);
   c.other = MakeBaseline(c.other_env, 5, true);
-  c.path_gens = ArchivedGenerations(*c.base.after, c.env.settings.layout.log_dir);
-  c.backup_gens = ArchivedGenerations(*c.base.after, c.env.settings.layout.backup_dir);
   RunStepTable(ctx, c, kForeignLogSteps);
 }
 

@@ -94,12 +94,7 @@ void RunGenerationGoneDuringBackup(CaseContext& ctx, std::uint64_t step_index, c
   VerifyReopen(step, env, *machine.ProcessCrashImage(), Reopen::kRestore, base.run.model, base.Durable());
 }
 
-struct MissingLogCase {
-  Env env;
-  Baseline base;
-  std::vector<std::int32_t> backup_gens;
-  std::vector<std::int32_t> path_gens;
-};
+using MissingLogCase = LogHeavyCase;
 
 // `path` deleted (the deletion made durable), then `how`; the repair puts it back.
 StepAction Deleted(const MissingLogCase& c, FileRole role, Reopen how, const std::string& path) {
@@ -158,10 +153,7 @@ const StepRow<MissingLogCase> kMissingLogSteps[] = {
 
 void RunMissingLog(CaseContext& ctx) {
   MissingLogCase c;
-  c.env = MakeLogHeavyEnv(ctx.seed());
-  c.base = MakeBaseline(c.env, 5, true);
-  c.backup_gens = ArchivedGenerations(*c.base.after, c.env.settings.layout.backup_dir);
-  c.path_gens = ArchivedGenerations(*c.base.after, c.env.settings.layout.log_dir);
+  c.Build(MakeLogHeavyEnv(ctx.seed()));
   RunStepTable(ctx, c, kMissingLogSteps);
 }
 

@@ -24,6 +24,24 @@
 
 namespace jetharness {
 
+// The case of a scenario that damages log generations: a workload spread over several
+// generations (MakeLogHeavyEnv) with a full backup in the middle, and the archived
+// generations it left in the log path and in the backup set.
+struct LogHeavyCase {
+  Env env;
+  Baseline base;
+  std::vector<std::int32_t> path_gens;
+  std::vector<std::int32_t> backup_gens;
+
+  // `case_env` is MakeLogHeavyEnv's; `before_op` as MakeBaseline's.
+  void Build(Env case_env, const std::function<void(Machine&, const faultfs::TraceEvent&)>& before_op = nullptr) {
+    env = std::move(case_env);
+    base = MakeBaseline(env, 5, true, before_op);
+    path_gens = ArchivedGenerations(*base.after, env.settings.layout.log_dir);
+    backup_gens = ArchivedGenerations(*base.after, env.settings.layout.backup_dir);
+  }
+};
+
 // What one row does in one case: exactly one of the three.
 struct StepAction {
   std::optional<FileFault> fault;                                // judged by RunFileFault
