@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "core/io_error.h"
+#include "base/io_error.h"
 #include "faultfs/alloc_fault.h"
 #include "format/db_header.h"
 #include "jetfault/assert.h"
@@ -164,7 +164,7 @@ JET_ERR VerifyDatabaseLinks(faultfs::Vfs& vfs, const std::string& path, std::uin
     std::uint32_t n = 1;
     while (n < chunk_pages && first + n <= header.pgno_last && must_read(first + n)) ++n;
     const std::span<std::uint8_t> chunk(bytes.data(), std::size_t{n} * page_size);
-    if (auto s = file->Read((std::uint64_t{first} + 1) * page_size, chunk, &got); !s.ok()) return Fail(s, "read " + path);
+    if (auto s = file->Read(format::DbPageOffset(first, page_size), chunk, &got); !s.ok()) return Fail(s, "read " + path);
     for (std::uint32_t i = 0; i < n; ++i) {
       const std::uint32_t pgno = first + i;
       if (got < std::size_t{i + 1} * page_size) {
