@@ -34,7 +34,6 @@ JET_ERR VersionStore::Lock(const RecordId& id, std::uint64_t txn, const BeforeIm
 }
 
 void VersionStore::Unlock(const RecordId& id) {
-  JF_ASSERT(!entries_.empty());
   const std::size_t erased = entries_.erase(id);
   JF_ASSERT_EQ(erased, 1u);
 }
