@@ -8,7 +8,7 @@
 #include <string>
 
 #include "api_test_util.h"
-#include "core/io_error.h"
+#include "base/io_error.h"
 
 namespace jet_test {
 namespace {

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "api_test_util.h"
-#include "core/io_error.h"
+#include "base/io_error.h"
 
 namespace jet_test {
 namespace {

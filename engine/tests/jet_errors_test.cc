@@ -6,7 +6,7 @@
 #include "jet/jet.h"
 
 TEST(JetErrorsTest, EseValuesForTheRestoreContract) {
-  // Values from ESE's jethdr.w (see shared reference ese.md §1.1).
+  // Values from ESE's jethdr.w (see docs/ESE_FACTS.md §1.1).
   EXPECT_EQ(JET_errInvalidLogSequence, -515);
   EXPECT_EQ(JET_errAlreadyInitialized, -1030);
   EXPECT_EQ(JET_errInvalidParameter, -1003);

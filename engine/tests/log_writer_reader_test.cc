@@ -1,7 +1,7 @@
 // LogWriter -> LogReader round trips, generation rollover, chaining checks.
 #include <gtest/gtest.h>
 
-#include "core/io_error.h"
+#include "base/io_error.h"
 #include "faultfs/alloc_fault.h"
 #include "faultfs/mem_fs.h"
 #include "format/checksum.h"

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "api_test_util.h"
-#include "core/io_error.h"
+#include "base/io_error.h"
 #include "faultfs/alloc_fault.h"
 #include "format/checksum.h"
 #include "format/db_header.h"

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "backup_test_util.h"
-#include "core/io_error.h"
+#include "base/io_error.h"
 #include "core/test_reset.h"
 #include "log_test_util.h"
 

@@ -46,13 +46,13 @@ void HarvestDatabase(const std::string& path, const Bytes& file, const std::stri
   if (format::DecodeDbFileHeader(file, &header) < 0) return;
   const std::size_t pages = std::min<std::size_t>(header.pgno_last, kMaxPagesPerFile);
   for (std::uint32_t pgno = 1; pgno <= pages; ++pgno) {
-    const Bytes page = Slice(file, (pgno + 1) * std::size_t{page_size}, page_size);
+    const Bytes page = Slice(file, format::DbPageOffset(pgno, page_size), page_size);
     if (page.size() == page_size) {
       out.Write("db_page_fuzzer", SeedName(label, path, fmt::format("page{}", pgno)), PageInput(page_size, pgno, page));
     }
   }
   // A backup copy ends with the trailer page, after page pgno_last.
-  const Bytes trailer = Slice(file, (std::size_t{header.pgno_last} + 2) * page_size, page_size);
+  const Bytes trailer = Slice(file, format::DbPageOffset(std::uint64_t{header.pgno_last} + 1, page_size), page_size);
   if (trailer.size() == page_size) out.Write("backup_manifest_fuzzer", SeedName(label, path, "trailer"), trailer);
 }
 

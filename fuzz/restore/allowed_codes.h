@@ -22,7 +22,7 @@ inline const std::set<JET_ERR>& AllowedRestoreErrors() {
       // "Log choice" and the "Damage" table's log rows (never JET_errLogFileCorrupt)
       JET_errMissingLogFile, JET_errInvalidLogSequence, JET_errLogGenerationMismatch,
       JET_errLogCorruptDuringHardRestore, JET_errLogCorruptDuringHardRecovery, JET_errMissingCurrentLogFiles,
-      // "I/O errors: through jet::IoError (docs/ERRORS.md)": what core/io_error.cc maps
+      // "I/O errors: through jet::IoError (docs/ERRORS.md)": what base/io_error.cc maps
       // a failed file operation to, and the error map's rows for the injected classes
       // (crash, io_error, disk_full, out_of_memory, sharing_violation)
       JET_errDiskIO, JET_errDiskFull, JET_errLogDiskFull, JET_errFileAccessDenied, JET_errDatabaseDuplicate,

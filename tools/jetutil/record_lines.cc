@@ -7,7 +7,7 @@
 #include <fmt/core.h>
 
 #include "cli.h"
-#include "hex.h"
+#include "jetfault/hex.h"
 
 namespace jetutil {
 
@@ -24,10 +24,10 @@ RecordLine ParseRecordLine(std::string_view line, std::size_t number) {
   RecordLine record;
   record.table = std::string(line.substr(0, tab1));
   if (record.table.empty()) throw malformed("empty table name");
-  auto key = FromHex(line.substr(tab1 + 1, tab2 - tab1 - 1));
+  auto key = jetfault::HexDecode<std::vector<std::uint8_t>>(line.substr(tab1 + 1, tab2 - tab1 - 1));
   if (!key) throw malformed("key is not hex");
   if (key->empty()) throw malformed("empty key");
-  auto value = FromHex(line.substr(tab2 + 1));
+  auto value = jetfault::HexDecode<std::vector<std::uint8_t>>(line.substr(tab2 + 1));
   if (!value) throw malformed("value is not hex");
   record.key = std::move(*key);
   record.value = std::move(*value);
@@ -35,7 +35,7 @@ RecordLine ParseRecordLine(std::string_view line, std::size_t number) {
 }
 
 std::string FormatRecordLine(const RecordLine& record) {
-  return fmt::format("{}\t{}\t{}\n", record.table, ToHex(record.key), ToHex(record.value));
+  return fmt::format("{}\t{}\t{}\n", record.table, jetfault::HexEncode(record.key), jetfault::HexEncode(record.value));
 }
 
 void SortRecords(std::vector<RecordLine>* records) {

@@ -57,7 +57,7 @@ const char* JetGetLastErrorDetail();
 std::size_t JetErrorCount();
 JET_ERR JetErrorAt(std::size_t index);
 
-// ---- progress callbacks (ese.md §2) ---------------------------------------------------
+// ---- progress callbacks (docs/ESE_FACTS.md §2) -------------------------------------
 inline constexpr JET_SNP JET_snpRepair = 2;
 inline constexpr JET_SNP JET_snpCompact = 4;
 inline constexpr JET_SNP JET_snpRestore = 8;

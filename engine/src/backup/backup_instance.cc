@@ -1,5 +1,5 @@
 // backup/backup_instance.cc — JetBackupInstance: an online streaming backup to a
-// directory (ese.md §3.1), taken while other sessions keep working.
+// directory (docs/ESE_FACTS.md §3.1), taken while other sessions keep working.
 //
 // Full backup:
 //   1. checkpoint, so that redo from the checkpoint's generation (genLow) suffices;
@@ -25,9 +25,9 @@
 #include <fmt/format.h>
 
 #include "backup/backup_set.h"
+#include "base/io_error.h"
 #include "core/api_guard.h"
 #include "core/instance.h"
-#include "core/io_error.h"
 #include "db/database_file.h"
 #include "db/log_records.h"
 #include "faultfs/alloc_fault.h"
@@ -275,7 +275,7 @@ class BackupJob {
         SetLastErrorDetail(fmt::format("{}: page {} fails verification", db.info.path, pgno));
         return err;
       }
-      if (auto s = file->Write((pgno + 1) * page_size, page); !s.ok()) {
+      if (auto s = file->Write(format::DbPageOffset(pgno, page_size), page); !s.ok()) {
         return Fail(s, FileKind::kBackupSet, "write " + db.file_name);
       }
       progress_.Advance(++done_units_, total_units_ * 2);
@@ -344,7 +344,7 @@ class BackupJob {
       SetLastErrorDetail(fmt::format("{}: cannot encode the backup trailer", db.file_name));
       return err;
     }
-    if (auto s = file->Write((std::uint64_t{db.info.pgno_last} + 2) * page_size, page); !s.ok()) {
+    if (auto s = file->Write(format::DbPageOffset(std::uint64_t{db.info.pgno_last} + 1, page_size), page); !s.ok()) {
       return Fail(s, FileKind::kBackupSet, "write trailer");
     }
     if (auto s = file->Sync(); !s.ok()) return Fail(s, FileKind::kBackupSet, "sync " + db.file_name);

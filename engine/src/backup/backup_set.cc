@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "core/io_error.h"
+#include "base/io_error.h"
 #include "faultfs/alloc_fault.h"
 #include "format/checksum.h"
 #include "log/log.h"

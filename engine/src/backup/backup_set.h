@@ -12,7 +12,7 @@
 #include <set>
 #include <string>
 
-#include "core/io_error.h"
+#include "base/io_error.h"
 #include "faultfs/vfs.h"
 #include "format/backup_manifest.h"
 #include "jet/jet.h"
@@ -67,7 +67,7 @@ JET_ERR CopyOpenFileWithCrc(faultfs::File& in, const std::string& from, FileKind
 JET_ERR FileCrc(faultfs::Vfs& vfs, const std::string& path, FileKind kind, std::uint64_t* size, std::uint32_t* crc);
 
 // JET_PFNSTATUS reporting for one operation (snp): Begin 0/100, Progress only when
-// cunitDone rises, Complete 100/100. Return values of the callback are ignored (ese.md §2).
+// cunitDone rises, Complete 100/100. Return values of the callback are ignored (docs/ESE_FACTS.md §2).
 class Progress {
  public:
   Progress(JET_PFNSTATUS pfn, JET_SNP snp) : pfn_(pfn), snp_(snp) {}

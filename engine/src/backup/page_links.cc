@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "core/io_error.h"
+#include "base/io_error.h"
 #include "faultfs/alloc_fault.h"
 #include "format/db_header.h"
 #include "jetfault/assert.h"
@@ -89,6 +89,33 @@ JET_ERR Fail(const faultfs::Status& status, const std::string& what) {
   return IoError(status, FileKind::kDatabase);
 }
 
+// Verifies the pages first, first+1, ... read into chunk (got bytes of it) and puts
+// each one's links into pages: a blank page is free, any other failure is the error.
+JET_ERR RecordChunk(const std::string& path, std::uint32_t page_size, std::uint32_t first,
+                    std::span<std::uint8_t> chunk, std::size_t got, PageLinkTable& pages) {
+  JF_ASSERT_EQ(chunk.size() % page_size, 0u);
+  const auto n = static_cast<std::uint32_t>(chunk.size() / page_size);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const std::uint32_t pgno = first + i;
+    if (got < std::size_t{i + 1} * page_size) {
+      SetLastErrorDetail(fmt::format("{}: page {} is beyond the end of the file", path, pgno));
+      return JET_errReadVerifyFailure;
+    }
+    const std::span<std::uint8_t> page = chunk.subspan(std::size_t{i} * page_size, page_size);
+    const JET_ERR err = format::VerifyPage(page, pgno);
+    if (err == JET_errPageNotInitialized) {
+      pages.SetFree(pgno);
+      continue;
+    }
+    if (err < 0) {
+      SetLastErrorDetail(fmt::format("{}: page {} fails verification", path, pgno));
+      return err;
+    }
+    pages.Set(pgno, format::LoadPageHeader(page));
+  }
+  return JET_errSuccess;
+}
+
 }  // namespace
 
 void PageLinkTable::Resize(std::uint32_t pgno_last) { entries_.resize(std::size_t{pgno_last} + 1); }
@@ -164,25 +191,8 @@ JET_ERR VerifyDatabaseLinks(faultfs::Vfs& vfs, const std::string& path, std::uin
     std::uint32_t n = 1;
     while (n < chunk_pages && first + n <= header.pgno_last && must_read(first + n)) ++n;
     const std::span<std::uint8_t> chunk(bytes.data(), std::size_t{n} * page_size);
-    if (auto s = file->Read((std::uint64_t{first} + 1) * page_size, chunk, &got); !s.ok()) return Fail(s, "read " + path);
-    for (std::uint32_t i = 0; i < n; ++i) {
-      const std::uint32_t pgno = first + i;
-      if (got < std::size_t{i + 1} * page_size) {
-        SetLastErrorDetail(fmt::format("{}: page {} is beyond the end of the file", path, pgno));
-        return JET_errReadVerifyFailure;
-      }
-      const std::span<std::uint8_t> page = chunk.subspan(std::size_t{i} * page_size, page_size);
-      const JET_ERR err = format::VerifyPage(page, pgno);
-      if (err == JET_errPageNotInitialized) {
-        pages.SetFree(pgno);
-        continue;
-      }
-      if (err < 0) {
-        SetLastErrorDetail(fmt::format("{}: page {} fails verification", path, pgno));
-        return err;
-      }
-      pages.Set(pgno, format::LoadPageHeader(page));
-    }
+    if (auto s = file->Read(format::DbPageOffset(first, page_size), chunk, &got); !s.ok()) return Fail(s, "read " + path);
+    if (JET_ERR err = RecordChunk(path, page_size, first, chunk, got, pages); err < 0) return err;
     first += n;
   }
   std::string detail;

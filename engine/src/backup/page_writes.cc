@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "format/db_header.h"
 #include "jetfault/assert.h"
 
 namespace jet::backup {
@@ -10,8 +11,9 @@ namespace {
 
 // The data page stored at file page `index`, or 0 for the header pair.
 std::uint32_t PgnoOfFilePage(std::uint64_t index) {
-  if (index < 2) return 0;
-  return static_cast<std::uint32_t>(std::min<std::uint64_t>(index - 1, std::numeric_limits<std::uint32_t>::max()));
+  if (index < format::DbFilePage(1)) return 0;
+  const std::uint64_t pgno = index - format::DbFilePage(0);
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(pgno, std::numeric_limits<std::uint32_t>::max()));
 }
 
 }  // namespace

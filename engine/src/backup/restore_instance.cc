@@ -32,19 +32,20 @@
 #include "backup/backup_set.h"
 #include "backup/page_links.h"
 #include "backup/page_writes.h"
+#include "base/io_error.h"
 #include "core/api_guard.h"
 #include "core/instance.h"
-#include "core/io_error.h"
-#include "db/database_file.h"
 #include "core/recovery.h"
+#include "db/database_file.h"
 #include "faultfs/alloc_fault.h"
 #include "faultfs/posix_fs.h"
 #include "format/backup_trailer.h"
 #include "format/db_header.h"
+#include "format/log_segment.h"
 #include "format/page.h"
+#include "jetfault/assert.h"
 #include "log/log.h"
 #include "log/log_files.h"
-#include "jetfault/assert.h"
 
 namespace jet::backup {
 
@@ -347,48 +348,84 @@ class RestoreJob {
     return JET_errSuccess;
   }
 
+  // One database file of the set being copied: the open file, a chunk buffer (the first
+  // page of it doubles as a one-page buffer) and its header once decoded.
+  struct CopySource {
+    std::string path;
+    std::unique_ptr<faultfs::File> in;
+    std::uint64_t page_size = 0;
+    std::uint64_t chunk_pages = 0;
+    std::vector<std::uint8_t> buffer;
+    format::DbHeader header;
+
+    std::span<std::uint8_t> page() { return std::span(buffer.data(), page_size); }
+  };
+
   // Copies one database of the set to target.temp_path() in one pass: size, header
   // pair, manifest and trailer are checked first, then each chunk of pages is read,
   // every page's checksum verified, and only then written.
   JET_ERR CopyDatabase(Target& target) {
+    CopySource source;
+    if (JET_ERR err = OpenCopySource(target, &source); err < 0) return err;
+    return WriteVerifiedCopy(target, source);
+  }
+
+  JET_ERR ReadCopySource(CopySource& source, std::uint64_t index, std::span<std::uint8_t> dst) {
+    std::size_t got = 0;
+    if (auto s = source.in->Read(index * source.page_size, dst, &got); !s.ok()) {
+      return Fail(s, FileKind::kBackupSet, "read " + source.path);
+    }
+    return got == dst.size() ? JET_errSuccess : Refuse(JET_errReadVerifyFailure, source.path + " is short");
+  }
+
+  // The verifying half: the file's size, its header pair and its trailer, all checked
+  // against the manifest before the first byte of the copy is written.
+  JET_ERR OpenCopySource(Target& target, CopySource* source) {
     const format::BackupDbEntry& entry = *target.entry;
     const std::uint64_t page_size = manifest_.page_size;
-    const std::string source = faultfs::JoinPath(set_dir_, entry.file_name);
-    std::unique_ptr<faultfs::File> in;
-    if (auto s = vfs_.Open(source, NoFollowRead(faultfs::kShareRead), &in); !s.ok()) {
-      return Fail(s, FileKind::kBackupSet, "open " + source);
+    source->page_size = page_size;
+    source->path = faultfs::JoinPath(set_dir_, entry.file_name);
+    if (auto s = vfs_.Open(source->path, NoFollowRead(faultfs::kShareRead), &source->in); !s.ok()) {
+      return Fail(s, FileKind::kBackupSet, "open " + source->path);
     }
     std::uint64_t size = 0;
-    if (auto s = in->Size(&size); !s.ok()) return Fail(s, FileKind::kBackupSet, "size of " + source);
-    if (size != (std::uint64_t{entry.pgno_last} + 3) * page_size) {
-      return Refuse(JET_errReadVerifyFailure, fmt::format("{}: {} bytes, the manifest says {} pages", source, size,
-                                                          entry.pgno_last));
+    if (auto s = source->in->Size(&size); !s.ok()) return Fail(s, FileKind::kBackupSet, "size of " + source->path);
+    // The header pair, the pages, then the trailer page (after page pgno_last).
+    if (size != format::DbPageOffset(std::uint64_t{entry.pgno_last} + 2, page_size)) {
+      return Refuse(JET_errReadVerifyFailure, fmt::format("{}: {} bytes, the manifest says {} pages", source->path,
+                                                          size, entry.pgno_last));
     }
     if (!faultfs::AllocationAllowed("restore-page")) return Refuse(JET_errOutOfMemory, "no memory for a page buffer");
     // A chunk, but no larger than the database (a small one is not worth a 1 MiB buffer).
-    const std::uint64_t chunk_pages =
+    source->chunk_pages =
         std::max<std::uint64_t>(2, std::min<std::uint64_t>(kCopyChunkBytes / page_size, entry.pgno_last));
-    std::vector<std::uint8_t> buffer(chunk_pages * page_size);
+    source->buffer.resize(source->chunk_pages * page_size);
+    JF_ASSERT_GE(source->buffer.size(), 2 * page_size);  // the header pair is read in one go
     target.links = PageLinkTable();
     target.links.Resize(entry.pgno_last);
-    const std::span<std::uint8_t> page(buffer.data(), page_size);
-    auto read = [&](std::uint64_t index, std::span<std::uint8_t> dst) -> JET_ERR {
-      std::size_t got = 0;
-      if (auto s = in->Read(index * page_size, dst, &got); !s.ok()) return Fail(s, FileKind::kBackupSet, "read " + source);
-      return got == dst.size() ? JET_errSuccess : Refuse(JET_errReadVerifyFailure, source + " is short");
-    };
 
     // Header pair, then the trailer: both checked before the first byte is written.
-    if (JET_ERR err = read(0, std::span(buffer.data(), 2 * page_size)); err < 0) return err;
-    format::DbHeader header;
-    if (JET_ERR err = format::DecodeDbHeaderPair(page, std::span(buffer.data() + page_size, page_size), &header);
+    if (JET_ERR err = ReadCopySource(*source, 0, std::span(source->buffer.data(), 2 * page_size)); err < 0) return err;
+    if (JET_ERR err = format::DecodeDbHeaderPair(source->page(), std::span(source->buffer.data() + page_size, page_size),
+                                                 &source->header);
         err < 0) {
-      return Refuse(err, source + ": both header copies are invalid");
+      return Refuse(err, source->path + ": both header copies are invalid");
     }
-    if (JET_ERR err = CheckHeader(source, entry, header); err < 0) return err;
-    if (JET_ERR err = read(std::uint64_t{entry.pgno_last} + 2, page); err < 0) return err;
-    if (JET_ERR err = CheckTrailer(source, header, page); err < 0) return err;
+    if (JET_ERR err = CheckHeader(source->path, entry, source->header); err < 0) return err;
+    if (JET_ERR err = ReadCopySource(*source, format::DbFilePage(std::uint64_t{entry.pgno_last} + 1), source->page());
+        err < 0) {
+      return err;
+    }
+    return CheckTrailer(source->path, source->header, source->page());
+  }
 
+  // The writing half: the header pair from the copy that decoded, then each chunk of
+  // pages once every page in it verified. Fills target.links on the way.
+  JET_ERR WriteVerifiedCopy(Target& target, CopySource& source) {
+    const format::BackupDbEntry& entry = *target.entry;
+    const std::uint64_t page_size = source.page_size;
+    const std::uint64_t chunk_pages = source.chunk_pages;
+    std::vector<std::uint8_t>& buffer = source.buffer;
     const std::string temp = target.temp_path();
     if (JET_ERR err = MakeDirectory("database directory", faultfs::ParentPath(temp), FileKind::kDatabase); err < 0) {
       return err;
@@ -403,23 +440,24 @@ class RestoreJob {
     };
     // Both copies from the one that decoded: a damaged copy in the set (e.g. a zeroed
     // primary whose shadow is intact) is not carried over into the restored file.
-    format::EncodeDbHeader(header, page);
+    format::EncodeDbHeader(source.header, source.page());
     for (std::uint64_t copy = 0; copy < 2; ++copy) {
-      if (JET_ERR err = write(copy, page); err < 0) return err;
+      if (JET_ERR err = write(copy, source.page()); err < 0) return err;
     }
     for (std::uint64_t pgno = 1; pgno <= entry.pgno_last; pgno += chunk_pages) {
       const std::uint64_t n = std::min<std::uint64_t>(chunk_pages, entry.pgno_last - pgno + 1);
+      JF_ASSERT_LE(n * page_size, buffer.size());
       const std::span<std::uint8_t> chunk(buffer.data(), n * page_size);
-      if (JET_ERR err = read(pgno + 1, chunk); err < 0) return err;
+      if (JET_ERR err = ReadCopySource(source, format::DbFilePage(pgno), chunk); err < 0) return err;
       for (std::uint64_t i = 0; i < n; ++i) {
         const std::span<std::uint8_t> page_bytes = chunk.subspan(i * page_size, page_size);
         const auto page_number = static_cast<std::uint32_t>(pgno + i);
         if (JET_ERR err = format::VerifyPage(page_bytes, page_number); err < 0) {
-          return Refuse(err, fmt::format("{}: page {} fails verification", source, page_number));
+          return Refuse(err, fmt::format("{}: page {} fails verification", source.path, page_number));
         }
         target.links.Set(page_number, format::LoadPageHeader(page_bytes));
       }
-      if (JET_ERR err = write(pgno + 1, chunk); err < 0) return err;
+      if (JET_ERR err = write(format::DbFilePage(pgno), chunk); err < 0) return err;
     }
     if (auto s = out->Sync(); !s.ok()) return Fail(s, FileKind::kDatabase, "sync " + temp);
     return JET_errSuccess;
@@ -578,7 +616,7 @@ class RestoreJob {
     core::RecoveryPlan plan;
     plan.generations = set_generations_;
     plan.generations.insert(plan.generations.end(), later_.begin(), later_.end());
-    plan.start = log::Lgpos{static_cast<std::uint16_t>(40), 1, manifest_.gen_low};
+    plan.start = format::FirstRecordLgpos(manifest_.gen_low);
     // Only the set's databases: one attached then but not backed up stays untouched.
     for (const log::AttachInfo& a : set_generations_.front().attach) {
       for (const Target& target : targets_) {

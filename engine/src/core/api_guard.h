@@ -7,8 +7,8 @@
 #include <new>
 #include <stdexcept>
 
+#include "base/io_error.h"
 #include "core/instance_state.h"
-#include "core/io_error.h"
 #include "core/lifecycle.h"
 #include "core/registry.h"
 

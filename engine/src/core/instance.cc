@@ -2,14 +2,15 @@
 
 #include <new>
 
+#include "base/io_error.h"
 #include "core/instance_state.h"
-#include "core/io_error.h"
 #include "core/lifecycle.h"
 #include "core/recovery.h"
 #include "core/registry.h"
 #include "db/database_file.h"
 #include "faultfs/posix_fs.h"
 #include "format/page.h"
+#include "jetfault/assert.h"
 
 namespace jet::core {
 namespace {
@@ -182,18 +183,86 @@ JET_ERR InstanceRuntime::BeginRestore() {
   return JET_errSuccess;
 }
 
+namespace {
+
+// JET_paramRecovery "off", ESE's unlogged mode: the checkpoint and the log path are
+// neither read (no soft recovery) nor written (no log, no edb.chk). Databases are
+// written in place at detach and JetTerm; one left attached by a crash stays
+// DirtyShutdown and attaching it returns JET_errDatabaseDirtyShutdown.
+JET_ERR InitUnlogged(InstanceRuntime& rt) {
+  JF_ASSERT(!rt.config().recovery);
+  rt.state().logging = false;
+  rt.state().running = true;
+  return JET_errSuccess;
+}
+
+// A new instance (no log in the log path): generation 1 of a new log lineage.
+JET_ERR InitNewLog(InstanceRuntime& rt) {
+  JET_ERR err;
+  if ((err = StartLog(rt, NewSignature(), 1, {}, nullptr)) < 0) {
+    ShutdownAbruptLocked(rt);
+    return err;
+  }
+  if ((err = DoCheckpoint(rt)) < 0) {
+    ShutdownAbruptLocked(rt);
+    return err;
+  }
+  rt.state().running = true;
+  return JET_errSuccess;
+}
+
+// What soft recovery replays: the generations from the checkpoint's (or, without a
+// readable checkpoint, the lowest present) to the newest, which must be contiguous,
+// of this instance's page size and end with edb.log.
+JET_ERR PlanRecovery(const InstanceConfig& config, const std::vector<log::GenerationInfo>& generations,
+                     const log::Checkpoint* checkpoint, RecoveryPlan* plan) {
+  JF_ASSERT(!generations.empty());
+  faultfs::Vfs& vfs = *config.vfs;
+  // Without a readable checkpoint, ESE replays from the lowest generation present.
+  plan->start = checkpoint != nullptr ? checkpoint->checkpoint : log::Lgpos{0, 0, generations.front().generation};
+  if (checkpoint != nullptr && checkpoint->sign_log != generations.back().sign_log) {
+    return JET_errBadCheckpointSignature;
+  }
+  // edb.log is the newest generation whenever archived ones exist.
+  if (faultfs::BaseName(generations.back().path) != log::CurrentLogName(config.base_name)) {
+    bool lost = false;
+    if (JET_ERR err = log::CurrentLogLost(vfs, config.log_path, config.base_name, &lost); err < 0) return err;
+    if (lost) {
+      SetLastErrorDetail("the current log " + log::CurrentLogName(config.base_name) + " is missing from " +
+                         config.log_path);
+      return JET_errMissingLogFile;
+    }
+  }
+  for (const log::GenerationInfo& g : generations) {
+    if (g.generation < plan->start.generation) continue;
+    if (g.page_size != config.page_size) {
+      SetLastErrorDetail("log generation " + std::to_string(g.generation) + " was written with " +
+                         std::to_string(g.page_size) + "-byte pages; JET_paramDatabasePageSize is " +
+                         std::to_string(config.page_size));
+      return JET_errPageSizeMismatch;
+    }
+    if (!plan->generations.empty() && g.generation != plan->generations.back().generation + 1) {
+      SetLastErrorDetail("log generation " + std::to_string(plan->generations.back().generation + 1) + " is missing");
+      return JET_errMissingLogFile;
+    }
+    plan->generations.push_back(g);
+  }
+  if (plan->generations.empty() || plan->generations.front().generation != plan->start.generation) {
+    SetLastErrorDetail("log generation " + std::to_string(plan->start.generation) + " (the checkpoint) is missing");
+    return JET_errMissingLogFile;
+  }
+  plan->attach = checkpoint != nullptr ? checkpoint->attach : plan->generations.front().attach;
+  return JET_errSuccess;
+}
+
+}  // namespace
+
+// Three paths: unlogged (no recovery), a new log lineage, or soft recovery over the
+// generations found.
 JET_ERR InitLocked(InstanceRuntime& rt) {
   InstanceConfig& config = rt.mutable_config();
   if (config.vfs == nullptr) config.vfs = &faultfs::DefaultPosixFs();
-  if (!config.recovery) {
-    // JET_paramRecovery "off", ESE's unlogged mode: the checkpoint and the log path are
-    // neither read (no soft recovery) nor written (no log, no edb.chk). Databases are
-    // written in place at detach and JetTerm; one left attached by a crash stays
-    // DirtyShutdown and attaching it returns JET_errDatabaseDirtyShutdown.
-    rt.state().logging = false;
-    rt.state().running = true;
-    return JET_errSuccess;
-  }
+  if (!config.recovery) return InitUnlogged(rt);
   faultfs::Vfs& vfs = *config.vfs;
   JET_ERR err = MakeDir(vfs, config.log_path);
   if (err >= 0) err = MakeDir(vfs, config.system_path);
@@ -207,7 +276,6 @@ JET_ERR InitLocked(InstanceRuntime& rt) {
   if (!have_checkpoint && chk_err != JET_errCheckpointFileNotFound && chk_err != JET_errCheckpointCorrupt) {
     return chk_err;
   }
-  InstanceRuntime::State& st = rt.state();
 
   if (generations.empty()) {
     if (have_checkpoint) {
@@ -215,52 +283,11 @@ JET_ERR InitLocked(InstanceRuntime& rt) {
                          " but the log path holds no log");
       return JET_errMissingLogFile;
     }
-    // A new instance: generation 1 of a new log lineage.
-    if ((err = StartLog(rt, NewSignature(), 1, {}, nullptr)) < 0) {
-      ShutdownAbruptLocked(rt);
-      return err;
-    }
-    if ((err = DoCheckpoint(rt)) < 0) {
-      ShutdownAbruptLocked(rt);
-      return err;
-    }
-    st.running = true;
-    return JET_errSuccess;
+    return InitNewLog(rt);
   }
 
   RecoveryPlan plan;
-  // Without a readable checkpoint, ESE replays from the lowest generation present.
-  plan.start = have_checkpoint ? checkpoint.checkpoint : log::Lgpos{0, 0, generations.front().generation};
-  if (have_checkpoint && checkpoint.sign_log != generations.back().sign_log) return JET_errBadCheckpointSignature;
-  // edb.log is the newest generation whenever archived ones exist.
-  if (faultfs::BaseName(generations.back().path) != log::CurrentLogName(config.base_name)) {
-    bool lost = false;
-    if ((err = log::CurrentLogLost(vfs, config.log_path, config.base_name, &lost)) < 0) return err;
-    if (lost) {
-      SetLastErrorDetail("the current log " + log::CurrentLogName(config.base_name) + " is missing from " +
-                         config.log_path);
-      return JET_errMissingLogFile;
-    }
-  }
-  for (const log::GenerationInfo& g : generations) {
-    if (g.generation < plan.start.generation) continue;
-    if (g.page_size != config.page_size) {
-      SetLastErrorDetail("log generation " + std::to_string(g.generation) + " was written with " +
-                         std::to_string(g.page_size) + "-byte pages; JET_paramDatabasePageSize is " +
-                         std::to_string(config.page_size));
-      return JET_errPageSizeMismatch;
-    }
-    if (!plan.generations.empty() && g.generation != plan.generations.back().generation + 1) {
-      SetLastErrorDetail("log generation " + std::to_string(plan.generations.back().generation + 1) + " is missing");
-      return JET_errMissingLogFile;
-    }
-    plan.generations.push_back(g);
-  }
-  if (plan.generations.empty() || plan.generations.front().generation != plan.start.generation) {
-    SetLastErrorDetail("log generation " + std::to_string(plan.start.generation) + " (the checkpoint) is missing");
-    return JET_errMissingLogFile;
-  }
-  plan.attach = have_checkpoint ? checkpoint.attach : plan.generations.front().attach;
+  if ((err = PlanRecovery(config, generations, have_checkpoint ? &checkpoint : nullptr, &plan)) < 0) return err;
   return RunRecoveryLocked(rt, plan);
 }
 

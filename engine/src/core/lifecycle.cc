@@ -5,7 +5,7 @@
 #include <chrono>
 #include <random>
 
-#include "core/io_error.h"
+#include "base/io_error.h"
 #include "db/catalog.h"
 #include "db/log_records.h"
 #include "faultfs/alloc_fault.h"

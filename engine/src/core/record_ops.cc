@@ -63,11 +63,11 @@ JET_ERR TableRoot(AttachedDb& adb, std::uint32_t objid, std::uint32_t* root) {
   }
   std::vector<std::string> names;
   JET_ERR err = db::ListTables(*adb.db, &names);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   for (const std::string& name : names) {
     db::TableInfo info;
     bool found = false;
-    if ((err = db::LookupTable(*adb.db, name, &info, &found)) != JET_errSuccess) return err;
+    if ((err = db::LookupTable(*adb.db, name, &info, &found)) < 0) return err;
     if (found) adb.roots[info.objid] = info.root;
   }
   it = adb.roots.find(objid);
@@ -94,7 +94,7 @@ JET_ERR MakeStoredValue(State& st, AttachedDb& adb, std::uint32_t objid, std::sp
     return LogOperation(st, mtr, rec);
   };
   JET_ERR err = db::WriteLongValue(database, objid, value, log_page, &first);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   db::EncodeLongValueRef(first, static_cast<std::uint32_t>(value.size()), stored);
   return JET_errSuccess;
 }
@@ -122,7 +122,7 @@ JET_ERR ReadStoredValue(db::Database& database, std::uint32_t objid, std::span<c
 JET_ERR ReadRecord(AttachedDb& adb, const RecordId& id, BeforeImage* current) {
   std::uint32_t root = 0;
   JET_ERR err = TableRoot(adb, id.objid, &root);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   db::BTree tree(root, id.objid);
   return tree.Lookup(*adb.db, KeyBytes(id), &current->stored, &current->present);
 }
@@ -131,7 +131,7 @@ JET_ERR ChangeRecord(State& st, AttachedDb& adb, const RecordId& id, db::OpKind 
                      const BeforeImage& before, std::optional<std::span<const std::uint8_t>> stored) {
   std::uint32_t root = 0;
   JET_ERR err = TableRoot(adb, id.objid, &root);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   db::BTree tree(root, id.objid);
   db::MiniTxn mtr(*adb.db);
   if (stored.has_value()) {
@@ -140,7 +140,7 @@ JET_ERR ChangeRecord(State& st, AttachedDb& adb, const RecordId& id, db::OpKind 
   } else {
     err = tree.Remove(mtr, KeyBytes(id), nullptr);
   }
-  if (err != JET_errSuccess) {
+  if (err < 0) {
     mtr.Abort();
     return err;
   }
@@ -159,7 +159,7 @@ JET_ERR Compensate(State& st, AttachedDb& adb, std::uint64_t txn, const RecordId
   BeforeImage current;
   JET_ERR err = ReadRecord(adb, id, &current);
   if (err == JET_errObjectNotFound) return JET_errSuccess;
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   if (!before.present && !current.present) return JET_errSuccess;
   if (before.present && current.present && before.stored == current.stored) return JET_errSuccess;
   std::optional<std::span<const std::uint8_t>> target;

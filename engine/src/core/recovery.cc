@@ -5,9 +5,9 @@
 #include <map>
 #include <mutex>
 
+#include "base/io_error.h"
 #include "core/instance.h"
 #include "core/instance_state.h"
-#include "core/io_error.h"
 #include "core/lifecycle.h"
 #include "core/record_ops.h"
 #include "db/log_records.h"
@@ -75,7 +75,7 @@ class Recovery {
   }
 
   // Opens a database named by the checkpoint, a log header or an attach/create record,
-  // with ESE's attach checks (ese.md §5.2). A missing file is deferred.
+  // with ESE's attach checks (docs/ESE_FACTS.md §5.2). A missing file is deferred.
   JET_ERR Attach(const log::AttachInfo& logged, bool create) {
     log::AttachInfo info = logged;
     if (JET_ERR err = MapPath(logged.path, &info.path); err < 0) return err;
@@ -192,6 +192,8 @@ class Recovery {
       }
     }
     end_ = reader->valid_end();
+    // The reader never moves backwards from where the plan started it.
+    JF_ASSERT_GE(end_.generation, plan_.start.generation);
     for (const auto& [dbid, adb] : st_.dbs) {
       if (!adb.awaiting_image.empty()) {
         SetLastErrorDetail(adb.info.path + ": page " + std::to_string(adb.awaiting_image.begin()->first) +
@@ -298,10 +300,13 @@ class Recovery {
     if (!replayed_any_ && prev_end.isec > 1 && prev_end.ib == format::kLogSegmentHeaderSize) {
       prev_end.isec = static_cast<std::uint16_t>(prev_end.isec - 1);
     }
+    JF_ASSERT_LE(prev_end, end_);  // only ever loosened downwards
+    JF_ASSERT(previous == nullptr || previous->generation == end_.generation);
     return StartLog(rt_, sign_log_, end_.generation + 1, prev_end, previous);
   }
 
   JET_ERR Undo() {
+    JF_ASSERT(st_.log != nullptr);  // undo is logged, in the generation StartNewGeneration began
     JET_ERR err = JET_errSuccess;
     log::Lgpos lgpos;
     if (!txns_.empty() && (err = AppendRecord(st_, db::kLrRecoveryUndo, {}, &lgpos)) < 0) return err;
@@ -337,6 +342,8 @@ class Recovery {
       next = previous;  // keeps the backup marks
     }
     if ((err = st_.log->Flush(true)) < 0) return err;
+    // Recovery continues in a new generation (rule 3), after everything it read.
+    JF_ASSERT_GT(st_.log->end().generation, end_.generation);
     next.checkpoint = st_.log->end();
     next.sign_log = sign_log_;
     next.attach.clear();

@@ -267,28 +267,47 @@ JET_ERR BTree::InsertAt(MiniTxn& mtr, Path& path, std::size_t level, std::size_t
 
 JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t index,
                      std::span<const std::uint8_t> node) const {
-  std::uint32_t pgno = path[level].pgno;
+  const std::uint32_t pgno = path[level].pgno;
   std::span<const std::uint8_t> page;
   JET_ERR err = mtr.Read(pgno, &page);
   if (err < 0) return err;
   const format::PageHeader h = format::LoadPageHeader(page);
   const bool leaf = (h.flags & format::kPageFlagLeaf) != 0;
+  SplitNodes split;
+  if ((err = SplitPoint(page, index, node, &split)) < 0) return err;
+  std::span<const std::uint8_t> sep_key;
+  if ((err = NodeKey(split.nodes[split.m], leaf, &sep_key)) < 0) return err;
+  split.sep_key.assign(sep_key.begin(), sep_key.end());
+
+  const std::uint32_t child_flags = leaf ? format::kPageFlagLeaf : (h.flags & format::kPageFlagParentOfLeaf);
+  if (level == 0) return SplitRoot(mtr, pgno, leaf, child_flags, split);
+
+  std::uint32_t right = 0;
+  if ((err = SplitSibling(mtr, pgno, h, leaf, child_flags, split, &right)) < 0) return err;
+  std::vector<std::uint8_t> parent_node;
+  EncodeInternalNode(split.sep_key, right, &parent_node);
+  return InsertAt(mtr, path, level - 1, path[level - 1].index + 1, parent_node);
+}
+
+JET_ERR BTree::SplitPoint(std::span<const std::uint8_t> page, std::size_t index, std::span<const std::uint8_t> node,
+                          SplitNodes* split) {
+  const std::size_t count = format::NodeCount(page);
   // Only a full page splits, and a node is at most a quarter page (MaxInlineNode, or a
   // key of at most JET_cbKeyMost plus a child pgno), so a page without room holds at
   // least one node (its layout was validated when it entered the cache).
-  JF_ASSERT_GE(h.ctag, 1);
-  JF_ASSERT_LE(index, h.ctag);
+  JF_ASSERT_GE(count, 1);
+  JF_ASSERT_LE(index, count);
 
   // The page's nodes with the new one in place, then a split point by bytes.
   if (!faultfs::AllocationAllowed("record-copy")) return JET_errOutOfMemory;
-  std::vector<std::vector<std::uint8_t>> nodes;
-  nodes.reserve(h.ctag + 1u);
-  for (std::size_t i = 0; i < h.ctag; ++i) {
+  std::vector<std::vector<std::uint8_t>>& nodes = split->nodes;
+  nodes.reserve(count + 1);
+  for (std::size_t i = 0; i < count; ++i) {
     if (i == index) nodes.emplace_back(node.begin(), node.end());
     std::span<const std::uint8_t> n = format::NodeAt(page, i);
     nodes.emplace_back(n.begin(), n.end());
   }
-  if (index >= h.ctag) nodes.emplace_back(node.begin(), node.end());
+  if (index >= count) nodes.emplace_back(node.begin(), node.end());
   std::size_t total = 0;
   for (const auto& n : nodes) total += n.size() + format::kTagSize;
   std::size_t m = 0;
@@ -296,49 +315,57 @@ JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t in
   if (m < 1) m = 1;
   if (m > nodes.size() - 1) m = nodes.size() - 1;
   // Both halves keep at least one node: neither page is left empty by a split.
-  JF_ASSERT_EQ(nodes.size(), h.ctag + 1u);
+  JF_ASSERT_EQ(nodes.size(), count + 1);
   JF_ASSERT(1 <= m && m < nodes.size());
-  std::span<const std::uint8_t> sep_key;
-  if ((err = NodeKey(nodes[m], leaf, &sep_key)) < 0) return err;
-  std::vector<std::uint8_t> sep_key_copy(sep_key.begin(), sep_key.end());
+  split->m = m;
+  return JET_errSuccess;
+}
 
-  const std::uint32_t child_flags = leaf ? format::kPageFlagLeaf : (h.flags & format::kPageFlagParentOfLeaf);
-  if (level == 0) {
-    // Root split: the root keeps its pgno and becomes the parent of two new pages.
-    std::uint32_t a = 0, b = 0;
-    std::span<std::uint8_t> pa, pb, root;
-    if ((err = mtr.Allocate(objid_, child_flags, &a, &pa)) < 0) return err;
-    if ((err = mtr.Allocate(objid_, child_flags, &b, &pb)) < 0) return err;
-    if ((err = FillPage(pa, nodes, 0, m)) < 0) return err;
-    if ((err = FillPage(pb, nodes, m, nodes.size())) < 0) return err;
-    JF_ASSERT_EQ(format::NodeCount(pa) + format::NodeCount(pb), nodes.size());
-    if (leaf) {
-      SetLinks(pa, 0, b);
-      SetLinks(pb, a, 0);
-    }
-    if ((err = mtr.Writable(pgno, &root)) < 0) return err;
-    format::ClearNodes(root);
-    format::PageHeader rh = format::LoadPageHeader(root);
-    rh.flags = format::kPageFlagRoot | (leaf ? format::kPageFlagParentOfLeaf : 0);
-    rh.pgno_prev = rh.pgno_next = 0;
-    format::StorePageHeader(root, rh);
-    std::vector<std::uint8_t> left_node, right_node;
-    EncodeInternalNode({}, a, &left_node);
-    EncodeInternalNode(sep_key_copy, b, &right_node);
-    if ((err = format::InsertNode(root, 0, left_node)) < 0) return err;
-    if ((err = format::InsertNode(root, 1, right_node)) < 0) return err;
-    JF_ASSERT_EQ(format::NodeCount(root), 2);  // a new root: the two halves, nothing else
-    return JET_errSuccess;
+JET_ERR BTree::SplitRoot(MiniTxn& mtr, std::uint32_t pgno, bool leaf, std::uint32_t child_flags,
+                         const SplitNodes& split) const {
+  // Root split: the root keeps its pgno and becomes the parent of two new pages.
+  const auto& nodes = split.nodes;
+  std::uint32_t a = 0, b = 0;
+  std::span<std::uint8_t> pa, pb, root;
+  JET_ERR err;
+  if ((err = mtr.Allocate(objid_, child_flags, &a, &pa)) < 0) return err;
+  if ((err = mtr.Allocate(objid_, child_flags, &b, &pb)) < 0) return err;
+  JF_ASSERT_NE(a, b);
+  if ((err = FillPage(pa, nodes, 0, split.m)) < 0) return err;
+  if ((err = FillPage(pb, nodes, split.m, nodes.size())) < 0) return err;
+  JF_ASSERT_EQ(format::NodeCount(pa) + format::NodeCount(pb), nodes.size());
+  if (leaf) {
+    SetLinks(pa, 0, b);
+    SetLinks(pb, a, 0);
   }
+  if ((err = mtr.Writable(pgno, &root)) < 0) return err;
+  format::ClearNodes(root);
+  format::PageHeader rh = format::LoadPageHeader(root);
+  rh.flags = format::kPageFlagRoot | (leaf ? format::kPageFlagParentOfLeaf : 0);
+  rh.pgno_prev = rh.pgno_next = 0;
+  format::StorePageHeader(root, rh);
+  std::vector<std::uint8_t> left_node, right_node;
+  EncodeInternalNode({}, a, &left_node);
+  EncodeInternalNode(split.sep_key, b, &right_node);
+  if ((err = format::InsertNode(root, 0, left_node)) < 0) return err;
+  if ((err = format::InsertNode(root, 1, right_node)) < 0) return err;
+  JF_ASSERT_EQ(format::NodeCount(root), 2);  // a new root: the two halves, nothing else
+  return JET_errSuccess;
+}
 
+JET_ERR BTree::SplitSibling(MiniTxn& mtr, std::uint32_t pgno, const format::PageHeader& h, bool leaf,
+                            std::uint32_t child_flags, const SplitNodes& split, std::uint32_t* right_pgno) const {
+  const auto& nodes = split.nodes;
   std::uint32_t right = 0;
   std::span<std::uint8_t> pr, pl;
+  JET_ERR err;
   if ((err = mtr.Allocate(objid_, child_flags, &right, &pr)) < 0) return err;
-  if ((err = FillPage(pr, nodes, m, nodes.size())) < 0) return err;
+  JF_ASSERT_NE(right, pgno);
+  if ((err = FillPage(pr, nodes, split.m, nodes.size())) < 0) return err;
   if ((err = mtr.Writable(pgno, &pl)) < 0) return err;
-  if ((err = FillPage(pl, nodes, 0, m)) < 0) return err;
-  JF_ASSERT_EQ(format::NodeCount(pl), m);
-  JF_ASSERT_EQ(format::NodeCount(pr), nodes.size() - m);
+  if ((err = FillPage(pl, nodes, 0, split.m)) < 0) return err;
+  JF_ASSERT_EQ(format::NodeCount(pl), split.m);
+  JF_ASSERT_EQ(format::NodeCount(pr), nodes.size() - split.m);
   if (leaf) {
     SetLinks(pr, pgno, h.pgno_next);
     SetLinks(pl, h.pgno_prev, right);
@@ -351,9 +378,8 @@ JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t in
       format::StorePageHeader(pn, nh);
     }
   }
-  std::vector<std::uint8_t> parent_node;
-  EncodeInternalNode(sep_key_copy, right, &parent_node);
-  return InsertAt(mtr, path, level - 1, path[level - 1].index + 1, parent_node);
+  *right_pgno = right;
+  return JET_errSuccess;
 }
 
 JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek seek, bool* found, std::string* out_key,

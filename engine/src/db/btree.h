@@ -15,6 +15,7 @@
 
 #include "db/database.h"
 #include "db/mini_txn.h"
+#include "format/page.h"
 
 namespace jet::db {
 
@@ -81,6 +82,22 @@ class BTree {
                    std::span<const std::uint8_t> node) const;
   JET_ERR Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t index,
                 std::span<const std::uint8_t> node) const;
+  // A full page's nodes with the new one in place, and where they divide: the left page
+  // keeps nodes [0, m), the right one [m, size); sep_key is node m's key.
+  struct SplitNodes {
+    std::vector<std::vector<std::uint8_t>> nodes;
+    std::size_t m = 0;
+    std::vector<std::uint8_t> sep_key;
+  };
+  static JET_ERR SplitPoint(std::span<const std::uint8_t> page, std::size_t index, std::span<const std::uint8_t> node,
+                            SplitNodes* split);
+  // The root keeps its pgno and becomes the parent of two new pages.
+  JET_ERR SplitRoot(MiniTxn& mtr, std::uint32_t pgno, bool leaf, std::uint32_t child_flags,
+                    const SplitNodes& split) const;
+  // Page pgno keeps the left half; the right half goes to a new page (*right_pgno),
+  // linked in between pgno and its old right neighbour.
+  JET_ERR SplitSibling(MiniTxn& mtr, std::uint32_t pgno, const format::PageHeader& h, bool leaf,
+                       std::uint32_t child_flags, const SplitNodes& split, std::uint32_t* right_pgno) const;
 
   std::uint32_t root_;
   std::uint32_t objid_;

@@ -10,7 +10,9 @@ namespace jet::db {
 
 Frame* BufferCache::Find(std::uint32_t pgno) {
   auto it = frames_.find(pgno);
-  return it == frames_.end() ? nullptr : &it->second;
+  if (it == frames_.end()) return nullptr;
+  JF_ASSERT(it->second.data != nullptr);  // a frame is inserted only with its page buffer
+  return &it->second;
 }
 
 JET_ERR BufferCache::Load(std::uint32_t pgno, Frame** out, JET_ERR* verify_err) {
@@ -22,10 +24,12 @@ JET_ERR BufferCache::Load(std::uint32_t pgno, Frame** out, JET_ERR* verify_err) 
   Frame frame;
   JET_ERR err = AllocatePageBuffer(page_size(), "page-buffer", &frame.data);
   if (err < 0) return err;
+  JF_ASSERT(frame.data != nullptr);
   err = file_.ReadVerifiedPage(pgno, Bytes(frame));
   if (err == JET_errDiskIO || err == JET_errFileAccessDenied || err == JET_errOutOfMemory) return err;
   if (err >= 0) err = CheckNotStale(pgno, Bytes(frame));
   *verify_err = err;
+  JF_ASSERT_LE(*verify_err, JET_errSuccess);  // a reason not to use the page, or none: never a warning
   if (err < 0) std::fill_n(frame.data.get(), page_size(), std::uint8_t{0});
   auto [it, inserted] = frames_.emplace(pgno, std::move(frame));
   JF_ASSERT(inserted);  // a miss: no frame of pgno existed
@@ -78,6 +82,7 @@ JET_ERR BufferCache::WriteFrame(std::uint32_t pgno, Frame& frame) {
   }
   JET_ERR err = file_.WritePage(pgno, Bytes(frame));
   if (err < 0) return err;
+  JF_ASSERT(frame.dirty);  // the write-ahead flush above touches the log only
   frame.dirty = false;
   if (pgno >= written_dbtime_.size()) written_dbtime_.resize(std::size_t{pgno} + 1, 0);
   written_dbtime_[pgno] = format::LoadPageHeader(Bytes(frame)).dbtime;

@@ -20,11 +20,13 @@ JET_ERR Database::TakeBuffer(PageBuffer* out) {
   if (!faultfs::AllocationAllowed("page-buffer")) return JET_errOutOfMemory;
   *out = std::move(spare_.back());
   spare_.pop_back();
+  JF_ASSERT(*out != nullptr);  // only real buffers are kept (ReturnBuffer)
   return JET_errSuccess;
 }
 
 void Database::ReturnBuffer(PageBuffer buffer) {
   if (buffer && spare_.size() < kSpareBuffersMax) spare_.push_back(std::move(buffer));
+  JF_ASSERT_LE(spare_.size(), kSpareBuffersMax);  // reserved up front: pushing never allocates
 }
 
 JET_ERR Database::ReadPage(std::uint32_t pgno, std::span<const std::uint8_t>* page) {
@@ -32,6 +34,7 @@ JET_ERR Database::ReadPage(std::uint32_t pgno, std::span<const std::uint8_t>* pa
   JET_ERR err = cache_.Get(pgno, &frame);
   if (err < 0) return err;
   *page = cache_.Bytes(*frame);
+  JF_ASSERT_EQ(page->size(), page_size());  // a frame holds one whole page
   return JET_errSuccess;
 }
 

@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <vector>
 
-#include "core/io_error.h"
+#include "base/io_error.h"
 #include "db/page_buffer.h"
+#include "format/db_header.h"
 #include "format/page.h"
 #include "jetfault/assert.h"
 
@@ -12,10 +13,6 @@ namespace jet::db {
 namespace {
 
 constexpr std::size_t kMaxPageSize = 32768;
-
-std::uint64_t PageOffset(std::uint32_t pgno, std::uint32_t page_size) {
-  return (static_cast<std::uint64_t>(pgno) + 1) * page_size;
-}
 
 JET_ERR Io(const faultfs::Status& s) { return IoError(s, FileKind::kDatabase); }
 
@@ -124,7 +121,7 @@ JET_ERR DatabaseFile::WriteHeader(const format::DbHeader& header) {
 JET_ERR DatabaseFile::ReadPage(std::uint32_t pgno, std::span<std::uint8_t> out, bool* beyond_eof) {
   JF_ASSERT_EQ(out.size(), page_size());
   std::size_t got = 0;
-  JET_ERR err = ReadFully(*file_, PageOffset(pgno, page_size()), out, &got);
+  JET_ERR err = ReadFully(*file_, format::DbPageOffset(pgno, page_size()), out, &got);
   *beyond_eof = got == 0;
   return err;
 }
@@ -140,7 +137,7 @@ JET_ERR DatabaseFile::ReadVerifiedPage(std::uint32_t pgno, std::span<std::uint8_
 JET_ERR DatabaseFile::WritePage(std::uint32_t pgno, std::span<std::uint8_t> page) {
   JF_ASSERT_EQ(page.size(), page_size());  // one whole page: the checksum covers all of it
   format::SealPage(page, pgno);
-  return Io(file_->Write(PageOffset(pgno, page_size()), page));
+  return Io(file_->Write(format::DbPageOffset(pgno, page_size()), page));
 }
 
 JET_ERR DatabaseFile::Sync() { return Io(file_->Sync()); }

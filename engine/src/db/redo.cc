@@ -76,6 +76,8 @@ JET_ERR RedoPageEffect(Database& db, const PageEffect& e, format::Lgpos lgpos, A
   // pages after recovery never repeat one redo put back.
   JF_ASSERT_GE(db.dbtime, e.dbtime_after);
   JF_ASSERT_GE(db.pgno_last, e.pgno);
+  // Redo reads the log in order, so a page's last change only moves forward.
+  JF_ASSERT_LE(frame->last_lgpos, lgpos);
   frame->dirty = true;
   frame->imaged = frame->imaged || image;
   frame->last_lgpos = lgpos;

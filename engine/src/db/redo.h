@@ -1,4 +1,4 @@
-// db/redo.h — replaying one logged page effect (ARCHITECTURE rule 5, ese.md §5.3).
+// db/redo.h — replaying one logged page effect (ARCHITECTURE rule 5, docs/ESE_FACTS.md §5.3).
 //
 // The effect applies when the page's dbtime is below dbtime_after; then the page must
 // be exactly at dbtime_before: lower is a lost flush (JET_errDbTimeTooOld), between the

@@ -1,5 +1,5 @@
 // format/backup_trailer.h — the last page of a database copy in a backup set: ESE's
-// PATCHHDR ("the former patch file header", ese.md §3.1), one page of page_size bytes:
+// PATCHHDR ("the former patch file header", docs/ESE_FACTS.md §3.1), one page of page_size bytes:
 //     0 u32 checksum (XorChecksum over the page)   4..39 zero (where a PGHDR would be)
 //    40 char[8] magic "JFPATCH1"
 //    48 BKINFO (lgposMark 8, logtimeMark 8, genLow i32, genHigh i32)

@@ -1,7 +1,7 @@
 // format/checkpoint.h — one copy of the checkpoint file (ESE's CHECKPOINT). edb.chk
 // holds two identical 4096-byte copies, at offsets 0 and 4096 (log/checkpoint_file.cc).
 //
-// Offsets follow ESE (ese.md §4.5); jetfault's backup bookkeeping uses the space ESE
+// Offsets follow ESE (docs/ESE_FACTS.md §4.5); jetfault's backup bookkeeping uses the space ESE
 // gives to dbms_param and its backup fields. docs/formats/log.md is the reference:
 //     0 u32 checksum (XorChecksum over the 4096 bytes)
 //     4 LGPOS lgposLastFullBackupCheckpoint (0)   12 LGPOS lgposCheckpoint
@@ -17,6 +17,7 @@
 #include <span>
 #include <vector>
 
+#include "format/file_type.h"
 #include "format/lgpos.h"
 #include "format/log_attach.h"
 #include "format/signature.h"
@@ -25,7 +26,6 @@
 namespace jet::format {
 
 inline constexpr std::size_t kCheckpointCopySize = 4096;
-inline constexpr std::uint32_t kFileTypeCheckpoint = 4;
 
 namespace checkpoint_offset {
 inline constexpr std::size_t kChecksum = 0;
@@ -39,7 +39,7 @@ inline constexpr std::size_t kIncBackupTime = 72;
 inline constexpr std::size_t kVersion = 80;
 inline constexpr std::size_t kFullBackupGenLow = 84;
 inline constexpr std::size_t kFullBackupGenHigh = 88;
-inline constexpr std::size_t kFileType = 667;
+inline constexpr std::size_t kFileType = kFileTypeOffset;
 inline constexpr std::size_t kAttach = 679;
 }  // namespace checkpoint_offset
 

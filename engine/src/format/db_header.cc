@@ -8,7 +8,7 @@
 namespace jet::format {
 namespace {
 
-// DBFILEHDR offsets (ese.md §4.1).
+// DBFILEHDR offsets (docs/ESE_FACTS.md §4.1).
 constexpr std::size_t kOffChecksum = 0;
 constexpr std::size_t kOffMagic = 4;
 constexpr std::size_t kOffVersion = 8;
@@ -31,7 +31,7 @@ constexpr std::size_t kOffUpdateMajor = 232;
 constexpr std::size_t kOffPageSize = 236;
 constexpr std::size_t kOffGenMinRequired = 296;
 constexpr std::size_t kOffGenMaxRequired = 300;
-constexpr std::size_t kOffFileType = 667;
+constexpr std::size_t kOffFileType = kFileTypeOffset;
 constexpr std::size_t kMinHeaderPage = 4096;
 
 void StoreLgpos(std::uint8_t* p, const Lgpos& l) {
@@ -149,8 +149,8 @@ JET_ERR DecodeDbHeader(std::span<const std::uint8_t> page, DbHeader* out) {
 JET_ERR DecodeDbHeaderPair(std::span<const std::uint8_t> primary, std::span<const std::uint8_t> shadow,
                            DbHeader* out) {
   JET_ERR err = DecodeDbHeader(primary, out);
-  if (err == JET_errSuccess) return err;
-  if (DecodeDbHeader(shadow, out) == JET_errSuccess) return JET_errSuccess;
+  if (err >= 0) return err;
+  if (DecodeDbHeader(shadow, out) >= 0) return JET_errSuccess;
   // Both bad: ESE reports ReadVerifyFailure unless the file is plainly not a database.
   return err == JET_errPageNotInitialized || err == JET_errInvalidDatabase || err == JET_errFileInvalidType
              ? err
@@ -166,7 +166,7 @@ JET_ERR DecodeDbFileHeader(std::span<const std::uint8_t> file_start, DbHeader* o
   JET_ERR err = JET_errInvalidDatabase;
   if (IsSupportedDbPageSize(size)) {
     err = DecodeDbHeaderPair(slice(0, size), slice(size, size), out);
-    if (err == JET_errSuccess) return err;
+    if (err >= 0) return err;
   } else if (file_start.size() >= kOffMagic + 4 && LoadU32(file_start.data() + kOffMagic) == kDbMagic) {
     err = JET_errReadVerifyFailure;
   }

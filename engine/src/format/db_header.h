@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 
+#include "format/file_type.h"
 #include "format/lgpos.h"
 #include "format/signature.h"
 #include "jet/jet.h"
@@ -19,8 +20,16 @@ namespace jet::format {
 inline constexpr std::uint32_t kDbMagic = 0x89abcdef;
 inline constexpr std::uint32_t kDbVersion = 0x620;         // ESE's ulVersion for Vista+ databases
 inline constexpr std::uint32_t kDbUpdateMajor = 0x14;      // ulDaeUpdateMajor (offset 232)
-inline constexpr std::uint32_t kFileTypeDatabase = 1;     // JET_filetypeDatabase (offset 667)
 inline constexpr std::size_t kDbHeaderSize = 748;          // sizeof(DBFILEHDR)
+
+// Where database page `pgno` (data pages count from 1) sits in a database file or in
+// its backup copy: file pages 0 and 1 hold the header and its shadow, so page p is
+// file page p + 1. The one definition of that layout fact; everything that reads or
+// writes a page by number goes through these.
+inline constexpr std::uint64_t DbFilePage(std::uint64_t pgno) { return pgno + 1; }
+inline constexpr std::uint64_t DbPageOffset(std::uint64_t pgno, std::uint64_t page_size) {
+  return DbFilePage(pgno) * page_size;
+}
 
 // dbstate values (ESE's JET_dbstate*).
 enum class DbState : std::uint32_t {

@@ -1,7 +1,7 @@
 // format/log_fields.h — little-endian field codecs shared by the log-side formats
 // (log file header, log segment header, checkpoint, backup metadata).
 //
-// LGPOS is 8 bytes: ib u16 @0, isec u16 @2, generation i32 @4 (ese.md §4.1).
+// LGPOS is 8 bytes: ib u16 @0, isec u16 @2, generation i32 @4 (docs/ESE_FACTS.md §4.1).
 // LOGTIME is its 8 raw bytes.
 #pragma once
 

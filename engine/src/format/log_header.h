@@ -2,7 +2,7 @@
 // every generation file, not shadowed (a generation is created as edbtmp.log, synced
 // and only then renamed into place, so a live header is never torn).
 //
-// Offsets follow ESE (ese.md §4.4); jetfault's own fields use space ESE leaves to
+// Offsets follow ESE (docs/ESE_FACTS.md §4.4); jetfault's own fields use space ESE leaves to
 // dbms_param. docs/formats/log.md is the byte-by-byte reference:
 //     0 u32 checksum        XorChecksum over the 4096 bytes
 //     4 i32 lGeneration     8 u16 cbSec (4096)   10 u16 csecHeader (1)
@@ -21,6 +21,7 @@
 #include <span>
 #include <vector>
 
+#include "format/file_type.h"
 #include "format/lgpos.h"
 #include "format/log_attach.h"
 #include "format/signature.h"
@@ -33,7 +34,6 @@ inline constexpr std::size_t kLogHeaderSize = 4096;
 inline constexpr std::uint32_t kLogVersionMajor = 0x4A46;  // "JF"
 inline constexpr std::uint32_t kLogVersionMinor = 1;
 inline constexpr std::uint32_t kLogVersionUpdate = 0;
-inline constexpr std::uint32_t kFileTypeLog = 3;
 inline constexpr std::uint32_t kLogFlagCircularCurrent = 0x2;
 inline constexpr std::uint32_t kLogFlagCircularHistory = 0x4;
 
@@ -52,7 +52,7 @@ inline constexpr std::size_t kVersionUpdate = 40;
 inline constexpr std::size_t kSignLog = 44;
 inline constexpr std::size_t kFlags = 72;
 inline constexpr std::size_t kPrevGenEnd = 76;
-inline constexpr std::size_t kFileType = 667;
+inline constexpr std::size_t kFileType = kFileTypeOffset;
 inline constexpr std::size_t kAttach = 671;
 }  // namespace log_header_offset
 

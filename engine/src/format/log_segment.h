@@ -40,6 +40,12 @@ inline constexpr std::size_t kLogSegmentDataSize = kLogSegmentSize - kLogSegment
 inline constexpr std::size_t kLogRecordHeaderSize = 12;
 inline constexpr std::uint16_t kLogSegmentFlagShadow = 0x1;
 
+// Where generation `generation`'s first record starts: the first record byte of
+// segment 1 (sector 0 is the file header).
+inline constexpr Lgpos FirstRecordLgpos(std::int32_t generation) {
+  return Lgpos{static_cast<std::uint16_t>(kLogSegmentHeaderSize), 1, generation};
+}
+
 struct LogSegmentHeader {
   Lgpos lgpos_segment;  // (generation, isec, 0)
   LogTime logtime;

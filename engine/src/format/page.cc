@@ -201,7 +201,7 @@ JET_ERR ReplaceNode(std::span<std::uint8_t> page, std::size_t i, std::span<const
   }
   if (std::size_t{h.cb_free} + old_cb < node.size()) return JET_errDatabaseCorrupted;
   JET_ERR err = DeleteNode(page, i);
-  if (err != JET_errSuccess) return err;
+  if (err < 0) return err;
   return InsertNode(page, i, node);
 }
 

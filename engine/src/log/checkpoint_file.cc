@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "core/io_error.h"
+#include "base/io_error.h"
 #include "format/checkpoint.h"
 #include "log/log.h"
 

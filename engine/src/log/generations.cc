@@ -7,8 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "core/io_error.h"
+#include "base/io_error.h"
 #include "format/log_header.h"
+#include "jetfault/assert.h"
 #include "log/log.h"
 #include "log/log_files.h"
 
@@ -29,6 +30,8 @@ JET_ERR ListGenerations(faultfs::Vfs& vfs, const std::string& dir, const std::st
     std::int32_t named_generation = 0;
     const bool is_current = name == current_name;
     if (!is_current && !ParseArchivedLogName(base, name, &named_generation)) continue;
+    // The parser accepts exactly the names the writer produces: one name per generation.
+    if (!is_current) JF_ASSERT_EQ(ArchivedLogName(base, named_generation), name);
     const std::string path = faultfs::JoinPath(dir, name);
     format::LogFileHeader header;
     bool blank = false;
@@ -60,6 +63,8 @@ JET_ERR ListGenerations(faultfs::Vfs& vfs, const std::string& dir, const std::st
     }
     if (faultfs::BaseName(kept.path) == current_name) kept = std::move(g);
   }
+  // Strictly increasing generations: sorted, and each generation kept once.
+  for (std::size_t i = 1; i < unique.size(); ++i) JF_ASSERT_LT(unique[i - 1].generation, unique[i].generation);
   found = std::move(unique);
   *out = std::move(found);
   return JET_errSuccess;

@@ -28,6 +28,7 @@
 #include "format/checkpoint.h"
 #include "format/lgpos.h"
 #include "format/log_attach.h"
+#include "jet/file_names.h"
 #include "format/signature.h"
 #include "jet/jet.h"
 
@@ -51,13 +52,13 @@ struct LogConfig {
   bool circular = false;                    // JET_paramCircularLog
 };
 
-// "edb.log", "edb0000A.log" (5 hex digits up to 0xFFFFF, else 8), "edb.chk", "edbtmp.log".
-std::string CurrentLogName(const std::string& base);
-std::string ArchivedLogName(const std::string& base, std::int32_t generation);
-std::string CheckpointName(const std::string& base);
-std::string TempLogName(const std::string& base);
-// Parses "edbXXXXX.log" -> generation; false for anything else (including edb.log).
-bool ParseArchivedLogName(const std::string& base, const std::string& name, std::int32_t* generation);
+// "edb.log", "edb0000A.log", "edb.chk", "edbtmp.log": defined in the public
+// jet/file_names.h, which tools and the harness read too.
+using files::ArchivedLogName;
+using files::CheckpointName;
+using files::CurrentLogName;
+using files::ParseArchivedLogName;
+using files::TempLogName;
 
 struct LogRecord {
   std::uint8_t type = 0;

@@ -5,7 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "core/io_error.h"
+#include "base/io_error.h"
+#include "jetfault/assert.h"
 
 namespace jet::log {
 
@@ -61,6 +62,10 @@ GenerationInfo MakeGenerationInfo(const format::LogFileHeader& header, const std
 
 JET_ERR InstallGeneration(faultfs::Vfs& vfs, const std::string& dir, const std::string& base,
                           const format::LogFileHeader& header) {
+  // The writer's own header: a real generation, with a header, a data segment and a
+  // shadow slot (LogConfig validation).
+  JF_ASSERT_GT(header.generation, 0);
+  JF_ASSERT_GE(header.csec_file, 3);
   std::array<std::uint8_t, format::kLogHeaderSize> bytes{};
   if (JET_ERR err = format::EncodeLogFileHeader(header, bytes); err < 0) return err;
 
@@ -96,6 +101,7 @@ JET_ERR InstallGeneration(faultfs::Vfs& vfs, const std::string& dir, const std::
                                        current.generation, header.generation));
         return JET_errInvalidLogSequence;
       }
+      JF_ASSERT_LT(current.generation, header.generation);  // generations only grow
       const std::string archived = faultfs::JoinPath(dir, ArchivedLogName(base, current.generation));
       if (auto s = vfs.Rename(current_path, archived); !s.ok()) return LogIoError(s, "archive " + current_path);
       // The archive rename must be durable before edb.log is replaced: directory

@@ -19,7 +19,7 @@
 
 #include <fmt/format.h>
 
-#include "core/io_error.h"
+#include "base/io_error.h"
 #include "faultfs/alloc_fault.h"
 #include "format/log_segment.h"
 #include "jetfault/assert.h"
@@ -76,6 +76,9 @@ class LogReaderImpl final : public LogReader {
     isec_ = std::max<std::uint16_t>(start.isec, 1);
     ib_ = start.isec == 0 ? kFirstDataIb : std::max(start.ib, kFirstDataIb);
     valid_end_ = Lgpos{ib_, isec_, generation()};
+    // Reading starts in the start's generation, inside a data segment, never before start.
+    JF_ASSERT_EQ(generation(), start.generation);
+    JF_ASSERT_LE(start, valid_end_);
     return JET_errSuccess;
   }
 
@@ -129,6 +132,8 @@ class LogReaderImpl final : public LogReader {
                                  format::ToString(next.prev_generation_end)));
     }
     ++index_;
+    // Start checked every link of the chain: each generation is its predecessor + 1.
+    JF_ASSERT_EQ(generations_[index_].generation, generations_[index_ - 1].generation + 1);
     if (JET_ERR err = OpenGeneration(); err < 0) return err;
     isec_ = 1;
     ib_ = kFirstDataIb;
@@ -225,6 +230,7 @@ class LogReaderImpl final : public LogReader {
         continue;
       }
       const std::size_t n = std::min<std::size_t>(dst.size(), segment_end_ - ib_);
+      JF_ASSERT_GT(n, 0u);  // ib_ < segment_end_: every pass makes progress
       std::copy_n(segment_.data() + ib_, n, dst.data());
       ib_ = static_cast<std::uint16_t>(ib_ + n);
       dst = dst.subspan(n);
@@ -262,6 +268,9 @@ class LogReaderImpl final : public LogReader {
     }
     loaded_isec_ = isec_;
     segment_end_ = header.ib_end;
+    // VerifyLogSegment accepted the header: its end lies inside the segment's record area.
+    JF_ASSERT_GE(segment_end_, kFirstDataIb);
+    JF_ASSERT_LE(segment_end_, kLogSegmentSize);
     return JET_errSuccess;
   }
 
@@ -291,6 +300,8 @@ class LogReaderImpl final : public LogReader {
   // valid segment (or shadow) of this file was written when a position past bad_isec
   // was already durable.
   JET_ERR CheckTornTail(std::uint16_t bad_isec) {
+    JF_ASSERT_GE(bad_isec, 1);  // sector 0 is the file header, never a segment
+    JF_ASSERT_LT(bad_isec, csec_file_);
     const Lgpos past_bad{0, static_cast<std::uint16_t>(bad_isec + 1), generation()};
     std::array<std::uint8_t, kLogSegmentSize> later{};
     for (std::uint32_t isec = bad_isec + 1u; isec < csec_file_; ++isec) {

@@ -22,7 +22,7 @@
 
 #include <fmt/format.h>
 
-#include "core/io_error.h"
+#include "base/io_error.h"
 #include "faultfs/alloc_fault.h"
 #include "format/log_header.h"
 #include "format/log_segment.h"
@@ -101,7 +101,7 @@ class LogWriterImpl final : public LogWriter {
     first_unwritten_isec_ = 1;
     buffer_.clear();
     ib_ = kLogSegmentSize;
-    last_record_end_ = Lgpos{static_cast<std::uint16_t>(kLogSegmentHeaderSize), 1, generation};
+    last_record_end_ = format::FirstRecordLgpos(generation);
     durable_ = EndLocked();
     written_ = durable_;
     // ValidateConfig: a header, one data segment and its shadow slot.

@@ -54,7 +54,7 @@ class DatabaseChecker {
 
  private:
   Span Page(std::uint32_t pgno) const {
-    const std::uint64_t offset = (static_cast<std::uint64_t>(pgno) + 1) * header_.page_size;
+    const std::uint64_t offset = format::DbPageOffset(pgno, header_.page_size);
     if (offset + header_.page_size > file_.size()) return {};
     return file_.subspan(offset, header_.page_size);
   }

@@ -1,5 +1,5 @@
 // jetutil dump — the header of a database, log or checkpoint file, like esentutl /mh,
-// /ml and /mk. The kind of file is told by the filetype field at offset 667 that all
+// /ml and /mk. The kind of file is told by the filetype field (format/file_type.h) that all
 // three share; the header is then decoded by the engine's pure parsers (format/), and
 // for the shadowed files both copies are reported.
 #include <memory>
@@ -19,8 +19,6 @@ namespace {
 
 namespace format = jet::format;
 using Span = std::span<const std::uint8_t>;
-
-constexpr std::size_t kFileTypeOffset = 667;
 
 std::string CopyStatus(JET_ERR err) { return err == JET_errSuccess ? "ok" : JetErrorName(err); }
 
@@ -62,8 +60,8 @@ Json DumpCheckpoint(Span file, const std::string& path) {
 void RunDump(const std::string& path, const GlobalOptions& globals) {
   const std::vector<std::uint8_t> bytes = ReadWholeFile(path);
   const Span file(bytes);
-  if (file.size() < kFileTypeOffset + 4) throw JetFailure(JET_errFileInvalidType, path + ": too short for a header");
-  const std::uint32_t file_type = format::LoadU32(file.data() + kFileTypeOffset);
+  if (file.size() < format::kFileTypeOffset + 4) throw JetFailure(JET_errFileInvalidType, path + ": too short for a header");
+  const std::uint32_t file_type = format::LoadU32(file.data() + format::kFileTypeOffset);
   Json json;
   if (file_type == format::kFileTypeDatabase) {
     json = DumpDatabase(file, path);
@@ -72,7 +70,7 @@ void RunDump(const std::string& path, const GlobalOptions& globals) {
   } else if (file_type == format::kFileTypeCheckpoint) {
     json = DumpCheckpoint(file, path);
   } else {
-    throw JetFailure(JET_errFileInvalidType, fmt::format("{}: filetype {} at offset 667", path, file_type));
+    throw JetFailure(JET_errFileInvalidType, fmt::format("{}: filetype {} at offset {}", path, file_type, format::kFileTypeOffset));
   }
   Json result{{"file", path}};
   result.update(json);

@@ -21,7 +21,7 @@
 #include "file_io.h"
 #include "format/db_header.h"
 #include "instance.h"
-#include "hex.h"
+#include "jetfault/hex.h"
 #include "record_lines.h"
 
 namespace jetutil {
@@ -128,7 +128,7 @@ void RunRecords(const std::string& file, const GlobalOptions& globals) {
   std::string text;
   for (const RecordLine& r : records) {
     text += FormatRecordLine(r);
-    json.push_back(Json{{"table", r.table}, {"key", ToHex(r.key)}, {"value", ToHex(r.value)}});
+    json.push_back(Json{{"table", r.table}, {"key", jetfault::HexEncode(r.key)}, {"value", jetfault::HexEncode(r.value)}});
   }
   PrintResult(globals, Json{{"file", file}, {"records", json}}, text);
 }

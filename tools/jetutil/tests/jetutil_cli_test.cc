@@ -389,7 +389,7 @@ TEST_F(JetutilEngineTest, CheckAcceptsLongValuesAndSplitLeaves) {
 }
 
 // Backup, more work, then the database is lost: restore brings back the backup and
-// replays the later logs, so every committed line is there (ese.md §3.2). Each jetutil
+// replays the later logs, so every committed line is there (docs/ESE_FACTS.md §3.2). Each jetutil
 // command is its own engine run, so the later work starts after a restart: the case
 // engine test BackupRestoreTest.RestoreAfterARestartReplaysTheLaterGenerations covers.
 TEST_F(JetutilEngineTest, BackupThenRestoreRecoversLaterWork) {

@@ -11,12 +11,13 @@
 #include <string>
 
 #include "harness/core/model.h"
+#include "jetfault/hex.h"
 
 namespace jetharness {
 
-std::string HexEncode(const Bytes& bytes);
-// nullopt on odd length or a non-hex digit. Accepts upper- and lowercase.
-std::optional<Bytes> HexDecode(const std::string& hex);
+// The codec itself is shared with jetutil (base/include/jetfault/hex.h).
+using jetfault::HexDecode;
+using jetfault::HexEncode;
 
 std::string FormatRecords(const DbState& state);
 // Inverse of FormatRecords; nullopt (and *error set) on a malformed line.

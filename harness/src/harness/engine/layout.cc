@@ -1,26 +1,13 @@
 #include "harness/engine/layout.h"
 
-#include <fmt/format.h>
+#include "jet/file_names.h"
 
 namespace jetharness {
 
-std::string ArchivedLogName(std::int32_t generation) {
-  return generation <= 0xFFFFF ? fmt::format("edb{:05X}.log", generation) : fmt::format("edb{:08X}.log", generation);
-}
+std::string ArchivedLogName(std::int32_t generation) { return jet::files::ArchivedLogName(kBaseName, generation); }
 
 bool ParseArchivedLogName(const std::string& name, std::int32_t* generation) {
-  if (name.size() != 12 && name.size() != 15) return false;
-  if (name.rfind("edb", 0) != 0 || name.substr(name.size() - 4) != ".log") return false;
-  std::int64_t value = 0;
-  for (std::size_t i = 3; i + 4 < name.size(); ++i) {
-    char c = name[i];
-    int digit = c >= '0' && c <= '9' ? c - '0' : (c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1);
-    if (digit < 0) return false;
-    value = value * 16 + digit;
-  }
-  if (value <= 0 || value > 0x7FFFFFFF) return false;
-  *generation = static_cast<std::int32_t>(value);
-  return true;
+  return jet::files::ParseArchivedLogName(kBaseName, name, generation);
 }
 
 namespace {

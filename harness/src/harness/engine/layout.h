@@ -6,6 +6,7 @@
 #include <string>
 
 #include "harness/core/errmap.h"
+#include "jet/file_names.h"
 
 namespace jetharness {
 
@@ -15,6 +16,9 @@ namespace jetharness {
 //   /inst/log/edb*.log     log generations (JET_paramLogFilePath)
 //   /inst/db/db0.edb ...   databases
 //   /backup/...            the backup set of JetBackupInstance
+// Every simulated instance keeps the engine's default JET_paramBaseName.
+inline constexpr char kBaseName[] = "edb";
+
 struct Layout {
   std::string system_dir = "/inst/sys";
   std::string log_dir = "/inst/log";
@@ -25,11 +29,12 @@ struct Layout {
   std::string restore_dest;
 
   std::string DatabasePath(const std::string& file_name) const { return db_dir + "/" + file_name; }
-  std::string CheckpointPath() const { return system_dir + "/edb.chk"; }
-  std::string CurrentLogPath() const { return log_dir + "/edb.log"; }
+  std::string CheckpointPath() const { return system_dir + "/" + jet::files::CheckpointName(kBaseName); }
+  std::string CurrentLogPath() const { return log_dir + "/" + jet::files::CurrentLogName(kBaseName); }
 };
 
-// "edb0000A.log" for generation 10 (5 hex digits up to 0xFFFFF, else 8), as ESE names them.
+// The engine's own naming rules (jet/file_names.h) for the base name "edb":
+// "edb0000A.log" for generation 10.
 std::string ArchivedLogName(std::int32_t generation);
 // Parses an archived log name; false for anything else (edb.log included).
 bool ParseArchivedLogName(const std::string& name, std::int32_t* generation);

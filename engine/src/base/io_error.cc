@@ -1,4 +1,4 @@
-#include "core/io_error.h"
+#include "base/io_error.h"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-// core/io_error.h — the one place where faultfs errors become JET_err codes.
+// base/io_error.h — the one place where faultfs errors become JET_err codes.
 //
 // Every engine call site that touches storage passes a failed faultfs::Status through
 // IoError() with the kind of file it was working on. docs/ERRORS.md documents this
