@@ -78,7 +78,15 @@ Step::~Step() {
   ctx_.EndStep(index_, hash_);
 }
 
-void Step::AddHash(std::uint64_t h) { hash_ = Fold(hash_, h); }
+void Step::AddHash(std::uint64_t h) {
+  hash_ = Fold(hash_, h);
+  if (capture_ != nullptr) capture_->hashes.push_back(h);
+}
+
+void Step::Reuse(const Outcome& outcome) {
+  for (std::uint64_t h : outcome.hashes) AddHash(h);
+  for (const std::string& what : outcome.failures) Fail(what);
+}
 
 void Step::AddPlan(const std::string& text) {
   if (text.empty()) return;
@@ -93,7 +101,10 @@ bool Step::CheckCode(FaultClass fault, FileRole file, Phase phase, const std::st
   return false;
 }
 
-void Step::Fail(std::string what) { failures_.push_back(std::move(what)); }
+void Step::Fail(std::string what) {
+  if (capture_ != nullptr) capture_->failures.push_back(what);
+  failures_.push_back(std::move(what));
+}
 
 WorkloadRun RunWorkload(faultfs::Vfs& vfs, const Env& env, const WorkloadPlan& plan, CallObserver observer) {
   WorkloadRun run;

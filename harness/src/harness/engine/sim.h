@@ -91,12 +91,24 @@ class Step {
   void Fail(std::string what);
   bool failed() const { return !failures_.empty(); }
 
+  // What a check adds to a step (hashes and failures, in order): captured from one
+  // step and replayed into another whose check would do exactly the same (an equal
+  // crash state), so both steps end with the hash and failures a replay of either
+  // computes by running the check.
+  struct Outcome {
+    std::vector<std::uint64_t> hashes;
+    std::vector<std::string> failures;
+  };
+  void Capture(Outcome* into) { capture_ = into; }  // null: stop
+  void Reuse(const Outcome& outcome);
+
  private:
   CaseContext& ctx_;
   std::uint64_t index_;
   std::uint64_t hash_;
   std::string plan_;
   std::vector<std::string> failures_;
+  Outcome* capture_ = nullptr;
 };
 
 // The workload part of a case.
