@@ -50,6 +50,7 @@ void RunCrashWorkload(CaseContext& ctx) {
   // is exactly the disk of a run that crashed before k.
   CrashPointRecorder recorder(per_point, ctx.seed());
   Machine machine(*setup, faultfs::FaultPlan{}, env.op_budget);
+  machine.KeepTraceOnlyForPrinting();
   WorkloadRun run;
   // Operations that may change the disk before each kept point: two points with as
   // many have byte-identical disks and pending operations (only reads, sizes, listings
@@ -161,6 +162,7 @@ RecordedRestore RecordRestore(const Env& env, const faultfs::MemFs& image,
   RecordedRestore recorded;
   CrashPointRecorder recorder(1, seed, max_points);
   Machine machine(image, faultfs::FaultPlan{}, env.op_budget);
+  machine.KeepTraceOnlyForPrinting();
   machine.fs().set_before_op([&](const faultfs::TraceEvent& next, std::uint64_t hash) {
     if (!recorder.Offer(next.index, wanted(next.index))) return;
     recorder.Keep(CrashPoint{next.index, hash, ClassifyPath(env.settings.layout, next.path), PrefixWindow{},

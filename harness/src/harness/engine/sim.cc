@@ -39,6 +39,8 @@ Machine::~Machine() {
   std::fputs(out.c_str(), stderr);
 }
 
+void Machine::KeepTraceOnlyForPrinting() { fs_->set_keep_trace(g_print_traces); }
+
 std::unique_ptr<faultfs::MemFs> Machine::PowerLossImage(const faultfs::CrashPolicy& policy) const {
   return disk_->CrashImage(policy);
 }
@@ -218,6 +220,7 @@ ReopenOutcome AttemptReopen(Step& step, const Env& env, faultfs::Vfs& vfs, Reope
 DbState VerifyReopen(Step& step, const Env& env, const faultfs::MemFs& image, Reopen how, const Model& model,
                      PrefixWindow window, std::unique_ptr<faultfs::MemFs>* final_image) {
   Machine machine(image, faultfs::FaultPlan{}, env.op_budget);
+  machine.KeepTraceOnlyForPrinting();
   DbState state = VerifyReopenOn(step, env, machine.fs(), how, model, window);
   if (machine.hung()) step.Fail(fmt::format("hang: more than {} I/O operations while reopening", env.op_budget));
   step.AddHash(machine.fs().trace_hash());

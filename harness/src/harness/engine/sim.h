@@ -51,6 +51,10 @@ class Machine {
   std::unique_ptr<faultfs::MemFs> ProcessCrashImage() const { return disk_->Clone(); }
   // The plan without the watchdog rule, as text (for failure reports).
   std::string PlanText() const { return plan_text_; }
+  // For a machine nobody asks for its trace (only its hash): the events are not kept
+  // unless `jetfault replay --trace` prints them. Storing every event's path was a
+  // tenth of a crash state's check (perf, docs/BENCHMARKS.md).
+  void KeepTraceOnlyForPrinting();
 
  private:
   std::unique_ptr<faultfs::MemFs> disk_;
