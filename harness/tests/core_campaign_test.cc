@@ -112,7 +112,9 @@ TEST(Campaign, ReplayLineReproducesTheFailureAndItsTraceHash) {
 }
 
 TEST(Campaign, ReplayCommandRoundTrips) {
-  CaseId id{"crash-restore", 123, 45};
+  CaseId id{"crash-restore", 123, 45, {}};
+  id.size.transactions = 48;
+  id.size.page_size = 8192;
   CaseId parsed;
   std::optional<std::uint64_t> step;
   ASSERT_TRUE(ParseReplayCommand(ReplayCommand(id, 6), &parsed, &step));
@@ -120,11 +122,15 @@ TEST(Campaign, ReplayCommandRoundTrips) {
   EXPECT_EQ(parsed.seed, 123u);
   EXPECT_EQ(parsed.index, 45u);
   EXPECT_EQ(step, std::optional<std::uint64_t>(6));
+  EXPECT_EQ(parsed.size, id.size);
+  EXPECT_EQ(ReplayCommand(id, 6), "jetfault replay crash-restore --seed 123 --case 45 --step 6 --txns 48 --page-size 8192");
   ASSERT_TRUE(ParseReplayCommand("oom --case 2 --seed 9", &parsed, &step));
+  EXPECT_TRUE(parsed.size.empty());
   EXPECT_FALSE(step.has_value());
   EXPECT_FALSE(ParseReplayCommand("oom --seed 9", &parsed, &step));
   EXPECT_FALSE(ParseReplayCommand("oom --seed x --case 1", &parsed, &step));
   EXPECT_FALSE(ParseReplayCommand("oom --seed 1 --case 1 --bogus 3", &parsed, &step));
+  EXPECT_FALSE(ParseReplayCommand("oom --seed 1 --case 1 --txns 0", &parsed, &step));
 }
 
 TEST(Campaign, RecheckCatchesANondeterministicScenario) {

@@ -10,6 +10,7 @@
 
 #include "faultfs/posix_fs.h"
 #include "harness/core/errmap.h"
+#include "harness/core/hash.h"
 #include "harness/core/hex.h"
 #include "harness/core/report.h"
 #include "harness/engine/scenarios.h"
@@ -202,6 +203,44 @@ TEST(JetfaultCli, MergeOfShardsIsTheWholeRunAndFailsWithAFailedShard) {
   EXPECT_NE(bad.out.find("jetfault replay sharing-violation --seed 5 --case 1 --step 2"), std::string::npos)
       << bad.out;
   EXPECT_NE(bad.out.find("FAILED: 1 case(s)"), std::string::npos) << bad.out;
+}
+
+// --txns and the like: the JSON report says which workload ran, the replay of a case
+// with the same flags prints the trace hash the campaign folded, and without them the
+// case is another one (the flags reach the workload, in the worker processes too).
+TEST(JetfaultCli, WorkloadSizeIsInTheReportAndTheReplayReproducesItsTraceHash) {
+  TempDir dir;
+  auto run = [&](const std::vector<std::string>& size, const std::string& json) {
+    std::vector<std::string> args = {"run", "--scenario", "crash-workload", "--cases", "1", "--seed", "5",
+                                     "--jobs", "2", "--json", json};
+    args.insert(args.end(), size.begin(), size.end());
+    Output o = Jetfault(args);
+    EXPECT_EQ(o.status, 0) << o.out;
+    return ReportFromJson(nlohmann::json::parse(ReadFile(json)));
+  };
+  const std::vector<std::string> size = {"--txns", "12", "--keys", "40", "--value-bytes", "200"};
+  CampaignReport sized = run(size, dir / "sized.json");
+  CampaignReport plain = run({}, dir / "plain.json");
+  EXPECT_EQ(nlohmann::json::parse(ReadFile(dir / "sized.json")).at("workload"),
+            "--txns 12 --keys 40 --value-bytes 200");
+  EXPECT_FALSE(nlohmann::json::parse(ReadFile(dir / "plain.json")).contains("workload"));
+  ASSERT_EQ(sized.scenarios.size(), 1u);
+  EXPECT_NE(sized.scenarios[0].trace_hash, plain.scenarios[0].trace_hash);
+
+  std::vector<std::string> replay = {"replay", "crash-workload", "--seed", "5", "--case", "0"};
+  replay.insert(replay.end(), size.begin(), size.end());
+  Output o = Jetfault(replay);
+  ASSERT_EQ(o.status, 0) << o.out;
+  EXPECT_NE(o.out.find("jetfault replay crash-workload --seed 5 --case 0 --txns 12 --keys 40 --value-bytes 200"),
+            std::string::npos)
+      << o.out;
+  const std::string marker = "case trace hash: ";
+  ASSERT_NE(o.out.find(marker), std::string::npos) << o.out;
+  std::uint64_t case_hash = std::stoull(o.out.substr(o.out.find(marker) + marker.size(), 16), nullptr, 16);
+  EXPECT_EQ(Fold(0, case_hash), sized.scenarios[0].trace_hash) << o.out;
+
+  // A size the generator cannot take is a usage error.
+  EXPECT_EQ(Jetfault({"run", "--scenario", "oom", "--txns", "0"}).status, 2);
 }
 
 TEST(JetfaultCli, BenchComparesOneJobWithNAndChecksTheyAgree) {

@@ -12,7 +12,7 @@ namespace {
 CaseResult RunWithPlan(const faultfs::FaultPlan& plan, std::uint64_t seed) {
   Env env = MakeEnv(seed, 8, 0);
   auto setup = SetupDisk(env);
-  CaseContext ctx(CaseId{"selfcheck", seed, 0}, std::nullopt, nullptr);
+  CaseContext ctx(CaseId{"selfcheck", seed, 0, {}}, std::nullopt, nullptr);
   {
     Machine machine(*setup, plan, env.op_budget);
     WorkloadRun run = RunWorkload(machine.fs(), env, WorkloadPlan{}, nullptr);

@@ -235,7 +235,7 @@ TEST_P(ProcessScenarios, PassOnTheEngineAndLeaveNothingBehind) {
   const Scenario* scenario = registry.Find(GetParam());
   ASSERT_NE(scenario, nullptr);
   for (std::uint64_t index : {0, 1}) {
-    CaseId id{GetParam(), 11, index};
+    CaseId id{GetParam(), 11, index, {}};
     ErrMapCoverage coverage;
     CaseResult result = RunCase(*scenario, id, std::nullopt, &coverage);
     EXPECT_EQ(result.steps, 1u);

@@ -4,6 +4,7 @@
 // reports; these tests are about the harness.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -24,7 +25,7 @@ TEST_P(ScenarioSmoke, RunsAndReplaysDeterministically) {
   SetChildExecutable(JETFAULT_BINARY);
   const Scenario* scenario = registry.Find(GetParam());
   ASSERT_NE(scenario, nullptr);
-  CaseId id{scenario->name, 7, 0};
+  CaseId id{scenario->name, 7, 0, {}};
   ErrMapCoverage coverage;
   CaseResult first = RunCase(*scenario, id, std::nullopt, &coverage);
   // The engine of this tree is correct as far as the harness can tell: any failure is
@@ -68,13 +69,66 @@ TEST(Scenarios, EveryRowOfAStepTableReplaysAlone) {
     const Scenario* scenario = registry.Find(name);
     ASSERT_NE(scenario, nullptr) << name;
     ASSERT_FALSE(scenario->steps.empty()) << name << " is not a step table";
-    CaseId id{scenario->name, 3, 1};
+    CaseId id{scenario->name, 3, 1, {}};
     for (std::uint64_t k = 0; k < scenario->steps.size(); ++k) {
       CaseResult one = RunCase(*scenario, id, k, nullptr);
       EXPECT_EQ(one.steps, 1u) << ReplayCommand(id, k);
       for (const Failure& f : one.failures) ADD_FAILURE() << f.what.substr(0, 500) << "\n  " << f.replay;
     }
   }
+}
+
+// --txns and the like (WorkloadSize) reach every workload a case builds: the generated
+// spec has that many transactions, databases and sessions, keys from that many, values
+// up to that size, and the instance that page size.
+TEST(Scenarios, WorkloadSizeReachesEveryWorkloadBuilder) {
+  EXPECT_EQ(MakeShapedEnv(3, WorkloadShape::kSmall).spec.transactions.size(), 6u);  // the default
+  WorkloadSize size;
+  size.transactions = 40;
+  size.keys = 60;
+  size.value_bytes = 300;
+  size.databases = 3;
+  size.sessions = 4;
+  size.page_size = 8192;
+  WorkloadSizeScope scope(size);
+  std::vector<std::pair<std::string, Env>> envs = {{"MakeEnv", MakeEnv(3, 6, 0)},
+                                                    {"MakeLogHeavyEnv", MakeLogHeavyEnv(3)}};
+  for (std::uint64_t s = 0; s < kWorkloadShapeCount; ++s) {
+    const auto shape = static_cast<WorkloadShape>(s);
+    envs.emplace_back(WorkloadShapeName(shape), MakeShapedEnv(3, shape));
+  }
+  for (const auto& [name, env] : envs) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(env.spec.transactions.size(), 40u);
+    EXPECT_EQ(env.spec.databases.size(), 3u);
+    EXPECT_EQ(env.spec.inflight.size(), 3u);
+    EXPECT_EQ(env.settings.page_size, 8192u);
+    std::set<std::string> keys;  // by their "k042" prefix: the key's index
+    std::size_t longest_short_value = 0;
+    for (const TxnSpec& txn : env.spec.transactions) {
+      for (const SpecOp& op : txn.ops) {
+        keys.insert(op.key.substr(0, 4));
+        if (op.value.size() < 1000) longest_short_value = std::max(longest_short_value, op.value.size());
+      }
+    }
+    EXPECT_GT(keys.size(), 24u);  // more than any shape's own key space but the deep tree's
+    EXPECT_LE(keys.size(), 60u);
+    EXPECT_LE(longest_short_value, 300u);
+    EXPECT_GT(longest_short_value, 96u);
+  }
+}
+
+// crash-workload checks equal crash states once: the small shape's workload has runs of
+// reads between writes, so some of its states repeat an earlier one (and are counted
+// as such), while most are distinct.
+TEST(Scenarios, CrashWorkloadReusesTheCheckOfAnEqualCrashState) {
+  ScenarioRegistry registry;
+  RegisterScenarios(&registry);
+  CaseResult result =
+      RunCase(*registry.Find("crash-workload"), CaseId{"crash-workload", 7, 0, {}}, std::nullopt, nullptr);
+  ASSERT_TRUE(result.passed()) << result.failures.front().what;
+  EXPECT_GT(result.duplicate_crash_states, 0u);
+  EXPECT_LT(result.duplicate_crash_states, result.crash_states / 2);
 }
 
 TEST(Scenarios, RegistryListsEveryScenarioOnceWithADescription) {

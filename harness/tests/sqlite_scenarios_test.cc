@@ -34,7 +34,7 @@ Outcome RunCases(const std::string& name, std::uint64_t cases) {
   if (scenario == nullptr) return outcome;
   ErrMapCoverage coverage;
   for (std::uint64_t i = 0; i < cases; ++i) {
-    CaseResult r = RunCase(*scenario, CaseId{name, 1, i}, std::nullopt, &coverage);
+    CaseResult r = RunCase(*scenario, CaseId{name, 1, i, {}}, std::nullopt, &coverage);
     outcome.steps += r.steps;
     for (Failure& f : r.failures) outcome.failures.push_back(std::move(f));
   }

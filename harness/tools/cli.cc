@@ -69,6 +69,22 @@ void AddReportOptions(CLI::App* command, ReportFiles* files) {
   command->add_option("--html", files->html, "write a self-contained HTML report to FILE");
 }
 
+// --txns, --keys, ... (WorkloadSize::Flags), each setting its field of *size; a value
+// below the flag's minimum is left in *usage (exit status 2, as every usage error).
+void AddWorkloadSizeOptions(CLI::App* command, WorkloadSize* size, std::string* usage) {
+  for (const WorkloadSize::Flag& flag : WorkloadSize::Flags()) {
+    const std::string name = flag.name;
+    command
+        ->add_option_function<std::uint64_t>(
+            name,
+            [size, usage, name, min = flag.min](std::uint64_t value) {
+              if (!size->Set(name, value)) *usage = fmt::format("{} wants at least {}, got {}", name, min, value);
+            },
+            flag.help)
+        ->group("Workload size (default: each scenario's own)");
+  }
+}
+
 std::uint32_t AllCores() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 struct RunArgs {
@@ -78,6 +94,7 @@ struct RunArgs {
   std::optional<double> time;
   std::string shard = "1/1";
   std::uint32_t jobs = AllCores();
+  WorkloadSize size;
   ReportFiles files;
   std::string engine, sqlite_journal, sqlite_synchronous;  // harness/sqlite/scenarios.h
 };
@@ -95,6 +112,7 @@ int Run(const ScenarioRegistry& registry, const RunArgs& args) {
   options.cases = args.cases;
   options.time_seconds = args.time;
   options.jobs = args.jobs;
+  options.size = args.size;
   if (args.jobs == 0) {
     std::fprintf(stderr, "jetfault: --jobs wants at least 1\n");
     return 2;
@@ -139,8 +157,13 @@ int Merge(const std::vector<std::string>& paths, const ReportFiles& files) {
     }
     if (shards_seen.empty()) {
       merged.seed = part.seed;
+      merged.size = part.size;
       count = part.shard.count;
       shards_seen.assign(count, "");
+    } else if (part.size != merged.size) {
+      std::fprintf(stderr, "jetfault merge: %s ran workload '%s', the first report '%s'\n", path.c_str(),
+                   part.size.ToFlags().c_str(), merged.size.ToFlags().c_str());
+      return 2;
     } else if (part.seed != merged.seed || part.shard.count != count) {
       std::fprintf(stderr, "jetfault merge: %s is seed %llu shard %u/%u, the first report seed %llu of %u shards\n",
                    path.c_str(), static_cast<unsigned long long>(part.seed), part.shard.index, part.shard.count,
@@ -169,13 +192,13 @@ int Merge(const std::vector<std::string>& paths, const ReportFiles& files) {
 }
 
 int Replay(const ScenarioRegistry& registry, const std::string& name, std::uint64_t seed, std::uint64_t index,
-           std::optional<std::uint64_t> step) {
+           std::optional<std::uint64_t> step, const WorkloadSize& size) {
   const Scenario* scenario = registry.Find(name);
   if (scenario == nullptr) {
     std::fprintf(stderr, "jetfault: unknown scenario %s (see `jetfault list`)\n", name.c_str());
     return 2;
   }
-  CaseId id{name, seed, index};
+  CaseId id{name, seed, index, size};
   ErrMapCoverage coverage;
   CaseResult result = RunCase(*scenario, id, step, &coverage);
   std::printf("%s\n", ReplayCommand(id, step).c_str());
@@ -191,9 +214,11 @@ int Replay(const ScenarioRegistry& registry, const std::string& name, std::uint6
 }
 
 // `jetfault bench`: the same campaign with one job and with `jobs`, timed in one
-// process run so the ratio compares like with like; both must report the same.
+// process run so the ratio compares like with like; both must report the same. With a
+// workload size (--txns ...) a third run, one job at the scenarios' own sizes, is the
+// baseline of the per-state cost ratio.
 int Bench(const ScenarioRegistry& registry, const std::vector<std::string>& scenarios, std::uint64_t seed,
-          std::uint32_t jobs) {
+          std::uint32_t jobs, const WorkloadSize& size) {
   if (jobs == 0) {
     std::fprintf(stderr, "jetfault: --jobs wants at least 1\n");
     return 2;
@@ -201,31 +226,42 @@ int Bench(const ScenarioRegistry& registry, const std::vector<std::string>& scen
   CampaignOptions options;
   options.seed = seed;
   options.scenarios = scenarios;
-  CampaignReport runs[2];
-  const std::uint32_t job_counts[2] = {1, jobs};
+  const bool sized = !size.empty();
+  CampaignReport runs[3];
+  const std::uint32_t job_counts[3] = {1, jobs, 1};
   try {
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < (sized ? 3 : 2); ++i) {
       options.jobs = job_counts[i];
+      options.size = i < 2 ? size : WorkloadSize{};
       runs[i] = RunCampaign(registry, options);
     }
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "jetfault: %s (see `jetfault list`)\n", e.what());
     return 2;
   }
-  std::printf("jetfault bench: seed %llu, %s, %llu crash states per run\n", static_cast<unsigned long long>(seed),
+  std::printf("jetfault bench: seed %llu, %s%s, %llu crash states per run\n", static_cast<unsigned long long>(seed),
               scenarios.empty() ? "the default campaign" : "the default cases of the given scenarios",
+              sized ? (", workload" + size.ToFlags()).c_str() : "",
               static_cast<unsigned long long>(runs[0].crash_states));
+  auto per_state_us = [](const CampaignReport& r) {
+    return r.crash_states == 0 ? 0.0 : 1e6 * r.elapsed_seconds / static_cast<double>(r.crash_states);
+  };
   for (int i = 0; i < 2; ++i) {
     double per_second = static_cast<double>(runs[i].crash_states) / runs[i].elapsed_seconds;
     std::printf("  --jobs %u: %6.1f s, %7.0f crash states/s, %6.0f per core\n", job_counts[i],
                 runs[i].elapsed_seconds, per_second, per_second / job_counts[i]);
   }
   std::printf("  speedup --jobs %u over --jobs 1: %.2fx\n", jobs, runs[0].elapsed_seconds / runs[1].elapsed_seconds);
+  if (sized) {
+    std::printf("  per crash state, --jobs 1: %.1f us at%s, %.1f us at the scenarios' own sizes (%llu states): %.2fx\n",
+                per_state_us(runs[0]), size.ToFlags().c_str(), per_state_us(runs[2]),
+                static_cast<unsigned long long>(runs[2].crash_states), per_state_us(runs[0]) / per_state_us(runs[2]));
+  }
   bool same = JsonReportWithoutTimes(runs[0]) == JsonReportWithoutTimes(runs[1]);
   if (!same) std::printf("  the two runs' reports differ: a harness bug\n");
-  bool ok = runs[0].ok() && runs[1].ok();
-  if (!ok) std::printf("  the campaign failed: run `jetfault run --seed %llu` for the failures\n",
-                       static_cast<unsigned long long>(seed));
+  bool ok = runs[0].ok() && runs[1].ok() && runs[2].ok();
+  if (!ok) std::printf("  the campaign failed: run `jetfault run --seed %llu%s` for the failures\n",
+                       static_cast<unsigned long long>(seed), size.ToFlags().c_str());
   return same && ok ? 0 : 1;
 }
 
@@ -245,6 +281,7 @@ int JetfaultMain(int argc, char** argv) {
   bool verbose = false;
   list->add_flag("-v,--verbose", verbose, "print each scenario's full description (and its steps, when a table)");
 
+  std::string size_usage;  // a workload size flag's value out of range
   RunArgs run_args;
   auto* run = app.add_subcommand("run", "run a campaign (default: every scenario, a small budget)");
   run->add_option("--scenario", run_args.scenarios, "scenario to run (repeatable; default: all)");
@@ -255,6 +292,7 @@ int JetfaultMain(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--jobs", run_args.jobs, "cases run at a time, each in a child process (default: all cores)")
       ->capture_default_str();
+  AddWorkloadSizeOptions(run, &run_args.size, &size_usage);
   AddReportOptions(run, &run_args.files);
   run->add_option("--engine", run_args.engine, "jet or sqlite: that engine's scenarios only (default: both)");
   run->add_option("--sqlite-journal", run_args.sqlite_journal, "delete or wal (default: both; implies --engine sqlite)");
@@ -276,6 +314,8 @@ int JetfaultMain(int argc, char** argv) {
   bench->add_option("--seed", bench_seed, "campaign seed")->capture_default_str();
   bench->add_option("--jobs", bench_jobs, "the parallel run's jobs (default: all cores, at least 2)")
       ->capture_default_str();
+  WorkloadSize bench_size;
+  AddWorkloadSizeOptions(bench, &bench_size, &size_usage);
 
   std::string replay_scenario;
   std::uint64_t replay_seed = 1, replay_case = 0;
@@ -287,6 +327,8 @@ int JetfaultMain(int argc, char** argv) {
   replay->add_option("--step", replay_step, "only this step of the case");
   bool print_traces = false;
   replay->add_flag("--trace", print_traces, "print every simulated machine's fault plan and I/O trace");
+  WorkloadSize replay_size;
+  AddWorkloadSizeOptions(replay, &replay_size, &size_usage);
 
   bool markdown = false;
   auto* errmap = app.add_subcommand("errmap", "print the error-code map (fault x site -> allowed codes)");
@@ -316,8 +358,14 @@ int JetfaultMain(int argc, char** argv) {
   process_child->add_option("root", process_root)->required();
   process_child->add_option("case_seed", process_seed)->required();
   process_child->add_option("case_index", process_index)->required();
+  WorkloadSize process_size;
+  AddWorkloadSizeOptions(process_child, &process_size, &size_usage);
 
   CLI11_PARSE(app, argc, argv);
+  if (!size_usage.empty()) {
+    std::fprintf(stderr, "jetfault: %s\n", size_usage.c_str());
+    return 2;
+  }
 
   if (*list) {
     int width = 0;
@@ -335,9 +383,9 @@ int JetfaultMain(int argc, char** argv) {
   }
   if (*run) return Run(registry, run_args);
   if (*merge) return Merge(merge_paths, merge_files);
-  if (*bench) return Bench(registry, bench_scenarios, bench_seed, bench_jobs);
+  if (*bench) return Bench(registry, bench_scenarios, bench_seed, bench_jobs, bench_size);
   if (*replay) SetPrintTraces(print_traces);
-  if (*replay) return Replay(registry, replay_scenario, replay_seed, replay_case, replay_step);
+  if (*replay) return Replay(registry, replay_scenario, replay_seed, replay_case, replay_step, replay_size);
   if (*errmap) {
     std::fputs((markdown ? ErrorMapMarkdown() : ErrorMapText()).c_str(), stdout);
     return 0;
@@ -351,6 +399,7 @@ int JetfaultMain(int argc, char** argv) {
   if (*child) return RunBadArgsChild(child_case);
   if (*process_child) {
     std::optional<ChildMode> mode = ParseChildMode(process_mode);
+    WorkloadSizeScope scope(process_size);
     return mode ? RunProcessChild(*mode, process_root, process_seed, process_index) : 2;
   }
   return 2;

@@ -5,6 +5,8 @@
 // JETHARNESS_SELFCHECK_BUG the mutant (for messages).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "harness/core/campaign.h"
 #include "harness/core/report.h"
 #include "harness/engine/scenarios.h"
@@ -33,6 +35,22 @@ TEST(SelfCheck, TheCampaignCatchesTheInjectedEngineBug) {
   for (const auto& s : report.scenarios) {
     for (const auto& f : s.failures) {
       EXPECT_EQ(f.what.find("harness exception"), std::string::npos) << f.what;
+    }
+  }
+  // Record once, the crash points chosen as the run goes and the outcomes reused for
+  // equal crash states must not cost exactness: each of the first failures' replay
+  // lines, run alone (so its check really runs), fails with the same trace hash.
+  for (const auto& s : report.scenarios) {
+    if (s.name != "crash-workload") continue;  // the kill scenarios' replays spawn processes
+    for (std::size_t i = 0; i < std::min<std::size_t>(s.failures.size(), 12); ++i) {
+      const Failure& f = s.failures[i];
+      CaseId id;
+      std::optional<std::uint64_t> step;
+      ASSERT_TRUE(ParseReplayCommand(f.replay, &id, &step)) << f.replay;
+      CaseResult again = RunCase(*registry.Find(id.scenario), id, step, nullptr);
+      EXPECT_TRUE(std::any_of(again.failures.begin(), again.failures.end(), [&f](const Failure& g) {
+        return g.trace_hash == f.trace_hash && g.what == f.what;
+      })) << f.replay;
     }
   }
 }

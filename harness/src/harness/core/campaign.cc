@@ -62,6 +62,7 @@ void MergeReport(CampaignReport* into, const CampaignReport& part) {
     it->failed += p.failed;
     it->steps += p.steps;
     it->crash_states += p.crash_states;
+    it->duplicate_crash_states += p.duplicate_crash_states;
     it->rechecked += p.rechecked;
     for (std::size_t c = 0; c < kFaultClassCount; ++c) it->faults[c] += p.faults[c];
     it->failures.insert(it->failures.end(), p.failures.begin(), p.failures.end());
@@ -69,6 +70,7 @@ void MergeReport(CampaignReport* into, const CampaignReport& part) {
     it->elapsed_seconds += p.elapsed_seconds;
   }
   into->crash_states += part.crash_states;
+  into->duplicate_crash_states += part.duplicate_crash_states;
   into->errmap.Merge(part.errmap);
 }
 
@@ -89,7 +91,9 @@ CampaignReport OneCaseReport(const CaseId& id, CaseResult result, bool rechecked
                              ErrMapCoverage coverage) {
   CampaignReport report;
   report.seed = id.seed;
+  report.size = id.size;
   report.crash_states = result.crash_states;
+  report.duplicate_crash_states = result.duplicate_crash_states;
   report.errmap = std::move(coverage);
   ScenarioStats stats;
   stats.name = id.scenario;
@@ -98,6 +102,7 @@ CampaignReport OneCaseReport(const CaseId& id, CaseResult result, bool rechecked
   stats.failed = result.passed() ? 0 : 1;
   stats.steps = result.steps;
   stats.crash_states = result.crash_states;
+  stats.duplicate_crash_states = result.duplicate_crash_states;
   stats.rechecked = rechecked ? 1 : 0;
   stats.faults = result.faults;
   stats.failures = std::move(result.failures);
@@ -187,11 +192,12 @@ struct ReplyHeader {
   std::uint8_t retiring;  // the worker exits after this reply (it outgrew its memory budget)
 };
 
-[[noreturn]] void WorkerMain(int fd, std::uint32_t recheck_per_million, std::uint64_t rss_limit) {
+[[noreturn]] void WorkerMain(int fd, const WorkloadSize& size, std::uint32_t recheck_per_million,
+                             std::uint64_t rss_limit) {
   std::uint64_t baseline = 0;
   for (Order order{}; ReadFull(fd, &order, sizeof order);) {
     if (baseline == 0) baseline = ResidentBytes();
-    CaseId id{order.scenario->name, order.seed, order.index};
+    CaseId id{order.scenario->name, order.seed, order.index, size};
     std::string text = JsonReport(RunOneCase(*order.scenario, id, recheck_per_million)).dump();
     ReplyHeader header{text.size(), ResidentBytes() > baseline + rss_limit ? std::uint8_t{1} : std::uint8_t{0}};
     if (!WriteFull(fd, &header, sizeof header) || !WriteFull(fd, text.data(), text.size())) _exit(3);
@@ -210,6 +216,7 @@ class CaseRunner {
  public:
   CaseRunner(const CampaignOptions& options, std::function<void(CampaignReport)> done)
       : jobs_(options.jobs),
+        size_(options.size),
         recheck_(options.recheck_per_million),
         rss_limit_(options.worker_rss_limit),
         done_(std::move(done)) {}
@@ -282,7 +289,7 @@ class CaseRunner {
     if (pid == 0) {
       close(fds[0]);
       for (const Worker& w : workers_) close(w.fd);  // so siblings see EOF when the campaign closes theirs
-      WorkerMain(fds[1], recheck_, rss_limit_);
+      WorkerMain(fds[1], size_, recheck_, rss_limit_);
     }
     close(fds[1]);
     Worker w;
@@ -359,6 +366,7 @@ class CaseRunner {
   }
 
   std::uint32_t jobs_;
+  WorkloadSize size_;  // the same for every case; a worker (a fork) has it from birth
   std::uint32_t recheck_;
   std::uint64_t rss_limit_;
   std::function<void(CampaignReport)> done_;
@@ -386,6 +394,7 @@ CampaignReport RunCampaign(const ScenarioRegistry& registry, const CampaignOptio
   CampaignReport report;
   report.seed = options.seed;
   report.shard = options.shard;
+  report.size = options.size;
   std::map<std::string, std::uint64_t> planned;
   for (const Scenario* s : selected) {
     report.scenarios.push_back(ScenarioStats{});
@@ -419,7 +428,7 @@ CampaignReport RunCampaign(const ScenarioRegistry& registry, const CampaignOptio
         break;
       }
       if (!InShard(options.shard, scenario.name, index)) continue;
-      runner.Submit(scenario, CaseId{scenario.name, options.seed, index});
+      runner.Submit(scenario, CaseId{scenario.name, options.seed, index, options.size});
       ++started;
     }
   }

@@ -46,6 +46,7 @@ struct CampaignOptions {
   std::optional<std::uint64_t> cases;          // per scenario; default: Scenario::default_cases
   std::optional<double> time_seconds;          // instead of cases
   Shard shard;
+  WorkloadSize size;                           // every case's (CaseId::size)
   std::uint32_t recheck_per_million = 50'000;  // share of cases re-run for determinism
   std::uint32_t jobs = 0;  // 0: every case in this process; N: up to N worker processes
   // A worker whose resident set grew by more than this since its first case exits
@@ -62,6 +63,7 @@ struct ScenarioStats {
   std::uint64_t failed = 0;
   std::uint64_t steps = 0;
   std::uint64_t crash_states = 0;
+  std::uint64_t duplicate_crash_states = 0;  // of crash_states: checked by reusing an equal one's outcome
   std::uint64_t rechecked = 0;
   std::array<std::uint64_t, kFaultClassCount> faults{};
   std::vector<Failure> failures;
@@ -75,8 +77,10 @@ struct ScenarioStats {
 struct CampaignReport {
   std::uint64_t seed = 0;
   Shard shard;
+  WorkloadSize size;
   double elapsed_seconds = 0;
   std::uint64_t crash_states = 0;
+  std::uint64_t duplicate_crash_states = 0;
   std::vector<ScenarioStats> scenarios;
   ErrMapCoverage errmap;
   bool ok() const;
@@ -85,7 +89,7 @@ struct CampaignReport {
 
 // Adds `part` (one case, a shard) to `into`: counts, faults, hashes, error-map coverage
 // and times summed per scenario (matched by name, new ones appended), failures
-// appended. Leaves into's seed, shard and elapsed_seconds alone.
+// appended. Leaves into's seed, shard, size and elapsed_seconds alone.
 void MergeReport(CampaignReport* into, const CampaignReport& part);
 
 // Throws std::invalid_argument for an unknown scenario name.

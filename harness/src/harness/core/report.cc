@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <sstream>
 #include <stdexcept>
 #include <string_view>
 
@@ -65,8 +66,11 @@ std::string CellName(const ErrCell& cell) {
 }  // namespace
 
 std::string TextReport(const CampaignReport& report) {
-  std::string out = fmt::format("jetfault run: seed {}, shard {}/{}, {:.1f} s, {} crash states\n\n", report.seed,
-                                report.shard.index, report.shard.count, report.elapsed_seconds, report.crash_states);
+  std::string out = fmt::format("jetfault run: seed {}, shard {}/{},{} {:.1f} s, {} crash states ({} distinct)\n\n",
+                                report.seed, report.shard.index, report.shard.count,
+                                report.size.empty() ? "" : " workload" + report.size.ToFlags() + ",",
+                                report.elapsed_seconds, report.crash_states,
+                                report.crash_states - report.duplicate_crash_states);
   std::size_t width = std::string_view("scenario").size();
   for (const auto& s : report.scenarios) width = std::max(width, s.name.size());
   out += fmt::format("{:<{}} {:>6} {:>7} {:>7} {:>6}  {}\n", "scenario", width, "cases", "passed", "failed", "steps",
@@ -92,8 +96,11 @@ nlohmann::json JsonReport(const CampaignReport& report) {
   nlohmann::json j;
   j["seed"] = report.seed;
   j["shard"] = fmt::format("{}/{}", report.shard.index, report.shard.count);
+  // Only with --txns and the like, so a default campaign's report keeps its schema.
+  if (!report.size.empty()) j["workload"] = report.size.ToFlags().substr(1);
   j["elapsed_seconds"] = report.elapsed_seconds;
   j["crash_states"] = report.crash_states;
+  j["duplicate_crash_states"] = report.duplicate_crash_states;
   j["ok"] = report.ok();
   j["scenarios"] = nlohmann::json::array();
   for (const auto& s : report.scenarios) {
@@ -104,6 +111,7 @@ nlohmann::json JsonReport(const CampaignReport& report) {
     js["failed"] = s.failed;
     js["steps"] = s.steps;
     js["crash_states"] = s.crash_states;
+    js["duplicate_crash_states"] = s.duplicate_crash_states;
     js["rechecked"] = s.rechecked;
     js["trace_hash"] = TraceHashText(s.trace_hash);
     js["elapsed_seconds"] = s.elapsed_seconds;
@@ -170,14 +178,28 @@ Shard ShardFromText(const std::string& text) {
   return shard;
 }
 
+// "--txns 48 --keys 200", as JsonReport writes it.
+WorkloadSize SizeFromText(const std::string& text) {
+  WorkloadSize size;
+  std::istringstream in(text);
+  std::string flag;
+  std::uint64_t value = 0;
+  while (in >> flag) {
+    if (!(in >> value) || !size.Set(flag, value)) throw std::runtime_error("bad workload size: " + text);
+  }
+  return size;
+}
+
 }  // namespace
 
 CampaignReport ReportFromJson(const nlohmann::json& j) {
   CampaignReport report;
   report.seed = j.at("seed").get<std::uint64_t>();
   report.shard = ShardFromText(j.at("shard").get<std::string>());
+  if (j.contains("workload")) report.size = SizeFromText(j.at("workload").get<std::string>());
   report.elapsed_seconds = j.at("elapsed_seconds").get<double>();
   report.crash_states = j.at("crash_states").get<std::uint64_t>();
+  report.duplicate_crash_states = j.value("duplicate_crash_states", std::uint64_t{0});
   for (const auto& js : j.at("scenarios")) {
     ScenarioStats s;
     s.name = js.at("name").get<std::string>();
@@ -186,6 +208,7 @@ CampaignReport ReportFromJson(const nlohmann::json& j) {
     s.failed = js.at("failed").get<std::uint64_t>();
     s.steps = js.at("steps").get<std::uint64_t>();
     s.crash_states = js.at("crash_states").get<std::uint64_t>();
+    s.duplicate_crash_states = js.value("duplicate_crash_states", std::uint64_t{0});
     s.rechecked = js.at("rechecked").get<std::uint64_t>();
     s.trace_hash = HashFromText(js.at("trace_hash").get<std::string>());
     s.elapsed_seconds = js.at("elapsed_seconds").get<double>();

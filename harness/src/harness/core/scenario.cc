@@ -5,6 +5,7 @@
 #include <exception>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "harness/core/hash.h"
 
@@ -15,7 +16,7 @@ std::uint64_t CaseSeed(const CaseId& id) { return Fold(Fold(HashBytes(id.scenari
 std::string ReplayCommand(const CaseId& id, std::optional<std::uint64_t> step) {
   std::string line = fmt::format("jetfault replay {} --seed {} --case {}", id.scenario, id.seed, id.index);
   if (step) line += fmt::format(" --step {}", *step);
-  return line;
+  return line + id.size.ToFlags();
 }
 
 bool ParseReplayCommand(const std::string& line, CaseId* id, std::optional<std::uint64_t>* step) {
@@ -40,7 +41,7 @@ bool ParseReplayCommand(const std::string& line, CaseId* id, std::optional<std::
         have_case = true;
       } else if (words[i] == "--step") {
         parsed_step = v;
-      } else {
+      } else if (!parsed.size.Set(words[i], v)) {
         return false;
       }
     }
@@ -100,9 +101,22 @@ const Scenario* ScenarioRegistry::Find(const std::string& name) const {
   return nullptr;
 }
 
+namespace {
+thread_local const WorkloadSize* g_current_size = nullptr;
+}  // namespace
+
+const WorkloadSize& CurrentWorkloadSize() {
+  static const WorkloadSize kNone;
+  return g_current_size != nullptr ? *g_current_size : kNone;
+}
+
+WorkloadSizeScope::WorkloadSizeScope(const WorkloadSize& size) : saved_(std::exchange(g_current_size, &size)) {}
+WorkloadSizeScope::~WorkloadSizeScope() { g_current_size = saved_; }
+
 CaseResult RunCase(const Scenario& scenario, const CaseId& id, std::optional<std::uint64_t> only_step,
                    ErrMapCoverage* errmap) {
   CaseContext context(id, only_step, errmap);
+  WorkloadSizeScope scope(context.id().size);
   try {
     scenario.run(context);
   } catch (const std::exception& e) {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "harness/core/errmap.h"
+#include "harness/core/workload.h"
 
 namespace jetharness {
 
@@ -26,12 +27,13 @@ struct CaseId {
   std::string scenario;
   std::uint64_t seed = 0;   // the campaign seed
   std::uint64_t index = 0;  // the case number within the scenario
+  WorkloadSize size;        // --txns, --keys, ...: unset for the scenarios' own sizes
 };
 
 // The seed a case derives all its randomness from: independent per scenario and case.
 std::uint64_t CaseSeed(const CaseId& id);
 
-// `jetfault replay <scenario> --seed S --case N [--step K]`
+// `jetfault replay <scenario> --seed S --case N [--step K] [--txns T ...]`
 std::string ReplayCommand(const CaseId& id, std::optional<std::uint64_t> step);
 // Inverse of ReplayCommand (leading "jetfault replay" optional); false if malformed.
 bool ParseReplayCommand(const std::string& line, CaseId* id, std::optional<std::uint64_t>* step);
@@ -48,6 +50,9 @@ struct CaseResult {
   std::uint64_t trace_hash = 0;
   std::uint64_t steps = 0;
   std::uint64_t crash_states = 0;
+  // Of crash_states, those whose survivor image and oracle window equalled an earlier
+  // state's of the case, so the earlier check's outcome was reused (scenario_crash.cc).
+  std::uint64_t duplicate_crash_states = 0;
   std::array<std::uint64_t, kFaultClassCount> faults{};  // injected, by FaultClass
   std::vector<Failure> failures;
   bool passed() const { return failures.empty(); }
@@ -68,6 +73,7 @@ class CaseContext {
   // Bookkeeping a scenario does for each step it runs.
   void CountFault(FaultClass fault, std::uint64_t n = 1);
   void CountCrashState() { ++result_.crash_states; }
+  void CountDuplicateCrashState() { ++result_.duplicate_crash_states; }
   // Folds the step's trace hash into the case's; call once per step that ran.
   void EndStep(std::uint64_t step, std::uint64_t step_trace_hash);
   // Records a failure of `step` (with its own trace hash and fault plan).
@@ -116,6 +122,23 @@ class ScenarioRegistry {
 
  private:
   std::vector<Scenario> scenarios_;
+};
+
+// The workload size of the case RunCase is running on this thread (unset fields
+// outside a case): what the scenarios' workload builders apply (scenarios.h MakeEnv
+// and its siblings), so every scenario takes --txns and the rest without threading
+// them through each call.
+const WorkloadSize& CurrentWorkloadSize();
+// Makes `size` the current one for its lifetime (RunCase; a child process of a case).
+class WorkloadSizeScope {
+ public:
+  explicit WorkloadSizeScope(const WorkloadSize& size);
+  ~WorkloadSizeScope();
+  WorkloadSizeScope(const WorkloadSizeScope&) = delete;
+  WorkloadSizeScope& operator=(const WorkloadSizeScope&) = delete;
+
+ private:
+  const WorkloadSize* saved_;
 };
 
 // Runs one case, turning a harness exception into a failure of the case.

@@ -32,6 +32,47 @@ const char* TxnEndName(TxnEnd end) {
   return "?";
 }
 
+const std::vector<WorkloadSize::Flag>& WorkloadSize::Flags() {
+  static const std::vector<Flag> flags = {
+      {"--txns", "transactions in every workload of a case", 1, &WorkloadSize::transactions},
+      {"--keys", "distinct keys per table", 1, &WorkloadSize::keys},
+      {"--value-bytes", "largest short value, in bytes", 0, &WorkloadSize::value_bytes},
+      {"--databases", "databases per instance", 1, &WorkloadSize::databases},
+      {"--sessions", "sessions open at the end: the workload's own plus one per transaction left in flight", 1,
+       &WorkloadSize::sessions},
+      {"--page-size", "database page size in bytes (4096, 8192, 16384 or 32768)", 4096, &WorkloadSize::page_size},
+  };
+  return flags;
+}
+
+bool WorkloadSize::empty() const { return ToFlags().empty(); }
+
+std::string WorkloadSize::ToFlags() const {
+  std::string out;
+  for (const Flag& flag : Flags()) {
+    if (this->*flag.field) out += fmt::format(" {} {}", flag.name, *(this->*flag.field));
+  }
+  return out;
+}
+
+bool WorkloadSize::Set(const std::string& name, std::uint64_t value) {
+  for (const Flag& flag : Flags()) {
+    if (name != flag.name) continue;
+    if (value < flag.min || value > UINT32_MAX) return false;
+    this->*flag.field = static_cast<std::uint32_t>(value);
+    return true;
+  }
+  return false;
+}
+
+void WorkloadSize::ApplyTo(WorkloadConfig* config) const {
+  if (transactions) config->transactions = static_cast<int>(*transactions);
+  if (keys) config->key_space = static_cast<int>(*keys);
+  if (value_bytes) config->max_value_bytes = static_cast<int>(*value_bytes);
+  if (databases) config->databases = static_cast<int>(*databases);
+  if (sessions) config->inflight_transactions = static_cast<int>(*sessions) - 1;
+}
+
 namespace {
 
 Bytes RandomBytes(faultfs::SplitMix64& rng, std::size_t size) {

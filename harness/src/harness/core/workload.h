@@ -67,6 +67,40 @@ struct WorkloadConfig {
   int preload_records = 0;
 };
 
+// The workload's size as the command line gives it (`jetfault run/replay/bench --txns
+// 48 --keys 200 ...`): each field that is set replaces what a scenario's workload would
+// otherwise have, for every workload the case generates. All unset: the scenarios'
+// own sizes (the default campaign). Part of a case's identity (CaseId), so a failure's
+// replay line carries it.
+struct WorkloadSize {
+  std::optional<std::uint32_t> transactions;     // --txns
+  std::optional<std::uint32_t> keys;             // --keys: distinct keys per table
+  std::optional<std::uint32_t> value_bytes;      // --value-bytes: largest short value
+  std::optional<std::uint32_t> databases;        // --databases
+  std::optional<std::uint32_t> sessions;         // --sessions: 1 + transactions left in flight
+  std::optional<std::uint32_t> page_size;        // --page-size (InstanceSettings, not the spec)
+
+  // One command-line flag: its name and which field it sets (the one definition of the
+  // flags, for the CLI, replay lines and reports alike).
+  struct Flag {
+    const char* name;  // "--txns"
+    const char* help;
+    std::uint32_t min;  // smallest value the generator takes
+    std::optional<std::uint32_t> WorkloadSize::*field;
+  };
+  static const std::vector<Flag>& Flags();
+
+  bool empty() const;
+  // " --txns 48 --keys 200" (a leading space per flag), "" when empty.
+  std::string ToFlags() const;
+  // Sets the flag named `name` ("--txns"); false when there is no such flag or the
+  // value is below its minimum.
+  bool Set(const std::string& name, std::uint64_t value);
+  // Overrides config's fields with the set ones (page size aside).
+  void ApplyTo(WorkloadConfig* config) const;
+  bool operator==(const WorkloadSize&) const = default;
+};
+
 enum class OpKind : std::uint8_t { kInsert, kReplace, kDelete };
 
 struct SpecOp {

@@ -199,11 +199,24 @@ ScratchDir::~ScratchDir() {
   boost::filesystem::remove_all(path_, ignored);
 }
 
+namespace {
+// MODE ROOT CASE_SEED CASE_INDEX, then the case's workload size (--txns 48 ...): the
+// child builds the very Env the parent's checks assume.
+std::vector<std::string> ChildArgs(ChildMode mode, const std::string& root, std::uint64_t case_seed,
+                                   std::uint64_t case_index) {
+  std::vector<std::string> args = {"__process-child", ChildModeName(mode), root, std::to_string(case_seed),
+                                   std::to_string(case_index)};
+  std::istringstream flags(CurrentWorkloadSize().ToFlags());
+  for (std::string word; flags >> word;) args.push_back(word);
+  return args;
+}
+}  // namespace
+
 ChildProcess::ChildProcess(const std::string& executable, ChildMode mode, const std::string& root,
                            std::uint64_t case_seed, std::uint64_t case_index)
     : err_path_(root + ".stderr"),
-      child_(executable, "__process-child", ChildModeName(mode), root, std::to_string(case_seed),
-             std::to_string(case_index), bp::std_out > out_, bp::std_in < in_, bp::std_err > err_path_) {
+      child_(executable, bp::args(ChildArgs(mode, root, case_seed, case_index)), bp::std_out > out_, bp::std_in < in_,
+             bp::std_err > err_path_) {
   pid_ = child_.id();
 }
 

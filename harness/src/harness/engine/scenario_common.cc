@@ -30,14 +30,25 @@ void RegisterScenarios(ScenarioRegistry* registry) {
   }
 }
 
+namespace {
+// Every Env builder ends here: the case's --txns and the like override the scenario's
+// sizes (CurrentWorkloadSize), page size first since the long-value chunk depends on it.
+Env FinishEnv(Env env, WorkloadConfig config, bool chunked_long_values) {
+  const WorkloadSize& size = CurrentWorkloadSize();
+  if (size.page_size) env.settings.page_size = *size.page_size;
+  if (chunked_long_values) config.long_value_chunk = LongValueChunkSize(env.settings.page_size);
+  size.ApplyTo(&config);
+  env.spec = GenerateWorkload(config);
+  return env;
+}
+}  // namespace
+
 Env MakeEnv(std::uint64_t seed, int transactions, int inflight) {
   WorkloadConfig config;
   config.seed = seed;
   config.transactions = transactions;
   config.inflight_transactions = inflight;
-  Env env;
-  env.spec = GenerateWorkload(config);
-  return env;
+  return FinishEnv(Env{}, config, false);
 }
 
 const char* WorkloadShapeName(WorkloadShape shape) {
@@ -57,7 +68,6 @@ Env MakeShapedEnv(std::uint64_t seed, WorkloadShape shape, int inflight) {
   WorkloadConfig config;
   config.seed = seed;
   config.inflight_transactions = inflight;
-  config.long_value_chunk = LongValueChunkSize(env.settings.page_size);
   switch (shape) {
     case WorkloadShape::kSmall:
       config.transactions = 6;
@@ -98,8 +108,7 @@ Env MakeShapedEnv(std::uint64_t seed, WorkloadShape shape, int inflight) {
       config.savepoint_per_million = 200'000;
       break;
   }
-  env.spec = GenerateWorkload(config);
-  return env;
+  return FinishEnv(std::move(env), config, true);
 }
 
 Env MakeLogHeavyEnv(std::uint64_t seed, int databases) {
@@ -111,9 +120,8 @@ Env MakeLogHeavyEnv(std::uint64_t seed, int databases) {
   config.long_value_bytes = 12'000;
   config.inflight_transactions = 1;
   Env env;
-  env.spec = GenerateWorkload(config);
   env.settings.log_file_kib = 64;  // the engine's minimum
-  return env;
+  return FinishEnv(std::move(env), config, false);
 }
 
 Phase PhaseOfCall(const std::string& call, Phase otherwise) {

@@ -1,6 +1,10 @@
 // crash-workload and crash-restore: power loss at every I/O point.
 #include <fmt/format.h>
 
+#include <functional>
+#include <map>
+#include <tuple>
+
 #include "harness/core/hash.h"
 #include "harness/engine/crash_points.h"
 #include "harness/engine/scenarios.h"
@@ -8,6 +12,20 @@
 namespace jetharness {
 
 namespace {
+
+// False for the operations that leave a MemFs exactly as it was (no byte, entry,
+// pending operation or durable state changes).
+bool MayChangeDisk(faultfs::OpKind op) {
+  switch (op) {
+    case faultfs::OpKind::kRead:
+    case faultfs::OpKind::kSize:
+    case faultfs::OpKind::kList:
+    case faultfs::OpKind::kExists:
+      return false;
+    default:
+      return true;
+  }
+}
 
 void RunCrashWorkload(CaseContext& ctx) {
   // Cases 2s and 2s+1 run workload shape s (mod 4); odd cases with a tiny page cache:
@@ -25,30 +43,30 @@ void RunCrashWorkload(CaseContext& ctx) {
   plan.inflight = true;
   std::vector<SurvivorPolicy> policies = tiny_cache ? EvictionSurvivorPolicies(ctx.seed()) : SurvivorPolicies(ctx.seed());
   const std::uint64_t per_point = policies.size();
-  // A fault-free run numbers the I/O points (sampled beyond 100: crash_points.h).
-  std::uint64_t ops = 0;
-  {
-    Machine dry(*setup, faultfs::FaultPlan{}, env.op_budget);
-    RunWorkload(dry.fs(), env, plan, nullptr);
-    ops = dry.fs().op_count();
-  }
-  const CrashSampling sampling(ops, per_point, ctx.seed());
-  // Record once: the workload runs a single time, and before every I/O operation k the
-  // disk is snapshotted (copy-on-write) with the window the model allows for a power
-  // failure there. A power failure changes nothing the engine did before it, so each
-  // snapshot is exactly the disk of a run that crashed before k.
+  // Record once: the workload runs a single time, and before the I/O operations the
+  // case checks (crash_points.h: at most 100, chosen as the run goes) the disk is
+  // snapshotted (copy-on-write) with the window the model allows for a power failure
+  // there. A power failure changes nothing the engine did before it, so each snapshot
+  // is exactly the disk of a run that crashed before k.
+  CrashPointRecorder recorder(per_point, ctx.seed());
   Machine machine(*setup, faultfs::FaultPlan{}, env.op_budget);
+  machine.KeepTraceOnlyForPrinting();
   WorkloadRun run;
-  std::vector<CrashPoint> points;
+  // Operations that may change the disk before each kept point: two points with as
+  // many have byte-identical disks and pending operations (only reads, sizes, listings
+  // and existence checks lie between them), hence identical survivor images.
+  std::uint64_t changes = 0;
+  std::map<std::uint64_t, std::uint64_t> changes_before;
   auto snapshot = [&](std::uint64_t op, std::uint64_t hash, FileRole role) {
-    points.push_back(CrashPoint{op, hash, role,
-                                PrefixWindow{run.model.MinPrefix(), run.model.MaxPrefixIfCrashedNow()},
-                                machine.disk().Clone()});
+    return CrashPoint{op, hash, role, PrefixWindow{run.model.MinPrefix(), run.model.MaxPrefixIfCrashedNow()},
+                      machine.disk().Clone()};
   };
   machine.fs().set_before_op([&](const faultfs::TraceEvent& next, std::uint64_t hash) {
-    if (next.index < ops && sampling.Wanted(ctx, next.index)) {
-      snapshot(next.index, hash, ClassifyPath(env.settings.layout, next.path));
+    if (recorder.Offer(ctx, next.index)) {
+      recorder.Keep(snapshot(next.index, hash, ClassifyPath(env.settings.layout, next.path)));
+      changes_before[next.index] = changes;
     }
+    if (MayChangeDisk(next.op)) ++changes;
   });
   RunWorkloadInto(machine.fs(), env, plan, nullptr, &run);
   machine.fs().set_before_op(nullptr);
@@ -57,31 +75,55 @@ void RunCrashWorkload(CaseContext& ctx) {
     step.Fail("the workload failed with no fault active: " + run.failure.ToString());
     return;
   }
+  const std::uint64_t ops = machine.fs().op_count();
+  std::vector<CrashPoint> points = recorder.Take();
   // k == ops: a power failure after the last operation (always checked).
-  if (machine.fs().op_count() != ops) {
-    Step step(ctx, 0);
-    step.Fail(fmt::format("nondeterministic workload: {} I/O operations, then {}", ops, machine.fs().op_count()));
-    return;
+  if (recorder.Wanted(ctx, ops)) {
+    points.push_back(snapshot(ops, machine.fs().trace_hash(), FileRole::kAny));
+    changes_before[ops] = changes;
   }
-  if (sampling.Wanted(ctx, ops)) snapshot(ops, machine.fs().trace_hash(), FileRole::kAny);
+  // Equal crash states (same disk, survivor policy and window) are checked once; the
+  // others reuse that check's outcome (Step::Reuse). A replay of one step runs it.
+  std::map<std::tuple<std::uint64_t, std::uint64_t, std::size_t, std::size_t>, Step::Outcome> checked;
+  // A snapshot says nothing about what the engine's calls return once the device is
+  // gone: one point per case (the lowest ranked) also runs the crashed workload through
+  // and checks those codes against the error map.
+  const std::optional<std::uint64_t> run_through = recorder.lowest();
   for (CrashPoint& point : points) {
     for (std::uint64_t p = 0; p < per_point; ++p) {
-      if (!ctx.WantStep(point.op * per_point + p)) continue;
-      Step step(ctx, point.op * per_point + p);
+      if (!ctx.WantStep(recorder.Step(point.op, p))) continue;
+      Step step(ctx, recorder.Step(point.op, p));
       step.AddPlan(fmt::format("crash before I/O #{} of {} ({}); survivors: {}", point.op, ops,
                                FileRoleName(point.role), policies[p].name));
       step.AddHash(point.trace_hash);
       ctx.CountFault(FaultClass::kCrash);
       ctx.CountCrashState();
+      if (p == 0 && point.op == run_through) {
+        Machine crashed(*setup, OneRulePlan(ctx.seed(), CrashRule(point.op)), env.op_budget);
+        FailedCalls failed;
+        RunWorkload(crashed.fs(), env, plan, failed.Observer());
+        failed.Check(step, FaultClass::kCrash, point.role, Phase::kWorkload);
+        step.AddHash(crashed.fs().trace_hash());
+      }
+      const auto key = std::make_tuple(changes_before.at(point.op), p, point.window.min, point.window.max);
+      if (auto seen = checked.find(key); seen != checked.end()) {
+        step.Reuse(seen->second);
+        ctx.CountDuplicateCrashState();
+        continue;
+      }
+      Step::Outcome& outcome = checked[key];
+      step.Capture(&outcome);
       auto image = SurvivorImage(env, *point.disk, policies[p]);
       VerifyReopen(step, env, *image, Reopen::kSoftRecovery, run.model, point.window);
+      step.Capture(nullptr);
     }
     point.disk.reset();  // the snapshots' blocks are released as the check goes on
   }
 }
 
 // A restore crashed at I/O point `r`: the survivor image after it, and what the
-// crashed restore returned (checked against a step by CheckCrashedRestore).
+// crashed restore returned (checked against a step by CheckCrashedRestore; empty when
+// the image came from a recorded run, which did not crash).
 struct CrashedRestore {
   std::unique_ptr<faultfs::MemFs> image;
   std::uint64_t trace_hash = 0;
@@ -103,11 +145,63 @@ CrashedRestore CrashRestoreAt(const Env& env, const faultfs::MemFs& before, std:
   return crashed;
 }
 
+// One fault-free restore of `image`, recorded (record once, crash_points.h): the disk
+// before every I/O operation r that `wanted(r)` asks for, i.e. exactly what a restore
+// crashed before r leaves; of those, the `max_points` of lowest rank (seeded by
+// `seed`). `ops` is how many operations the restore did; `error` says why it failed
+// when it did (no fault was active).
+struct RecordedRestore {
+  std::uint64_t ops = 0;
+  std::map<std::uint64_t, CrashPoint> points;
+  std::string error;
+};
+
+RecordedRestore RecordRestore(const Env& env, const faultfs::MemFs& image,
+                              const std::function<bool(std::uint64_t)>& wanted, std::uint64_t seed = 0,
+                              std::uint64_t max_points = UINT64_MAX) {
+  RecordedRestore recorded;
+  CrashPointRecorder recorder(1, seed, max_points);
+  Machine machine(image, faultfs::FaultPlan{}, env.op_budget);
+  machine.KeepTraceOnlyForPrinting();
+  machine.fs().set_before_op([&](const faultfs::TraceEvent& next, std::uint64_t hash) {
+    if (!recorder.Offer(next.index, wanted(next.index))) return;
+    recorder.Keep(CrashPoint{next.index, hash, ClassifyPath(env.settings.layout, next.path), PrefixWindow{},
+                             machine.disk().Clone()});
+  });
+  EngineInstance instance(&machine.fs(), env.settings);
+  if (instance.Restore(env.settings.layout.backup_dir) < 0) {
+    recorded.error = "restore failed with no fault active: " + instance.failure().ToString();
+  }
+  machine.fs().set_before_op(nullptr);
+  recorded.ops = machine.fs().op_count();
+  for (CrashPoint& point : recorder.Take()) recorded.points.emplace(point.op, std::move(point));
+  return recorded;
+}
+
+// What a power failure before the recorded point leaves under `survivors`.
+CrashedRestore CrashedFromRecord(const Env& env, const CrashPoint& point, const SurvivorPolicy& survivors) {
+  CrashedRestore crashed;
+  crashed.image = SurvivorImage(env, *point.disk, survivors);
+  crashed.trace_hash = point.trace_hash;
+  crashed.role = point.role;
+  return crashed;
+}
+
 // The crashed restore's codes must be those a vanished device explains; one crash state.
 void CheckCrashedRestore(Step& step, const CrashedRestore& crashed) {
   crashed.failed.Check(step, FaultClass::kCrash, crashed.role, Phase::kRestore);
   step.ctx().CountFault(FaultClass::kCrash);
   step.ctx().CountCrashState();
+  step.AddHash(crashed.trace_hash);
+}
+
+// A recorded crash point says nothing about what the restore returns once the device
+// is gone: one point per case also runs a restore crashed there, whose codes must be
+// allowed (CheckCrashedRestore).
+void CheckRestoreRunThrough(Step& step, const Env& env, const faultfs::MemFs& before, std::uint64_t r,
+                            std::uint64_t seed) {
+  CrashedRestore crashed = CrashRestoreAt(env, before, r, faultfs::CrashPolicy::DropAll(), seed);
+  crashed.failed.Check(step, FaultClass::kCrash, crashed.role, Phase::kRestore);
   step.AddHash(crashed.trace_hash);
 }
 
@@ -135,49 +229,64 @@ void CheckBackupDurable(CaseContext& ctx, const Env& env, const Baseline& base, 
 
 void RunCrashRestore(CaseContext& ctx) {
   Env env = MakeEnv(ctx.seed(), 6, 0);
-  const std::size_t backup_after = 3;
+  // After half of the transactions (3 of the default 6; --txns changes it).
+  const std::size_t backup_after = env.spec.transactions.size() / 2;
   Baseline base = MakeBaseline(env, backup_after, false);
   CheckBackupDurable(ctx, env, base, backup_after);
   // With every log present a restore reaches at least every durable commit.
   PrefixWindow window{base.run.model.MinPrefix(), base.run.model.MaxPrefix()};
-  std::string error;
-  std::optional<std::uint64_t> counted = CountRestoreOps(env, *base.after, &error);
-  if (!counted) {
-    Step step(ctx, 1);
-    step.Fail(error);
-    return;
-  }
-  const std::uint64_t ops = *counted;
   std::vector<SurvivorPolicy> policies = SurvivorPolicies(ctx.seed());
   // Per crash point: one step per survivor policy, then one nested step (a second
   // crash inside the restore that follows, then a third, clean restore). Steps are
   // numbered from 1 (step 0 is the backup's durability).
   const std::uint64_t per_point = policies.size() + 1;
-  for (std::uint64_t r = 0; r < ops; ++r) {
+  auto wanted = [&](std::uint64_t r) {
+    for (std::uint64_t v = 0; v < per_point; ++v) {
+      if (ctx.WantStep(1 + r * per_point + v)) return true;
+    }
+    return false;
+  };
+  // Record once: the restore runs a single time, snapshotted before every operation.
+  RecordedRestore recorded = RecordRestore(env, *base.after, wanted);
+  if (!recorded.error.empty()) {
+    Step step(ctx, 1);
+    step.Fail(recorded.error);
+    return;
+  }
+  const std::uint64_t ops = recorded.ops;
+  const std::uint64_t run_through = faultfs::SplitMix64::Derive(ctx.seed(), 0xC0DE).Uniform(ops);
+  for (auto& [r, point] : recorded.points) {
+    if (r >= ops) break;  // the instance's own teardown, after the restore returned
     for (std::uint64_t v = 0; v < per_point; ++v) {
       std::uint64_t index = 1 + r * per_point + v;
       if (!ctx.WantStep(index)) continue;
       Step step(ctx, index);
       bool nested = v == policies.size();
       const SurvivorPolicy& first = policies[nested ? 0 : v];
-      CrashedRestore crashed = CrashRestoreAt(env, *base.after, r, first.policy, ctx.seed());
+      CrashedRestore crashed = CrashedFromRecord(env, point, first);
       CheckCrashedRestore(step, crashed);
+      if (v == 0 && r == run_through) CheckRestoreRunThrough(step, env, *base.after, r, ctx.seed());
       std::string plan = fmt::format("restore crashed before I/O #{} of {}; survivors: {}", r, ops, first.name);
       if (nested) {
-        std::optional<std::uint64_t> ops2 = CountRestoreOps(env, *crashed.image, &error);
-        if (!ops2) {
-          step.Fail("after the first crash: " + error);
+        // The second restore crashes before its operation of lowest seeded rank: one
+        // snapshot held, chosen as it runs (its length is not known beforehand).
+        const std::uint64_t rank_seed = faultfs::SplitMix64::Derive(ctx.seed(), r).Next();
+        RecordedRestore again = RecordRestore(env, *crashed.image, [](std::uint64_t) { return true; }, rank_seed, 1);
+        if (!again.error.empty() || again.points.empty()) {
+          step.Fail("after the first crash: " + (again.error.empty() ? "the restore did no I/O" : again.error));
           continue;
         }
-        std::uint64_t r2 = faultfs::SplitMix64::Derive(ctx.seed(), r).Uniform(*ops2);
+        const std::uint64_t r2 = again.points.begin()->first;
         const SurvivorPolicy& second = policies[2];
-        crashed = CrashRestoreAt(env, *crashed.image, r2, second.policy, ctx.seed() + 1);
+        crashed = CrashedFromRecord(env, again.points.at(r2), second);
         CheckCrashedRestore(step, crashed);
-        plan += fmt::format("; the next restore crashed before I/O #{} of {}; survivors: {}", r2, *ops2, second.name);
+        plan += fmt::format("; the next restore crashed before I/O #{} of {}; survivors: {}", r2, again.ops,
+                            second.name);
       }
       step.AddPlan(plan);
       VerifyReopen(step, env, *crashed.image, Reopen::kRestore, base.run.model, window);
     }
+    point.disk.reset();
   }
 }
 
@@ -187,33 +296,62 @@ void RunCrashRestoreNested(CaseContext& ctx) {
   // Cases 8k .. 8k+7 share one workload (and survivor seeds) and split its first crash
   // points: case c takes r1 = c mod 8, + 8, ...; together they cover every pair.
   const CaseId& id = ctx.id();
-  const std::uint64_t seed = CaseSeed(CaseId{id.scenario, id.seed, id.index / kNestedParts});
+  const std::uint64_t seed = CaseSeed(CaseId{id.scenario, id.seed, id.index / kNestedParts, id.size});
   const std::uint64_t part = id.index % kNestedParts;
   Env env = MakeEnv(seed, 2, 0);
-  Baseline base = MakeBaseline(env, 1, false);
+  Baseline base = MakeBaseline(env, env.spec.transactions.size() / 2, false);
   const PrefixWindow window = base.Durable();
-  std::string error;
-  std::optional<std::uint64_t> counted = CountRestoreOps(env, *base.after, &error);
-  if (!counted) {
-    Step step(ctx, 0);
-    step.Fail(error);
-    return;
-  }
-  const std::uint64_t ops = *counted;
   // Steps of first crash point r1: r1 * stride + 0 restores once more after it; r1 *
   // stride + 1 + r2 crashes that restore before its I/O r2, then restores a third time.
   // A rerun does about what the first restore did: stride bounds it with room to spare.
-  const std::uint64_t stride = 2 * ops + 64;
+  // Record once: the first restore runs once, snapshotted before each first crash
+  // point of this case; after each, the second restore once, snapshotted before every
+  // operation. A replay of one step needs the stride to know its r1 before recording:
+  // only it counts the first restore's operations first.
+  auto stride_of = [](std::uint64_t first_ops) { return 2 * first_ops + 64; };
+  std::optional<std::uint64_t> replay_stride;
+  std::string error;
+  if (ctx.single_step()) {
+    std::optional<std::uint64_t> counted = CountRestoreOps(env, *base.after, &error);
+    if (counted) replay_stride = stride_of(*counted);
+  }
+  auto wanted_r1 = [&](std::uint64_t r1) {
+    if (r1 % kNestedParts != part) return false;
+    if (!replay_stride) return true;
+    for (std::uint64_t i = 0; i < *replay_stride; ++i) {
+      if (ctx.WantStep(r1 * *replay_stride + i)) return true;
+    }
+    return false;
+  };
+  RecordedRestore first_run = RecordRestore(env, *base.after, wanted_r1);
+  if (!first_run.error.empty()) {
+    Step step(ctx, 0);
+    step.Fail(first_run.error);
+    return;
+  }
+  const std::uint64_t ops = first_run.ops;
+  const std::uint64_t stride = stride_of(ops);
+  if (replay_stride && *replay_stride != stride) {
+    Step step(ctx, 0);
+    step.Fail(fmt::format("nondeterministic restore: {} I/O operations, then {}", (*replay_stride - 64) / 2, ops));
+    return;
+  }
   const std::vector<SurvivorPolicy> policies = SurvivorPolicies(seed);
-  for (std::uint64_t r1 = part; r1 < ops; r1 += kNestedParts) {
-    bool wanted = false;
-    for (std::uint64_t i = 0; i < stride && !wanted; ++i) wanted = ctx.WantStep(r1 * stride + i);
-    if (!wanted) continue;
+  // The first of this case's points also runs its crashed restores through (codes).
+  const std::uint64_t run_through = part;
+  for (auto& first_point : first_run.points) {
+    const std::uint64_t r1 = first_point.first;  // a plain name: the lambda below captures it
+    CrashPoint& point = first_point.second;
     const SurvivorPolicy& first = policies[r1 % policies.size()];
-    CrashedRestore crashed = CrashRestoreAt(env, *base.after, r1, first.policy, seed);
+    CrashedRestore crashed = CrashedFromRecord(env, point, first);
+    point.disk.reset();
     const std::string plan = fmt::format("restore crashed before I/O #{} of {}; survivors: {}", r1, ops, first.name);
+    RecordedRestore second_run = RecordRestore(env, *crashed.image, [&](std::uint64_t r2) {
+      return r2 + 1 < stride && ctx.WantStep(r1 * stride + 1 + r2);
+    });
     // How many I/O operations the rerun does (0: it failed, `error` says why).
-    std::uint64_t ops2 = CountRestoreOps(env, *crashed.image, &error).value_or(0);
+    std::uint64_t ops2 = second_run.error.empty() ? second_run.ops : 0;
+    error = second_run.error;
     if (ops2 >= stride) {
       error = fmt::format("the restore after a crash before I/O #{} does {} I/O operations, more than the {} this "
                           "scenario numbers (the first restore did {})",
@@ -224,6 +362,7 @@ void RunCrashRestoreNested(CaseContext& ctx) {
       Step step(ctx, r1 * stride);
       step.AddPlan(plan);
       CheckCrashedRestore(step, crashed);
+      if (r1 == run_through) CheckRestoreRunThrough(step, env, *base.after, r1, seed);
       if (ops2 == 0) step.Fail(error);
       VerifyReopen(step, env, *crashed.image, Reopen::kRestore, base.run.model, window);
     }
@@ -237,14 +376,18 @@ void RunCrashRestoreNested(CaseContext& ctx) {
       }
       continue;
     }
-    for (std::uint64_t r2 = 0; r2 < ops2; ++r2) {
+    for (auto& [r2, point2] : second_run.points) {
+      if (r2 >= ops2) break;
       const std::uint64_t index = r1 * stride + 1 + r2;
-      if (!ctx.WantStep(index)) continue;
       Step step(ctx, index);
       const SurvivorPolicy& second = policies[(r1 + r2 + 1) % policies.size()];
       CheckCrashedRestore(step, crashed);
-      CrashedRestore again = CrashRestoreAt(env, *crashed.image, r2, second.policy, seed + 1);
+      CrashedRestore again = CrashedFromRecord(env, point2, second);
+      point2.disk.reset();
       CheckCrashedRestore(step, again);
+      if (r1 == run_through && r2 == faultfs::SplitMix64::Derive(seed, r1).Uniform(ops2)) {
+        CheckRestoreRunThrough(step, env, *crashed.image, r2, seed + 1);
+      }
       step.AddPlan(plan + fmt::format("; the next restore crashed before I/O #{} of {}; survivors: {}", r2, ops2,
                                       second.name));
       VerifyReopen(step, env, *again.image, Reopen::kRestore, base.run.model, window);
@@ -263,8 +406,9 @@ Scenario CrashWorkloadScenario() {
       "leaves, concurrent sessions with conflicts and savepoints over two databases, long values at page "
       "boundaries) runs once, recorded: before every I/O operation k the disk is snapshotted (copy-on-write) "
       "with the model's window for a power failure there, which is exactly what a run crashed before k leaves "
-      "(workloads with more than 100 I/O points take every n-th from a seeded offset, so successive cases cover "
-      "other points). "
+      "(at most 100 points a case, the lowest of a seeded rank, chosen as the run goes, so successive cases "
+      "cover other points; one of them also runs the crashed workload through to check the codes its calls "
+      "return; equal crash states are checked once). "
       "Each of four survivor images (unsynced writes all dropped, "
       "all kept, a random subset, a random subset with torn sectors) is soft-recovered with JetInit. Odd cases "
       "run with a one-page cache (every operation evicts dirty pages) and a fifth image that keeps every "
@@ -280,8 +424,9 @@ Scenario CrashRestoreScenario() {
       "crash-restore",
       "power loss at every I/O point of JetRestoreInstance, restore again (nested two levels)",
       "First, a power failure right after JetBackupInstance returned must leave a restorable backup set. Then, "
-      "after a workload with a full backup in the middle, JetRestoreInstance runs once to number its I/O "
-      "operations. For every operation r the restore crashes before r; each survivor image is restored again "
+      "after a workload with a full backup in the middle, JetRestoreInstance runs once, recorded: the disk "
+      "before each I/O operation r is what a restore crashed before r leaves (one r a case is also run through "
+      "crashed, to check the codes the restore returns). Each survivor image is restored again "
       "and must succeed with every durable commit present. A nested step crashes that second restore too (at a "
       "seeded point) before a third restore must succeed. Exhaustive over the first level on small databases.",
       3,
@@ -292,10 +437,10 @@ Scenario CrashRestoreNestedScenario() {
   return Scenario{
       "crash-restore-nested",
       "power loss at every pair of I/O points of two successive restores (tiny database, exhaustive)",
-      "A tiny workload (two transactions, a full backup after the first) is restored once to number its I/O "
-      "operations. For every operation r1 the restore crashes before r1; the survivor image (the policies "
-      "rotate with r1) is restored again once to completion, and once for every operation r2 of that second "
-      "restore with a crash before r2 (survivor policies rotating again), after which a third restore must "
+      "A tiny workload (two transactions, a full backup after the first) is restored once, recorded. For every "
+      "operation r1 the restore crashes before r1 (the disk recorded there); the survivor image (the policies "
+      "rotate with r1) is restored again once to completion, recorded too, and for every operation r2 of that "
+      "second restore a crash before r2 (survivor policies rotating again) is followed by a third restore that must "
       "succeed with every durable commit present. Exhaustive over both levels: cases 8k to 8k+7 share one "
       "workload and each takes every eighth first crash point (case c from c mod 8 on) with every second one, so --cases 8 "
       "covers every pair (r1, r2); the default campaign runs two of the eight.",

@@ -124,7 +124,7 @@ std::string CheckOne(const std::vector<GenTxn>& txns, const GenBackup& backup, c
                                                                  : faultfs::ErrorCode::kDiskFull,
                                                 f.lose_dirty));
   }
-  CaseContext scratch(CaseId{"property", seed, 0}, std::nullopt, nullptr);
+  CaseContext scratch(CaseId{"property", seed, 0, {}}, std::nullopt, nullptr);
   {
     Step step(scratch, 0);
     Machine machine(*setup, plan, env.op_budget);

@@ -39,6 +39,8 @@ Machine::~Machine() {
   std::fputs(out.c_str(), stderr);
 }
 
+void Machine::KeepTraceOnlyForPrinting() { fs_->set_keep_trace(g_print_traces); }
+
 std::unique_ptr<faultfs::MemFs> Machine::PowerLossImage(const faultfs::CrashPolicy& policy) const {
   return disk_->CrashImage(policy);
 }
@@ -78,7 +80,15 @@ Step::~Step() {
   ctx_.EndStep(index_, hash_);
 }
 
-void Step::AddHash(std::uint64_t h) { hash_ = Fold(hash_, h); }
+void Step::AddHash(std::uint64_t h) {
+  hash_ = Fold(hash_, h);
+  if (capture_ != nullptr) capture_->hashes.push_back(h);
+}
+
+void Step::Reuse(const Outcome& outcome) {
+  for (std::uint64_t h : outcome.hashes) AddHash(h);
+  for (const std::string& what : outcome.failures) Fail(what);
+}
 
 void Step::AddPlan(const std::string& text) {
   if (text.empty()) return;
@@ -93,7 +103,10 @@ bool Step::CheckCode(FaultClass fault, FileRole file, Phase phase, const std::st
   return false;
 }
 
-void Step::Fail(std::string what) { failures_.push_back(std::move(what)); }
+void Step::Fail(std::string what) {
+  if (capture_ != nullptr) capture_->failures.push_back(what);
+  failures_.push_back(std::move(what));
+}
 
 WorkloadRun RunWorkload(faultfs::Vfs& vfs, const Env& env, const WorkloadPlan& plan, CallObserver observer) {
   WorkloadRun run;
@@ -207,6 +220,7 @@ ReopenOutcome AttemptReopen(Step& step, const Env& env, faultfs::Vfs& vfs, Reope
 DbState VerifyReopen(Step& step, const Env& env, const faultfs::MemFs& image, Reopen how, const Model& model,
                      PrefixWindow window, std::unique_ptr<faultfs::MemFs>* final_image) {
   Machine machine(image, faultfs::FaultPlan{}, env.op_budget);
+  machine.KeepTraceOnlyForPrinting();
   DbState state = VerifyReopenOn(step, env, machine.fs(), how, model, window);
   if (machine.hung()) step.Fail(fmt::format("hang: more than {} I/O operations while reopening", env.op_budget));
   step.AddHash(machine.fs().trace_hash());

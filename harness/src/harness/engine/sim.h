@@ -51,6 +51,10 @@ class Machine {
   std::unique_ptr<faultfs::MemFs> ProcessCrashImage() const { return disk_->Clone(); }
   // The plan without the watchdog rule, as text (for failure reports).
   std::string PlanText() const { return plan_text_; }
+  // For a machine nobody asks for its trace (only its hash): the events are not kept
+  // unless `jetfault replay --trace` prints them. Storing every event's path was a
+  // tenth of a crash state's check (perf, docs/BENCHMARKS.md).
+  void KeepTraceOnlyForPrinting();
 
  private:
   std::unique_ptr<faultfs::MemFs> disk_;
@@ -91,12 +95,24 @@ class Step {
   void Fail(std::string what);
   bool failed() const { return !failures_.empty(); }
 
+  // What a check adds to a step (hashes and failures, in order): captured from one
+  // step and replayed into another whose check would do exactly the same (an equal
+  // crash state), so both steps end with the hash and failures a replay of either
+  // computes by running the check.
+  struct Outcome {
+    std::vector<std::uint64_t> hashes;
+    std::vector<std::string> failures;
+  };
+  void Capture(Outcome* into) { capture_ = into; }  // null: stop
+  void Reuse(const Outcome& outcome);
+
  private:
   CaseContext& ctx_;
   std::uint64_t index_;
   std::uint64_t hash_;
   std::string plan_;
   std::vector<std::string> failures_;
+  Outcome* capture_ = nullptr;
 };
 
 // The workload part of a case.

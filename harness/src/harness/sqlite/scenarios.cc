@@ -31,6 +31,8 @@ SeamEnv MakeSqliteEnv(const CaseContext& ctx, const Config& config) {
     w.long_value_per_million = 150'000;
     w.long_value_bytes = 6'000;
   }
+  // --txns and the like (not --page-size: SQLite's page size is its own).
+  CurrentWorkloadSize().ApplyTo(&w);
   SeamEnv env;
   env.spec = GenerateWorkload(w);
   const VfsOptions vfs{ctx.seed(), 512};
