@@ -12,7 +12,10 @@
 //                          directory outside the mount) receives the crash image the
 //                          survivor policy POLICY allows; the filesystem answers EIO
 //                          from then on and unmounts itself
-//   arm K POLICY IMAGE     the same, just before FaultFs operation K (from 0)
+//   arm K POLICY IMAGE     the same, just before FaultFs operation K (from 0), except
+//                          that the filesystem keeps answering EIO (it does not unmount,
+//                          which would let the program go on in the directory under the
+//                          mount) until the next crash request, which unmounts it
 //   status                 "ops=N crashed=0|1 pending_writes=W pending_dirops=D"
 //
 // Answers are "ok ..." or "error: ...". POLICY is a name of faultfs::SurvivorPolicies

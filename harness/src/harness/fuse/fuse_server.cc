@@ -326,7 +326,12 @@ class Server {
     if ((verb != "crash" && verb != "arm") || !(in >> policy >> image)) {
       return "error: unknown command (crash POLICY IMAGE | arm K POLICY IMAGE | status)\n";
     }
-    if (fs_.crashed()) return "error: the power is already off\n";
+    if (fs_.crashed()) {
+      // A cut armed earlier has fired; the filesystem kept answering EIO (so the program
+      // saw its I/O fail instead of the directory under the mount) until this request.
+      end_requested_ = true;
+      return "ok the power was already cut: " + cut_answer_;
+    }
     if (std::string why = CheckImageDir(image); !why.empty()) return "error: " + why + "\n";
     if (verb == "arm") {
       // Which operations are pending is only known at the cut: the name is checked then.
@@ -410,8 +415,10 @@ class Server {
     std::string answer = s.ok() ? fmt::format("ok power cut after {} operations; the image {} allows written to {}\n",
                                               ops, policy_name, image_dir)
                                 : fmt::format("error: writing the image to {}: {}\n", image_dir, s.ToString());
-    end_requested_ = true;
-    if (!in_control_) EndLoop();
+    // An armed cut keeps the mount answering EIO: unmounting now would let the running
+    // program go on in the directory under the mount. The next crash request ends it.
+    if (in_control_) end_requested_ = true;
+    cut_answer_ = answer;
     return answer;
   }
 
@@ -438,6 +445,7 @@ class Server {
   bool in_control_ = false;  // a control command is running (its write not answered yet)
   std::uint64_t current_fh_ = 0;
   bool end_requested_ = false;
+  std::string cut_answer_;  // what the power cut answered (told again to a later crash request)
   std::optional<std::uint64_t> end_on_release_;
   std::atomic<bool> loop_ended_{false};
   std::thread waker_;
