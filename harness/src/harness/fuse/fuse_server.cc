@@ -113,6 +113,12 @@ class Server {
       st->st_nlink = 1;
       return 0;
     }
+    // The root stays resolvable after a cut, so the control file can still be reached.
+    if (path != nullptr && std::strcmp(path, "/") == 0) {
+      st->st_mode = S_IFDIR | 0755;
+      st->st_nlink = 2;
+      return 0;
+    }
     if (crashed()) return -EIO;
     std::uint64_t size = 0;
     if (path == nullptr) {

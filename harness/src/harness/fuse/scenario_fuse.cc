@@ -58,6 +58,9 @@ struct ProgramRun {
 ProgramRun RunProgram(const std::string& program, const std::vector<std::string>& args, const std::string& input,
                       const std::string& scratch) {
   const std::string out_path = scratch + "/out.txt", err_path = scratch + "/err.txt";
+  // Boost.Process opens them without O_TRUNC: an earlier run's tail would stay.
+  std::remove(out_path.c_str());
+  std::remove(err_path.c_str());
   std::error_code ec;
   bp::child c = input.empty()
                     ? bp::child(program, bp::args(args), bp::std_in < bp::null, bp::std_out > out_path,
