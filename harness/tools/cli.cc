@@ -17,6 +17,8 @@
 #include "harness/engine/posix_workload.h"
 #include "harness/engine/process_child.h"
 #include "harness/engine/scenarios.h"
+#include "harness/fuse/fuse_mount.h"
+#include "harness/fuse/scenarios.h"
 #include "harness/sqlite/scenarios.h"
 
 namespace jetharness {
@@ -271,6 +273,7 @@ int JetfaultMain(int argc, char** argv) {
   ScenarioRegistry registry;
   RegisterScenarios(&registry);
   sqlite::RegisterSqliteScenarios(&registry);
+  fuse::RegisterFuseScenarios(&registry);
   // bad-args runs its legacy-mode cases in a child: this very executable.
   SetChildExecutable("/proc/self/exe");
 
@@ -344,6 +347,27 @@ int JetfaultMain(int argc, char** argv) {
   workload->add_option("--databases", workload_options.databases, "number of databases")->capture_default_str();
   workload->add_option("--expected", workload_options.expected_file, "file for the committed records")->required();
 
+  fuse::MountOptions mount_options;
+  auto* mount = app.add_subcommand("mount", "serve a faultfs filesystem (MemFs behind FaultFs) at DIR through FUSE");
+  mount->add_option("dir", mount_options.dir, "mount point (an existing directory)")->required();
+  mount->add_option("--seed", mount_options.seed, "seed of the survivor policies (and of the plan without --plan)")
+      ->capture_default_str();
+  mount->add_option("--plan", mount_options.plan_file, "fault plan file (docs/FAULTS.md, line or JSON form)");
+  mount->add_option("--from", mount_options.from_image, "serve this real directory (a crash image), all durable");
+  mount->add_flag("-f,--foreground", mount_options.foreground, "stay in the foreground; print `mounted DIR` once mounted");
+
+  std::string crash_dir;
+  fuse::CrashRequest crash_request;
+  auto* crash = app.add_subcommand("crash", "power loss on a `jetfault mount`: write a crash image, unmount");
+  crash->add_option("dir", crash_dir, "the mount point")->required();
+  crash->add_option("--survivors", crash_request.policy,
+                    "survivor policy: keep-all, drop-all, drop-write-<seq>, drop-dirop-<seq>, tear-<seq>, random-<i>")
+      ->capture_default_str();
+  crash->add_option("--image", crash_request.image, "real directory (empty or absent) for the crash image")
+      ->required();
+  crash->add_option("--at-op", crash_request.at_op,
+                    "arm the cut just before FaultFs operation K (from 0) and return at once");
+
   int child_case = 0;
   auto* child = app.add_subcommand("__bad-args-child", "");
   child->group("");  // hidden
@@ -396,6 +420,8 @@ int JetfaultMain(int argc, char** argv) {
     std::fprintf(stderr, "jetfault workload: %s\n", error.c_str());
     return 1;
   }
+  if (*mount) return fuse::RunMount(mount_options);
+  if (*crash) return fuse::RunCrash(crash_dir, crash_request);
   if (*child) return RunBadArgsChild(child_case);
   if (*process_child) {
     std::optional<ChildMode> mode = ParseChildMode(process_mode);

@@ -163,6 +163,10 @@ void RunLoad(const LoadOptions& options, const GlobalOptions& globals) {
       for (const RecordLine& record : batch) Store(session.id(), tables.Get(record.table), record);
       CheckJet(JetCommitTransaction(session.id(), 0),
                fmt::format("committing lines {}-{}", reader.number() - batch.size() + 1, reader.number()));
+      // -v: each acknowledged commit, for a caller judging what a crash may lose.
+      if (globals.verbose) {
+        std::fprintf(stderr, "load: committed lines %zu-%zu\n", reader.number() - batch.size() + 1, reader.number());
+      }
     }
     if (options.no_term) {
       // Leave the files exactly as a process killed after its last commit would.
