@@ -12,7 +12,13 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <fmt/format.h>
+
+#include <optional>
+
+#include "harness/core/campaign.h"
 #include "harness/core/oracle.h"
+#include "harness/core/report.h"
 #include "faultfs/posix_fs.h"
 #include "harness/engine/process_child.h"
 #include "harness/engine/rooted_fs.h"
@@ -121,13 +127,36 @@ int ChildrenOfThisProcess() {
   return count;
 }
 
+// TMPDIR pointed at a fresh directory for the life of the object (the scratch
+// directories of the process scenarios go there), then restored and removed.
+class ScopedTmpdir {
+ public:
+  ScopedTmpdir() {
+    namespace fs = boost::filesystem;
+    path_ = fs::temp_directory_path() / fs::unique_path("jetfault-process-test-%%%%-%%%%");
+    fs::create_directories(path_);
+    if (const char* old = std::getenv("TMPDIR")) saved_ = old;
+    setenv("TMPDIR", path_.c_str(), 1);
+  }
+  ~ScopedTmpdir() {
+    if (saved_) {
+      setenv("TMPDIR", saved_->c_str(), 1);
+    } else {
+      unsetenv("TMPDIR");
+    }
+    boost::filesystem::remove_all(path_);
+  }
+  const boost::filesystem::path& path() const { return path_; }
+
+ private:
+  boost::filesystem::path path_;
+  std::optional<std::string> saved_;
+};
+
 TEST(ProcessKill, AScratchDirectoryOfADeadCampaignIsRemoved) {
   namespace fs = boost::filesystem;
-  const fs::path tmp = fs::temp_directory_path() / fs::unique_path("jetfault-process-test-%%%%-%%%%");
-  fs::create_directories(tmp);
-  const char* old_tmpdir = std::getenv("TMPDIR");
-  const std::string saved = old_tmpdir != nullptr ? old_tmpdir : "";
-  setenv("TMPDIR", tmp.c_str(), 1);
+  ScopedTmpdir scoped;
+  const fs::path& tmp = scoped.path();
   pid_t dead = fork();
   if (dead == 0) _exit(0);
   ASSERT_GT(dead, 0);
@@ -142,12 +171,6 @@ TEST(ProcessKill, AScratchDirectoryOfADeadCampaignIsRemoved) {
     EXPECT_FALSE(fs::exists(stale));
     EXPECT_TRUE(fs::exists(alive));  // its campaign still runs
   }
-  if (old_tmpdir != nullptr) {
-    setenv("TMPDIR", saved.c_str(), 1);
-  } else {
-    unsetenv("TMPDIR");
-  }
-  fs::remove_all(tmp);
 }
 
 // A campaign process killed while its child holds an instance (as an interrupted run):
@@ -155,9 +178,8 @@ TEST(ProcessKill, AScratchDirectoryOfADeadCampaignIsRemoved) {
 // once its stdin closes), and the next scratch directory sweeps the dead one's files.
 TEST(ProcessKill, AKilledParentTakesItsChildAlongAndItsFilesAreSwept) {
   namespace fs = boost::filesystem;
-  const fs::path tmp = fs::temp_directory_path() / fs::unique_path("jetfault-process-test-%%%%-%%%%");
-  fs::create_directories(tmp);
-  setenv("TMPDIR", tmp.c_str(), 1);
+  ScopedTmpdir scoped;
+  const fs::path& tmp = scoped.path();
   // Orphans are re-parented to this process, so it can reap the grandchild itself.
   ASSERT_EQ(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
   int report[2];
@@ -196,7 +218,6 @@ TEST(ProcessKill, AKilledParentTakesItsChildAlongAndItsFilesAreSwept) {
   EXPECT_FALSE(fs::is_empty(tmp));  // the killed parent's scratch directory
   { ScratchDir next; }
   EXPECT_TRUE(fs::is_empty(tmp));
-  fs::remove_all(tmp);
 }
 
 // A share lock belongs to its handle, never to a process the holder started meanwhile
@@ -220,16 +241,15 @@ TEST(ProcessSharing, ALockDoesNotLeakIntoAChildProcess) {
   child.wait();
 }
 
+const char* const kProcessScenarios[] = {"process-kill",    "process-restore-kill",    "process-backup-kill",
+                                         "process-sharing", "process-restore-sharing", "process-backup-sharing"};
+
 class ProcessScenarios : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ProcessScenarios, PassOnTheEngineAndLeaveNothingBehind) {
   namespace fs = boost::filesystem;
   SetChildExecutable(JETFAULT_BINARY);
-  const fs::path tmp = fs::temp_directory_path() / fs::unique_path("jetfault-process-test-%%%%-%%%%");
-  fs::create_directories(tmp);
-  const char* old_tmpdir = std::getenv("TMPDIR");
-  const std::string saved = old_tmpdir != nullptr ? old_tmpdir : "";
-  setenv("TMPDIR", tmp.c_str(), 1);
+  ScopedTmpdir tmp;
   ScenarioRegistry registry;
   RegisterScenarios(&registry);
   const Scenario* scenario = registry.Find(GetParam());
@@ -237,23 +257,74 @@ TEST_P(ProcessScenarios, PassOnTheEngineAndLeaveNothingBehind) {
   for (std::uint64_t index : {0, 1}) {
     CaseId id{GetParam(), 11, index, {}};
     ErrMapCoverage coverage;
+    const std::uint64_t kills_before = ChildProcess::SigkillsConfirmed();
     CaseResult result = RunCase(*scenario, id, std::nullopt, &coverage);
     EXPECT_EQ(result.steps, 1u);
     for (const Failure& f : result.failures) ADD_FAILURE() << f.replay << ": " << f.what << " [" << f.fault_plan << "]";
     EXPECT_EQ(ChildrenOfThisProcess(), 0);
-    EXPECT_TRUE(fs::is_empty(tmp)) << "a scratch directory is left in " << tmp;
+    EXPECT_TRUE(fs::is_empty(tmp.path())) << "a scratch directory is left in " << tmp.path();
+    // On real files, one child killed, and that kill counted under one phase.
+    EXPECT_TRUE(result.real_files);
+    EXPECT_EQ(ChildProcess::SigkillsConfirmed() - kills_before, 1u);
+    ASSERT_EQ(result.kills.size(), 1u);
+    EXPECT_EQ(result.kills.begin()->second, 1u);
   }
-  if (old_tmpdir != nullptr) {
-    setenv("TMPDIR", saved.c_str(), 1);
-  } else {
-    unsetenv("TMPDIR");
+}
+
+// The reports say which cases ran on real files and how many kills landed in which
+// phase; the counts add up to the SIGKILLs this process sent and saw confirmed, and
+// survive the JSON round trip a --jobs worker makes.
+TEST(ProcessReport, KillsByPhaseAddUpToTheKillsConfirmed) {
+  SetChildExecutable(JETFAULT_BINARY);
+  ScopedTmpdir tmp;
+  ScenarioRegistry registry;
+  RegisterScenarios(&registry);
+  CampaignOptions options;
+  options.seed = 5;
+  options.scenarios.assign(std::begin(kProcessScenarios), std::end(kProcessScenarios));
+  options.scenarios.push_back("bad-args");  // in memory: no real files, no kill
+  options.cases = 2;
+  options.recheck_per_million = 0;  // a re-run's kills are not reported
+  const std::uint64_t before = ChildProcess::SigkillsConfirmed();
+  const CampaignReport report = RunCampaign(registry, options);
+  const std::uint64_t confirmed = ChildProcess::SigkillsConfirmed() - before;
+  EXPECT_TRUE(report.ok()) << TextReport(report);
+  EXPECT_EQ(confirmed, 12u);  // one per case of each process scenario
+
+  const nlohmann::json j = JsonReport(report);
+  std::uint64_t by_phase = 0;
+  for (const auto& [phase, n] : j.at("kills").items()) by_phase += n.get<std::uint64_t>();
+  EXPECT_EQ(by_phase, confirmed) << j.at("kills").dump();
+  EXPECT_EQ(j.at("real_file_cases").get<std::uint64_t>(), 12u);
+  std::uint64_t by_scenario = 0;
+  for (const auto& s : j.at("scenarios")) {
+    const std::string name = s.at("name").get<std::string>();
+    const bool real = name.rfind("process-", 0) == 0;
+    EXPECT_EQ(s.at("real_file_cases").get<std::uint64_t>(), real ? 2u : 0u) << name;
+    std::uint64_t kills = 0;
+    for (const auto& [phase, n] : s.at("kills").items()) kills += n.get<std::uint64_t>();
+    EXPECT_EQ(kills, real ? 2u : 0u) << name;
+    by_scenario += kills;
   }
-  fs::remove_all(tmp);
+  EXPECT_EQ(by_scenario, confirmed);
+  // Where the pausing scenarios kill is fixed by where they pause.
+  EXPECT_EQ(report.kills().count("restore-replay") > 0, true);
+  EXPECT_EQ(report.kills().count("backup-copy") > 0, true);
+  EXPECT_EQ(report.kills().at("holding-instance"), 2u);
+  EXPECT_EQ(ReportFromJson(j).kills(), report.kills());
+
+  const std::string text = TextReport(report);
+  EXPECT_NE(text.find(fmt::format("real processes on real files: 12 cases; kills by phase: {} = ", confirmed)),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  process-sharing: 2 of 2 cases on real files; kills: 2 = holding-instance 2"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("bad-args: "), std::string::npos) << text;
 }
 
 INSTANTIATE_TEST_SUITE_P(Real, ProcessScenarios,
-                         ::testing::Values("process-kill", "process-restore-kill", "process-backup-kill",
-                                           "process-sharing"),
+                         ::testing::ValuesIn(kProcessScenarios),
                          [](const auto& param_info) {
                            std::string name = param_info.param;
                            for (char& c : name) c = c == '-' ? '_' : c;

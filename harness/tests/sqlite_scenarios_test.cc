@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/process.hpp>
+#include <fstream>
+#include <sstream>
 
 #include "harness/sqlite/scenarios.h"
 
@@ -100,6 +102,97 @@ TEST(SqliteScenarios, AStepReplaysWithTheSameTraceHash) {
   EXPECT_EQ(again.failures[0].what, f.what);
 }
 
+// Each finding of the known-unsafe DELETE/FULL shrunk: a replay line of a smaller
+// variant (no more transactions than the case) that fails with the same class when
+// run alone, and deterministically so.
+TEST(SqliteShrink, DeleteFullFindingsShrinkToASmallerCaseOfTheSameClass) {
+  const std::string name = ScenarioName(Kind::kCrash, Config{Journal::kDelete, Synchronous::kFull});
+  for (std::uint64_t index : {0, 1}) {
+    ErrMapCoverage coverage;
+    const CaseId id{name, 1, index};
+    CaseResult r = RunCase(*Registry().Find(name), id, std::nullopt, &coverage);
+    ASSERT_FALSE(r.failures.empty()) << index;
+    const Failure& f = r.failures.front();
+    ASSERT_FALSE(f.shrunk_replay.empty()) << f.replay;
+    EXPECT_NE(f.shrunk_note.find("of "), std::string::npos) << f.shrunk_note;
+    for (const Failure& other : r.failures) EXPECT_EQ(other.shrunk_replay, f.shrunk_replay);
+    CaseId shrunk_id;
+    std::optional<std::uint64_t> step;
+    ASSERT_TRUE(ParseReplayCommand(f.shrunk_replay, &shrunk_id, &step));
+    EXPECT_EQ(shrunk_id.scenario, name);
+    EXPECT_EQ(shrunk_id.index, index);
+    ASSERT_TRUE(step.has_value());
+    std::optional<ShrunkStepParts> parts = ParseShrunkStep(*step);
+    ASSERT_TRUE(parts.has_value()) << *step;
+    // No larger than the original: the workload has 8 (even cases) or 10 transactions.
+    const std::size_t original = index % 2 == 0 ? 8 : 10;
+    EXPECT_LE(parts->variant.transactions, original);
+    EXPECT_NE(f.shrunk_note.find(std::to_string(parts->variant.transactions) + " of " + std::to_string(original)),
+              std::string::npos)
+        << f.shrunk_note;
+    CaseResult again = RunCase(*Registry().Find(name), shrunk_id, step, &coverage);
+    ASSERT_EQ(again.failures.size(), 1u) << f.shrunk_replay;
+    EXPECT_EQ(again.failures[0].what.rfind("lost-durable-commit", 0), 0u) << again.failures[0].what;
+    EXPECT_EQ(again.failures[0].replay, f.shrunk_replay);
+    CaseResult third = RunCase(*Registry().Find(name), shrunk_id, step, &coverage);
+    ASSERT_EQ(third.failures.size(), 1u);
+    EXPECT_EQ(third.failures[0].trace_hash, again.failures[0].trace_hash);
+  }
+}
+
+TEST(SqliteShrink, APassingCaseHasNothingToShrink) {
+  const std::string name = ScenarioName(Kind::kCrash, Config{Journal::kWal, Synchronous::kFull});
+  ErrMapCoverage coverage;
+  CaseResult r = RunCase(*Registry().Find(name), CaseId{name, 1, 0}, std::nullopt, &coverage);
+  EXPECT_TRUE(r.failures.empty());
+  // And a step of a shrunk variant of it replays (and passes) as well.
+  CaseResult variant = RunCase(*Registry().Find(name), CaseId{name, 1, 0}, ShrunkStep({2, false}, 0), &coverage);
+  EXPECT_TRUE(variant.failures.empty());
+  EXPECT_EQ(variant.steps, 1u);
+}
+
+TEST(SqliteShrink, StepNumbersRoundTrip) {
+  for (std::size_t t : {0, 1, 9}) {
+    for (bool inflight : {false, true}) {
+      std::optional<ShrunkStepParts> p = ParseShrunkStep(ShrunkStep({t, inflight}, 41));
+      ASSERT_TRUE(p.has_value());
+      EXPECT_EQ(p->variant.transactions, t);
+      EXPECT_EQ(p->variant.inflight, inflight);
+      EXPECT_EQ(p->inner_step, 41u);
+    }
+  }
+  EXPECT_FALSE(ParseShrunkStep(kShrinkStepBase - 1).has_value());
+}
+
+// The code map: one table is the check and the docs.
+TEST(SqliteCodeMap, TheCheckFollowsTheTable) {
+  for (const SqliteCodeRow& row : SqliteCodeMap()) {
+    for (int code : row.allowed) EXPECT_EQ(SqliteCodeViolation(row.fault, code), "") << code;
+    EXPECT_NE(SqliteCodeViolation(row.fault, SQLITE_CORRUPT), "");
+  }
+  EXPECT_EQ(SqliteCodeViolation(FaultClass::kIoError, SQLITE_IOERR_FSYNC), "");
+  EXPECT_NE(SqliteCodeViolation(FaultClass::kIoError, SQLITE_FULL), "");
+  EXPECT_EQ(SqliteCodeViolation(FaultClass::kDiskFull, SQLITE_FULL), "");
+  // A class without a row of its own: only success.
+  EXPECT_NE(SqliteCodeViolation(FaultClass::kOutOfMemory, SQLITE_IOERR), "");
+  EXPECT_EQ(SqliteCodeViolation(FaultClass::kOutOfMemory, SQLITE_OK), "");
+  EXPECT_EQ(SqliteCodeViolation(FaultClass::kDiskFull, SQLITE_IOERR_WRITE), "");
+  const std::string violation = SqliteCodeViolation(FaultClass::kCrash, SQLITE_FULL);
+  EXPECT_NE(violation.find(SqliteAllowedText(SqliteCodeRowFor(FaultClass::kCrash))), std::string::npos) << violation;
+}
+
+// docs/SQLITE_ERRORS.md is generated; this keeps it from drifting from the table.
+// Regenerate with: build/<dir>/harness/jetfault errmap --engine sqlite --markdown > docs/SQLITE_ERRORS.md
+TEST(SqliteCodeMap, DocsSqliteErrorsMdEqualsTheGeneratedText) {
+  std::ifstream in(std::string(JETFAULT_SOURCE_DIR) + "/docs/SQLITE_ERRORS.md", std::ios::binary);
+  ASSERT_TRUE(in) << "docs/SQLITE_ERRORS.md is missing";
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  EXPECT_EQ(buffer.str(), SqliteCodeMapMarkdown())
+      << "docs/SQLITE_ERRORS.md is stale: run `jetfault errmap --engine sqlite --markdown > docs/SQLITE_ERRORS.md`";
+  for (const SqliteCodeRow& row : SqliteCodeMap()) EXPECT_NE(buffer.str().find(row.why), std::string::npos);
+}
+
 struct Output {
   int status = -1;
   std::string out;
@@ -113,6 +206,15 @@ Output Jetfault(const std::vector<std::string>& args) {
   child.wait();
   result.status = child.exit_code();
   return result;
+}
+
+TEST(SqliteCli, ErrmapEngineSqlitePrintsTheCodeMap) {
+  Output text = Jetfault({"errmap", "--engine", "sqlite"});
+  EXPECT_EQ(text.status, 0);
+  EXPECT_EQ(text.out, SqliteCodeMapText());
+  Output md = Jetfault({"errmap", "--engine", "sqlite", "--markdown"});
+  EXPECT_EQ(md.out, SqliteCodeMapMarkdown());
+  EXPECT_NE(Jetfault({"errmap", "--engine", "oracle"}).status, 0);
 }
 
 TEST(SqliteCli, EngineSqliteRunsBothDurableConfigurationsAndPasses) {
@@ -137,6 +239,10 @@ TEST(SqliteCli, UnsafeConfigurationsExitOneWithClassAndReplayLines) {
     EXPECT_NE(o.out.find("jetfault replay sqlite-crash-"), std::string::npos) << o.out;
   }
   EXPECT_EQ(Jetfault({"run", "--engine", "sqlite", "--sqlite-synchronous", "sometimes"}).status, 2);
+  // DELETE/FULL's findings come with their shrunk replay line.
+  Output o = Jetfault({"run", "--sqlite-journal", "delete", "--sqlite-synchronous", "full", "--cases", "1", "--jobs",
+                       "1"});
+  EXPECT_NE(o.out.find("  shrunk ("), std::string::npos) << o.out;
   EXPECT_EQ(Jetfault({"run", "--engine", "jet", "--sqlite-journal", "wal"}).status, 2);
 }
 

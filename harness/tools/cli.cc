@@ -335,7 +335,11 @@ int JetfaultMain(int argc, char** argv) {
 
   bool markdown = false;
   auto* errmap = app.add_subcommand("errmap", "print the error-code map (fault x site -> allowed codes)");
-  errmap->add_flag("--markdown", markdown, "print docs/ERRORS.md");
+  errmap->add_flag("--markdown", markdown, "print docs/ERRORS.md (with --engine sqlite: docs/SQLITE_ERRORS.md)");
+  std::string errmap_engine = "jet";
+  errmap->add_option("--engine", errmap_engine, "jet (the error map) or sqlite (SQLite's result codes per fault class)")
+      ->check(CLI::IsMember({"jet", "sqlite"}))
+      ->capture_default_str();
 
   PosixWorkloadOptions workload_options;
   auto* workload = app.add_subcommand("workload", "run a seeded workload on real files, then crash");
@@ -411,7 +415,11 @@ int JetfaultMain(int argc, char** argv) {
   if (*replay) SetPrintTraces(print_traces);
   if (*replay) return Replay(registry, replay_scenario, replay_seed, replay_case, replay_step, replay_size);
   if (*errmap) {
-    std::fputs((markdown ? ErrorMapMarkdown() : ErrorMapText()).c_str(), stdout);
+    if (errmap_engine == "sqlite") {
+      std::fputs((markdown ? sqlite::SqliteCodeMapMarkdown() : sqlite::SqliteCodeMapText()).c_str(), stdout);
+    } else {
+      std::fputs((markdown ? ErrorMapMarkdown() : ErrorMapText()).c_str(), stdout);
+    }
     return 0;
   }
   if (*workload) {

@@ -48,6 +48,20 @@ std::uint64_t CampaignReport::failed_cases() const {
   return n;
 }
 
+std::map<std::string, std::uint64_t> CampaignReport::kills() const {
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& s : scenarios) {
+    for (const auto& [phase, n] : s.kills) out[phase] += n;
+  }
+  return out;
+}
+
+std::uint64_t CampaignReport::real_file_cases() const {
+  std::uint64_t n = 0;
+  for (const auto& s : scenarios) n += s.real_file_cases;
+  return n;
+}
+
 void MergeReport(CampaignReport* into, const CampaignReport& part) {
   for (const ScenarioStats& p : part.scenarios) {
     auto it = std::find_if(into->scenarios.begin(), into->scenarios.end(),
@@ -65,6 +79,8 @@ void MergeReport(CampaignReport* into, const CampaignReport& part) {
     it->duplicate_crash_states += p.duplicate_crash_states;
     it->rechecked += p.rechecked;
     for (std::size_t c = 0; c < kFaultClassCount; ++c) it->faults[c] += p.faults[c];
+    it->real_file_cases += p.real_file_cases;
+    for (const auto& [phase, n] : p.kills) it->kills[phase] += n;
     it->failures.insert(it->failures.end(), p.failures.begin(), p.failures.end());
     it->trace_hash ^= p.trace_hash;
     it->elapsed_seconds += p.elapsed_seconds;
@@ -105,6 +121,8 @@ CampaignReport OneCaseReport(const CaseId& id, CaseResult result, bool rechecked
   stats.duplicate_crash_states = result.duplicate_crash_states;
   stats.rechecked = rechecked ? 1 : 0;
   stats.faults = result.faults;
+  stats.real_file_cases = result.real_files ? 1 : 0;
+  stats.kills = std::move(result.kills);
   stats.failures = std::move(result.failures);
   stats.trace_hash = Fold(id.index, result.trace_hash);
   stats.elapsed_seconds = seconds;

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,8 @@ struct ScenarioStats {
   std::uint64_t duplicate_crash_states = 0;  // of crash_states: checked by reusing an equal one's outcome
   std::uint64_t rechecked = 0;
   std::array<std::uint64_t, kFaultClassCount> faults{};
+  std::uint64_t real_file_cases = 0;                // cases run on real files in real processes
+  std::map<std::string, std::uint64_t> kills;       // SIGKILLs of real processes, by phase
   std::vector<Failure> failures;
   // Fold(case index, case trace hash) of every case run, xor-ed: equal for two runs
   // exactly when they ran the same cases with the same trace hashes, in any order or
@@ -85,6 +88,9 @@ struct CampaignReport {
   ErrMapCoverage errmap;
   bool ok() const;
   std::uint64_t failed_cases() const;
+  // Summed over the scenarios: SIGKILLs by phase, and cases on real files.
+  std::map<std::string, std::uint64_t> kills() const;
+  std::uint64_t real_file_cases() const;
 };
 
 // Adds `part` (one case, a shard) to `into`: counts, faults, hashes, error-map coverage

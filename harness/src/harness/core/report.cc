@@ -59,6 +59,36 @@ std::string FaultSummary(const ScenarioStats& s) {
   return out.empty() ? "-" : out;
 }
 
+// "10 = commit 3 + restore-replay 2 + ..." (phases in name order), or "0".
+std::string KillSummary(const std::map<std::string, std::uint64_t>& kills) {
+  std::uint64_t total = 0;
+  std::string parts;
+  for (const auto& [phase, n] : kills) {
+    total += n;
+    parts += fmt::format("{}{} {}", parts.empty() ? "" : " + ", phase, n);
+  }
+  return parts.empty() ? "0" : fmt::format("{} = {}", total, parts);
+}
+
+// Which cases ran on real files and where their processes were killed; "" when none did.
+std::string RealProcessSummary(const CampaignReport& report) {
+  if (report.real_file_cases() == 0 && report.kills().empty()) return "";
+  std::string out = fmt::format("real processes on real files: {} cases; kills by phase: {}\n",
+                                report.real_file_cases(), KillSummary(report.kills()));
+  for (const auto& s : report.scenarios) {
+    if (s.real_file_cases == 0 && s.kills.empty()) continue;
+    out += fmt::format("  {}: {} of {} cases on real files; kills: {}\n", s.name, s.real_file_cases, s.cases,
+                       KillSummary(s.kills));
+  }
+  return out;
+}
+
+nlohmann::json KillsJson(const std::map<std::string, std::uint64_t>& kills) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [phase, n] : kills) j[phase] = n;
+  return j;
+}
+
 std::string CellName(const ErrCell& cell) {
   return fmt::format("{}/{}/{}", FaultClassName(cell.fault), FileRoleName(cell.file), PhaseName(cell.phase));
 }
@@ -81,11 +111,13 @@ std::string TextReport(const CampaignReport& report) {
   }
   out += fmt::format("\nerror map: {} of {} cells exercised, {} violations\n", report.errmap.exercised_cells(),
                      report.errmap.cells(), report.errmap.violations());
+  if (std::string real = RealProcessSummary(report); !real.empty()) out += "\n" + real;
   for (const auto& s : report.scenarios) {
     for (const auto& f : s.failures) {
       out += fmt::format("\nFAIL {} (trace {}): {}\n", s.name, TraceHashText(f.trace_hash), f.what);
       if (!f.fault_plan.empty()) out += fmt::format("  faults: {}\n", f.fault_plan);
       out += fmt::format("  {}\n", f.replay);
+      if (!f.shrunk_replay.empty()) out += fmt::format("  shrunk ({}):\n  {}\n", f.shrunk_note, f.shrunk_replay);
     }
   }
   out += report.ok() ? "\nPASS\n" : fmt::format("\nFAILED: {} case(s)\n", report.failed_cases());
@@ -102,6 +134,8 @@ nlohmann::json JsonReport(const CampaignReport& report) {
   j["crash_states"] = report.crash_states;
   j["duplicate_crash_states"] = report.duplicate_crash_states;
   j["ok"] = report.ok();
+  j["real_file_cases"] = report.real_file_cases();
+  j["kills"] = KillsJson(report.kills());
   j["scenarios"] = nlohmann::json::array();
   for (const auto& s : report.scenarios) {
     nlohmann::json js;
@@ -115,17 +149,24 @@ nlohmann::json JsonReport(const CampaignReport& report) {
     js["rechecked"] = s.rechecked;
     js["trace_hash"] = TraceHashText(s.trace_hash);
     js["elapsed_seconds"] = s.elapsed_seconds;
+    js["real_file_cases"] = s.real_file_cases;
+    js["kills"] = KillsJson(s.kills);
     js["faults"] = nlohmann::json::object();
     for (std::size_t c = 0; c < kFaultClassCount; ++c) {
       if (s.faults[c] > 0) js["faults"][FaultClassName(static_cast<FaultClass>(c))] = s.faults[c];
     }
     js["failures"] = nlohmann::json::array();
     for (const auto& f : s.failures) {
-      js["failures"].push_back({{"step", f.step},
-                                {"what", f.what},
-                                {"fault_plan", f.fault_plan},
-                                {"trace_hash", TraceHashText(f.trace_hash)},
-                                {"replay", f.replay}});
+      nlohmann::json jf = {{"step", f.step},
+                           {"what", f.what},
+                           {"fault_plan", f.fault_plan},
+                           {"trace_hash", TraceHashText(f.trace_hash)},
+                           {"replay", f.replay}};
+      if (!f.shrunk_replay.empty()) {
+        jf["shrunk_replay"] = f.shrunk_replay;
+        jf["shrunk_note"] = f.shrunk_note;
+      }
+      js["failures"].push_back(std::move(jf));
     }
     j["scenarios"].push_back(std::move(js));
   }
@@ -150,7 +191,18 @@ nlohmann::json JsonReport(const CampaignReport& report) {
 nlohmann::json JsonReportWithoutTimes(const CampaignReport& report) {
   nlohmann::json j = JsonReport(report);
   j.erase("elapsed_seconds");
-  for (auto& s : j["scenarios"]) s.erase("elapsed_seconds");
+  // Which phase a SIGKILL lands in depends on how far the child ran before the signal
+  // arrived (a race); how many kills there were does not.
+  auto total = [](const nlohmann::json& kills) {
+    std::uint64_t n = 0;
+    for (const auto& [phase, count] : kills.items()) n += count.get<std::uint64_t>();
+    return n;
+  };
+  j["kills"] = total(j["kills"]);
+  for (auto& s : j["scenarios"]) {
+    s.erase("elapsed_seconds");
+    s["kills"] = total(s["kills"]);
+  }
   return j;
 }
 
@@ -217,6 +269,11 @@ CampaignReport ReportFromJson(const nlohmann::json& j) {
       if (!ParseFaultClass(name, &fault)) throw std::runtime_error("unknown fault class: " + name);
       s.faults[static_cast<std::size_t>(fault)] = n.get<std::uint64_t>();
     }
+    // Absent from reports written before real processes were counted.
+    s.real_file_cases = js.value("real_file_cases", std::uint64_t{0});
+    if (js.contains("kills")) {
+      for (const auto& [phase, n] : js.at("kills").items()) s.kills[phase] = n.get<std::uint64_t>();
+    }
     for (const auto& jf : js.at("failures")) {
       Failure f;
       f.step = jf.at("step").get<std::uint64_t>();
@@ -224,6 +281,8 @@ CampaignReport ReportFromJson(const nlohmann::json& j) {
       f.fault_plan = jf.at("fault_plan").get<std::string>();
       f.trace_hash = HashFromText(jf.at("trace_hash").get<std::string>());
       f.replay = jf.at("replay").get<std::string>();
+      f.shrunk_replay = jf.value("shrunk_replay", std::string());
+      f.shrunk_note = jf.value("shrunk_note", std::string());
       s.failures.push_back(std::move(f));
     }
     report.scenarios.push_back(std::move(s));
@@ -302,6 +361,9 @@ std::string HtmlReport(const CampaignReport& report) {
   }
   out += "</table>\n";
 
+  if (std::string real = RealProcessSummary(report); !real.empty()) {
+    out += "<h2>Real processes</h2>\n<pre>" + XmlEscape(real) + "</pre>\n";
+  }
   out += fmt::format("<h2>Error-map coverage: {} of {} cells, {} violations</h2>\n", report.errmap.exercised_cells(),
                      report.errmap.cells(), report.errmap.violations());
   out += "<table><tr><th>fault</th><th>file</th><th>phase</th><th>hits</th><th>codes returned</th></tr>\n";

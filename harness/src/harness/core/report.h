@@ -3,8 +3,10 @@
 //   Text   the summary table `jetfault run` prints (scenario, cases, faults injected
 //          by class, passed, failed), then one replay line per failure.
 //   JSON   machine-readable, schema in docs/HARNESS.md: seed, elapsed_seconds,
-//          crash_states, scenarios[] (name, cases, passed, failed, trace_hash,
-//          faults{class: n}, failures[] {step, what, fault_plan, trace_hash, replay}), errmap
+//          crash_states, real_file_cases, kills{phase: n}, scenarios[] (name, cases,
+//          passed, failed, trace_hash, real_file_cases, kills{phase: n}, faults{class: n},
+//          failures[] {step, what, fault_plan, trace_hash, replay[, shrunk_replay,
+//          shrunk_note]}), errmap
 //          {cells, exercised, violations, unexercised[], rows[]}.
 //   JUnit  one <testsuite> per scenario, one <testcase> per failure (or one passing
 //          testcase for the whole scenario), so CI dashboards show each failure.
@@ -24,8 +26,9 @@ std::string TextReport(const CampaignReport& report);
 nlohmann::json JsonReport(const CampaignReport& report);
 std::string JunitReport(const CampaignReport& report);
 std::string HtmlReport(const CampaignReport& report);
-// JsonReport without elapsed_seconds (the campaign's and each scenario's): what two
-// runs of one campaign (any --jobs, shards merged) must agree on.
+// JsonReport without elapsed_seconds (the campaign's and each scenario's), and with
+// each kills object reduced to its total (the phase a kill lands in is a race): what
+// two runs of one campaign (any --jobs, shards merged) must agree on.
 nlohmann::json JsonReportWithoutTimes(const CampaignReport& report);
 // The inverse of JsonReport (everything but `ok` and `unexercised`, which it derives).
 // Throws std::runtime_error (or nlohmann::json::exception) for a malformed report.

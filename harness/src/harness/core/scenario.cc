@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "harness/core/hash.h"
+#include "jetfault/assert.h"
 
 namespace jetharness {
 
@@ -74,6 +75,12 @@ void CaseContext::Fail(std::uint64_t step, std::string what, std::string fault_p
   f.trace_hash = trace_hash;
   f.replay = ReplayCommand(id_, step);
   result_.failures.push_back(std::move(f));
+}
+
+void CaseContext::SetShrunk(std::size_t index, std::string replay, std::string note) {
+  JF_ASSERT_LT(index, result_.failures.size());
+  result_.failures[index].shrunk_replay = std::move(replay);
+  result_.failures[index].shrunk_note = std::move(note);
 }
 
 std::string CaseContext::CodeViolation(FaultClass fault, FileRole file, Phase phase, JET_ERR code) {

@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,10 @@ struct Failure {
   std::string fault_plan;  // the faults injected in this step, human-readable
   std::uint64_t trace_hash = 0;
   std::string replay;      // the one line that reproduces it
+  // A smaller case failing the same way (a scenario that shrinks its findings sets
+  // these): its replay line, and what it keeps of the original. Empty otherwise.
+  std::string shrunk_replay;
+  std::string shrunk_note;
 };
 
 struct CaseResult {
@@ -54,6 +59,10 @@ struct CaseResult {
   // state's of the case, so the earlier check's outcome was reused (scenario_crash.cc).
   std::uint64_t duplicate_crash_states = 0;
   std::array<std::uint64_t, kFaultClassCount> faults{};  // injected, by FaultClass
+  // The case ran the engine on real files in real processes (not only in a MemFs).
+  bool real_files = false;
+  // SIGKILLs of a real process, by the phase it was in ("commit", "restore-replay", ...).
+  std::map<std::string, std::uint64_t> kills;
   std::vector<Failure> failures;
   bool passed() const { return failures.empty(); }
 };
@@ -69,11 +78,15 @@ class CaseContext {
   // still need to run the common prefix, e.g. the workload before the crash point).
   bool WantStep(std::uint64_t step) const { return !only_step_ || *only_step_ == step; }
   bool single_step() const { return only_step_.has_value(); }
+  const std::optional<std::uint64_t>& only_step() const { return only_step_; }
 
   // Bookkeeping a scenario does for each step it runs.
   void CountFault(FaultClass fault, std::uint64_t n = 1);
   void CountCrashState() { ++result_.crash_states; }
   void CountDuplicateCrashState() { ++result_.duplicate_crash_states; }
+  void MarkRealFiles() { result_.real_files = true; }
+  // A real process was SIGKILLed (and its death by that signal confirmed) while in `phase`.
+  void CountKill(const std::string& phase) { ++result_.kills[phase]; }
   // Folds the step's trace hash into the case's; call once per step that ran.
   void EndStep(std::uint64_t step, std::uint64_t step_trace_hash);
   // Records a failure of `step` (with its own trace hash and fault plan).
@@ -86,6 +99,9 @@ class CaseContext {
   // The same check without recording a failure: returns "" or the violation text
   // (coverage is still counted). For callers that report failures themselves.
   std::string CodeViolation(FaultClass fault, FileRole file, Phase phase, JET_ERR code);
+
+  // Sets the shrunk case of failure `index` (in the order they were recorded).
+  void SetShrunk(std::size_t index, std::string replay, std::string note);
 
   CaseResult TakeResult() { return std::move(result_); }
   const CaseResult& result() const { return result_; }

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/filesystem.hpp>
 #include <cerrno>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string_view>
 
 #include "faultfs/posix_fs.h"
 #include "harness/engine/rooted_fs.h"
@@ -31,7 +33,7 @@ std::optional<ProcessEvent> ParseEvent(const std::string& line) {
   ProcessEvent e;
   std::string hash;
   if (!(in >> e.kind >> e.index >> e.code >> e.ops >> hash) || hash.size() != 16) return std::nullopt;
-  if (std::strchr("OBASEH", e.kind) == nullptr) return std::nullopt;
+  if (std::strchr("OBASEHPW", e.kind) == nullptr) return std::nullopt;
   char* end = nullptr;
   e.hash = std::strtoull(hash.c_str(), &end, 16);
   if (end != hash.c_str() + hash.size()) return std::nullopt;
@@ -63,8 +65,8 @@ CallObserver EventRecorder::AfterCall() {
   };
 }
 
-void EventRecorder::Emit(char kind, JET_ERR code) {
-  sink_(ProcessEvent{kind, 0, code, fs_.op_count(), fs_.trace_hash()});
+void EventRecorder::Emit(char kind, JET_ERR code, std::uint64_t index) {
+  sink_(ProcessEvent{kind, index, code, fs_.op_count(), fs_.trace_hash()});
 }
 
 const char* ChildModeName(ChildMode mode) {
@@ -73,12 +75,15 @@ const char* ChildModeName(ChildMode mode) {
     case ChildMode::kRestore: return "restore";
     case ChildMode::kBackup: return "backup";
     case ChildMode::kHold: return "hold";
+    case ChildMode::kRestorePause: return "restore-pause";
+    case ChildMode::kBackupPause: return "backup-pause";
   }
   return "?";
 }
 
 std::optional<ChildMode> ParseChildMode(const std::string& name) {
-  for (ChildMode mode : {ChildMode::kWorkload, ChildMode::kRestore, ChildMode::kBackup, ChildMode::kHold}) {
+  for (ChildMode mode : {ChildMode::kWorkload, ChildMode::kRestore, ChildMode::kBackup, ChildMode::kHold,
+                         ChildMode::kRestorePause, ChildMode::kBackupPause}) {
     if (name == ChildModeName(mode)) return mode;
   }
   return std::nullopt;
@@ -98,6 +103,31 @@ void WriteEvent(const ProcessEvent& event) {
 int WaitForParent(int status) {
   for (;;) pause();
   return status;
+}
+
+// The engine's callbacks are plain function pointers: they reach the child's one
+// recorder through these (a child runs one mode, once).
+EventRecorder* g_recorder = nullptr;
+bool g_pause_in_restore = false;
+
+// Stops the calling thread (inside an engine call) until the parent's SIGKILL.
+[[noreturn]] void PauseForGood() {
+  g_recorder->Emit('W', JET_errSuccess);
+  for (;;) pause();
+}
+
+// JET_paramRestoreEventSink: the restore's phases as P events, so the parent can tell a
+// kill during the copy from one during the replay.
+void RestoreEventSink(const char* json_line) {
+  const std::string_view line(json_line);
+  if (line.find("\"set_verified\"") != std::string_view::npos) g_recorder->Emit('P', JET_errSuccess, 1);
+  if (line.find("\"recovered\"") != std::string_view::npos) g_recorder->Emit('P', JET_errSuccess, 2);
+  if (g_pause_in_restore && line.find("\"generation_replayed\"") != std::string_view::npos) PauseForGood();
+}
+
+JET_ERR BackupStatus(JET_SESID, JET_SNP snp, JET_SNT snt, void*) {
+  if (snp == JET_snpBackup && snt == JET_sntProgress) PauseForGood();
+  return JET_errSuccess;
 }
 
 }  // namespace
@@ -141,14 +171,23 @@ int RunProcessChild(ChildMode mode, const std::string& root, std::uint64_t case_
       code = run.failure.code;
       break;
     }
-    case ChildMode::kRestore: {
+    case ChildMode::kRestore:
+    case ChildMode::kRestorePause: {
       EngineInstance instance(&fs, env.settings);
+      g_recorder = &recorder;
+      g_pause_in_restore = mode == ChildMode::kRestorePause;
+      JET_INSTANCE handle = instance.handle();
+      instance.Call("JetSetSystemParameter", [&] {
+        return JetSetSystemParameter(&handle, JET_sesidNil, JET_paramRestoreEventSink,
+                                     reinterpret_cast<JET_API_PTR>(&RestoreEventSink), nullptr);
+      });
       recorder.Emit('S', JET_errSuccess);
       recorder.InstallOpHook();
       code = instance.Restore(env.settings.layout.backup_dir);
       break;
     }
     case ChildMode::kBackup:
+    case ChildMode::kBackupPause:
     case ChildMode::kHold: {
       EngineInstance instance(&fs, env.settings);
       if (instance.Init() >= 0) AttachAllDatabases(instance, env.spec);
@@ -162,7 +201,13 @@ int RunProcessChild(ChildMode mode, const std::string& root, std::uint64_t case_
       }
       recorder.Emit('S', JET_errSuccess);
       recorder.InstallOpHook();
-      code = instance.Backup(kBackupKillDir);
+      if (mode == ChildMode::kBackupPause) {
+        g_recorder = &recorder;
+        code = instance.Call("JetBackupInstance",
+                             [&] { return JetBackupInstance(instance.handle(), kBackupHeldDir, 0, &BackupStatus); });
+      } else {
+        code = instance.Backup(kBackupKillDir);
+      }
       break;
     }
   }
@@ -172,6 +217,7 @@ int RunProcessChild(ChildMode mode, const std::string& root, std::uint64_t case_
 
 namespace {
 constexpr const char* kScratchPrefix = "jetfault-process-";
+std::atomic<std::uint64_t> sigkills_confirmed{0};
 }  // namespace
 
 ScratchDir::ScratchDir() {
@@ -253,8 +299,12 @@ int ChildProcess::KillAndDrain() {
   reaped_ = true;
   in_.close();
   Drain();
-  return child_.native_exit_code();
+  const int status = child_.native_exit_code();
+  if (KilledBySigkill(status)) sigkills_confirmed.fetch_add(1, std::memory_order_relaxed);
+  return status;
 }
+
+std::uint64_t ChildProcess::SigkillsConfirmed() { return sigkills_confirmed.load(std::memory_order_relaxed); }
 
 bool ChildProcess::KilledBySigkill(int status) { return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL; }
 

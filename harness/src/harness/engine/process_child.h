@@ -15,9 +15,14 @@
 //   S 0 code ops hash   the phase under test (restore, backup) is about to start
 //   E 0 code ops hash   the phase ended with `code`; nothing more will happen
 //   H 0 0    ops hash   the instance holds its files (mode hold)
+//   P n 0    ops hash   the restore reached phase n: 1 the set is copied and verified,
+//                       2 recovery is done (modes restore, restore-pause)
+//   W 0 0    ops hash   paused inside the call for good (modes restore-pause:
+//                       at the first replayed generation; backup-pause: at the
+//                       first progress report, a database copy open)
 //
 // (ops and hash: the FaultFs operation count and trace hash at that moment.) After E
-// or H the child waits to be killed, so a kill always meets a live process.
+// or H (or from W on) the child waits to be killed, so a kill always meets a live process.
 // The parent SIGKILLs it after a seeded event. The simulation of the same case
 // records the same stream with the same recorder (EventRecorder) on a MemFs, which is
 // how a kill run is compared with the model.
@@ -62,7 +67,8 @@ class EventRecorder {
   ~EventRecorder();
   std::function<void(const std::string&)> BeforeCall();
   CallObserver AfterCall();
-  void Emit(char kind, JET_ERR code);  // S, E, H at the current operation count
+  // S, E, H, P, W at the current operation count
+  void Emit(char kind, JET_ERR code, std::uint64_t index = 0);
 
  private:
   faultfs::FaultFs& fs_;
@@ -76,11 +82,21 @@ enum class ChildMode : std::uint8_t {
   kRestore,   // JetRestoreInstance from /backup into the layout: S, O..., E
   kBackup,    // soft recovery, attach, then a full backup into BackupKillDir(): S, O..., E
   kHold,      // soft recovery, every database attached, then H and wait
+  // JetRestoreInstance from /backup into RestoreDest(): S, O..., P 1, then W at the first
+  // replayed generation (the restored databases installed and open) and wait
+  kRestorePause,
+  // soft recovery, attach, a full backup into kBackupHeldDir: S, then W at the first
+  // progress report (a database copy open, share none) and wait
+  kBackupPause,
 };
 const char* ChildModeName(ChildMode mode);
 std::optional<ChildMode> ParseChildMode(const std::string& name);
 // Where kBackup puts its backup set (not the layout's /backup, which holds the baseline's).
 inline constexpr const char* kBackupKillDir = "/backup-killed";
+// Where kBackupPause puts the backup set it holds.
+inline constexpr const char* kBackupHeldDir = "/backup-held";
+// Where kRestorePause restores to (szDest).
+inline constexpr const char* kRestoreDest = "/alt";
 
 // The Env of a process case, from (case seed, case index): the parent and the child
 // build it alike. Defined by scenario_process.cc per mode.
@@ -124,6 +140,9 @@ class ChildProcess {
   // "killed by SIGKILL" / "exited with status 3" / ...
   static std::string DescribeStatus(int status);
   static bool KilledBySigkill(int status);
+  // How many children KillAndDrain ended by SIGKILL in this process so far (a
+  // statistic the reports' kill counts are checked against).
+  static std::uint64_t SigkillsConfirmed();
   // The child's stderr (what it said before dying), for failure reports.
   std::string ErrorText() const;
   pid_t pid() const { return pid_; }

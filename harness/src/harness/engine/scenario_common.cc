@@ -25,7 +25,8 @@ void RegisterScenarios(ScenarioRegistry* registry) {
         CorruptPageScenario, CorruptLogScenario, LostWriteScenario,
         ForeignLogScenario, SharingViolationScenario, IoErrorScenario, OomScenario, BadArgsScenario,
         CircularLogScenario, PropertyScenario, ProcessKillScenario, ProcessRestoreKillScenario,
-        ProcessBackupKillScenario, ProcessSharingScenario}) {
+        ProcessBackupKillScenario, ProcessSharingScenario, ProcessRestoreSharingScenario,
+        ProcessBackupSharingScenario}) {
     registry->Add(factory());
   }
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "faultfs/posix_fs.h"
@@ -24,7 +25,13 @@ inline constexpr std::uint64_t kMaxSimPoints = 32;
 
 Env ProcessEnv(ChildMode mode, std::uint64_t case_seed, std::uint64_t case_index) {
   if (mode == ChildMode::kWorkload) return MakeShapedEnv(case_seed, ShapeOfCase(case_index));
-  return MakeEnv(case_seed, 6, 0);  // as crash-restore: a full backup after 3 of 6
+  Env env = MakeEnv(case_seed, 6, 0);  // as crash-restore: a full backup after 3 of 6
+  if (mode == ChildMode::kRestorePause) {
+    // The baseline is the kRestore one (same seed); only the restore goes elsewhere.
+    env.settings.layout.db_dir = kRestoreDest;
+    env.settings.layout.restore_dest = kRestoreDest;
+  }
+  return env;
 }
 
 namespace {
@@ -34,11 +41,12 @@ constexpr std::size_t kBackupAfter = 3;
 // The real files of a case: RootedFs over PosixFs at <scratch>/fs, and a FaultFs with
 // the watchdog over it (an engine looping on real files still ends).
 struct RealFiles {
-  explicit RealFiles(const Env& env)
+  RealFiles(CaseContext& ctx, const Env& env)
       : root(scratch.path() + "/fs"), rooted(&faultfs::DefaultPosixFs(), root),
         fs(&rooted, WithWatchdog(faultfs::FaultPlan{}, env.op_budget)) {
     faultfs::Status s = faultfs::MakeDirs(faultfs::DefaultPosixFs(), root);
     if (!s.ok()) throw std::runtime_error("creating " + root + ": " + s.ToString());
+    ctx.MarkRealFiles();
   }
   bool hung(const Env& env) const { return fs.op_count() > env.op_budget; }
   ScratchDir scratch;
@@ -55,16 +63,66 @@ std::unique_ptr<faultfs::MemFs> ImageOf(RealFiles& real, const std::string& dir)
   return image;
 }
 
+// Name -> size of the files in `dir` (no file opened: stat only).
+std::map<std::string, std::uint64_t> FileSizes(RealFiles& real, const std::string& dir) {
+  std::vector<std::string> names;
+  faultfs::Status s = real.rooted.ListDir(dir, &names);
+  if (!s.ok()) throw std::runtime_error("listing " + dir + ": " + s.ToString());
+  std::map<std::string, std::uint64_t> sizes;
+  for (const std::string& name : names) {
+    s = real.rooted.FileSize(faultfs::JoinPath(dir, name), &sizes[name]);
+    if (!s.ok()) throw std::runtime_error("size of " + name + ": " + s.ToString());
+  }
+  return sizes;
+}
+
 // Writes a baseline's files out for a child (CopyTree syncs them: they start durable).
 void WriteOut(const faultfs::MemFs& image, RealFiles& real) {
   faultfs::Status s = CopyTree(*image.Clone(), real.rooted, "/");
   if (!s.ok()) throw std::runtime_error("writing the baseline out: " + s.ToString());
 }
 
-// Kills the child and requires that SIGKILL is what ended it; false (and a failure) if not.
-bool KillConfirmed(Step& step, ChildProcess& child) {
+// The phase a killed child was in, from every event it wrote before it died (the
+// reports count kills by it).
+using PhaseOf = std::string (*)(const std::vector<ProcessEvent>& reported);
+
+// A workload child: inside JetCommitTransaction (a B not yet answered by its A),
+// between commits, or done (E) and idle.
+std::string WorkloadPhase(const std::vector<ProcessEvent>& reported) {
+  bool in_commit = false;
+  for (const ProcessEvent& e : reported) {
+    if (e.kind == 'E') return "workload-ended";
+    if (e.kind == 'B') in_commit = true;
+    if (e.kind == 'A') in_commit = false;
+  }
+  return in_commit ? "commit" : "workload";
+}
+
+// A restore child: copying and verifying the set (before P 1), replaying the logs
+// (before P 2), finishing (link checks), or done (E).
+std::string RestorePhase(const std::vector<ProcessEvent>& reported) {
+  std::uint64_t phase = 0;
+  for (const ProcessEvent& e : reported) {
+    if (e.kind == 'E') return "restore-ended";
+    if (e.kind == 'P') phase = std::max(phase, e.index);
+  }
+  return phase == 0 ? "restore-copy" : phase == 1 ? "restore-replay" : "restore-finish";
+}
+
+std::string BackupPhase(const std::vector<ProcessEvent>& reported) {
+  return !reported.empty() && reported.back().kind == 'E' ? "backup-ended" : "backup-copy";
+}
+
+std::string HoldPhase(const std::vector<ProcessEvent>&) { return "holding-instance"; }
+
+// Kills the child and requires that SIGKILL is what ended it; false (and a failure) if
+// not. A confirmed kill is counted by the phase the child was in.
+bool KillConfirmed(Step& step, ChildProcess& child, PhaseOf phase_of) {
   int status = child.KillAndDrain();
-  if (ChildProcess::KilledBySigkill(status)) return true;
+  if (ChildProcess::KilledBySigkill(status)) {
+    step.ctx().CountKill(phase_of(child.events()));
+    return true;
+  }
   step.Fail(fmt::format("the child died before the kill: {}; its stderr: {}", ChildProcess::DescribeStatus(status),
                         child.ErrorText()));
   return false;
@@ -210,11 +268,11 @@ void RunProcessKill(CaseContext& ctx) {
   ctx.CountFault(FaultClass::kCrash);
   ctx.CountCrashState();
 
-  RealFiles real(env);
+  RealFiles real(ctx, env);
   ChildProcess child(ChildExecutable(), ChildMode::kWorkload, real.root, ctx.seed(), ctx.id().index);
   if (!ReadUntil(step, child, [&](const ProcessEvent&) { return child.events().size() > n; })) return;
   if (delay_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
-  if (!KillConfirmed(step, child)) return;
+  if (!KillConfirmed(step, child, WorkloadPhase)) return;
   const std::vector<ProcessEvent>& reported = child.events();
   const std::string last = FormatEvent(reported.back());
   step.AddPlan(fmt::format("the child's last event: {} `{}`", reported.size() - 1, last));
@@ -265,14 +323,14 @@ void RunProcessRestoreKill(CaseContext& ctx) {
   step.AddPlan(fmt::format("SIGKILL of JetRestoreInstance after it began I/O #{} of {}", r, *ops));
   ctx.CountFault(FaultClass::kCrash);
   ctx.CountCrashState();
-  RealFiles real(env);
+  RealFiles real(ctx, env);
   WriteOut(*base.after, real);
   {
     ChildProcess child(ChildExecutable(), ChildMode::kRestore, real.root, ctx.seed(), ctx.id().index);
     if (!ReadUntil(step, child, [&](const ProcessEvent& e) { return (e.kind == 'O' && e.index == r) || e.kind == 'E'; })) {
       return;
     }
-    if (!KillConfirmed(step, child)) return;
+    if (!KillConfirmed(step, child, RestorePhase)) return;
     const ProcessEvent& last = child.events().back();
     step.AddPlan(fmt::format("the child's last event: `{}`", FormatEvent(last)));
     if (last.kind == 'E' && last.code < 0) {
@@ -311,7 +369,7 @@ void RunProcessBackupKill(CaseContext& ctx) {
                            r, begin, end - 1));
   ctx.CountFault(FaultClass::kCrash);
   ctx.CountCrashState();
-  RealFiles real(env);
+  RealFiles real(ctx, env);
   WriteOut(*base.after, real);
   bool complete = false;
   {
@@ -319,7 +377,7 @@ void RunProcessBackupKill(CaseContext& ctx) {
     if (!ReadUntil(step, child, [&](const ProcessEvent& e) { return (e.kind == 'O' && e.index == r) || e.kind == 'E'; })) {
       return;
     }
-    if (!KillConfirmed(step, child)) return;
+    if (!KillConfirmed(step, child, BackupPhase)) return;
     const ProcessEvent& last = child.events().back();
     step.AddPlan(fmt::format("the child's last event: `{}`", FormatEvent(last)));
     complete = last.kind == 'E' && last.code >= 0;
@@ -384,7 +442,7 @@ void RunProcessSharing(CaseContext& ctx) {
   Step step(ctx, 0);
   step.AddPlan("a child process holds the instance (soft recovery, databases attached); then SIGKILL");
   ctx.CountFault(FaultClass::kSharingViolation, 3);
-  RealFiles real(env);
+  RealFiles real(ctx, env);
   WriteOut(*base.after, real);
   const std::string db = env.settings.layout.DatabasePath(env.spec.databases[0].file_name);
   {
@@ -409,7 +467,7 @@ void RunProcessSharing(CaseContext& ctx) {
                   &read);
     std::string changed = FirstChangedFile(*before, *ImageOf(real, "/inst"));
     if (!changed.empty()) step.Fail("a restore over a running instance changed its files: " + changed);
-    if (!KillConfirmed(step, child)) return;
+    if (!KillConfirmed(step, child, HoldPhase)) return;
   }
   // Killed: its locks died with it. Soft recovery, the other instance's attach and the
   // restore over it all succeed now.
@@ -423,7 +481,200 @@ void RunProcessSharing(CaseContext& ctx) {
   if (real.hung(env)) step.Fail(fmt::format("hang: more than {} I/O operations", env.op_budget));
 }
 
+// ---- process-restore-sharing, process-backup-sharing -------------------------------------
+
+// A child paused inside JetRestoreInstance into kRestoreDest, at its first replayed
+// generation (the restored databases installed and open): this process's restore into
+// the same destination and another instance's attach of a restored database are
+// refused with JET_errDatabaseSharingViolation (docs/RESTORE.md), and change nothing;
+// after SIGKILL the restore succeeds and the oracle judges it.
+void RunProcessRestoreSharing(CaseContext& ctx) {
+  if (!ctx.WantStep(0)) return;
+  if (ChildExecutable().empty()) return SkipStep(ctx, 0, "no child executable for real processes");
+  const Env env = ProcessEnv(ChildMode::kRestore, ctx.seed(), ctx.id().index);
+  const Env moved = ProcessEnv(ChildMode::kRestorePause, ctx.seed(), ctx.id().index);
+  Baseline base = MakeBaseline(env, kBackupAfter, false);
+  Step step(ctx, 0);
+  step.AddPlan(fmt::format("a child process restores the set into {} and pauses at the first replayed generation; "
+                           "then SIGKILL",
+                           kRestoreDest));
+  ctx.CountFault(FaultClass::kSharingViolation, 2);
+  RealFiles real(ctx, moved);
+  WriteOut(*base.after, real);
+  const std::string db = moved.settings.layout.DatabasePath(moved.spec.databases[0].file_name);
+  {
+    ChildProcess child(ChildExecutable(), ChildMode::kRestorePause, real.root, ctx.seed(), ctx.id().index);
+    if (!ReadUntil(step, child, [](const ProcessEvent& e) { return e.kind == 'W' || e.kind == 'E'; })) return;
+    if (child.events().back().kind == 'E') {
+      step.Fail(fmt::format("the child's restore ended with {} before it reached a replayed generation",
+                            CodeLabel(child.events().back().code)));
+      return;
+    }
+    auto before = ImageOf(real, "/");
+    JET_ERR restore = JET_errSuccess;
+    {
+      EngineInstance restorer(&real.fs, moved.settings);
+      restore = restorer.Restore(moved.settings.layout.backup_dir);
+    }
+    if (step.CheckCode(FaultClass::kSharingViolation, FileRole::kDatabase, Phase::kRestore, "JetRestoreInstance",
+                       restore) &&
+        restore != JET_errDatabaseSharingViolation) {
+      step.Fail(fmt::format("JetRestoreInstance into {} while another process's restore into it is paused returned "
+                            "{}, expected JET_errDatabaseSharingViolation (docs/RESTORE.md)",
+                            kRestoreDest, CodeLabel(restore)));
+    }
+    JET_ERR attach = AttachFromOtherInstance(moved, real.fs);
+    if (step.CheckCode(FaultClass::kSharingViolation, FileRole::kDatabase, Phase::kWorkload, "JetAttachDatabase",
+                       attach) &&
+        attach != JET_errDatabaseSharingViolation) {
+      step.Fail(fmt::format("JetAttachDatabase({}) while another process restores into it returned {}, expected "
+                            "JET_errDatabaseSharingViolation",
+                            db, CodeLabel(attach)));
+    }
+    // The refused calls wrote nothing: not the paused restore's files, not the set,
+    // not the instance's (the other instance's own directories aside).
+    auto after = ImageOf(real, "/");
+    for (const char* dir : {kRestoreDest, "/inst", "/backup"}) {
+      std::string changed = FirstChangedFile(*before, *after, dir);
+      if (!changed.empty()) step.Fail("a refused call changed a file of the paused restore: " + changed);
+    }
+    if (!KillConfirmed(step, child, RestorePhase)) return;
+  }
+  // Its locks died with it: the same restore now succeeds, with every durable commit,
+  // and another instance may attach what it restored.
+  VerifyReopenOn(step, moved, real.fs, Reopen::kRestore, base.run.model, base.Durable());
+  if (JET_ERR attach = AttachFromOtherInstance(moved, real.fs); attach < 0) {
+    step.Fail(fmt::format("JetAttachDatabase({}) after the restoring process was killed returned {}", db,
+                          CodeLabel(attach)));
+  }
+  if (real.hung(moved)) step.Fail(fmt::format("hang: more than {} I/O operations", moved.op_budget));
+}
+
+// A child paused inside JetBackupInstance into kBackupHeldDir (a database copy open,
+// share none). This process's own instance (another layout, same real files) backing up
+// into that directory gets JET_errBackupDirectoryNotEmpty, deleting the held copy gets
+// a sharing violation, and the held set is unchanged; after SIGKILL the partial set can
+// be removed and the backup into the directory succeeds, and a restore from it holds
+// every durable commit of this process's instance.
+void RunProcessBackupSharing(CaseContext& ctx) {
+  if (!ctx.WantStep(0)) return;
+  if (ChildExecutable().empty()) return SkipStep(ctx, 0, "no child executable for real processes");
+  const Env env = ProcessEnv(ChildMode::kBackupPause, ctx.seed(), ctx.id().index);
+  Env own = MakeEnv(ctx.seed() ^ 0x6f776eULL, 6, 0);
+  own.settings.layout.system_dir = "/own/sys";
+  own.settings.layout.log_dir = "/own/log";
+  own.settings.layout.db_dir = "/own/db";
+  own.settings.layout.backup_dir = "/own/backup";
+  Baseline base = MakeBaseline(env, kBackupAfter, false);
+  Baseline own_base = MakeBaseline(own, kBackupAfter, false);
+  Step step(ctx, 0);
+  step.AddPlan(fmt::format("a child process backs its instance up into {} and pauses at its first progress report; "
+                           "then SIGKILL",
+                           kBackupHeldDir));
+  ctx.CountFault(FaultClass::kSharingViolation, 1);
+  RealFiles real(ctx, env);
+  WriteOut(*base.after, real);
+  WriteOut(*own_base.after, real);
+  std::vector<std::string> held;
+  {
+    ChildProcess child(ChildExecutable(), ChildMode::kBackupPause, real.root, ctx.seed(), ctx.id().index);
+    if (!ReadUntil(step, child, [](const ProcessEvent& e) { return e.kind == 'W' || e.kind == 'E'; })) return;
+    if (child.events().back().kind == 'E') {
+      step.Fail(fmt::format("the child's backup ended with {} before its first progress report",
+                            CodeLabel(child.events().back().code)));
+      return;
+    }
+    // The copy being written cannot be read either (share none): the set is compared
+    // by names and sizes.
+    const std::map<std::string, std::uint64_t> before = FileSizes(real, kBackupHeldDir);
+    for (const auto& [name, size] : before) held.push_back(name);
+    if (held.empty()) step.Fail(fmt::format("the paused backup has no file in {}", kBackupHeldDir));
+    JET_ERR code = JET_errSuccess;
+    {
+      EngineInstance instance(&real.fs, own.settings);
+      if (instance.Init() >= 0) AttachAllDatabases(instance, own.spec);
+      if (instance.failure().failed()) {
+        step.Fail("soft recovery of this process's own instance failed: " + instance.failure().ToString());
+        return;
+      }
+      code = instance.Backup(kBackupHeldDir);
+    }
+    if (code != JET_errBackupDirectoryNotEmpty) {
+      step.Fail(fmt::format("JetBackupInstance into {} while another process's backup into it is paused returned {}, "
+                            "expected JET_errBackupDirectoryNotEmpty",
+                            kBackupHeldDir, CodeLabel(code)));
+    }
+    // The copy being written is open without sharing: it cannot be deleted under it.
+    bool refused = false;
+    for (const std::string& name : held) {
+      faultfs::Status s = real.fs.Delete(faultfs::JoinPath(kBackupHeldDir, name));
+      if (s.code() == faultfs::ErrorCode::kSharingViolation) refused = true;
+    }
+    if (!refused) {
+      step.Fail(fmt::format("no file of the paused backup in {} was refused to Delete (the copy is open, share none)",
+                            kBackupHeldDir));
+    }
+    if (FileSizes(real, kBackupHeldDir) != before) {
+      step.Fail(fmt::format("the refused calls changed the paused backup set in {} (its files or their sizes)",
+                            kBackupHeldDir));
+    }
+    if (!KillConfirmed(step, child, BackupPhase)) return;
+  }
+  // Its locks died with it: the partial set can go, and the same backup succeeds.
+  std::unique_ptr<faultfs::MemFs> left = ImageOf(real, kBackupHeldDir);
+  for (const std::string& name : ListFiles(*left, kBackupHeldDir)) {
+    faultfs::Status s = real.fs.Delete(faultfs::JoinPath(kBackupHeldDir, name));
+    if (!s.ok()) step.Fail("deleting the killed backup's " + name + ": " + s.ToString());
+  }
+  if (step.failed()) return;
+  {
+    EngineInstance instance(&real.fs, own.settings);
+    if (instance.Init() >= 0 && AttachAllDatabases(instance, own.spec) >= 0 && instance.Backup(kBackupHeldDir) >= 0) {
+      instance.Term();
+    }
+    if (instance.failure().failed()) {
+      step.Fail(fmt::format("the backup into {} after the holder was killed failed: {}", kBackupHeldDir,
+                            instance.failure().ToString()));
+      return;
+    }
+  }
+  Env from_held = own;
+  from_held.settings.layout.backup_dir = kBackupHeldDir;
+  VerifyReopenOn(step, from_held, real.fs, Reopen::kRestore, own_base.run.model, own_base.Durable());
+  if (real.hung(env)) step.Fail(fmt::format("hang: more than {} I/O operations", env.op_budget));
+}
+
 }  // namespace
+
+Scenario ProcessRestoreSharingScenario() {
+  return Scenario{
+      "process-restore-sharing",
+      "another process is paused inside a restore into a destination: restore into it and attach refused; "
+      "after SIGKILL the restore works",
+      "A baseline (a full backup after 3 of 6 transactions) is written to real files. A child process restores the "
+      "set into a destination directory (szDest) and stops for good at its first replayed generation, when the "
+      "restored databases are installed and open. Meanwhile this process's restore into the same destination "
+      "must fail with JET_errDatabaseSharingViolation (docs/RESTORE.md: a target held open), another instance's "
+      "JetAttachDatabase of a restored database too, and neither may change a file of the destination, the "
+      "instance or the set. The child is then SIGKILLed: the same restore must succeed with every durable "
+      "commit, and the attach too.",
+      1,
+      RunProcessRestoreSharing};
+}
+
+Scenario ProcessBackupSharingScenario() {
+  return Scenario{
+      "process-backup-sharing",
+      "another process is paused inside a backup into a directory: a backup into it refused; after SIGKILL it works",
+      "A child process recovers a baseline on real files and backs its instance up into a directory, stopping "
+      "for good at its first progress report, a database copy open without sharing. Meanwhile this process's own "
+      "instance (another layout on the same files) backing up into that directory must get "
+      "JET_errBackupDirectoryNotEmpty, deleting the copy being written must be refused as a sharing violation, "
+      "and the held set must not change. The child is then SIGKILLed: its partial set can be deleted, the same "
+      "backup succeeds, and a restore from it holds every durable commit of this process's instance.",
+      1,
+      RunProcessBackupSharing};
+}
 
 Scenario ProcessKillScenario() {
   return Scenario{

@@ -47,6 +47,8 @@ Scenario ProcessKillScenario();
 Scenario ProcessRestoreKillScenario();
 Scenario ProcessBackupKillScenario();
 Scenario ProcessSharingScenario();
+Scenario ProcessRestoreSharingScenario();
+Scenario ProcessBackupSharingScenario();
 
 // ---- shared by the scenario files ---------------------------------------------------
 

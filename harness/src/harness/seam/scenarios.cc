@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "harness/engine/crash_points.h"
 #include "harness/engine/scenarios.h"
+#include "jetfault/assert.h"
 
 namespace jetharness {
 
@@ -93,7 +95,9 @@ void SeamVerifyReopen(Step& step, const SeamEnv& env, const faultfs::MemFs& imag
   step.AddHash(machine.fs().trace_hash());
 }
 
-void RunSeamCrash(CaseContext& ctx, const SeamEnv& env) {
+namespace {
+
+void CrashCase(CaseContext& ctx, const SeamEnv& env) {
   std::unique_ptr<faultfs::MemFs> setup = SeamSetupDisk(env);
   const std::vector<SurvivorPolicy> policies = SurvivorPolicies(ctx.seed());
   std::uint64_t ops = 0;
@@ -142,7 +146,7 @@ void RunSeamCrash(CaseContext& ctx, const SeamEnv& env) {
   }
 }
 
-void RunSeamIoError(CaseContext& ctx, const SeamEnv& env) {
+void IoErrorCase(CaseContext& ctx, const SeamEnv& env) {
   std::unique_ptr<faultfs::MemFs> setup = SeamSetupDisk(env);
   std::uint64_t ops = 0;
   {
@@ -197,5 +201,93 @@ void RunSeamIoError(CaseContext& ctx, const SeamEnv& env) {
     }
   }
 }
+
+// ---- shrinking ------------------------------------------------------------------------
+
+using SeamCase = void (*)(CaseContext&, const SeamEnv&);
+
+// The violation class of a failure: its text up to the first colon (the oracle's
+// verdict, e.g. "lost-durable-commit", or "reopen after the crash", "Commit").
+std::string ViolationClass(const std::string& what) { return what.substr(0, what.find(':')); }
+
+// The workload of a shrunk variant: the first `transactions` of env's, the in-flight
+// one only if `inflight`.
+SeamEnv Truncated(const SeamEnv& env, const ShrunkVariant& v) {
+  SeamEnv out = env;
+  out.spec.transactions.resize(std::min(out.spec.transactions.size(), v.transactions));
+  if (!v.inflight) out.spec.inflight.clear();
+  out.spec.inflight_begin_after = std::min(out.spec.inflight_begin_after, out.spec.transactions.size());
+  return out;
+}
+
+// Runs one case of `run`. A failing case is then shrunk, per violation class: the
+// variants (fewer transactions first; for each count, without the in-flight
+// transaction, then with it) run in a context of their own until one fails with that
+// class; its earliest failing step of that class becomes a replay line (ShrunkStep)
+// set on every failure of the class. A replay of such a step runs only that step of
+// that variant. Only failing cases pay for this: a passing campaign runs no variant.
+void RunShrinking(CaseContext& ctx, const SeamEnv& env, SeamCase run) {
+  if (std::optional<std::uint64_t> only = ctx.only_step(); only && ParseShrunkStep(*only)) {
+    const ShrunkStepParts parts = *ParseShrunkStep(*only);
+    ErrMapCoverage coverage;
+    CaseContext inner(ctx.id(), parts.inner_step, &coverage);
+    run(inner, Truncated(env, parts.variant));
+    const CaseResult result = inner.TakeResult();
+    ctx.EndStep(*only, result.trace_hash);
+    for (const Failure& f : result.failures) ctx.Fail(*only, f.what, f.fault_plan, f.trace_hash);
+    return;
+  }
+  run(ctx, env);
+  if (ctx.single_step() || ctx.result().passed()) return;
+  std::vector<std::string> classes;
+  for (const Failure& f : ctx.result().failures) {
+    const std::string c = ViolationClass(f.what);
+    if (std::find(classes.begin(), classes.end(), c) == classes.end()) classes.push_back(c);
+  }
+  const std::size_t total = env.spec.transactions.size();
+  for (const std::string& wanted : classes) {
+    std::optional<Failure> found;
+    ShrunkVariant variant;
+    for (std::size_t t = 0; t <= total && !found; ++t) {
+      for (bool inflight : {false, true}) {
+        if (inflight && env.spec.inflight.empty()) continue;
+        variant = ShrunkVariant{t, inflight};
+        ErrMapCoverage coverage;
+        CaseContext attempt(ctx.id(), std::nullopt, &coverage);
+        run(attempt, Truncated(env, variant));
+        for (const Failure& f : attempt.result().failures) {
+          if (ViolationClass(f.what) == wanted && (!found || f.step < found->step)) found = f;
+        }
+        if (found) break;
+      }
+    }
+    if (!found) continue;  // only the whole case fails so: nothing smaller to offer
+    const std::string replay = ReplayCommand(ctx.id(), ShrunkStep(variant, found->step));
+    const std::string note =
+        fmt::format("{} of {} transactions{}, step {}: {}", variant.transactions, total,
+                    env.spec.inflight.empty() ? "" : variant.inflight ? ", one in flight" : ", none in flight",
+                    found->step, found->fault_plan);
+    for (std::size_t i = 0; i < ctx.result().failures.size(); ++i) {
+      if (ViolationClass(ctx.result().failures[i].what) == wanted) ctx.SetShrunk(i, replay, note);
+    }
+  }
+}
+
+}  // namespace
+
+std::uint64_t ShrunkStep(const ShrunkVariant& variant, std::uint64_t inner_step) {
+  JF_ASSERT_LT(inner_step, kShrinkStepBase);
+  return kShrinkStepBase * (1 + 2 * variant.transactions + (variant.inflight ? 1 : 0)) + inner_step;
+}
+
+std::optional<ShrunkStepParts> ParseShrunkStep(std::uint64_t step) {
+  if (step < kShrinkStepBase) return std::nullopt;
+  const std::uint64_t v = step / kShrinkStepBase - 1;
+  return ShrunkStepParts{ShrunkVariant{v / 2, v % 2 == 1}, step % kShrinkStepBase};
+}
+
+void RunSeamCrash(CaseContext& ctx, const SeamEnv& env) { RunShrinking(ctx, env, CrashCase); }
+
+void RunSeamIoError(CaseContext& ctx, const SeamEnv& env) { RunShrinking(ctx, env, IoErrorCase); }
 
 }  // namespace jetharness

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "faultfs/mem_fs.h"
@@ -44,5 +45,20 @@ void RunSeamCrash(CaseContext& ctx, const SeamEnv& env);
 // workload may not succeed past a fault that lost data, and the disk a power failure
 // leaves afterwards (unsynced writes dropped) must recover within the window.
 void RunSeamIoError(CaseContext& ctx, const SeamEnv& env);
+
+// Both scenarios shrink a failing case (docs/HARNESS.md, "Shrunk findings"): a smaller
+// variant of its workload that fails with the same violation class, replayable as a
+// step of the same case numbered from kShrinkStepBase on.
+struct ShrunkVariant {
+  std::size_t transactions = 0;  // the first this many of the workload's transactions
+  bool inflight = false;         // and the in-flight one
+};
+inline constexpr std::uint64_t kShrinkStepBase = 1'000'000'000;
+struct ShrunkStepParts {
+  ShrunkVariant variant;
+  std::uint64_t inner_step = 0;  // the step of the variant's own case
+};
+std::uint64_t ShrunkStep(const ShrunkVariant& variant, std::uint64_t inner_step);
+std::optional<ShrunkStepParts> ParseShrunkStep(std::uint64_t step);
 
 }  // namespace jetharness

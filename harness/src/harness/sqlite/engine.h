@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "harness/seam/engine_under_test.h"
 #include "harness/sqlite/vfs.h"
@@ -76,8 +77,24 @@ class SqliteEngine final : public EngineUnderTest {
   std::map<std::string, sqlite3_stmt*> statements_;
 };
 
-// The result codes a call may return while a fault is active (the SQLite counterpart
-// of errmap.h): "" when allowed, else the violation. Rows in docs/HARNESS.md.
+// SQLite's result-code map, the counterpart of errmap.h: per fault class, the primary
+// result codes (code & 0xff) a failing call may return while that fault is active.
+// One table serves the check (SqliteCodeViolation), `jetfault errmap --engine sqlite`
+// and docs/SQLITE_ERRORS.md (generated from it, kept equal by a test).
+struct SqliteCodeRow {
+  FaultClass fault;          // kNone: the row for every class without a row of its own
+  std::vector<int> allowed;  // primary codes; SQLITE_IOERR stands for every SQLITE_IOERR_*
+  const char* why;
+};
+const std::vector<SqliteCodeRow>& SqliteCodeMap();
+// The row that judges `fault`.
+const SqliteCodeRow& SqliteCodeRowFor(FaultClass fault);
+// "SQLITE_FULL, SQLITE_IOERR_*, SQLITE_CANTOPEN"
+std::string SqliteAllowedText(const SqliteCodeRow& row);
+// "" when `code` is allowed while `fault` is active, else the violation.
 std::string SqliteCodeViolation(FaultClass fault, int code);
+// The map as `jetfault errmap --engine sqlite` prints it, and as docs/SQLITE_ERRORS.md.
+std::string SqliteCodeMapText();
+std::string SqliteCodeMapMarkdown();
 
 }  // namespace jetharness::sqlite
