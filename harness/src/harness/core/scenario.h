@@ -28,7 +28,7 @@ struct CaseId {
   std::string scenario;
   std::uint64_t seed = 0;   // the campaign seed
   std::uint64_t index = 0;  // the case number within the scenario
-  WorkloadSize size;        // --txns, --keys, ...: unset for the scenarios' own sizes
+  WorkloadSize size = {};   // --txns, --keys, ...: unset for the scenarios' own sizes
 };
 
 // The seed a case derives all its randomness from: independent per scenario and case.
