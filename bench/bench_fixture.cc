@@ -46,8 +46,8 @@ JET_INSTANCE StartInstance(faultfs::Vfs& vfs, const Layout& layout, unsigned lon
   return instance;
 }
 
-void BuildBackedUpDatabase(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size,
-                           std::uint32_t records, std::uint32_t value_bytes, std::uint32_t txn_size) {
+void BuildBackedUpDatabase(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size, std::uint32_t records,
+                           std::uint32_t value_bytes, std::uint32_t txn_size) {
   JET_INSTANCE instance = StartInstance(vfs, layout, page_size);
   JET_SESID sesid = 0;
   Check(JetBeginSession(instance, &sesid, nullptr, nullptr), "JetBeginSession");

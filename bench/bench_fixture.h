@@ -15,7 +15,7 @@
 namespace jetbench {
 
 struct Layout {
-  std::string root;           // instance directory
+  std::string root;  // instance directory
   std::string system_path() const { return root + "/sys"; }
   std::string log_path() const { return root + "/log"; }
   std::string db_path() const { return root + "/db/bench.edb"; }
@@ -37,8 +37,8 @@ JET_INSTANCE StartInstance(faultfs::Vfs& vfs, const Layout& layout, unsigned lon
 
 // Loads `records` records of `value_bytes` bytes in transactions of `txn_size`,
 // takes a full backup, and shuts down cleanly. Deterministic contents.
-void BuildBackedUpDatabase(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size,
-                           std::uint32_t records, std::uint32_t value_bytes, std::uint32_t txn_size);
+void BuildBackedUpDatabase(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size, std::uint32_t records,
+                           std::uint32_t value_bytes, std::uint32_t txn_size);
 
 // Copies every file below `from` to `to` (same relative names) and syncs each: the
 // baseline a restore is compared against. Returns bytes copied.

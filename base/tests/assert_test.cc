@@ -17,7 +17,9 @@ struct Position {
   }
 };
 // Found by argument-dependent lookup, as jet::format::ToString(Lgpos) is.
-std::string ToString(const Position& p) { return "(" + std::to_string(p.generation) + "," + std::to_string(p.offset) + ")"; }
+std::string ToString(const Position& p) {
+  return "(" + std::to_string(p.generation) + "," + std::to_string(p.offset) + ")";
+}
 
 struct Opaque {
   int v = 0;
@@ -71,22 +73,27 @@ TEST(AssertTest, FailedComparisonPrintsBothValues) {
   const std::uint64_t ib = 4097;
   const std::uint64_t segment_size = 4096;
   const int line = __LINE__ + 1;
-  EXPECT_DEATH(JF_ASSERT_LE(ib, segment_size), Expected(line, "ib <= segment_size \\(ib = 4097, segment_size = 4096\\)"));
+  EXPECT_DEATH(JF_ASSERT_LE(ib, segment_size),
+               Expected(line, "ib <= segment_size \\(ib = 4097, segment_size = 4096\\)"));
 }
 
 TEST(AssertTest, ValuesPrintThroughToStringStringsAndEnums) {
   const Position durable{3, 40};
   const Position written{3, 20};
   int line = __LINE__ + 1;
-  EXPECT_DEATH(JF_ASSERT_LE(durable, written), Expected(line, "durable <= written \\(durable = \\(3,40\\), written = \\(3,20\\)\\)"));
+  EXPECT_DEATH(JF_ASSERT_LE(durable, written),
+               Expected(line, "durable <= written \\(durable = \\(3,40\\), written = \\(3,20\\)\\)"));
   const std::string name = "edb.log";
   line = __LINE__ + 1;
-  EXPECT_DEATH(JF_ASSERT_EQ(name, "edb.chk"), Expected(line, "name == \"edb.chk\" \\(name = \"edb.log\", \"edb.chk\" = \"edb.chk\"\\)"));
+  EXPECT_DEATH(JF_ASSERT_EQ(name, "edb.chk"),
+               Expected(line, "name == \"edb.chk\" \\(name = \"edb.log\", \"edb.chk\" = \"edb.chk\"\\)"));
   enum class Kind : std::uint8_t { kWrite = 2, kSync = 5 };
   line = __LINE__ + 1;
-  EXPECT_DEATH(JF_ASSERT_EQ(Kind::kWrite, Kind::kSync), Expected(line, "Kind::kWrite == Kind::kSync \\(Kind::kWrite = 2, Kind::kSync = 5\\)"));
+  EXPECT_DEATH(JF_ASSERT_EQ(Kind::kWrite, Kind::kSync),
+               Expected(line, "Kind::kWrite == Kind::kSync \\(Kind::kWrite = 2, Kind::kSync = 5\\)"));
   line = __LINE__ + 1;
-  EXPECT_DEATH(JF_ASSERT_NE(Opaque{1}, Opaque{1}), Expected(line, "Opaque\\{1\\} != Opaque\\{1\\} \\(Opaque\\{1\\} = \\?, Opaque\\{1\\} = \\?\\)"));
+  EXPECT_DEATH(JF_ASSERT_NE(Opaque{1}, Opaque{1}),
+               Expected(line, "Opaque\\{1\\} != Opaque\\{1\\} \\(Opaque\\{1\\} = \\?, Opaque\\{1\\} = \\?\\)"));
 }
 
 }  // namespace jetfault_test

@@ -15,16 +15,16 @@
 
 namespace jet_test {
 
-#define ASSERT_JET(expr)                                                                 \
-  do {                                                                                  \
-    JET_ERR jet_err_ = (expr);                                                          \
+#define ASSERT_JET(expr)                                                                            \
+  do {                                                                                              \
+    JET_ERR jet_err_ = (expr);                                                                      \
     ASSERT_GE(jet_err_, 0) << #expr << " -> " << JetErrorName(jet_err_) << " (" << jet_err_ << ")"; \
   } while (0)
 
-#define EXPECT_JET_ERR(expected, expr)                                                   \
-  do {                                                                                  \
-    JET_ERR jet_err_ = (expr);                                                          \
-    EXPECT_EQ(jet_err_, expected) << #expr << " -> " << JetErrorName(jet_err_);         \
+#define EXPECT_JET_ERR(expected, expr)                                          \
+  do {                                                                          \
+    JET_ERR jet_err_ = (expr);                                                  \
+    EXPECT_EQ(jet_err_, expected) << #expr << " -> " << JetErrorName(jet_err_); \
   } while (0)
 
 inline const char* kDbPath = "/data/test.edb";
@@ -74,8 +74,7 @@ inline JET_ERR ReadTable(JET_SESID ses, JET_TABLEID tab, std::map<std::string, s
 
 // Initialises a configured instance, begins a session and either creates kDbPath with
 // table "t" or attaches and opens them: the start every engine test shares.
-inline JET_ERR InitAndOpenTable(JET_INSTANCE* inst, JET_SESID* ses, JET_DBID* dbid, JET_TABLEID* tab,
-                                bool create) {
+inline JET_ERR InitAndOpenTable(JET_INSTANCE* inst, JET_SESID* ses, JET_DBID* dbid, JET_TABLEID* tab, bool create) {
   JET_ERR err = JetInit(inst);
   if (err >= 0) err = JetBeginSession(*inst, ses, nullptr, nullptr);
   if (err < 0) return err;

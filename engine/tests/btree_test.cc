@@ -188,7 +188,13 @@ TEST(LongValueTest, ChainsRoundTripAndDetectForeignPages) {
   std::vector<std::uint8_t> value(50000);
   for (std::size_t i = 0; i < value.size(); ++i) value[i] = static_cast<std::uint8_t>(i * 7);
   std::uint32_t first = 0;
-  ASSERT_EQ(WriteLongValue(f.db(), 2, value, [&](MiniTxn& mtr) { f.Commit(mtr); return JET_errSuccess; }, &first),
+  ASSERT_EQ(WriteLongValue(
+                f.db(), 2, value,
+                [&](MiniTxn& mtr) {
+                  f.Commit(mtr);
+                  return JET_errSuccess;
+                },
+                &first),
             JET_errSuccess);
   std::vector<std::uint8_t> out(value.size());
   ASSERT_EQ(ReadLongValue(f.db(), 2, first, static_cast<std::uint32_t>(value.size()), out), JET_errSuccess);

@@ -41,7 +41,8 @@ TEST_F(EsedbinfoTest, AcceptsHeaderAndUsesItsPageSize) {
     const std::string sub = dir + "/p" + std::to_string(page_size);
     JET_INSTANCE inst = JET_instanceNil;
     ASSERT_JET(JetCreateInstance(&inst, "esedbinfo"));
-    ASSERT_JET(JetSetSystemParameter(&inst, 0, JET_paramVfs, reinterpret_cast<JET_API_PTR>(&faultfs::DefaultPosixFs()), nullptr));
+    ASSERT_JET(JetSetSystemParameter(&inst, 0, JET_paramVfs, reinterpret_cast<JET_API_PTR>(&faultfs::DefaultPosixFs()),
+                                     nullptr));
     ASSERT_JET(JetSetSystemParameter(&inst, 0, JET_paramLogFilePath, 0, (sub + "/log").c_str()));
     ASSERT_JET(JetSetSystemParameter(&inst, 0, JET_paramSystemPath, 0, (sub + "/sys").c_str()));
     ASSERT_JET(JetSetSystemParameter(&inst, 0, JET_paramDatabasePageSize, page_size, nullptr));

@@ -184,7 +184,8 @@ TEST(NodeTest, LeafInternalAndStoredValuesRoundTrip) {
   ASSERT_TRUE(db::DecodeInternalNode(node, &internal));
   EXPECT_EQ(internal.child, 31u);
   // Truncations never decode.
-  for (std::size_t n = 0; n < node.size(); ++n) EXPECT_FALSE(db::DecodeInternalNode(std::span(node).first(n), &internal));
+  for (std::size_t n = 0; n < node.size(); ++n)
+    EXPECT_FALSE(db::DecodeInternalNode(std::span(node).first(n), &internal));
   EXPECT_FALSE(db::DecodeStoredValue(std::span(value).first(5), &sv));
 }
 

@@ -27,9 +27,7 @@ class DdlRollbackTest : public EngineTest {
   JET_ERR Put(JET_SESID s, JET_TABLEID t, const std::string& k, const std::string& v) {
     return JetInsertRecord(s, t, k.data(), k.size(), v.data(), v.size());
   }
-  JET_ERR Open(JET_SESID s, const char* name, JET_TABLEID* t) {
-    return JetOpenTable(s, dbid_, name, nullptr, 0, 0, t);
-  }
+  JET_ERR Open(JET_SESID s, const char* name, JET_TABLEID* t) { return JetOpenTable(s, dbid_, name, nullptr, 0, 0, t); }
   // Enough records in a new table to split its root, plus a long value.
   void FillNew(JET_TABLEID t, Table* expected) {
     for (int i = 0; i < 80; ++i) {

@@ -29,7 +29,9 @@ constexpr int kKeys = 60;
 using Table = std::map<std::string, std::string>;
 
 // Key i: varied lengths (up to ~200 bytes) so that 4 KiB pages split early.
-std::string KeyOf(int i) { return std::string(static_cast<std::size_t>((i * 37) % 200), static_cast<char>('a' + i % 26)) + std::to_string(i); }
+std::string KeyOf(int i) {
+  return std::string(static_cast<std::size_t>((i * 37) % 200), static_cast<char>('a' + i % 26)) + std::to_string(i);
+}
 
 struct Model {
   std::vector<Table> history{Table{}};  // committed states, one per commit that wrote
@@ -178,8 +180,12 @@ struct Write : Command {
     JET_ERR err = 0;
     auto cb = static_cast<unsigned long>(key.size());
     switch (kind) {
-      case Kind::kInsert: err = JetInsertRecord(sut.ses[s], sut.tab[s], key.data(), cb, value.data(), value.size()); break;
-      case Kind::kReplace: err = JetReplaceRecord(sut.ses[s], sut.tab[s], key.data(), cb, value.data(), value.size()); break;
+      case Kind::kInsert:
+        err = JetInsertRecord(sut.ses[s], sut.tab[s], key.data(), cb, value.data(), value.size());
+        break;
+      case Kind::kReplace:
+        err = JetReplaceRecord(sut.ses[s], sut.tab[s], key.data(), cb, value.data(), value.size());
+        break;
       case Kind::kDelete: err = JetDeleteRecord(sut.ses[s], sut.tab[s], key.data(), cb); break;
     }
     RC_ASSERT(err == Expected(m));

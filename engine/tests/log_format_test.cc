@@ -93,12 +93,12 @@ TEST(LogFormat, HeaderFieldChecks) {
   };
   EXPECT_EQ(edit(667, 4, false), JET_errFileInvalidType);
   EXPECT_EQ(edit(32, 1, false), JET_errBadLogVersion);
-  EXPECT_EQ(edit(8, 512, true), JET_errLogFileCorrupt);      // cbSec
-  EXPECT_EQ(edit(10, 2, true), JET_errLogFileCorrupt);       // csecHeader
-  EXPECT_EQ(edit(12, 1, true), JET_errLogFileCorrupt);       // csecLGFile too small
-  EXPECT_EQ(edit(14, 2048, true), JET_errLogFileCorrupt);    // page size
-  EXPECT_EQ(edit(4, 0, false), JET_errLogFileCorrupt);       // generation 0
-  EXPECT_EQ(edit(671, 0xFFFF, true), JET_errLogFileCorrupt); // attach count beyond region
+  EXPECT_EQ(edit(8, 512, true), JET_errLogFileCorrupt);                // cbSec
+  EXPECT_EQ(edit(10, 2, true), JET_errLogFileCorrupt);                 // csecHeader
+  EXPECT_EQ(edit(12, 1, true), JET_errLogFileCorrupt);                 // csecLGFile too small
+  EXPECT_EQ(edit(14, 2048, true), JET_errLogFileCorrupt);              // page size
+  EXPECT_EQ(edit(4, 0, false), JET_errLogFileCorrupt);                 // generation 0
+  EXPECT_EQ(edit(671, 0xFFFF, true), JET_errLogFileCorrupt);           // attach count beyond region
   EXPECT_EQ(edit(671 + 2 + 52, 0xFFFF, true), JET_errLogFileCorrupt);  // path length beyond region
 }
 

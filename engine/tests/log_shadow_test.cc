@@ -114,9 +114,9 @@ TEST_F(LogShadowTest, EveryFlushLeavesAShadowOfItsLastSegment) {
   format::LogSegmentHeader shadow;
   ASSERT_EQ(format::VerifyLogSegment(Slot(file, last_isec_), 1, static_cast<std::uint16_t>(last_isec_), &data),
             JET_errSuccess);
-  ASSERT_EQ(format::VerifyLogSegment(Slot(file, last_isec_ + 1), 1, static_cast<std::uint16_t>(last_isec_ + 1),
-                                     &shadow),
-            JET_errSuccess);
+  ASSERT_EQ(
+      format::VerifyLogSegment(Slot(file, last_isec_ + 1), 1, static_cast<std::uint16_t>(last_isec_ + 1), &shadow),
+      JET_errSuccess);
   EXPECT_FALSE(data.is_shadow());
   EXPECT_TRUE(shadow.is_shadow());
   // Written after the sync, it vouches for the whole flush.

@@ -19,9 +19,7 @@ class CrashAfterFile final : public faultfs::File {
   }
   faultfs::Status Flush() override { return vfs_.crashed() ? vfs_.Crashed() : inner_->Flush(); }
   faultfs::Status Sync() override { return vfs_.Mutate() ? inner_->Sync() : vfs_.Crashed(); }
-  faultfs::Status Size(std::uint64_t* size) override {
-    return vfs_.crashed() ? vfs_.Crashed() : inner_->Size(size);
-  }
+  faultfs::Status Size(std::uint64_t* size) override { return vfs_.crashed() ? vfs_.Crashed() : inner_->Size(size); }
   faultfs::Status Truncate(std::uint64_t size) override {
     return vfs_.Mutate() ? inner_->Truncate(size) : vfs_.Crashed();
   }

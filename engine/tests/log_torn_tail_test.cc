@@ -18,7 +18,7 @@ using testing::TestSignature;
 
 struct Written {
   std::vector<std::vector<std::uint8_t>> payloads;
-  std::size_t synced = 0;  // records made durable before the last flush
+  std::size_t synced = 0;              // records made durable before the last flush
   std::uint64_t last_flush_begin = 0;  // file byte range the last flush wrote
   std::uint64_t last_flush_end = 0;
 };
@@ -28,8 +28,7 @@ Written WriteWithLastFlush(faultfs::MemFs& fs) {
   Written w;
   EXPECT_TRUE(fs.MakeDir("/logs").ok());
   std::unique_ptr<LogWriter> writer;
-  EXPECT_EQ(LogWriter::Create(SmallLogConfig(&fs, 16), TestSignature(1), 1, Lgpos{}, nullptr, &writer),
-            JET_errSuccess);
+  EXPECT_EQ(LogWriter::Create(SmallLogConfig(&fs, 16), TestSignature(1), 1, Lgpos{}, nullptr, &writer), JET_errSuccess);
   auto append = [&](std::uint32_t id, std::size_t size) {
     w.payloads.push_back(TestPayload(id, size));
     Lgpos lgpos;

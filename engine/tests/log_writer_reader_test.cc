@@ -23,8 +23,7 @@ class LogWriterReaderTest : public ::testing::Test {
 
   std::unique_ptr<LogWriter> NewWriter(std::uint32_t sectors = 8, std::int32_t generation = 1) {
     std::unique_ptr<LogWriter> writer;
-    EXPECT_EQ(LogWriter::Create(SmallLogConfig(&fs_, sectors), TestSignature(1), generation, Lgpos{}, nullptr,
-                                &writer),
+    EXPECT_EQ(LogWriter::Create(SmallLogConfig(&fs_, sectors), TestSignature(1), generation, Lgpos{}, nullptr, &writer),
               JET_errSuccess);
     return writer;
   }
@@ -148,8 +147,7 @@ TEST_F(LogWriterReaderTest, CreateAfterRecoveryArchivesCurrentAndChains) {
   ASSERT_EQ(first.err, JET_errSuccess);
   // What recovery does: a new generation after the valid end of the last one.
   std::unique_ptr<LogWriter> w;
-  ASSERT_EQ(LogWriter::Create(SmallLogConfig(&fs_), TestSignature(1), 2, first.valid_end, nullptr, &w),
-            JET_errSuccess);
+  ASSERT_EQ(LogWriter::Create(SmallLogConfig(&fs_), TestSignature(1), 2, first.valid_end, nullptr, &w), JET_errSuccess);
   AppendMany(*w, 2, {30});
   ASSERT_EQ(w->Flush(true), JET_errSuccess);
   auto all = ReadAllRecords(fs_, "/logs");
@@ -235,8 +233,9 @@ TEST_F(LogChainTest, CorruptArchivedHeaderAndWrongSize) {
   std::vector<GenerationInfo> gens;
   EXPECT_EQ(ListGenerations(fs_, "/logs", "edb", &gens), JET_errLogFileCorrupt);
   std::unique_ptr<faultfs::File> f;
-  ASSERT_TRUE(fs_.Open("/logs/edb00002.log", {faultfs::Access::kReadWrite, faultfs::kShareAll,
-                                              faultfs::Disposition::kOpenExisting}, &f).ok());
+  ASSERT_TRUE(fs_.Open("/logs/edb00002.log",
+                       {faultfs::Access::kReadWrite, faultfs::kShareAll, faultfs::Disposition::kOpenExisting}, &f)
+                  .ok());
   ASSERT_TRUE(f->Truncate(4096 * 3).ok());
   ASSERT_TRUE(fs_.Delete("/logs/edb00001.log").ok());
   EXPECT_EQ(ListGenerations(fs_, "/logs", "edb", &gens), JET_errLogFileSizeMismatch);

@@ -36,7 +36,8 @@ class RecoveryTest : public EngineTest {
   // Committed work (durable), plus one transaction left open at the crash.
   void Workload(Table* committed) {
     for (int i = 0; i < 300; ++i) {
-      std::string k = "k" + std::to_string(i % 120), v(static_cast<std::size_t>(50 + i % 400), static_cast<char>('a' + i % 26));
+      std::string k = "k" + std::to_string(i % 120),
+                  v(static_cast<std::size_t>(50 + i % 400), static_cast<char>('a' + i % 26));
       if (i % 50 == 7) v = std::string(20000, 'L');  // long values
       ASSERT_JET(Put(k, v));
       (*committed)[k] = v;

@@ -62,24 +62,33 @@ struct ClassRule {
 // The one table: damaged-file class -> what restore may answer.
 const std::vector<ClassRule>& Rules() {
   static const std::vector<ClassRule> rules = {
-      {FileClass::kManifest, "manifest", SuccessMay::kEverything,
-       {JET_errFileNotFound, JET_errReadVerifyFailure}},
-      {FileClass::kDbCopy, "database copy", SuccessMay::kEverything,
-       {JET_errFileNotFound, JET_errReadVerifyFailure, JET_errReadPgnoVerifyFailure, JET_errPageNotInitialized, JET_errInvalidDatabase,
-        JET_errBadPatchPage, JET_errDatabasePatchFileMismatch, JET_errRestoreOfNonBackupDatabase,
-        JET_errStartingRestoreLogTooHigh, JET_errEndingRestoreLogTooLow, JET_errPageSizeMismatch,
-        JET_errBadPageLink, JET_errDiskIO}},
-      {FileClass::kSetLog, "set log", SuccessMay::kEverything,
+      {FileClass::kManifest, "manifest", SuccessMay::kEverything, {JET_errFileNotFound, JET_errReadVerifyFailure}},
+      {FileClass::kDbCopy,
+       "database copy",
+       SuccessMay::kEverything,
+       {JET_errFileNotFound, JET_errReadVerifyFailure, JET_errReadPgnoVerifyFailure, JET_errPageNotInitialized,
+        JET_errInvalidDatabase, JET_errBadPatchPage, JET_errDatabasePatchFileMismatch,
+        JET_errRestoreOfNonBackupDatabase, JET_errStartingRestoreLogTooHigh, JET_errEndingRestoreLogTooLow,
+        JET_errPageSizeMismatch, JET_errBadPageLink, JET_errDiskIO}},
+      {FileClass::kSetLog,
+       "set log",
+       SuccessMay::kEverything,
        {JET_errMissingLogFile, JET_errInvalidLogSequence, JET_errLogGenerationMismatch,
         JET_errLogCorruptDuringHardRestore}},
       {FileClass::kSetStray, "stray file in the set", SuccessMay::kEverything, {}},
-      {FileClass::kArchivedLog, "archived log-path log", SuccessMay::kEverything,
+      {FileClass::kArchivedLog,
+       "archived log-path log",
+       SuccessMay::kEverything,
        {JET_errMissingLogFile, JET_errInvalidLogSequence, JET_errLogGenerationMismatch,
         JET_errLogCorruptDuringHardRecovery}},
-      {FileClass::kCurrentLog, "edb.log", SuccessMay::kCommitPrefix,
+      {FileClass::kCurrentLog,
+       "edb.log",
+       SuccessMay::kCommitPrefix,
        {JET_errMissingLogFile, JET_errInvalidLogSequence, JET_errLogGenerationMismatch,
         JET_errLogCorruptDuringHardRecovery, JET_errMissingCurrentLogFiles}},
-      {FileClass::kLogPathStray, "stray file in the log path", SuccessMay::kEverything,
+      {FileClass::kLogPathStray,
+       "stray file in the log path",
+       SuccessMay::kEverything,
        {JET_errMissingLogFile, JET_errLogCorruptDuringHardRecovery}},
       {FileClass::kCheckpoint, "checkpoint", SuccessMay::kEverything, {}},
   };
@@ -157,7 +166,8 @@ class RestoreDamage : public BackupRestoreTest {
     const std::string value(size + static_cast<std::size_t>(i % 53), static_cast<char>('a' + i % 26));
     JET_TABLEID tab = second ? tab2_ : tab_;
     JET_ERR err = JetInsertRecord(ses_, tab, key.data(), key.size(), value.data(), value.size());
-    if (err == JET_errKeyDuplicate) err = JetReplaceRecord(ses_, tab, key.data(), key.size(), value.data(), value.size());
+    if (err == JET_errKeyDuplicate)
+      err = JetReplaceRecord(ses_, tab, key.data(), key.size(), value.data(), value.size());
     ASSERT_JET(err);
     state_[(second ? "2:" : "1:") + key] = value;
   }
@@ -217,9 +227,9 @@ void Delete(faultfs::MemFs& fs, const std::string& path) { ASSERT_TRUE(fs.Delete
 
 void Truncate(faultfs::MemFs& fs, const std::string& path, std::uint64_t size) {
   std::unique_ptr<faultfs::File> file;
-  ASSERT_TRUE(fs.Open(path, {faultfs::Access::kReadWrite, faultfs::kShareNone, faultfs::Disposition::kOpenExisting},
-                      &file)
-                  .ok());
+  ASSERT_TRUE(
+      fs.Open(path, {faultfs::Access::kReadWrite, faultfs::kShareNone, faultfs::Disposition::kOpenExisting}, &file)
+          .ok());
   ASSERT_TRUE(file->Truncate(size).ok());
   ASSERT_TRUE(file->Sync().ok());
 }
@@ -243,8 +253,8 @@ void Swap(faultfs::MemFs& fs, const std::string& a, const std::string& b) {
   WriteAll(fs, b, first);
 }
 
-void RestoreDamage::AddFileCases(const std::string& path, FileClass cls, std::size_t header_size,
-                                 std::mt19937_64& rng, std::vector<Case>* cases) {
+void RestoreDamage::AddFileCases(const std::string& path, FileClass cls, std::size_t header_size, std::mt19937_64& rng,
+                                 std::vector<Case>* cases) {
   const Bytes bytes = ReadAll(*pristine_, path);
   const std::uint64_t size = bytes.size();
   const std::vector<std::string> touched{path};
@@ -268,13 +278,13 @@ void RestoreDamage::AddFileCases(const std::string& path, FileClass cls, std::si
                       }});
     // Zero about one block in four (and always the first): a lost write.
     if (block == 0 || rng() % 4 == 0) {
-      cases->push_back({"zero " + path + " block " + std::to_string(block), cls, touched,
-                        [path, block, end](faultfs::MemFs& fs) {
-                          Bytes b = ReadAll(fs, path);
-                          std::fill(b.begin() + static_cast<std::ptrdiff_t>(block * kBlock),
-                                    b.begin() + static_cast<std::ptrdiff_t>(end), 0);
-                          WriteAll(fs, path, b);
-                        }});
+      cases->push_back(
+          {"zero " + path + " block " + std::to_string(block), cls, touched, [path, block, end](faultfs::MemFs& fs) {
+             Bytes b = ReadAll(fs, path);
+             std::fill(b.begin() + static_cast<std::ptrdiff_t>(block * kBlock),
+                       b.begin() + static_cast<std::ptrdiff_t>(end), 0);
+             WriteAll(fs, path, b);
+           }});
     }
   }
 }
@@ -297,12 +307,13 @@ std::vector<Case> RestoreDamage::MakeCases(std::uint64_t seed) {
     set_logs.push_back("/backup/" + jet::log::ArchivedLogName("edb", log.generation));
     AddFileCases(set_logs.back(), FileClass::kSetLog, jet::format::kLogHeaderSize, rng, &cases);
     const std::string path = set_logs.back();
-    cases.push_back({"foreign lineage " + path, FileClass::kSetLog, {path},
-                     [path](faultfs::MemFs& fs) { MakeForeign(fs, path); }});
+    cases.push_back(
+        {"foreign lineage " + path, FileClass::kSetLog, {path}, [path](faultfs::MemFs& fs) { MakeForeign(fs, path); }});
   }
   for (std::size_t i = 0; i + 1 < set_logs.size(); ++i) {
     const std::string a = set_logs[i], b = set_logs[i + 1];
-    cases.push_back({"swap " + a + " " + b, FileClass::kSetLog, {a, b}, [a, b](faultfs::MemFs& fs) { Swap(fs, a, b); }});
+    cases.push_back(
+        {"swap " + a + " " + b, FileClass::kSetLog, {a, b}, [a, b](faultfs::MemFs& fs) { Swap(fs, a, b); }});
   }
   const Bytes some_log = ReadAll(*pristine_, set_logs.front());
   std::vector<std::string> set_strays{"/backup/junk.bin", "/backup/jetbackup.manifest.tmp", "/backup/edb.log",

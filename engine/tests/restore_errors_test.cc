@@ -108,9 +108,9 @@ TEST_F(RestoreErrors, InvalidPathArguments) {
 TEST_F(RestoreErrors, FileNamesThatEscapeAreRefused) {
   BackupThenCrash();
   const auto good = Manifest();
-  for (const std::string& name : {std::string("../evil.edb"), std::string("/etc/passwd"), std::string("a/b.edb"),
-                                  std::string(".."), std::string("."), std::string(""), std::string("x\\..\\y"),
-                                  std::string("jetbackup.manifest")}) {
+  for (const std::string& name :
+       {std::string("../evil.edb"), std::string("/etc/passwd"), std::string("a/b.edb"), std::string(".."),
+        std::string("."), std::string(""), std::string("x\\..\\y"), std::string("jetbackup.manifest")}) {
     auto m = good;
     m.dbs[0].file_name = name;
     Rewrite(m);
@@ -264,9 +264,8 @@ TEST_F(RestoreErrors, DatabaseHeldOpenIsSharingViolation) {
   BackupThenCrash();
   ASSERT_TRUE(faultfs::MakeDirs(fs_, "/restored").ok());
   std::unique_ptr<faultfs::File> held;
-  ASSERT_TRUE(fs_.Open("/restored/test.edb", {faultfs::Access::kReadWrite, faultfs::kShareNone,
-                                              faultfs::Disposition::kCreateAlways},
-                       &held)
+  ASSERT_TRUE(fs_.Open("/restored/test.edb",
+                       {faultfs::Access::kReadWrite, faultfs::kShareNone, faultfs::Disposition::kCreateAlways}, &held)
                   .ok());
   EXPECT_JET_ERR(JET_errDatabaseSharingViolation, Restore());
   held.reset();

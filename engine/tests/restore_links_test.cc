@@ -130,8 +130,8 @@ TEST(PageWriteRecorder, MarksThePagesWrittenTruncatedOrReplacedThroughIt) {
   const faultfs::OpenOptions rw{faultfs::Access::kReadWrite, faultfs::kShareAll, faultfs::Disposition::kOpenExisting};
   ASSERT_TRUE(recorder.Open("/d/a.edb", rw, &file).ok());
   const std::vector<std::uint8_t> bytes(kPs, 2);
-  ASSERT_TRUE(file->Write(0, std::span(bytes).first(100)).ok());  // the header pair is not tracked
-  ASSERT_TRUE(file->Write(2 * kPs, std::span(bytes).first(1)).ok());  // file page 2 = pgno 1
+  ASSERT_TRUE(file->Write(0, std::span(bytes).first(100)).ok());          // the header pair is not tracked
+  ASSERT_TRUE(file->Write(2 * kPs, std::span(bytes).first(1)).ok());      // file page 2 = pgno 1
   ASSERT_TRUE(file->Write(6 * kPs - 1, std::span(bytes).first(2)).ok());  // the last byte of pgno 4, first of 5
   EXPECT_EQ(marked(), (std::vector<std::uint32_t>{1, 4, 5}));
   std::unique_ptr<faultfs::File> other;
@@ -154,12 +154,16 @@ TEST(PageWriteRecorder, AnOpenThatMayCreateOrTruncateMarksEveryPage) {
   jet::backup::PageWriteRecorder recorder(fs, 4096);
   recorder.Watch("/d/a.edb");
   std::unique_ptr<faultfs::File> file;
-  ASSERT_TRUE(recorder.Open("/d/a.edb", {faultfs::Access::kRead, faultfs::kShareAll,
-                                          faultfs::Disposition::kOpenExisting}, &file).ok());
+  ASSERT_TRUE(
+      recorder
+          .Open("/d/a.edb", {faultfs::Access::kRead, faultfs::kShareAll, faultfs::Disposition::kOpenExisting}, &file)
+          .ok());
   EXPECT_FALSE(recorder.Changed("/d/a.edb").Contains(1));
   file.reset();
-  ASSERT_TRUE(recorder.Open("/d/a.edb", {faultfs::Access::kReadWrite, faultfs::kShareAll,
-                                          faultfs::Disposition::kCreateAlways}, &file).ok());
+  ASSERT_TRUE(recorder
+                  .Open("/d/a.edb",
+                        {faultfs::Access::kReadWrite, faultfs::kShareAll, faultfs::Disposition::kCreateAlways}, &file)
+                  .ok());
   EXPECT_TRUE(recorder.Changed("/d/a.edb").Contains(1));
   EXPECT_TRUE(recorder.Changed("/d/a.edb").Contains(1000));
 }

@@ -127,8 +127,8 @@ TEST_F(RestorePaths, DatabasesWithTheSameBaseNameAreBackedUpTogether) {
   ASSERT_TRUE(clone->Delete("/other/test.edb").ok());
   EXPECT_JET_ERR(JET_errSuccess, RestoreAndRead(*clone, nullptr, {{kDbPath, model_}, {"/other/test.edb", other}}));
   clone = fs_.Clone();
-  EXPECT_JET_ERR(JET_errSuccess,
-                 RestoreAndRead(*clone, "/restored", {{"/restored/test.edb", model_}, {"/restored/test-1.edb", other}}));
+  EXPECT_JET_ERR(JET_errSuccess, RestoreAndRead(*clone, "/restored",
+                                                {{"/restored/test.edb", model_}, {"/restored/test-1.edb", other}}));
 }
 
 TEST(BackupSetNames, UniqueSetFileNameAvoidsTakenAndLogNames) {
@@ -236,9 +236,7 @@ TEST_F(RestoreSymlinks, LinksInTheSetOrAtTheTargetAreRefused) {
   }
   // A link planted at the target: restore would write through it.
   fs::create_directories(root_ / "restored");
-  {
-    std::ofstream(root_ / "victim") << "precious";
-  }
+  { std::ofstream(root_ / "victim") << "precious"; }
   fs::create_symlink(root_ / "victim", root_ / "restored" / "test.edb");
   EXPECT_JET_ERR(JET_errInvalidPath, Restore(root_ / "restored"));
   EXPECT_NE(detail_.find("restore target"), std::string::npos) << detail_;

@@ -218,8 +218,8 @@ void RecordEvent(const char* line) { g_events.emplace_back(line); }
 
 std::size_t CountEvents(const std::string& name) {
   const std::string prefix = "{\"event\": \"" + name + "\"";
-  return static_cast<std::size_t>(std::count_if(g_events.begin(), g_events.end(),
-                                                [&](const std::string& e) { return e.rfind(prefix, 0) == 0; }));
+  return static_cast<std::size_t>(
+      std::count_if(g_events.begin(), g_events.end(), [&](const std::string& e) { return e.rfind(prefix, 0) == 0; }));
 }
 
 // The seed's "Event Log entries": one JSON line per step, in order, from the begin to
@@ -238,10 +238,12 @@ TEST_F(RestoreSeed, EachStepIsAStructuredEvent) {
   EXPECT_EQ(CountEvents("recovered"), 1u);
   const std::size_t replayed = CountEvents("generation_replayed");
   EXPECT_GE(replayed, 2u) << "the set's generation and the log path's later ones";
-  const auto recovered = std::find_if(g_events.begin(), g_events.end(),
-                                      [](const std::string& e) { return e.find("\"recovered\"") != std::string::npos; });
+  const auto recovered = std::find_if(g_events.begin(), g_events.end(), [](const std::string& e) {
+    return e.find("\"recovered\"") != std::string::npos;
+  });
   ASSERT_NE(recovered, g_events.end());
-  EXPECT_NE(recovered->find("\"generations_replayed\": " + std::to_string(replayed) + "}"), std::string::npos) << *recovered;
+  EXPECT_NE(recovered->find("\"generations_replayed\": " + std::to_string(replayed) + "}"), std::string::npos)
+      << *recovered;
   EXPECT_NE(std::find_if(g_events.begin(), g_events.end(),
                          [](const std::string& e) {
                            return e.find("\"database_copied\"") != std::string::npos &&

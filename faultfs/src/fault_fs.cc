@@ -39,23 +39,20 @@ bool IsWrite(OpKind op) { return op == OpKind::kWrite || op == OpKind::kAppend; 
 // Data faults only make sense on the operations that move the data they damage.
 bool Applicable(FaultKind kind, OpKind op) {
   switch (kind) {
-    case FaultKind::kCorruptRead:
-      return op == OpKind::kRead;
+    case FaultKind::kCorruptRead: return op == OpKind::kRead;
     case FaultKind::kCorruptWrite:
     case FaultKind::kTornWrite:
     case FaultKind::kLostWrite:
-    case FaultKind::kMisdirectedWrite:
-      return IsWrite(op);
+    case FaultKind::kMisdirectedWrite: return IsWrite(op);
     case FaultKind::kFail:
     case FaultKind::kCrash:
-    case FaultKind::kLatency:
-      return true;
+    case FaultKind::kLatency: return true;
   }
   return false;
 }
 
-bool Matches(const FaultRule& rule, OpKind op, const std::string& path, const std::string& path2,
-             std::uint64_t offset, std::uint64_t length) {
+bool Matches(const FaultRule& rule, OpKind op, const std::string& path, const std::string& path2, std::uint64_t offset,
+             std::uint64_t length) {
   if (!rule.ops.Contains(op) || !Applicable(rule.kind, op)) return false;
   if (!GlobMatch(rule.path, path) && (path2.empty() || !GlobMatch(rule.path, path2))) return false;
   if (IsReadOrWrite(op) || op == OpKind::kTruncate) {
@@ -85,8 +82,8 @@ void Corrupt(std::span<std::uint8_t> bytes, CorruptMode mode, std::uint32_t amou
 }
 
 Status Injected(ErrorCode code, OpKind op, const std::string& path, std::size_t rule) {
-  return Status::Error(code, "injected by fault rule " + std::to_string(rule) + ": " + std::string(OpKindName(op)) +
-                                 " " + path);
+  return Status::Error(
+      code, "injected by fault rule " + std::to_string(rule) + ": " + std::string(OpKindName(op)) + " " + path);
 }
 
 Status CrashedStatus(OpKind op, const std::string& path) {
@@ -99,7 +96,7 @@ Status CrashedStatus(OpKind op, const std::string& path) {
 struct FaultFs::Injection {
   const FaultRule* rule = nullptr;  // kCorrupt*, kTornWrite, kLostWrite or kMisdirectedWrite
   std::size_t rule_index = 0;
-  SplitMix64 rng{0};                // the randomness for this operation's data fault
+  SplitMix64 rng{0};  // the randomness for this operation's data fault
 };
 
 namespace internal {
@@ -135,9 +132,15 @@ class FaultFile final : public File {
                     [&](const FaultFs::Injection& inj) { return WriteWithFault(offset, data, inj); });
   }
 
-  Status Flush() override { return Simple(OpKind::kFlush, [&] { return inner_->Flush(); }); }
-  Status Sync() override { return Simple(OpKind::kSync, [&] { return inner_->Sync(); }); }
-  Status Size(std::uint64_t* size) override { return Simple(OpKind::kSize, [&] { return inner_->Size(size); }); }
+  Status Flush() override {
+    return Simple(OpKind::kFlush, [&] { return inner_->Flush(); });
+  }
+  Status Sync() override {
+    return Simple(OpKind::kSync, [&] { return inner_->Sync(); });
+  }
+  Status Size(std::uint64_t* size) override {
+    return Simple(OpKind::kSize, [&] { return inner_->Size(size); });
+  }
 
   Status Truncate(std::uint64_t size) override {
     return fs_->Run(OpKind::kTruncate, path(), "", size, 0, inner_.get(),
@@ -157,8 +160,7 @@ class FaultFile final : public File {
     const FaultRule& rule = *inj.rule;
     SplitMix64 rng = inj.rng;
     switch (rule.kind) {
-      case FaultKind::kLostWrite:
-        return Status::Ok();
+      case FaultKind::kLostWrite: return Status::Ok();
       case FaultKind::kTornWrite: {
         // Only the first k of the write's n atomic units land (k < n), then the device fails.
         std::uint64_t first_unit = offset / rule.unit;
@@ -168,14 +170,16 @@ class FaultFile final : public File {
           Status s = inner_->Write(offset, data.first(static_cast<std::size_t>(kept_end - offset)));
           if (!s.ok()) return s;
         }
-        return rule.error == ErrorCode::kOk ? Status::Ok() : Injected(rule.error, OpKind::kWrite, path(), inj.rule_index);
+        return rule.error == ErrorCode::kOk ? Status::Ok()
+                                            : Injected(rule.error, OpKind::kWrite, path(), inj.rule_index);
       }
       case FaultKind::kMisdirectedWrite: {
         // The data lands at the same position within another unit of the file.
         std::uint64_t size = 0;
         Status s = inner_->Size(&size);
         if (!s.ok()) return s;
-        std::uint64_t units = std::max<std::uint64_t>((std::max(size, offset + data.size()) + rule.unit - 1) / rule.unit, 2);
+        std::uint64_t units = std::max<std::uint64_t>(
+            (std::max(size, offset + data.size()) + rule.unit - 1) / rule.unit, 2);
         std::uint64_t intended = offset / rule.unit;
         std::uint64_t chosen = rng.Uniform(units - 1);
         if (chosen >= intended) ++chosen;
@@ -186,8 +190,7 @@ class FaultFile final : public File {
         Corrupt(damaged, rule.corrupt, rule.amount, rng);
         return inner_->Write(offset, damaged);
       }
-      default:
-        return inner_->Write(offset, data);
+      default: return inner_->Write(offset, data);
     }
   }
 

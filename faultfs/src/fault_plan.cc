@@ -11,8 +11,8 @@ namespace faultfs {
 namespace {
 
 constexpr std::array<std::string_view, kOpKindCount> kOpNames = {
-    "open", "read", "write",  "append", "sync",  "flush", "truncate", "size",
-    "rename", "delete", "list", "mkdir", "rmdir", "syncdir", "exists",
+    "open",   "read",   "write", "append", "sync",  "flush",   "truncate", "size",
+    "rename", "delete", "list",  "mkdir",  "rmdir", "syncdir", "exists",
 };
 constexpr std::array<std::string_view, kFaultKindCount> kFaultNames = {
     "fail", "corrupt_read", "corrupt_write", "torn", "lost", "misdirect", "crash", "latency",
@@ -36,9 +36,9 @@ std::string_view NameAt(const std::array<std::string_view, N>& names, std::size_
 }
 
 // One field of FaultRule as it appears in both plan forms.
-using Member = std::variant<std::uint64_t FaultRule::*, std::uint32_t FaultRule::*, bool FaultRule::*,
-                            std::string FaultRule::*, ErrorCode FaultRule::*, OpSet FaultRule::*,
-                            CorruptMode FaultRule::*>;
+using Member =
+    std::variant<std::uint64_t FaultRule::*, std::uint32_t FaultRule::*, bool FaultRule::*, std::string FaultRule::*,
+                 ErrorCode FaultRule::*, OpSet FaultRule::*, CorruptMode FaultRule::*>;
 struct Field {
   std::string_view name;
   Member member;
@@ -194,7 +194,9 @@ struct JsonPrinter {
   }
 };
 
-Json ValueToJson(const FaultRule& rule, const Field& field) { return std::visit(JsonPrinter{rule, field}, field.member); }
+Json ValueToJson(const FaultRule& rule, const Field& field) {
+  return std::visit(JsonPrinter{rule, field}, field.member);
+}
 
 struct JsonParser {
   const Json& value;
@@ -340,9 +342,7 @@ bool Tokenize(std::string_view line, std::vector<std::string>* tokens, std::stri
           case 'n': token += '\n'; break;
           case 'r': token += '\r'; break;
           case 't': token += '\t'; break;
-          default:
-            *error = std::string("unknown escape \\") + e;
-            return false;
+          default: *error = std::string("unknown escape \\") + e; return false;
         }
       }
     }

@@ -29,8 +29,8 @@ struct OpenHandle {
 
 struct Inode {
   bool is_dir = false;
-  FileData live;     // files: what readers see now
-  FileData durable;  // files: what a crash keeps for sure
+  FileData live;                                         // files: what readers see now
+  FileData durable;                                      // files: what a crash keeps for sure
   std::map<std::string, std::uint64_t> entries;          // directories: volatile entries
   std::map<std::string, std::uint64_t> durable_entries;  // directories: durable entries
   std::map<std::uint64_t, OpenHandle> handles;           // open handles, by handle id
@@ -127,7 +127,7 @@ struct MemFs::State {
   std::uint64_t next_handle = 1;
   std::uint64_t next_sequence = 1;
   std::uint64_t epoch = 0;
-  std::vector<WriteRecord> pending_writes;  // in sequence order
+  std::vector<WriteRecord> pending_writes;   // in sequence order
   std::vector<DirOpRecord> pending_dir_ops;  // in sequence order
 
   State() { inodes[kRootId].is_dir = true; }
@@ -635,7 +635,8 @@ std::vector<PendingWrite> MemFs::PendingWrites() const {
 std::vector<PendingDirOp> MemFs::PendingDirOps() const {
   std::lock_guard<std::mutex> lock(state_->mu);
   std::vector<PendingDirOp> out;
-  for (const DirOpRecord& op : state_->pending_dir_ops) out.push_back(PendingDirOp{op.sequence, op.epoch, op.description});
+  for (const DirOpRecord& op : state_->pending_dir_ops)
+    out.push_back(PendingDirOp{op.sequence, op.epoch, op.description});
   return out;
 }
 

@@ -23,9 +23,7 @@ namespace {
 Status ErrnoStatus(int err, const std::string& path, const char* op) {
   ErrorCode code = ErrorCode::kIoError;
   switch (err) {
-    case ENOENT:
-      code = ErrorCode::kNotFound;
-      break;
+    case ENOENT: code = ErrorCode::kNotFound; break;
     case ENOTDIR: {
       struct stat st;
       code = (::stat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) ? ErrorCode::kAccessDenied : ErrorCode::kNotFound;
@@ -36,24 +34,14 @@ Status ErrnoStatus(int err, const std::string& path, const char* op) {
     case EISDIR:
     case EROFS:
     case EBUSY:
-    case ETXTBSY:
-      code = ErrorCode::kAccessDenied;
-      break;
-    case EEXIST:
-      code = ErrorCode::kAlreadyExists;
-      break;
-    case ENOTEMPTY:
-      code = ErrorCode::kNotEmpty;
-      break;
+    case ETXTBSY: code = ErrorCode::kAccessDenied; break;
+    case EEXIST: code = ErrorCode::kAlreadyExists; break;
+    case ENOTEMPTY: code = ErrorCode::kNotEmpty; break;
     case ENOSPC:
     case EDQUOT:
-    case EFBIG:
-      code = ErrorCode::kDiskFull;
-      break;
+    case EFBIG: code = ErrorCode::kDiskFull; break;
     case ENAMETOOLONG:
-    case ELOOP:
-      code = ErrorCode::kInvalidPath;
-      break;
+    case ELOOP: code = ErrorCode::kInvalidPath; break;
     default:
       code = ErrorCode::kIoError;  // EIO and everything unexpected
       break;
@@ -179,11 +167,8 @@ Status PosixFs::Open(const std::string& path, const OpenOptions& options, std::u
   if (!s.ok()) return s;
   int flags = 0;
   switch (options.disposition) {
-    case Disposition::kOpenExisting:
-      break;
-    case Disposition::kCreateNew:
-      flags = O_CREAT | O_EXCL;
-      break;
+    case Disposition::kOpenExisting: break;
+    case Disposition::kCreateNew: flags = O_CREAT | O_EXCL; break;
     case Disposition::kOpenAlways:
     case Disposition::kCreateAlways:  // truncated below, once the share check passed
       flags = O_CREAT;

@@ -5,8 +5,8 @@
 namespace faultfs {
 namespace {
 constexpr std::array<std::string_view, 10> kNames = {
-    "ok",         "not_found",     "sharing_violation", "access_denied", "io_error",
-    "disk_full",  "invalid_path",  "already_exists",    "not_empty",     "crashed",
+    "ok",        "not_found",    "sharing_violation", "access_denied", "io_error",
+    "disk_full", "invalid_path", "already_exists",    "not_empty",     "crashed",
 };
 }  // namespace
 

@@ -18,8 +18,10 @@ std::vector<NamedCrashPolicy> SurvivorPolicies(const MemFs& fs, const SurvivorOp
   if (writes.empty() && dir_ops.empty()) return out;  // every image would be the same
   add("drop-all", CrashPolicy::DropAll());
   if (options.single_drops) {
-    for (const PendingWrite& w : writes) add("drop-write-" + std::to_string(w.sequence), CrashPolicy::DropOne(w.sequence));
-    for (const PendingDirOp& d : dir_ops) add("drop-dirop-" + std::to_string(d.sequence), CrashPolicy::DropOne(d.sequence));
+    for (const PendingWrite& w : writes)
+      add("drop-write-" + std::to_string(w.sequence), CrashPolicy::DropOne(w.sequence));
+    for (const PendingDirOp& d : dir_ops)
+      add("drop-dirop-" + std::to_string(d.sequence), CrashPolicy::DropOne(d.sequence));
   }
   if (options.single_tears) {
     for (const PendingWrite& w : writes) {
@@ -31,7 +33,8 @@ std::vector<NamedCrashPolicy> SurvivorPolicies(const MemFs& fs, const SurvivorOp
     }
   }
   for (std::size_t i = 0; i < options.random_subsets; ++i) {
-    CrashPolicy random = CrashPolicy::Random(SplitMix64::Derive(options.seed, i).Next(), options.random_tear_per_million);
+    CrashPolicy random = CrashPolicy::Random(SplitMix64::Derive(options.seed, i).Next(),
+                                             options.random_tear_per_million);
     random.reorder = true;
     add("random-" + std::to_string(i), std::move(random));
   }

@@ -64,9 +64,7 @@ std::string Run(Side& side, const Op& op) {
       if (s.ok()) h = std::move(f);
       return "open " + code(s);
     }
-    case 2:
-      h.reset();
-      return "close";
+    case 2: h.reset(); return "close";
     case 3:
     case 4:
       if (!h) return "no handle";
@@ -91,14 +89,10 @@ std::string Run(Side& side, const Op& op) {
       Status s = h->Size(&size);
       return "size " + code(s) + " " + std::to_string(size) + " sync " + code(h->Sync());
     }
-    case 9:
-      return "delete " + code(side.vfs->Delete(side.Path(op.path)));
-    case 10:
-      return "rename " + code(side.vfs->Rename(side.Path(op.path), side.Path(op.path2)));
-    case 11:
-      return "mkdir " + code(side.vfs->MakeDir(side.Path(op.path)));
-    case 12:
-      return "rmdir " + code(side.vfs->RemoveDir(side.Path(op.path)));
+    case 9: return "delete " + code(side.vfs->Delete(side.Path(op.path)));
+    case 10: return "rename " + code(side.vfs->Rename(side.Path(op.path), side.Path(op.path2)));
+    case 11: return "mkdir " + code(side.vfs->MakeDir(side.Path(op.path)));
+    case 12: return "rmdir " + code(side.vfs->RemoveDir(side.Path(op.path)));
     case 13: {
       bool exists = false, is_dir = false;
       Status s = side.vfs->Exists(side.Path(op.path), &exists);
@@ -117,8 +111,7 @@ std::string Run(Side& side, const Op& op) {
       Status s = side.vfs->FileSize(side.Path(op.path), &size);
       return "filesize " + code(s) + " " + (s.ok() ? std::to_string(size) : "");
     }
-    default:
-      return "syncdir " + code(side.vfs->SyncDir(side.Path(op.path)));
+    default: return "syncdir " + code(side.vfs->SyncDir(side.Path(op.path)));
   }
 }
 

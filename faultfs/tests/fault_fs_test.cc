@@ -151,10 +151,10 @@ TEST(FaultFsTest, MisdirectedWriteLandsInAnotherUnit) {
 TEST(FaultFsTest, CrashAtOperationNRefusesEverythingAfter) {
   MemFs base;
   FaultFs fs(&base, Plan("crash nth=4"));
-  std::unique_ptr<File> f = OpenRw(fs, "/f");                 // op 0
-  ASSERT_TRUE(fs.SyncDir("/").ok());                          // op 1
-  ASSERT_TRUE(f->Write(0, Bytes("durable")).ok());            // op 2
-  ASSERT_TRUE(f->Sync().ok());                                // op 3
+  std::unique_ptr<File> f = OpenRw(fs, "/f");                         // op 0
+  ASSERT_TRUE(fs.SyncDir("/").ok());                                  // op 1
+  ASSERT_TRUE(f->Write(0, Bytes("durable")).ok());                    // op 2
+  ASSERT_TRUE(f->Sync().ok());                                        // op 3
   EXPECT_EQ(f->Write(7, Bytes("lost")).code(), ErrorCode::kCrashed);  // op 4
   EXPECT_TRUE(fs.crashed());
   EXPECT_EQ(f->Sync().code(), ErrorCode::kCrashed);
@@ -219,16 +219,16 @@ TEST(FaultFsTest, TraceHashIsTheDocumentedFnv1a) {
   auto u64 = [&](std::uint64_t v) {
     for (int i = 0; i < 8; ++i) byte(static_cast<std::uint8_t>(v >> (8 * i)));
   };
-  u64(0);                                          // index
+  u64(0);                                           // index
   byte(static_cast<std::uint8_t>(OpKind::kMkdir));  // op
-  u64(2);                                          // path length
+  u64(2);                                           // path length
   byte('/');
   byte('d');
-  u64(0);                                          // offset
-  u64(0);                                          // length
-  byte(0);                                         // result ok
-  byte(0xff);                                      // no fault
-  u64(0);                                          // clock
+  u64(0);      // offset
+  u64(0);      // length
+  byte(0);     // result ok
+  byte(0xff);  // no fault
+  u64(0);      // clock
   EXPECT_EQ(fs.trace_hash(), h);
 }
 

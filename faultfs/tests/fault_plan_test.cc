@@ -113,8 +113,7 @@ TEST(FaultPlanTest, JsonErrorsAreReportedNotThrown) {
   EXPECT_EQ(JsonError(R"({"rules": [{"kind": "fail", "op": "read"}]})"),
             "rule 0: op: expected an array of operation names");
   EXPECT_EQ(JsonError(R"({"rules": [{"nth": 3}]})"), "rule 0: missing or unknown \"kind\"");
-  EXPECT_EQ(JsonError(R"({"rules": [{"kind": "fail", "error": "nope"}]})"),
-            "rule 0: error: unknown error code 'nope'");
+  EXPECT_EQ(JsonError(R"({"rules": [{"kind": "fail", "error": "nope"}]})"), "rule 0: error: unknown error code 'nope'");
   EXPECT_EQ(JsonError(R"({"rules": [], "extra": 1})"), "unknown key 'extra'");
   EXPECT_EQ(JsonError(R"({"rules": [{"kind": "lost", "chance": 5000000000}]})"),
             "rule 0: chance: expected an unsigned 32-bit integer");

@@ -20,9 +20,7 @@ void Workload(Vfs& vfs, std::uint64_t seed) {
     std::size_t i = rng.Uniform(3);
     std::unique_ptr<File>& f = files[i];
     switch (rng.Uniform(10)) {
-      case 0:
-        (void)vfs.Open(names[i], OpenOptions{Access::kReadWrite, kShareAll, Disposition::kOpenAlways}, &f);
-        break;
+      case 0: (void)vfs.Open(names[i], OpenOptions{Access::kReadWrite, kShareAll, Disposition::kOpenAlways}, &f); break;
       case 1:
       case 2:
         if (f) (void)f->Write(rng.Uniform(8192), std::vector<std::uint8_t>(rng.Uniform(3000) + 1, 0x5A));
@@ -39,12 +37,8 @@ void Workload(Vfs& vfs, std::uint64_t seed) {
       case 5:
         if (f) (void)f->Sync();
         break;
-      case 6:
-        (void)vfs.SyncDir("/w");
-        break;
-      case 7:
-        (void)vfs.Rename(names[i], names[(i + 1) % 3]);
-        break;
+      case 6: (void)vfs.SyncDir("/w"); break;
+      case 7: (void)vfs.Rename(names[i], names[(i + 1) % 3]); break;
       case 8: {
         std::vector<std::string> listed;
         (void)vfs.ListDir("/w", &listed);

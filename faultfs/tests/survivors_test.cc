@@ -25,8 +25,8 @@ TEST(SurvivorsTest, NothingPendingGivesOneImage) {
 TEST(SurvivorsTest, EnumeratesTheStandardImages) {
   MemFs fs;
   std::unique_ptr<File> f = OpenRw(fs, "/f");  // dir op 1
-  ASSERT_TRUE(f->Write(0, Bytes("a")).ok());    // write 2
-  ASSERT_TRUE(f->Write(1, Bytes("b")).ok());    // write 3
+  ASSERT_TRUE(f->Write(0, Bytes("a")).ok());   // write 2
+  ASSERT_TRUE(f->Write(1, Bytes("b")).ok());   // write 3
   SurvivorOptions options;
   options.random_subsets = 2;
   std::vector<NamedCrashPolicy> policies = SurvivorPolicies(fs, options);

@@ -133,8 +133,9 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
-      fmt::print("usage: faultfs_demo [--seed N]\n"
-                 "A seeded crash of a toy journal on MemFs+FaultFs and its survivor images.\n");
+      fmt::print(
+          "usage: faultfs_demo [--seed N]\n"
+          "A seeded crash of a toy journal on MemFs+FaultFs and its survivor images.\n");
       return 0;
     }
     std::string_view value;

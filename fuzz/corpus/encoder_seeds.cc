@@ -75,7 +75,6 @@ void AppendU32(Bytes& bytes, std::uint32_t value) {
   for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
 }
 
-
 // A leaf with `count` records: node = u8 key length, key "key-NNNN", value bytes.
 Bytes LeafPage(std::size_t page_size, std::uint32_t pgno, int count, int delete_every) {
   Bytes page(page_size);

@@ -12,13 +12,13 @@
 namespace jetfault::corpus {
 
 // Paths inside the filesystems a scenario returns.
-inline constexpr char kInstanceDir[] = "/inst";     // logs and checkpoint
+inline constexpr char kInstanceDir[] = "/inst";  // logs and checkpoint
 inline constexpr char kDatabasePath[] = "/data/main.edb";
 inline constexpr char kBackupDir[] = "/backup";
 
 struct ScenarioFiles {
-  std::unique_ptr<faultfs::MemFs> running;   // before shutdown: dirty header, open log
-  std::unique_ptr<faultfs::MemFs> shut_down; // after a clean JetTerm
+  std::unique_ptr<faultfs::MemFs> running;    // before shutdown: dirty header, open log
+  std::unique_ptr<faultfs::MemFs> shut_down;  // after a clean JetTerm
 };
 
 // How much work a scenario does. kSeeds: per table 6 transactions of 25 inserts (trees
@@ -30,7 +30,6 @@ enum class ScenarioSize { kSeeds, kSmall };
 // Deterministic in `seed` (record contents and sizes), except for the signatures and
 // timestamps the engine takes from the clock. Throws std::runtime_error naming the
 // engine call that failed.
-ScenarioFiles RunEngineScenario(std::uint32_t page_size, std::uint32_t seed,
-                                ScenarioSize size = ScenarioSize::kSeeds);
+ScenarioFiles RunEngineScenario(std::uint32_t page_size, std::uint32_t seed, ScenarioSize size = ScenarioSize::kSeeds);
 
 }  // namespace jetfault::corpus

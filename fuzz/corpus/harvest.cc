@@ -114,7 +114,10 @@ void Walk(faultfs::Vfs& fs, const std::string& dir, const std::string& label, Se
 Bytes PageInput(std::uint32_t page_size, std::uint32_t pgno, const Bytes& page) {
   Bytes input;
   input.reserve(5 + page.size());
-  input.push_back(static_cast<std::uint8_t>(page_size == 4096 ? 0 : page_size == 8192 ? 1 : page_size == 16384 ? 2 : 3));
+  input.push_back(static_cast<std::uint8_t>(page_size == 4096    ? 0
+                                            : page_size == 8192  ? 1
+                                            : page_size == 16384 ? 2
+                                                                 : 3));
   for (int i = 0; i < 4; ++i) input.push_back(static_cast<std::uint8_t>(pgno >> (8 * i)));
   input.insert(input.end(), page.begin(), page.end());
   return input;

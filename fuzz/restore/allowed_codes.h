@@ -11,22 +11,44 @@ namespace jetfault::fuzz {
 inline const std::set<JET_ERR>& AllowedRestoreErrors() {
   static const std::set<JET_ERR> codes = {
       // "The four paths" and `szDest` (a path the system refuses; a target held open)
-      JET_errInvalidParameter, JET_errInvalidPath, JET_errDatabaseSharingViolation,
+      JET_errInvalidParameter,
+      JET_errInvalidPath,
+      JET_errDatabaseSharingViolation,
       // `sz`: no manifest / a damaged manifest
-      JET_errFileNotFound, JET_errReadVerifyFailure,
+      JET_errFileNotFound,
+      JET_errReadVerifyFailure,
       // "Databases, in one pass" table and the "Damage" table's database-copy row
-      JET_errPageSizeMismatch, JET_errReadPgnoVerifyFailure, JET_errPageNotInitialized, JET_errInvalidDatabase,
-      JET_errBadPatchPage, JET_errDatabasePatchFileMismatch, JET_errRestoreOfNonBackupDatabase,
-      JET_errStartingRestoreLogTooHigh, JET_errEndingRestoreLogTooLow, JET_errBadPageLink,
-      JET_errAttachedDatabaseMismatch, JET_errOutOfMemory,
+      JET_errPageSizeMismatch,
+      JET_errReadPgnoVerifyFailure,
+      JET_errPageNotInitialized,
+      JET_errInvalidDatabase,
+      JET_errBadPatchPage,
+      JET_errDatabasePatchFileMismatch,
+      JET_errRestoreOfNonBackupDatabase,
+      JET_errStartingRestoreLogTooHigh,
+      JET_errEndingRestoreLogTooLow,
+      JET_errBadPageLink,
+      JET_errAttachedDatabaseMismatch,
+      JET_errOutOfMemory,
       // "Log choice" and the "Damage" table's log rows (never JET_errLogFileCorrupt)
-      JET_errMissingLogFile, JET_errInvalidLogSequence, JET_errLogGenerationMismatch,
-      JET_errLogCorruptDuringHardRestore, JET_errLogCorruptDuringHardRecovery, JET_errMissingCurrentLogFiles,
+      JET_errMissingLogFile,
+      JET_errInvalidLogSequence,
+      JET_errLogGenerationMismatch,
+      JET_errLogCorruptDuringHardRestore,
+      JET_errLogCorruptDuringHardRecovery,
+      JET_errMissingCurrentLogFiles,
       // "I/O errors: through jet::IoError (docs/ERRORS.md)": what base/io_error.cc maps
       // a failed file operation to, and the error map's rows for the injected classes
       // (crash, io_error, disk_full, out_of_memory, sharing_violation)
-      JET_errDiskIO, JET_errDiskFull, JET_errLogDiskFull, JET_errFileAccessDenied, JET_errDatabaseDuplicate,
-      JET_errBackupDirectoryNotEmpty, JET_errLogWriteFail, JET_errInstanceUnavailable, JET_errOutOfBuffers,
+      JET_errDiskIO,
+      JET_errDiskFull,
+      JET_errLogDiskFull,
+      JET_errFileAccessDenied,
+      JET_errDatabaseDuplicate,
+      JET_errBackupDirectoryNotEmpty,
+      JET_errLogWriteFail,
+      JET_errInstanceUnavailable,
+      JET_errOutOfBuffers,
   };
   return codes;
 }

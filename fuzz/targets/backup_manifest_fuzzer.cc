@@ -58,8 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<std::uint8_t> fixed(input.begin(), input.end());
   if (size >= kManifestCrcFrom) {
     format::StoreU32(fixed.data() + kManifestLengthOffset, static_cast<std::uint32_t>(size));
-    format::StoreU32(fixed.data() + kManifestCrcOffset,
-                     format::Crc32c(Bytes(fixed).subspan(kManifestCrcFrom)));
+    format::StoreU32(fixed.data() + kManifestCrcOffset, format::Crc32c(Bytes(fixed).subspan(kManifestCrcFrom)));
     Check(fixed);
   }
   if (size >= 4096 && size % 4 == 0) {

@@ -40,8 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   CheckReencodesExactly<db::AttachRecord>(payload, db::DecodeAttachRecord, db::EncodeAttachRecord);
   CheckReencodesExactly<db::DetachRecord>(payload, db::DecodeDetachRecord, db::EncodeDetachRecord);
   CheckNodeOps(payload);
-  const auto operation =
-      CheckReencodesExactly<db::OperationRecord>(payload, db::DecodeOperationRecord, db::EncodeOperationRecord);
+  const auto operation = CheckReencodesExactly<db::OperationRecord>(payload, db::DecodeOperationRecord,
+                                                                    db::EncodeOperationRecord);
   if (operation) {
     FUZZ_CHECK(operation->key.size() <= JET_cbKeyMost);
     for (const db::PageEffect& effect : operation->effects) {

@@ -88,9 +88,9 @@ void CheckRewrite(const ReadResult& original) {
   config.log_file_bytes = 16 * kSector;
   config.page_size = original.generation.page_size;
   std::unique_ptr<log::LogWriter> writer;
-  FUZZ_CHECK(log::LogWriter::Create(config, original.generation.sign_log, 1, format::Lgpos{}, [] {
-               return std::vector<log::AttachInfo>{};
-             }, &writer) == JET_errSuccess);
+  FUZZ_CHECK(log::LogWriter::Create(
+                 config, original.generation.sign_log, 1, format::Lgpos{},
+                 [] { return std::vector<log::AttachInfo>{}; }, &writer) == JET_errSuccess);
   for (const log::LogRecord& record : original.records) {
     format::Lgpos lgpos;
     FUZZ_CHECK(writer->Append(record.type, record.payload, &lgpos) == JET_errSuccess);
@@ -117,7 +117,8 @@ void CheckRewrite(const ReadResult& original) {
 void FixHeader(std::vector<std::uint8_t>& file) {
   file.resize(file.size() / kSector * kSector);
   if (file.size() < kSector) return;
-  format::StoreU16(file.data() + format::log_header_offset::kCsecLGFile, static_cast<std::uint16_t>(file.size() / kSector));
+  format::StoreU16(file.data() + format::log_header_offset::kCsecLGFile,
+                   static_cast<std::uint16_t>(file.size() / kSector));
   jetfault::fuzz::FixXorChecksum(std::span(file).first(format::kLogHeaderSize));
 }
 

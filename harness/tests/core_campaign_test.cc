@@ -123,7 +123,8 @@ TEST(Campaign, ReplayCommandRoundTrips) {
   EXPECT_EQ(parsed.index, 45u);
   EXPECT_EQ(step, std::optional<std::uint64_t>(6));
   EXPECT_EQ(parsed.size, id.size);
-  EXPECT_EQ(ReplayCommand(id, 6), "jetfault replay crash-restore --seed 123 --case 45 --step 6 --txns 48 --page-size 8192");
+  EXPECT_EQ(ReplayCommand(id, 6),
+            "jetfault replay crash-restore --seed 123 --case 45 --step 6 --txns 48 --page-size 8192");
   ASSERT_TRUE(ParseReplayCommand("oom --case 2 --seed 9", &parsed, &step));
   EXPECT_TRUE(parsed.size.empty());
   EXPECT_FALSE(step.has_value());
@@ -136,9 +137,8 @@ TEST(Campaign, ReplayCommandRoundTrips) {
 TEST(Campaign, RecheckCatchesANondeterministicScenario) {
   ScenarioRegistry registry;
   int calls = 0;
-  registry.Add({"flaky", "f", "depends on hidden state", 30, [&calls](CaseContext& ctx) {
-                  ctx.EndStep(0, static_cast<std::uint64_t>(++calls));
-                }});
+  registry.Add({"flaky", "f", "depends on hidden state", 30,
+                [&calls](CaseContext& ctx) { ctx.EndStep(0, static_cast<std::uint64_t>(++calls)); }});
   CampaignOptions options;
   options.recheck_per_million = 1'000'000;  // re-run every case
   CampaignReport report = RunCampaign(registry, options);

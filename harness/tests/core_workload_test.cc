@@ -51,14 +51,16 @@ void CheckValid(const WorkloadConfig& config) {
         for (; i < skip_end; ++i) {
           bool exists = nested[ops[i].table].count(ops[i].key) != 0;
           EXPECT_EQ(exists, ops[i].kind != OpKind::kInsert) << "seed " << seed;
-          if (ops[i].kind == OpKind::kDelete) nested[ops[i].table].erase(ops[i].key); else nested[ops[i].table].insert(ops[i].key);
+          if (ops[i].kind == OpKind::kDelete) nested[ops[i].table].erase(ops[i].key);
+          else nested[ops[i].table].insert(ops[i].key);
         }
         --i;
         continue;
       }
       bool exists = view[op.table].count(op.key) != 0;
       EXPECT_EQ(exists, op.kind != OpKind::kInsert) << "seed " << seed;
-      if (op.kind == OpKind::kDelete) view[op.table].erase(op.key); else view[op.table].insert(op.key);
+      if (op.kind == OpKind::kDelete) view[op.table].erase(op.key);
+      else view[op.table].insert(op.key);
     }
     return view;
   };
@@ -100,7 +102,8 @@ void CheckValid(const WorkloadConfig& config) {
       // Disjoint records: the committed state is the union of what each commit changed.
       if (probe.end != TxnEnd::kRollback) {
         for (const SpecOp& op : probe.ops) {
-          if (op.kind == OpKind::kDelete) present[op.table].erase(op.key); else present[op.table].insert(op.key);
+          if (op.kind == OpKind::kDelete) present[op.table].erase(op.key);
+          else present[op.table].insert(op.key);
         }
       }
     }
@@ -108,7 +111,8 @@ void CheckValid(const WorkloadConfig& config) {
       for (std::size_t j = 0; j < txn.ops.size(); ++j) {
         if (txn.has_savepoint() && j >= txn.savepoint_begin && j < txn.savepoint_end) continue;
         const SpecOp& op = txn.ops[j];
-        if (op.kind == OpKind::kDelete) present[op.table].erase(op.key); else present[op.table].insert(op.key);
+        if (op.kind == OpKind::kDelete) present[op.table].erase(op.key);
+        else present[op.table].insert(op.key);
       }
     }
   }

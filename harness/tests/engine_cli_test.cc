@@ -69,17 +69,17 @@ TEST(JetfaultCli, ErrmapMarkdownIsTheGeneratedDocument) {
 TEST(JetfaultCli, ListNamesEveryScenario) {
   Output o = Jetfault({"list"});
   EXPECT_EQ(o.status, 0);
-  for (const char* name : {"crash-workload", "crash-restore", "missing-log", "corrupt-page", "corrupt-log",
-                           "foreign-log", "sharing-violation", "io-error", "oom", "bad-args", "circular-log",
-                           "property"}) {
+  for (const char* name :
+       {"crash-workload", "crash-restore", "missing-log", "corrupt-page", "corrupt-log", "foreign-log",
+        "sharing-violation", "io-error", "oom", "bad-args", "circular-log", "property"}) {
     EXPECT_NE(o.out.find(name), std::string::npos) << name;
   }
 }
 
 TEST(JetfaultCli, RunWritesReportsAndItsExitStatusFollowsThem) {
   TempDir dir;
-  Output o = Jetfault({"run", "--scenario", "bad-args", "--scenario", "crash-workload", "--cases", "1", "--seed",
-                       "3", "--json", dir / "r.json", "--junit", dir / "r.xml", "--html", dir / "r.html"});
+  Output o = Jetfault({"run", "--scenario", "bad-args", "--scenario", "crash-workload", "--cases", "1", "--seed", "3",
+                       "--json", dir / "r.json", "--junit", dir / "r.xml", "--html", dir / "r.html"});
   nlohmann::json j = nlohmann::json::parse(ReadFile(dir / "r.json"));
   EXPECT_EQ(j["seed"], 3);
   ASSERT_EQ(j["scenarios"].size(), 2u);
@@ -100,8 +100,7 @@ TEST(JetfaultCli, RunWritesReportsAndItsExitStatusFollowsThem) {
       ASSERT_GE(args.size(), 2u);
       args.erase(args.begin());  // "jetfault"
       Output r = Jetfault(args);
-      EXPECT_NE(r.out.find(f["trace_hash"].get<std::string>()), std::string::npos)
-          << f["replay"] << "\n" << r.out;
+      EXPECT_NE(r.out.find(f["trace_hash"].get<std::string>()), std::string::npos) << f["replay"] << "\n" << r.out;
     }
   }
 }
@@ -116,8 +115,8 @@ TEST(JetfaultCli, BadShardAndUnknownScenarioAreUsageErrors) {
 TEST(JetfaultCli, WorkloadOnRealFilesRecoversToTheExpectedRecords) {
   TempDir dir;
   std::string inst = dir / "inst";
-  Output o = Jetfault({"workload", "--dir", inst, "--seed", "5", "--txns", "12", "--backup-after", "4",
-                       "--inflight", "2", "--expected", dir / "expected.txt"});
+  Output o = Jetfault({"workload", "--dir", inst, "--seed", "5", "--txns", "12", "--backup-after", "4", "--inflight",
+                       "2", "--expected", dir / "expected.txt"});
   ASSERT_EQ(o.status, 0) << o.out;
   std::string error;
   auto expected = ParseRecords(ReadFile(dir / "expected.txt"), &error);
@@ -147,9 +146,9 @@ TEST(JetfaultCli, WorkloadOnRealFilesRecoversToTheExpectedRecords) {
 // directory) finds its way back.
 TEST(JetfaultCli, WorkloadWithARelativeDirRecordsAbsoluteDatabasePaths) {
   TempDir dir;
-  Output o = Jetfault({"workload", "--dir", "rel", "--seed", "3", "--txns", "6", "--backup-after", "3",
-                       "--expected", "expected.txt"},
-                      dir.str());
+  Output o = Jetfault(
+      {"workload", "--dir", "rel", "--seed", "3", "--txns", "6", "--backup-after", "3", "--expected", "expected.txt"},
+      dir.str());
   ASSERT_EQ(o.status, 0) << o.out;
   const std::string manifest = ReadFile(dir / "rel/backup/jetbackup.manifest");
   ASSERT_FALSE(manifest.empty());
@@ -161,8 +160,8 @@ TEST(JetfaultCli, WorkloadWithARelativeDirRecordsAbsoluteDatabasePaths) {
 // a failed or missing shard makes it fail.
 TEST(JetfaultCli, MergeOfShardsIsTheWholeRunAndFailsWithAFailedShard) {
   TempDir dir;
-  const std::vector<std::string> campaign = {"run", "--scenario", "sharing-violation", "--scenario", "bad-args",
-                                             "--cases", "4", "--seed", "5", "--jobs", "2"};
+  const std::vector<std::string> campaign = {
+      "run", "--scenario", "sharing-violation", "--scenario", "bad-args", "--cases", "4", "--seed", "5", "--jobs", "2"};
   auto run = [&](const std::vector<std::string>& extra) {
     std::vector<std::string> args = campaign;
     args.insert(args.end(), extra.begin(), extra.end());
@@ -200,8 +199,7 @@ TEST(JetfaultCli, MergeOfShardsIsTheWholeRunAndFailsWithAFailedShard) {
   std::ofstream(dir / "s2.json") << failed.dump(2);
   Output bad = Jetfault({"merge", dir / "s1.json", dir / "s2.json"});
   EXPECT_EQ(bad.status, 1) << bad.out;
-  EXPECT_NE(bad.out.find("jetfault replay sharing-violation --seed 5 --case 1 --step 2"), std::string::npos)
-      << bad.out;
+  EXPECT_NE(bad.out.find("jetfault replay sharing-violation --seed 5 --case 1 --step 2"), std::string::npos) << bad.out;
   EXPECT_NE(bad.out.find("FAILED: 1 case(s)"), std::string::npos) << bad.out;
 }
 
@@ -211,8 +209,8 @@ TEST(JetfaultCli, MergeOfShardsIsTheWholeRunAndFailsWithAFailedShard) {
 TEST(JetfaultCli, WorkloadSizeIsInTheReportAndTheReplayReproducesItsTraceHash) {
   TempDir dir;
   auto run = [&](const std::vector<std::string>& size, const std::string& json) {
-    std::vector<std::string> args = {"run", "--scenario", "crash-workload", "--cases", "1", "--seed", "5",
-                                     "--jobs", "2", "--json", json};
+    std::vector<std::string> args = {"run",    "--scenario", "crash-workload", "--cases", "1", "--seed", "5",
+                                     "--jobs", "2",          "--json",         json};
     args.insert(args.end(), size.begin(), size.end());
     Output o = Jetfault(args);
     EXPECT_EQ(o.status, 0) << o.out;

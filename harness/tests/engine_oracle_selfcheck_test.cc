@@ -45,7 +45,8 @@ TEST(OracleSelfCheck, LyingDiskLosesDurableCommitsAndIsCaught) {
   for (std::uint64_t seed = 1; seed <= 3; ++seed) {
     CaseResult r = RunWithPlan(plan, seed);
     if (!r.failures.empty()) ++caught;
-    for (const Failure& f : r.failures) std::printf("[ caught  ] seed %llu: %s\n", static_cast<unsigned long long>(seed), f.what.substr(0, 200).c_str());
+    for (const Failure& f : r.failures)
+      std::printf("[ caught  ] seed %llu: %s\n", static_cast<unsigned long long>(seed), f.what.substr(0, 200).c_str());
   }
   EXPECT_EQ(caught, 3) << "a disk that drops acknowledged log writes went unnoticed";
 }

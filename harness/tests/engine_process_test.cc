@@ -232,7 +232,7 @@ TEST(ProcessSharing, ALockDoesNotLeakIntoAChildProcess) {
   std::unique_ptr<faultfs::File> holder;
   ASSERT_TRUE(fs.Open(path, exclusive, &holder).ok());
   bp::opstream keep_alive;
-  bp::child child("/bin/cat", bp::std_in < keep_alive, bp::std_out > bp::null);  // lives until killed
+  bp::child child("/bin/cat", bp::std_in<keep_alive, bp::std_out> bp::null);  // lives until killed
   std::unique_ptr<faultfs::File> second;
   EXPECT_EQ(fs.Open(path, exclusive, &second).code(), faultfs::ErrorCode::kSharingViolation);
   holder.reset();
@@ -323,13 +323,11 @@ TEST(ProcessReport, KillsByPhaseAddUpToTheKillsConfirmed) {
   EXPECT_EQ(text.find("bad-args: "), std::string::npos) << text;
 }
 
-INSTANTIATE_TEST_SUITE_P(Real, ProcessScenarios,
-                         ::testing::ValuesIn(kProcessScenarios),
-                         [](const auto& param_info) {
-                           std::string name = param_info.param;
-                           for (char& c : name) c = c == '-' ? '_' : c;
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Real, ProcessScenarios, ::testing::ValuesIn(kProcessScenarios), [](const auto& param_info) {
+  std::string name = param_info.param;
+  for (char& c : name) c = c == '-' ? '_' : c;
+  return name;
+});
 
 }  // namespace
 }  // namespace jetharness

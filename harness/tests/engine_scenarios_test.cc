@@ -50,10 +50,10 @@ TEST_P(ScenarioSmoke, RunsAndReplaysDeterministically) {
 
 INSTANTIATE_TEST_SUITE_P(AllScenarios, ScenarioSmoke,
                          ::testing::Values("crash-workload", "crash-restore", "crash-restore-nested", "backup-chain",
-                                           "missing-log", "corrupt-page",
-                                           "corrupt-log", "lost-write", "foreign-log", "sharing-violation", "io-error",
-                                           "oom", "bad-args", "circular-log", "property", "process-kill",
-                                           "process-restore-kill", "process-backup-kill", "process-sharing"),
+                                           "missing-log", "corrupt-page", "corrupt-log", "lost-write", "foreign-log",
+                                           "sharing-violation", "io-error", "oom", "bad-args", "circular-log",
+                                           "property", "process-kill", "process-restore-kill", "process-backup-kill",
+                                           "process-sharing"),
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
                            std::string name = param_info.param;
                            for (char& c : name) c = c == '-' ? '_' : c;
@@ -92,7 +92,7 @@ TEST(Scenarios, WorkloadSizeReachesEveryWorkloadBuilder) {
   size.page_size = 8192;
   WorkloadSizeScope scope(size);
   std::vector<std::pair<std::string, Env>> envs = {{"MakeEnv", MakeEnv(3, 6, 0)},
-                                                    {"MakeLogHeavyEnv", MakeLogHeavyEnv(3)}};
+                                                   {"MakeLogHeavyEnv", MakeLogHeavyEnv(3)}};
   for (std::uint64_t s = 0; s < kWorkloadShapeCount; ++s) {
     const auto shape = static_cast<WorkloadShape>(s);
     envs.emplace_back(WorkloadShapeName(shape), MakeShapedEnv(3, shape));
@@ -124,8 +124,8 @@ TEST(Scenarios, WorkloadSizeReachesEveryWorkloadBuilder) {
 TEST(Scenarios, CrashWorkloadReusesTheCheckOfAnEqualCrashState) {
   ScenarioRegistry registry;
   RegisterScenarios(&registry);
-  CaseResult result =
-      RunCase(*registry.Find("crash-workload"), CaseId{"crash-workload", 7, 0, {}}, std::nullopt, nullptr);
+  CaseResult result = RunCase(*registry.Find("crash-workload"), CaseId{"crash-workload", 7, 0, {}}, std::nullopt,
+                              nullptr);
   ASSERT_TRUE(result.passed()) << result.failures.front().what;
   EXPECT_GT(result.duplicate_crash_states, 0u);
   EXPECT_LT(result.duplicate_crash_states, result.crash_states / 2);

@@ -38,7 +38,7 @@ int Sh(const std::string& script) {
 
 int Jetfault(const std::vector<std::string>& args, std::string* err = nullptr) {
   bp::ipstream err_stream;
-  bp::child c(JETFAULT_BINARY, bp::args(args), bp::std_in < bp::null, bp::std_out > bp::null, bp::std_err > err_stream);
+  bp::child c(JETFAULT_BINARY, bp::args(args), bp::std_in<bp::null, bp::std_out> bp::null, bp::std_err > err_stream);
   std::string all, line;
   while (std::getline(err_stream, line)) all += line + "\n";
   c.wait();
@@ -72,8 +72,8 @@ class FuseMountTest : public ::testing::Test {
   std::string mnt_, image_, skipped_;
 };
 
-#define MOUNT_OR_SKIP(var, ...)                   \
-  auto var = Mount(__VA_ARGS__);                  \
+#define MOUNT_OR_SKIP(var, ...)                            \
+  auto var = Mount(__VA_ARGS__);                           \
   if (!var && !skipped_.empty()) GTEST_SKIP() << skipped_; \
   ASSERT_TRUE(var)
 

@@ -228,9 +228,9 @@ TEST(SqliteCli, EngineSqliteRunsBothDurableConfigurationsAndPasses) {
 }
 
 TEST(SqliteCli, UnsafeConfigurationsExitOneWithClassAndReplayLines) {
-  for (std::vector<std::string> flags : {std::vector<std::string>{"--sqlite-synchronous", "off"},
-                                         std::vector<std::string>{"--sqlite-journal", "delete",
-                                                                  "--sqlite-synchronous", "full"}}) {
+  for (std::vector<std::string> flags :
+       {std::vector<std::string>{"--sqlite-synchronous", "off"},
+        std::vector<std::string>{"--sqlite-journal", "delete", "--sqlite-synchronous", "full"}}) {
     std::vector<std::string> args = {"run", "--engine", "sqlite", "--cases", "1", "--jobs", "1"};
     args.insert(args.end(), flags.begin(), flags.end());
     Output o = Jetfault(args);
@@ -240,8 +240,8 @@ TEST(SqliteCli, UnsafeConfigurationsExitOneWithClassAndReplayLines) {
   }
   EXPECT_EQ(Jetfault({"run", "--engine", "sqlite", "--sqlite-synchronous", "sometimes"}).status, 2);
   // DELETE/FULL's findings come with their shrunk replay line.
-  Output o = Jetfault({"run", "--sqlite-journal", "delete", "--sqlite-synchronous", "full", "--cases", "1", "--jobs",
-                       "1"});
+  Output o = Jetfault(
+      {"run", "--sqlite-journal", "delete", "--sqlite-synchronous", "full", "--cases", "1", "--jobs", "1"});
   EXPECT_NE(o.out.find("  shrunk ("), std::string::npos) << o.out;
   EXPECT_EQ(Jetfault({"run", "--engine", "jet", "--sqlite-journal", "wal"}).status, 2);
 }

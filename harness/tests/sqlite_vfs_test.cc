@@ -202,7 +202,7 @@ std::size_t SyncsOfOneCommit(Synchronous level) {
 TEST(SqliteThroughTheVfs, SynchronousPragmaTakesEffect) {
   EXPECT_EQ(SyncsOfOneCommit(Synchronous::kOff), 0u);
   const std::size_t full = SyncsOfOneCommit(Synchronous::kFull);
-  EXPECT_GE(full, 3u);  // journal x2 (plus its directory), database
+  EXPECT_GE(full, 3u);                                         // journal x2 (plus its directory), database
   EXPECT_EQ(SyncsOfOneCommit(Synchronous::kExtra), full + 1);  // + the directory after the unlink
 }
 

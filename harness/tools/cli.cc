@@ -250,8 +250,8 @@ int Bench(const ScenarioRegistry& registry, const std::vector<std::string>& scen
   };
   for (int i = 0; i < 2; ++i) {
     double per_second = static_cast<double>(runs[i].crash_states) / runs[i].elapsed_seconds;
-    std::printf("  --jobs %u: %6.1f s, %7.0f crash states/s, %6.0f per core\n", job_counts[i],
-                runs[i].elapsed_seconds, per_second, per_second / job_counts[i]);
+    std::printf("  --jobs %u: %6.1f s, %7.0f crash states/s, %6.0f per core\n", job_counts[i], runs[i].elapsed_seconds,
+                per_second, per_second / job_counts[i]);
   }
   std::printf("  speedup --jobs %u over --jobs 1: %.2fx\n", jobs, runs[0].elapsed_seconds / runs[1].elapsed_seconds);
   if (sized) {
@@ -262,8 +262,9 @@ int Bench(const ScenarioRegistry& registry, const std::vector<std::string>& scen
   bool same = JsonReportWithoutTimes(runs[0]) == JsonReportWithoutTimes(runs[1]);
   if (!same) std::printf("  the two runs' reports differ: a harness bug\n");
   bool ok = runs[0].ok() && runs[1].ok() && runs[2].ok();
-  if (!ok) std::printf("  the campaign failed: run `jetfault run --seed %llu%s` for the failures\n",
-                       static_cast<unsigned long long>(seed), size.ToFlags().c_str());
+  if (!ok)
+    std::printf("  the campaign failed: run `jetfault run --seed %llu%s` for the failures\n",
+                static_cast<unsigned long long>(seed), size.ToFlags().c_str());
   return same && ok ? 0 : 1;
 }
 
@@ -291,14 +292,14 @@ int JetfaultMain(int argc, char** argv) {
   run->add_option("--seed", run_args.seed, "campaign seed")->capture_default_str();
   auto* cases = run->add_option("--cases", run_args.cases, "cases per scenario");
   run->add_option("--time", run_args.time, "time budget in seconds, split across the scenarios")->excludes(cases);
-  run->add_option("--shard", run_args.shard, "run shard K of N (deterministic split), e.g. 2/4")
-      ->capture_default_str();
+  run->add_option("--shard", run_args.shard, "run shard K of N (deterministic split), e.g. 2/4")->capture_default_str();
   run->add_option("--jobs", run_args.jobs, "cases run at a time, each in a child process (default: all cores)")
       ->capture_default_str();
   AddWorkloadSizeOptions(run, &run_args.size, &size_usage);
   AddReportOptions(run, &run_args.files);
   run->add_option("--engine", run_args.engine, "jet or sqlite: that engine's scenarios only (default: both)");
-  run->add_option("--sqlite-journal", run_args.sqlite_journal, "delete or wal (default: both; implies --engine sqlite)");
+  run->add_option("--sqlite-journal", run_args.sqlite_journal,
+                  "delete or wal (default: both; implies --engine sqlite)");
   run->add_option("--sqlite-synchronous", run_args.sqlite_synchronous,
                   "off, normal, full or extra (default: full for wal, extra for delete)");
 
@@ -358,17 +359,18 @@ int JetfaultMain(int argc, char** argv) {
       ->capture_default_str();
   mount->add_option("--plan", mount_options.plan_file, "fault plan file (docs/FAULTS.md, line or JSON form)");
   mount->add_option("--from", mount_options.from_image, "serve this real directory (a crash image), all durable");
-  mount->add_flag("-f,--foreground", mount_options.foreground, "stay in the foreground; print `mounted DIR` once mounted");
+  mount->add_flag("-f,--foreground", mount_options.foreground,
+                  "stay in the foreground; print `mounted DIR` once mounted");
 
   std::string crash_dir;
   fuse::CrashRequest crash_request;
   auto* crash = app.add_subcommand("crash", "power loss on a `jetfault mount`: write a crash image, unmount");
   crash->add_option("dir", crash_dir, "the mount point")->required();
-  crash->add_option("--survivors", crash_request.policy,
-                    "survivor policy: keep-all, drop-all, drop-write-<seq>, drop-dirop-<seq>, tear-<seq>, random-<i>")
+  crash
+      ->add_option("--survivors", crash_request.policy,
+                   "survivor policy: keep-all, drop-all, drop-write-<seq>, drop-dirop-<seq>, tear-<seq>, random-<i>")
       ->capture_default_str();
-  crash->add_option("--image", crash_request.image, "real directory (empty or absent) for the crash image")
-      ->required();
+  crash->add_option("--image", crash_request.image, "real directory (empty or absent) for the crash image")->required();
   crash->add_option("--at-op", crash_request.at_op,
                     "arm the cut just before FaultFs operation K (from 0) and return at once");
 

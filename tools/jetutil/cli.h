@@ -27,10 +27,10 @@ enum ExitStatus : int { kExitOk = 0, kExitEngineError = 1, kExitUsage = 2 };
 
 // Options accepted by every subcommand (CLI11 lets them fall through to the app).
 struct GlobalOptions {
-  bool json = false;                              // --json: machine-readable stdout
-  bool verbose = false;                           // -v: restore events (JSON lines) on stderr
-  std::optional<std::uint32_t> page_size;         // --page-size BYTES
-  std::optional<std::uint32_t> log_file_size_kib; // --log-file-size KIB
+  bool json = false;                               // --json: machine-readable stdout
+  bool verbose = false;                            // -v: restore events (JSON lines) on stderr
+  std::optional<std::uint32_t> page_size;          // --page-size BYTES
+  std::optional<std::uint32_t> log_file_size_kib;  // --log-file-size KIB
 };
 
 // An engine call failed: `err` is its JET_err, `context` says what jetutil was doing.

@@ -42,14 +42,10 @@ namespace {
 
 std::string DbStateName(format::DbState state) {
   switch (static_cast<std::uint32_t>(state)) {
-    case 1:
-      return "Just Created (1)";
-    case 2:
-      return "Dirty Shutdown (2)";
-    case 3:
-      return "Clean Shutdown (3)";
-    default:
-      return fmt::format("({})", static_cast<std::uint32_t>(state));
+    case 1: return "Just Created (1)";
+    case 2: return "Dirty Shutdown (2)";
+    case 3: return "Clean Shutdown (3)";
+    default: return fmt::format("({})", static_cast<std::uint32_t>(state));
   }
 }
 

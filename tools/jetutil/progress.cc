@@ -15,12 +15,9 @@ constexpr auto kQuietInterval = std::chrono::seconds(5);
 
 const char* OperationName(JET_SNP snp) {
   switch (snp) {
-    case JET_snpRestore:
-      return "restore";
-    case JET_snpBackup:
-      return "backup";
-    default:
-      return "operation";
+    case JET_snpRestore: return "restore";
+    case JET_snpBackup: return "backup";
+    default: return "operation";
   }
 }
 
@@ -80,11 +77,8 @@ JET_ERR ShowProgress(JET_SESID /*sesid*/, JET_SNP snp, JET_SNT snt, void* pv) {
         std::fprintf(stderr, "%s: complete\n", operation);
       }
       break;
-    case JET_sntFail:
-      std::fprintf(stderr, "%s%s: failed\n", tty ? "\n" : "", operation);
-      break;
-    default:
-      break;
+    case JET_sntFail: std::fprintf(stderr, "%s%s: failed\n", tty ? "\n" : "", operation); break;
+    default: break;
   }
   return JET_errSuccess;
 }

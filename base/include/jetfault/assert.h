@@ -62,9 +62,9 @@ std::string Show(const T& v) {
 
 // The integer types std::cmp_less accepts (not bool nor the character types).
 template <class T>
-inline constexpr bool kPlainInteger =
-    std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char> && !std::is_same_v<T, wchar_t> &&
-    !std::is_same_v<T, char8_t> && !std::is_same_v<T, char16_t> && !std::is_same_v<T, char32_t>;
+inline constexpr bool kPlainInteger = std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char> &&
+                                      !std::is_same_v<T, wchar_t> && !std::is_same_v<T, char8_t> &&
+                                      !std::is_same_v<T, char16_t> && !std::is_same_v<T, char32_t>;
 
 // a OP b, by value for two integers (no sign conversion), else with the operator.
 template <class A, class B>
@@ -88,18 +88,18 @@ template <class A, class B>
 
 }  // namespace jetfault::assert_internal
 
-#define JF_ASSERT(cond)                                                       \
-  do {                                                                        \
-    if (!(cond)) [[unlikely]]                                                 \
+#define JF_ASSERT(cond)                                                      \
+  do {                                                                       \
+    if (!(cond)) [[unlikely]]                                                \
       ::jetfault::assert_internal::Fail(__FILE__, __LINE__, #cond, nullptr); \
   } while (false)
 
 // The comparison forms. `holds` is an expression over jf_a_ and jf_b_.
-#define JF_ASSERT_INTERNAL_CMP(a, b, op, holds)                                              \
-  do {                                                                                       \
-    const auto& jf_a_ = (a);                                                                 \
-    const auto& jf_b_ = (b);                                                                 \
-    if (!(holds)) [[unlikely]]                                                               \
+#define JF_ASSERT_INTERNAL_CMP(a, b, op, holds)                                                             \
+  do {                                                                                                      \
+    const auto& jf_a_ = (a);                                                                                \
+    const auto& jf_b_ = (b);                                                                                \
+    if (!(holds)) [[unlikely]]                                                                              \
       ::jetfault::assert_internal::FailCompare(__FILE__, __LINE__, #a " " op " " #b, #a, jf_a_, #b, jf_b_); \
   } while (false)
 

@@ -77,15 +77,15 @@ struct JET_SNPROG {
 using JET_PFNSTATUS = JET_ERR (*)(JET_SESID sesid, JET_SNP snp, JET_SNT snt, void* pv);
 
 // ---- system parameters (ESE's numbers) -------------------------------------------------
-inline constexpr unsigned long JET_paramSystemPath = 0;        // checkpoint directory (string)
-inline constexpr unsigned long JET_paramTempPath = 1;          // accepted, unused
-inline constexpr unsigned long JET_paramLogFilePath = 2;       // log directory (string)
-inline constexpr unsigned long JET_paramBaseName = 3;          // exactly 3 characters, default "edb"
-inline constexpr unsigned long JET_paramLogFileSize = 11;      // KiB per log generation (default 1024)
-inline constexpr unsigned long JET_paramCircularLog = 17;      // 0/1, default 0
-inline constexpr unsigned long JET_paramCacheSizeMax = 23;     // page cache limit in pages (0 = unlimited, the default)
-inline constexpr unsigned long JET_paramRecovery = 34;         // "on" (default); "off": no soft recovery, no log
-inline constexpr unsigned long JET_paramDatabasePageSize = 64; // 4096, 8192, 16384, 32768
+inline constexpr unsigned long JET_paramSystemPath = 0;     // checkpoint directory (string)
+inline constexpr unsigned long JET_paramTempPath = 1;       // accepted, unused
+inline constexpr unsigned long JET_paramLogFilePath = 2;    // log directory (string)
+inline constexpr unsigned long JET_paramBaseName = 3;       // exactly 3 characters, default "edb"
+inline constexpr unsigned long JET_paramLogFileSize = 11;   // KiB per log generation (default 1024)
+inline constexpr unsigned long JET_paramCircularLog = 17;   // 0/1, default 0
+inline constexpr unsigned long JET_paramCacheSizeMax = 23;  // page cache limit in pages (0 = unlimited, the default)
+inline constexpr unsigned long JET_paramRecovery = 34;      // "on" (default); "off": no soft recovery, no log
+inline constexpr unsigned long JET_paramDatabasePageSize = 64;  // 4096, 8192, 16384, 32768
 // Read-only: the bytes of a long value one page holds at the configured page size (a
 // value of n times this many bytes fills exactly n long-value pages).
 inline constexpr unsigned long JET_paramLVChunkSizeMost = 163;
@@ -103,14 +103,14 @@ using JET_PFNEVENT = void (*)(const char* json_line);
 inline constexpr unsigned long JET_paramRestoreEventSink = 0x10002;
 
 // ---- grbits -----------------------------------------------------------------------------
-inline constexpr JET_GRBIT JET_bitCommitLazyFlush = 0x1;     // JetCommitTransaction
-inline constexpr JET_GRBIT JET_bitWaitLastLevel0Commit = 0x2; // flush the log up to the last commit
-inline constexpr JET_GRBIT JET_bitBackupIncremental = 0x1;   // JetBackupInstance
+inline constexpr JET_GRBIT JET_bitCommitLazyFlush = 0x1;       // JetCommitTransaction
+inline constexpr JET_GRBIT JET_bitWaitLastLevel0Commit = 0x2;  // flush the log up to the last commit
+inline constexpr JET_GRBIT JET_bitBackupIncremental = 0x1;     // JetBackupInstance
 inline constexpr JET_GRBIT JET_bitBackupAtomic = 0x4;
-inline constexpr JET_GRBIT JET_bitTermComplete = 0x1;        // JetTerm2
-inline constexpr JET_GRBIT JET_bitTermAbrupt = 0x2;          // no clean shutdown (as if the process died)
-inline constexpr JET_GRBIT JET_bitDbReadOnly = 0x1;          // attach/open: never written, updates -1809
-inline constexpr JET_GRBIT JET_bitDbOverwriteExisting = 0x200; // JetCreateDatabase
+inline constexpr JET_GRBIT JET_bitTermComplete = 0x1;           // JetTerm2
+inline constexpr JET_GRBIT JET_bitTermAbrupt = 0x2;             // no clean shutdown (as if the process died)
+inline constexpr JET_GRBIT JET_bitDbReadOnly = 0x1;             // attach/open: never written, updates -1809
+inline constexpr JET_GRBIT JET_bitDbOverwriteExisting = 0x200;  // JetCreateDatabase
 
 // JetMove offsets (ESE's values).
 inline constexpr long JET_MoveFirst = static_cast<long>(0x80000000u);
@@ -122,10 +122,10 @@ inline constexpr long JET_MoveLast = 0x7fffffff;
 // Creates an instance and puts the process in multi-instance mode.
 JET_ERR JetCreateInstance(JET_INSTANCE* pinstance, JET_PCSTR szInstanceName);
 // pinstance may be null (legacy single-instance mode: the global instance).
-JET_ERR JetSetSystemParameter(JET_INSTANCE* pinstance, JET_SESID sesid, unsigned long paramid,
-                              JET_API_PTR lParam, JET_PCSTR szParam);
-JET_ERR JetGetSystemParameter(JET_INSTANCE instance, JET_SESID sesid, unsigned long paramid,
-                              JET_API_PTR* plParam, char* szParam, unsigned long cbMax);
+JET_ERR JetSetSystemParameter(JET_INSTANCE* pinstance, JET_SESID sesid, unsigned long paramid, JET_API_PTR lParam,
+                              JET_PCSTR szParam);
+JET_ERR JetGetSystemParameter(JET_INSTANCE instance, JET_SESID sesid, unsigned long paramid, JET_API_PTR* plParam,
+                              char* szParam, unsigned long cbMax);
 // Initialises the instance, running soft recovery when the logs say it is needed.
 // pinstance null, or pointing at JET_instanceNil, means legacy mode.
 JET_ERR JetInit(JET_INSTANCE* pinstance);
@@ -133,27 +133,23 @@ JET_ERR JetTerm(JET_INSTANCE instance);
 JET_ERR JetTerm2(JET_INSTANCE instance, JET_GRBIT grbit);
 
 // ---- backup and restore ----------------------------------------------------------------
-JET_ERR JetBackupInstance(JET_INSTANCE instance, JET_PCSTR szBackupPath, JET_GRBIT grbit,
-                          JET_PFNSTATUS pfnStatus);
+JET_ERR JetBackupInstance(JET_INSTANCE instance, JET_PCSTR szBackupPath, JET_GRBIT grbit, JET_PFNSTATUS pfnStatus);
 // Restores the backup set in sz to szDest (or the databases' original paths when
 // szDest is null) and recovers them; see docs/RESTORE.md for the full contract.
 JET_ERR JetRestoreInstance(JET_INSTANCE instance, JET_PCSTR sz, JET_PCSTR szDest, JET_PFNSTATUS pfn);
 
 // ---- sessions and transactions ---------------------------------------------------------
-JET_ERR JetBeginSession(JET_INSTANCE instance, JET_SESID* psesid, JET_PCSTR szUserName,
-                        JET_PCSTR szPassword);
+JET_ERR JetBeginSession(JET_INSTANCE instance, JET_SESID* psesid, JET_PCSTR szUserName, JET_PCSTR szPassword);
 JET_ERR JetEndSession(JET_SESID sesid, JET_GRBIT grbit);
 JET_ERR JetBeginTransaction(JET_SESID sesid);
 JET_ERR JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit);
 JET_ERR JetRollback(JET_SESID sesid, JET_GRBIT grbit);
 
 // ---- databases -------------------------------------------------------------------------
-JET_ERR JetCreateDatabase(JET_SESID sesid, JET_PCSTR szFilename, JET_PCSTR szConnect, JET_DBID* pdbid,
-                          JET_GRBIT grbit);
+JET_ERR JetCreateDatabase(JET_SESID sesid, JET_PCSTR szFilename, JET_PCSTR szConnect, JET_DBID* pdbid, JET_GRBIT grbit);
 JET_ERR JetAttachDatabase(JET_SESID sesid, JET_PCSTR szFilename, JET_GRBIT grbit);
 JET_ERR JetDetachDatabase(JET_SESID sesid, JET_PCSTR szFilename);
-JET_ERR JetOpenDatabase(JET_SESID sesid, JET_PCSTR szFilename, JET_PCSTR szConnect, JET_DBID* pdbid,
-                        JET_GRBIT grbit);
+JET_ERR JetOpenDatabase(JET_SESID sesid, JET_PCSTR szFilename, JET_PCSTR szConnect, JET_DBID* pdbid, JET_GRBIT grbit);
 JET_ERR JetCloseDatabase(JET_SESID sesid, JET_DBID dbid, JET_GRBIT grbit);
 
 // ---- tables (jetfault: a table is one B+tree keyed by a binary primary key) -------------
@@ -180,13 +176,13 @@ JET_ERR JetReplaceRecord(JET_SESID sesid, JET_TABLEID tableid, const void* pvKey
 JET_ERR JetDeleteRecord(JET_SESID sesid, JET_TABLEID tableid, const void* pvKey, unsigned long cbKey);
 // Reads the value of a key. *pcbActual receives the full size; JET_errBufferTooSmall
 // (with *pcbActual set) when cbData is too small. pvData may be null to ask the size.
-JET_ERR JetRetrieveRecord(JET_SESID sesid, JET_TABLEID tableid, const void* pvKey, unsigned long cbKey,
-                          void* pvData, unsigned long cbData, unsigned long* pcbActual);
+JET_ERR JetRetrieveRecord(JET_SESID sesid, JET_TABLEID tableid, const void* pvKey, unsigned long cbKey, void* pvData,
+                          unsigned long cbData, unsigned long* pcbActual);
 // Positions the table's cursor (JET_MoveFirst/Next/Previous/Last) in key order.
 // JET_errNoCurrentRecord past either end or on an empty table.
 JET_ERR JetMove(JET_SESID sesid, JET_TABLEID tableid, long cRow, JET_GRBIT grbit);
 // Key and value of the record under the cursor.
-JET_ERR JetRetrieveKey(JET_SESID sesid, JET_TABLEID tableid, void* pvKey, unsigned long cbMax,
-                       unsigned long* pcbActual, JET_GRBIT grbit);
+JET_ERR JetRetrieveKey(JET_SESID sesid, JET_TABLEID tableid, void* pvKey, unsigned long cbMax, unsigned long* pcbActual,
+                       JET_GRBIT grbit);
 JET_ERR JetRetrieveCurrentValue(JET_SESID sesid, JET_TABLEID tableid, void* pvData, unsigned long cbData,
                                 unsigned long* pcbActual);

@@ -88,7 +88,8 @@ class LogPins {
       }
       std::unique_ptr<faultfs::File> file;
       const std::string path = faultfs::JoinPath(config_.log_path, name);
-      auto s = vfs_.Open(path, {faultfs::Access::kRead, faultfs::kShareAll, faultfs::Disposition::kOpenExisting}, &file);
+      auto s = vfs_.Open(path, {faultfs::Access::kRead, faultfs::kShareAll, faultfs::Disposition::kOpenExisting},
+                         &file);
       if (s.code() == faultfs::ErrorCode::kNotFound) continue;  // renamed or deleted meanwhile: seen next time
       if (!s.ok()) return Fail(s, FileKind::kLog, "open " + path);
       // The header, not the name, says which generation this handle holds.
@@ -121,7 +122,12 @@ struct DatabaseCopy {
 class BackupJob {
  public:
   BackupJob(core::InstanceRuntime& rt, std::string dir, Progress& progress)
-      : rt_(rt), config_(rt.config()), vfs_(*config_.vfs), dir_(std::move(dir)), progress_(progress), pins_(vfs_, config_) {}
+      : rt_(rt),
+        config_(rt.config()),
+        vfs_(*config_.vfs),
+        dir_(std::move(dir)),
+        progress_(progress),
+        pins_(vfs_, config_) {}
 
   JET_ERR Full() {
     if (JET_ERR err = PrepareEmptyDirectory(); err < 0) return err;

@@ -40,7 +40,8 @@ class LinkChecker {
       if (!(next->flags & format::kPageFlagLongValue) || next->objid != header.objid) {
         return Bad(pgno, "next", header.pgno_next, fmt::format("it is not a long-value page of tree {}", header.objid));
       }
-      if (chained_[header.pgno_next]) return Bad(pgno, "next", header.pgno_next, "another long-value page links to it too");
+      if (chained_[header.pgno_next])
+        return Bad(pgno, "next", header.pgno_next, "another long-value page links to it too");
       chained_[header.pgno_next] = true;
       return true;
     }
@@ -147,11 +148,12 @@ JET_ERR CheckPageLinks(const PageLinkTable& pages, std::string* detail) {
   return JET_errBadPageLink;
 }
 
-JET_ERR VerifyDatabaseLinks(faultfs::Vfs& vfs, const std::string& path, std::uint32_t page_size,
-                            PageLinkTable* known, const ChangedPages* changed) {
+JET_ERR VerifyDatabaseLinks(faultfs::Vfs& vfs, const std::string& path, std::uint32_t page_size, PageLinkTable* known,
+                            const ChangedPages* changed) {
   JF_ASSERT_EQ(known == nullptr, changed == nullptr);
   std::unique_ptr<faultfs::File> file;
-  if (auto s = vfs.Open(path, {faultfs::Access::kRead, faultfs::kShareRead, faultfs::Disposition::kOpenExisting}, &file);
+  if (auto s = vfs.Open(path, {faultfs::Access::kRead, faultfs::kShareRead, faultfs::Disposition::kOpenExisting},
+                        &file);
       !s.ok()) {
     return Fail(s, "open " + path);
   }
@@ -180,8 +182,8 @@ JET_ERR VerifyDatabaseLinks(faultfs::Vfs& vfs, const std::string& path, std::uin
   // Read in chunks of consecutive pages, not one page per read, so that a full pass
   // runs at the device's (or the page cache's) streaming speed; never a chunk larger
   // than the database (a small one allocates only what it needs).
-  const std::uint32_t chunk_pages =
-      std::max<std::uint32_t>(1, std::min<std::uint32_t>(kReadChunkBytes / page_size, header.pgno_last));
+  const std::uint32_t chunk_pages = std::max<std::uint32_t>(
+      1, std::min<std::uint32_t>(kReadChunkBytes / page_size, header.pgno_last));
   bytes.resize(std::size_t{chunk_pages} * page_size);
   for (std::uint32_t first = 1; first <= header.pgno_last;) {
     if (!must_read(first)) {
@@ -191,7 +193,8 @@ JET_ERR VerifyDatabaseLinks(faultfs::Vfs& vfs, const std::string& path, std::uin
     std::uint32_t n = 1;
     while (n < chunk_pages && first + n <= header.pgno_last && must_read(first + n)) ++n;
     const std::span<std::uint8_t> chunk(bytes.data(), std::size_t{n} * page_size);
-    if (auto s = file->Read(format::DbPageOffset(first, page_size), chunk, &got); !s.ok()) return Fail(s, "read " + path);
+    if (auto s = file->Read(format::DbPageOffset(first, page_size), chunk, &got); !s.ok())
+      return Fail(s, "read " + path);
     if (JET_ERR err = RecordChunk(path, page_size, first, chunk, got, pages); err < 0) return err;
     first += n;
   }

@@ -37,7 +37,7 @@ class ChangedPages {
 
  private:
   std::uint32_t page_size_;
-  std::vector<std::uint64_t> bits_;  // bit p: pgno p written
+  std::vector<std::uint64_t> bits_;                                     // bit p: pgno p written
   std::uint32_t all_from_ = std::numeric_limits<std::uint32_t>::max();  // every pgno >= this changed
 };
 

@@ -216,7 +216,8 @@ class RestoreJob {
         const std::string parent = faultfs::ParentPath(path);
         if (parent == path || parent == ".") return JET_errSuccess;
         const JET_ERR err = CheckDirectory(role, parent, kind, true);
-        if (err == JET_errInvalidPath) SetLastErrorDetail(role + " " + path + " cannot be created: " + LastErrorDetail());
+        if (err == JET_errInvalidPath)
+          SetLastErrorDetail(role + " " + path + " cannot be created: " + LastErrorDetail());
         return err;
       }
       case faultfs::ErrorCode::kInvalidPath:
@@ -256,10 +257,12 @@ class RestoreJob {
       // With a destination the original path is only a name to match log records
       // against; without one it is where the file is written, so it must be plain.
       if (!has_dest_ && !IsSafeAbsolutePath(entry.original_path)) {
-        return Refuse(JET_errInvalidPath, "original database path '" + entry.original_path + "' is not a plain absolute path");
+        return Refuse(JET_errInvalidPath,
+                      "original database path '" + entry.original_path + "' is not a plain absolute path");
       }
       Target target{&entry, has_dest_ ? faultfs::JoinPath(dest_, entry.file_name) : entry.original_path, {}};
-      if (!paths.insert(target.path).second) return Refuse(JET_errInvalidPath, "two databases restore to " + target.path);
+      if (!paths.insert(target.path).second)
+        return Refuse(JET_errInvalidPath, "two databases restore to " + target.path);
       // The temporary copy must not be another database's target (x.edb, x.edb.jetrestore).
       if (!paths.insert(target.temp_path()).second) {
         return Refuse(JET_errInvalidPath, "two databases restore to " + target.temp_path());
@@ -282,8 +285,8 @@ class RestoreJob {
       bool exists = false;
       if (auto s = vfs_.Exists(path, &exists); !s.ok()) return Fail(s, FileKind::kBackupSet, "stat " + path);
       if (!exists) {
-        return Refuse(JET_errMissingLogFile, fmt::format("log generation {} ({}) is missing from the backup set",
-                                                         entry.generation, path));
+        return Refuse(JET_errMissingLogFile,
+                      fmt::format("log generation {} ({}) is missing from the backup set", entry.generation, path));
       }
       if (JET_ERR err = RefuseSymlink(vfs_, path, FileKind::kBackupSet, "backup set log"); err < 0) return err;
       format::LogFileHeader header;
@@ -310,7 +313,8 @@ class RestoreJob {
       if (size != entry.size || crc != entry.crc) {
         return Refuse(JET_errLogCorruptDuringHardRestore,
                       fmt::format("{} differs from what the backup wrote ({} bytes, CRC {:#010x}; the manifest says "
-                                  "{} bytes, CRC {:#010x})", g.path, size, crc, entry.size, entry.crc));
+                                  "{} bytes, CRC {:#010x})",
+                                  g.path, size, crc, entry.size, entry.crc));
       }
       set_generations_.push_back(std::move(g));
     }
@@ -392,13 +396,13 @@ class RestoreJob {
     if (auto s = source->in->Size(&size); !s.ok()) return Fail(s, FileKind::kBackupSet, "size of " + source->path);
     // The header pair, the pages, then the trailer page (after page pgno_last).
     if (size != format::DbPageOffset(std::uint64_t{entry.pgno_last} + 2, page_size)) {
-      return Refuse(JET_errReadVerifyFailure, fmt::format("{}: {} bytes, the manifest says {} pages", source->path,
-                                                          size, entry.pgno_last));
+      return Refuse(JET_errReadVerifyFailure,
+                    fmt::format("{}: {} bytes, the manifest says {} pages", source->path, size, entry.pgno_last));
     }
     if (!faultfs::AllocationAllowed("restore-page")) return Refuse(JET_errOutOfMemory, "no memory for a page buffer");
     // A chunk, but no larger than the database (a small one is not worth a 1 MiB buffer).
-    source->chunk_pages =
-        std::max<std::uint64_t>(2, std::min<std::uint64_t>(kCopyChunkBytes / page_size, entry.pgno_last));
+    source->chunk_pages = std::max<std::uint64_t>(
+        2, std::min<std::uint64_t>(kCopyChunkBytes / page_size, entry.pgno_last));
     source->buffer.resize(source->chunk_pages * page_size);
     JF_ASSERT_GE(source->buffer.size(), 2 * page_size);  // the header pair is read in one go
     target.links = PageLinkTable();
@@ -406,8 +410,8 @@ class RestoreJob {
 
     // Header pair, then the trailer: both checked before the first byte is written.
     if (JET_ERR err = ReadCopySource(*source, 0, std::span(source->buffer.data(), 2 * page_size)); err < 0) return err;
-    if (JET_ERR err = format::DecodeDbHeaderPair(source->page(), std::span(source->buffer.data() + page_size, page_size),
-                                                 &source->header);
+    if (JET_ERR err = format::DecodeDbHeaderPair(
+            source->page(), std::span(source->buffer.data() + page_size, page_size), &source->header);
         err < 0) {
       return Refuse(err, source->path + ": both header copies are invalid");
     }
@@ -543,12 +547,12 @@ class RestoreJob {
       if (g.page_size != manifest_.page_size) return Refuse(JET_errPageSizeMismatch, g.path + " has another page size");
       const log::GenerationInfo& previous = later_.empty() ? set_generations_.back() : later_.back();
       if (g.generation != previous.generation + 1) {
-        return Refuse(JET_errMissingLogFile, fmt::format("log generation {} is missing from the log path",
-                                                         previous.generation + 1));
+        return Refuse(JET_errMissingLogFile,
+                      fmt::format("log generation {} is missing from the log path", previous.generation + 1));
       }
       if (g.tm_prev_gen != previous.tm_create) {
-        return Refuse(JET_errInvalidLogSequence, g.path + " does not continue generation " +
-                                                     std::to_string(previous.generation));
+        return Refuse(JET_errInvalidLogSequence,
+                      g.path + " does not continue generation " + std::to_string(previous.generation));
       }
       later_.push_back(std::move(g));
     }
@@ -559,9 +563,10 @@ class RestoreJob {
     // MissingCurrentLogFiles). A log path and system path without any trace of the
     // lineage (a new machine) restore to the backup moment.
     if (!circular() && !has_current && !log_path_is_set) {
-      const std::string evidence =
-          newest_archived != 0 ? fmt::format("the log path holds generation {} of this lineage", newest_archived)
-                               : CheckpointEvidence();
+      const std::string evidence = newest_archived != 0
+                                       ? fmt::format("the log path holds generation {} of this lineage",
+                                                     newest_archived)
+                                       : CheckpointEvidence();
       if (!evidence.empty()) {
         // An earlier restore's recovery may have crashed between a rollover's renames.
         bool lost = false;
@@ -635,10 +640,11 @@ class RestoreJob {
       // done generations of the plan (the set's, then the log path's) are replayed.
       for (; replayed_ < done && replayed_ < set_generations_.size() + later_.size(); ++replayed_) {
         const bool from_set = replayed_ < set_generations_.size();
-        const log::GenerationInfo& g = from_set ? set_generations_[replayed_] : later_[replayed_ - set_generations_.size()];
-        events_.Emit("generation_replayed", fmt::format("\"generation\": {}, \"from\": \"{}\", \"path\": {}",
-                                                        g.generation, from_set ? "backup set" : "log path",
-                                                        JsonString(g.path)));
+        const log::GenerationInfo& g = from_set ? set_generations_[replayed_]
+                                                : later_[replayed_ - set_generations_.size()];
+        events_.Emit("generation_replayed",
+                     fmt::format("\"generation\": {}, \"from\": \"{}\", \"path\": {}", g.generation,
+                                 from_set ? "backup set" : "log path", JsonString(g.path)));
       }
     };
     return plan;

@@ -20,12 +20,9 @@ JET_ERR SetString(std::string* field, JET_PCSTR value) {
 
 JET_ERR SetParameter(InstanceConfig& c, unsigned long paramid, JET_API_PTR lParam, JET_PCSTR sz) {
   switch (paramid) {
-    case JET_paramSystemPath:
-      return SetString(&c.system_path, sz);
-    case JET_paramTempPath:
-      return JET_errSuccess;
-    case JET_paramLogFilePath:
-      return SetString(&c.log_path, sz);
+    case JET_paramSystemPath: return SetString(&c.system_path, sz);
+    case JET_paramTempPath: return JET_errSuccess;
+    case JET_paramLogFilePath: return SetString(&c.log_path, sz);
     case JET_paramBaseName:
       if (sz == nullptr || std::strlen(sz) != 3) return JET_errInvalidParameter;
       c.base_name = sz;
@@ -35,9 +32,7 @@ JET_ERR SetParameter(InstanceConfig& c, unsigned long paramid, JET_API_PTR lPara
       if (lParam < 64 || lParam > (64u << 10) || lParam % 4 != 0) return JET_errInvalidParameter;
       c.log_file_bytes = static_cast<std::uint32_t>(lParam * 1024);
       return JET_errSuccess;
-    case JET_paramCircularLog:
-      c.circular = lParam != 0;
-      return JET_errSuccess;
+    case JET_paramCircularLog: c.circular = lParam != 0; return JET_errSuccess;
     case JET_paramRecovery:
       if (sz == nullptr) return JET_errInvalidParameter;
       if (std::strcmp(sz, "on") == 0) {
@@ -52,20 +47,11 @@ JET_ERR SetParameter(InstanceConfig& c, unsigned long paramid, JET_API_PTR lPara
       if (!jet::format::IsSupportedDbPageSize(static_cast<std::uint32_t>(lParam))) return JET_errInvalidParameter;
       c.page_size = static_cast<std::uint32_t>(lParam);
       return JET_errSuccess;
-    case JET_paramVfs:
-      c.vfs = reinterpret_cast<faultfs::Vfs*>(lParam);
-      return JET_errSuccess;
-    case JET_paramCacheSizeMax:
-      c.cache_pages_max = static_cast<std::uint32_t>(lParam);
-      return JET_errSuccess;
-    case JET_paramCreatePathIfNotExist:
-      c.create_paths = lParam != 0;
-      return JET_errSuccess;
-    case JET_paramRestoreEventSink:
-      c.event_sink = reinterpret_cast<JET_PFNEVENT>(lParam);
-      return JET_errSuccess;
-    default:
-      return JET_errInvalidParameter;
+    case JET_paramVfs: c.vfs = reinterpret_cast<faultfs::Vfs*>(lParam); return JET_errSuccess;
+    case JET_paramCacheSizeMax: c.cache_pages_max = static_cast<std::uint32_t>(lParam); return JET_errSuccess;
+    case JET_paramCreatePathIfNotExist: c.create_paths = lParam != 0; return JET_errSuccess;
+    case JET_paramRestoreEventSink: c.event_sink = reinterpret_cast<JET_PFNEVENT>(lParam); return JET_errSuccess;
+    default: return JET_errInvalidParameter;
   }
 }
 

@@ -105,8 +105,8 @@ JET_ERR JetMove(JET_SESID sesid, JET_TABLEID tableid, long cRow, JET_GRBIT grbit
     JET_ERR err = JET_errSuccess;
     if (cRow == JET_MoveFirst || cRow == JET_MoveLast) {
       const bool first = cRow == JET_MoveFirst;
-      err = jet::core::SeekVisible(st, s, c, first ? std::span<const std::uint8_t>() : Bytes(KeyAfterAll()), first, true,
-                                   &found, &key);
+      err = jet::core::SeekVisible(st, s, c, first ? std::span<const std::uint8_t>() : Bytes(KeyAfterAll()), first,
+                                   true, &found, &key);
     } else if (cRow == 0) {
       return c.positioned ? JET_errSuccess : JET_errNoCurrentRecord;
     } else {
@@ -131,8 +131,8 @@ JET_ERR JetMove(JET_SESID sesid, JET_TABLEID tableid, long cRow, JET_GRBIT grbit
   });
 }
 
-JET_ERR JetRetrieveKey(JET_SESID sesid, JET_TABLEID tableid, void* pvKey, unsigned long cbMax,
-                       unsigned long* pcbActual, JET_GRBIT) {
+JET_ERR JetRetrieveKey(JET_SESID sesid, JET_TABLEID tableid, void* pvKey, unsigned long cbMax, unsigned long* pcbActual,
+                       JET_GRBIT) {
   return WithCursor(sesid, tableid, [&](State&, Session&, Cursor& c) -> JET_ERR {
     if (!c.positioned) return JET_errNoCurrentRecord;
     if (pcbActual != nullptr) *pcbActual = static_cast<unsigned long>(c.key.size());

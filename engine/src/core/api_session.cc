@@ -85,16 +85,18 @@ JET_ERR JetEndSession(JET_SESID sesid, JET_GRBIT) {
 }
 
 JET_ERR JetBeginTransaction(JET_SESID sesid) {
-  return WithSession(sesid, [&](InstanceRuntime&, State& st, Session& s) { return jet::core::BeginTransaction(st, s); });
+  return WithSession(sesid,
+                     [&](InstanceRuntime&, State& st, Session& s) { return jet::core::BeginTransaction(st, s); });
 }
 
 JET_ERR JetCommitTransaction(JET_SESID sesid, JET_GRBIT grbit) {
-  return WithSession(sesid,
-                     [&](InstanceRuntime&, State& st, Session& s) { return jet::core::CommitTransaction(st, s, grbit); });
+  return WithSession(
+      sesid, [&](InstanceRuntime&, State& st, Session& s) { return jet::core::CommitTransaction(st, s, grbit); });
 }
 
 JET_ERR JetRollback(JET_SESID sesid, JET_GRBIT) {
-  return WithSession(sesid, [&](InstanceRuntime&, State& st, Session& s) { return jet::core::RollbackTransaction(st, s); });
+  return WithSession(sesid,
+                     [&](InstanceRuntime&, State& st, Session& s) { return jet::core::RollbackTransaction(st, s); });
 }
 
 JET_ERR JetCreateDatabase(JET_SESID sesid, JET_PCSTR szFilename, JET_PCSTR, JET_DBID* pdbid, JET_GRBIT grbit) {

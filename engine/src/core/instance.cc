@@ -56,7 +56,9 @@ std::string InstanceConfig::CheckpointPath() const {
   return faultfs::JoinPath(system_path, log::CheckpointName(base_name));
 }
 
-InstanceRuntime::InstanceRuntime(std::string name) : state_(std::make_unique<State>()) { config_.name = std::move(name); }
+InstanceRuntime::InstanceRuntime(std::string name) : state_(std::make_unique<State>()) {
+  config_.name = std::move(name);
+}
 InstanceRuntime::~InstanceRuntime() = default;
 
 bool InstanceRuntime::is_running() const {

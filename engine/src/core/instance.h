@@ -32,18 +32,18 @@ class VersionStore;
 
 // JetSetSystemParameter values, frozen by JetInit / JetRestoreInstance.
 struct InstanceConfig {
-  faultfs::Vfs* vfs = nullptr;       // JET_paramVfs (default: the process PosixFs, or null)
-  std::string system_path = ".";     // JET_paramSystemPath: where edb.chk lives
-  std::string log_path = ".";        // JET_paramLogFilePath
-  std::string base_name = "edb";     // JET_paramBaseName
-  std::uint32_t page_size = 8192;    // JET_paramDatabasePageSize
+  faultfs::Vfs* vfs = nullptr;              // JET_paramVfs (default: the process PosixFs, or null)
+  std::string system_path = ".";            // JET_paramSystemPath: where edb.chk lives
+  std::string log_path = ".";               // JET_paramLogFilePath
+  std::string base_name = "edb";            // JET_paramBaseName
+  std::uint32_t page_size = 8192;           // JET_paramDatabasePageSize
   std::uint32_t log_file_bytes = 1u << 20;  // JET_paramLogFileSize * 1024
-  bool circular = false;             // JET_paramCircularLog
-  bool recovery = true;              // JET_paramRecovery "on"/"off"
-  bool create_paths = false;         // JET_paramCreatePathIfNotExist
-  JET_PFNEVENT event_sink = nullptr; // JET_paramRestoreEventSink
-  std::uint32_t cache_pages_max = 0; // JET_paramCacheSizeMax (0 = unlimited)
-  std::string name;                  // JetCreateInstance's szInstanceName
+  bool circular = false;                    // JET_paramCircularLog
+  bool recovery = true;                     // JET_paramRecovery "on"/"off"
+  bool create_paths = false;                // JET_paramCreatePathIfNotExist
+  JET_PFNEVENT event_sink = nullptr;        // JET_paramRestoreEventSink
+  std::uint32_t cache_pages_max = 0;        // JET_paramCacheSizeMax (0 = unlimited)
+  std::string name;                         // JetCreateInstance's szInstanceName
 
   log::LogConfig MakeLogConfig() const;
   std::string CheckpointPath() const;  // system_path/edb.chk

@@ -39,12 +39,12 @@ struct UndoEntry {
 
 struct Transaction {
   std::uint64_t id = 0;
-  int level = 0;                  // nesting depth (1 = outermost)
-  bool logged = false;            // Begin record written (lazily, at the first write)
+  int level = 0;        // nesting depth (1 = outermost)
+  bool logged = false;  // Begin record written (lazily, at the first write)
   log::Lgpos begin_lgpos;
-  std::vector<UndoEntry> undo;    // every write, in order
+  std::vector<UndoEntry> undo;          // every write, in order
   std::vector<std::size_t> savepoints;  // undo size at each nested Begin
-  std::vector<RecordId> locks;    // records this transaction locked
+  std::vector<RecordId> locks;          // records this transaction locked
 };
 
 struct Cursor {

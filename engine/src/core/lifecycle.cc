@@ -54,8 +54,8 @@ std::vector<log::AttachInfo> AttachList(const State& st) {
   return list;
 }
 
-JET_ERR StartLog(InstanceRuntime& rt, const format::Signature& sign_log, std::int32_t generation,
-                 log::Lgpos prev_end, const log::GenerationInfo* previous) {
+JET_ERR StartLog(InstanceRuntime& rt, const format::Signature& sign_log, std::int32_t generation, log::Lgpos prev_end,
+                 const log::GenerationInfo* previous) {
   State& st = rt.state();
   JET_ERR err = log::LogWriter::Create(
       rt.config().MakeLogConfig(), sign_log, generation, prev_end, [&st] { return AttachList(st); }, &st.log, previous);

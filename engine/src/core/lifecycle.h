@@ -17,8 +17,8 @@ std::vector<log::AttachInfo> AttachList(const State& st);
 
 // Creates the log writer (new generation `generation` of lineage sign_log) with the
 // instance's callbacks (attach list, checkpoint on rollover) and logs kLrInit.
-JET_ERR StartLog(InstanceRuntime& rt, const format::Signature& sign_log, std::int32_t generation,
-                 log::Lgpos prev_end, const log::GenerationInfo* previous);
+JET_ERR StartLog(InstanceRuntime& rt, const format::Signature& sign_log, std::int32_t generation, log::Lgpos prev_end,
+                 const log::GenerationInfo* previous);
 
 // Opens a database for the instance (WAL hook to the log writer).
 JET_ERR AddDatabase(InstanceRuntime& rt, std::unique_ptr<db::DatabaseFile> file, const log::AttachInfo& info);

@@ -150,8 +150,7 @@ class Recovery {
           return JET_errAttachedDatabaseMismatch;
         }
         return JET_errSuccess;
-      case format::DbState::kJustCreated:
-        return JET_errFileNotFound;
+      case format::DbState::kJustCreated: return JET_errFileNotFound;
     }
     return JET_errDatabaseCorrupted;
   }
@@ -159,7 +158,7 @@ class Recovery {
   JET_ERR MapLogError(JET_ERR err, std::int32_t generation) const {
     if (!plan_.hard_restore || err != JET_errLogFileCorrupt) return err;
     return generation <= plan_.backup_generation_high ? JET_errLogCorruptDuringHardRestore
-                                                        : JET_errLogCorruptDuringHardRecovery;
+                                                      : JET_errLogCorruptDuringHardRecovery;
   }
 
   JET_ERR Redo() {
@@ -211,8 +210,7 @@ class Recovery {
       case db::kLrInit:
       case db::kLrTerm:
       case db::kLrRecoveryUndo:
-      case db::kLrRecoveryQuit:
-        return JET_errSuccess;
+      case db::kLrRecoveryQuit: return JET_errSuccess;
       case db::kLrBegin:
       case db::kLrCommit:
       case db::kLrRollback: {
@@ -243,8 +241,7 @@ class Recovery {
         st_.dbs.erase(it);
         return JET_errSuccess;
       }
-      case db::kLrOperation:
-        return RedoOperation(record);
+      case db::kLrOperation: return RedoOperation(record);
       default:
         if (db::IsForeignRecordType(record.type)) return JET_errSuccess;
         return JET_errLogFileCorrupt;
@@ -270,12 +267,14 @@ class Recovery {
       database.objid_last = std::max(database.objid_last, rec.objid);
       it->second.roots.clear();
     }
-    const bool logical = rec.op == db::OpKind::kInsert || rec.op == db::OpKind::kReplace || rec.op == db::OpKind::kDelete;
+    const bool logical = rec.op == db::OpKind::kInsert || rec.op == db::OpKind::kReplace ||
+                         rec.op == db::OpKind::kDelete;
     if (logical && rec.txn != 0) {
       UnfinishedTxn& txn = txns_[rec.txn];
       RecordId id{rec.dbid, rec.objid, std::string(rec.key.begin(), rec.key.end())};
       if (txn.first.count(id) == 0) {
-        txn.first[id] = BeforeImage{rec.before_present, std::vector<std::uint8_t>(rec.before.begin(), rec.before.end())};
+        txn.first[id] = BeforeImage{rec.before_present,
+                                    std::vector<std::uint8_t>(rec.before.begin(), rec.before.end())};
         txn.order.push_back(id);
       }
     }

@@ -40,12 +40,14 @@ struct RecordLess {
   static auto Tie(const RecordId& r) { return std::tuple(r.dbid, r.objid, std::string_view(r.key)); }
   static auto Tie(const RecordRef& r) { return std::tuple(r.dbid, r.objid, r.key); }
   template <class A, class B>
-  bool operator()(const A& a, const B& b) const { return Tie(a) < Tie(b); }
+  bool operator()(const A& a, const B& b) const {
+    return Tie(a) < Tie(b);
+  }
 };
 
 struct BeforeImage {
-  bool present = false;                 // the record existed
-  std::vector<std::uint8_t> stored;     // its stored value (db/node.h) when present
+  bool present = false;              // the record existed
+  std::vector<std::uint8_t> stored;  // its stored value (db/node.h) when present
 };
 
 class VersionStore {

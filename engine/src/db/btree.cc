@@ -32,7 +32,9 @@ class SiblingCycleDetector {
   std::uint64_t limit_ = 1;
 };
 
-bool IsLeaf(std::span<const std::uint8_t> page) { return (format::LoadPageHeader(page).flags & format::kPageFlagLeaf) != 0; }
+bool IsLeaf(std::span<const std::uint8_t> page) {
+  return (format::LoadPageHeader(page).flags & format::kPageFlagLeaf) != 0;
+}
 
 JET_ERR NodeKey(std::span<const std::uint8_t> node, bool leaf, std::span<const std::uint8_t>* key) {
   if (leaf) {
@@ -49,8 +51,8 @@ JET_ERR NodeKey(std::span<const std::uint8_t> node, bool leaf, std::span<const s
 
 // The first index in [first, NodeCount) whose key is > key (upper) or >= key (!upper):
 // the one binary search both the internal-page descent and the leaf search use.
-JET_ERR SearchNodes(std::span<const std::uint8_t> page, std::span<const std::uint8_t> key, bool leaf,
-                    std::size_t first, bool upper, std::size_t* pos) {
+JET_ERR SearchNodes(std::span<const std::uint8_t> page, std::span<const std::uint8_t> key, bool leaf, std::size_t first,
+                    bool upper, std::size_t* pos) {
   std::size_t lo = first, hi = format::NodeCount(page);
   while (lo < hi) {
     std::size_t mid = (lo + hi) / 2;
@@ -427,7 +429,10 @@ JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek see
   // never get past it.
   if (seek != Seek::kFirst && seek != Seek::kLast) {
     const int cmp = CompareKeys(node.key, key);
-    const bool beyond = seek == Seek::kGE ? cmp >= 0 : seek == Seek::kGT ? cmp > 0 : seek == Seek::kLE ? cmp <= 0 : cmp < 0;
+    const bool beyond = seek == Seek::kGE   ? cmp >= 0
+                        : seek == Seek::kGT ? cmp > 0
+                        : seek == Seek::kLE ? cmp <= 0
+                                            : cmp < 0;
     if (!beyond) return JET_errDatabaseCorrupted;
   }
   if (out_key != nullptr) {

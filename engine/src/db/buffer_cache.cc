@@ -41,7 +41,7 @@ JET_ERR BufferCache::Load(std::uint32_t pgno, Frame** out, JET_ERR* verify_err) 
 JET_ERR BufferCache::CheckNotStale(std::uint32_t pgno, std::span<const std::uint8_t> page) const {
   if (pgno >= written_dbtime_.size()) return JET_errSuccess;
   return format::LoadPageHeader(page).dbtime < written_dbtime_[pgno] ? JET_errReadLostFlushVerifyFailure
-                                                                      : JET_errSuccess;
+                                                                     : JET_errSuccess;
 }
 
 JET_ERR BufferCache::Get(std::uint32_t pgno, Frame** out) {

@@ -19,7 +19,7 @@
 
 namespace jet::db {
 
-inline constexpr std::uint32_t kCatalogPgno = 1;   // root of the catalog B+tree
+inline constexpr std::uint32_t kCatalogPgno = 1;  // root of the catalog B+tree
 inline constexpr std::uint32_t kCatalogObjid = 1;
 
 class Database {

@@ -53,8 +53,8 @@ faultfs::Status MakeDirsDurable(faultfs::Vfs& vfs, const std::string& path) {
 DatabaseFile::DatabaseFile(std::string path, std::unique_ptr<faultfs::File> file, const format::DbHeader& header)
     : path_(std::move(path)), file_(std::move(file)), header_(header) {}
 
-JET_ERR DatabaseFile::Create(faultfs::Vfs& vfs, const std::string& path, const format::DbHeader& header,
-                             bool overwrite, std::unique_ptr<DatabaseFile>* out) {
+JET_ERR DatabaseFile::Create(faultfs::Vfs& vfs, const std::string& path, const format::DbHeader& header, bool overwrite,
+                             std::unique_ptr<DatabaseFile>* out) {
   faultfs::OpenOptions options;
   options.access = faultfs::Access::kReadWrite;
   options.share = faultfs::kShareRead;

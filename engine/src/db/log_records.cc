@@ -196,8 +196,8 @@ JET_ERR DecodeOperationRecord(std::span<const std::uint8_t> payload, OperationRe
     PageEffect e;
     std::uint8_t kind = 0;
     std::uint32_t cb = 0;
-    if (!in.U32(&e.pgno) || !in.U64(&e.dbtime_before) || !in.U64(&e.dbtime_after) || !in.U8(&kind) ||
-        !in.U32(&cb) || !in.Bytes(cb, &e.bytes)) {
+    if (!in.U32(&e.pgno) || !in.U64(&e.dbtime_before) || !in.U64(&e.dbtime_after) || !in.U8(&kind) || !in.U32(&cb) ||
+        !in.Bytes(cb, &e.bytes)) {
       return kCorrupt;
     }
     if (kind < 1 || kind > 2 || e.pgno == 0 || e.dbtime_after <= e.dbtime_before) return kCorrupt;

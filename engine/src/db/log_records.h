@@ -21,18 +21,18 @@ namespace jet::db {
 
 // Record types (the LRTYP byte). ESE's numbers where ESE has the record.
 enum RecordType : std::uint8_t {
-  kLrInit = 1,            // instance started (payload empty)
-  kLrTerm = 2,            // clean shutdown (payload empty)
-  kLrBegin = 8,           // TxnRecord
-  kLrCommit = 9,          // TxnRecord
-  kLrRollback = 10,       // TxnRecord: every change of the transaction has been compensated
-  kLrAttach = 15,         // AttachRecord
-  kLrDetach = 16,         // DetachRecord
-  kLrRecoveryUndo = 17,   // recovery begins undo (payload empty)
-  kLrRecoveryQuit = 18,   // recovery finished (payload empty)
-  kLrFullBackup = 19,     // written by backup/; ignored by recovery
-  kLrCreateDb = 40,       // AttachRecord of a database created here
-  kLrOperation = 41,      // OperationRecord
+  kLrInit = 1,           // instance started (payload empty)
+  kLrTerm = 2,           // clean shutdown (payload empty)
+  kLrBegin = 8,          // TxnRecord
+  kLrCommit = 9,         // TxnRecord
+  kLrRollback = 10,      // TxnRecord: every change of the transaction has been compensated
+  kLrAttach = 15,        // AttachRecord
+  kLrDetach = 16,        // DetachRecord
+  kLrRecoveryUndo = 17,  // recovery begins undo (payload empty)
+  kLrRecoveryQuit = 18,  // recovery finished (payload empty)
+  kLrFullBackup = 19,    // written by backup/; ignored by recovery
+  kLrCreateDb = 40,      // AttachRecord of a database created here
+  kLrOperation = 41,     // OperationRecord
 };
 
 // True for types written by other subsystems that redo skips (backup marks).
@@ -58,11 +58,11 @@ enum class OpKind : std::uint8_t {
   kInsert = 1,
   kReplace = 2,
   kDelete = 3,
-  kCreateTable = 4,     // catalog insert + new root outside a transaction: older logs only (tables
-                        // are now created by a transactional kInsert into the catalog, objid 1)
-  kCompensate = 5,      // undo: sets a key back to a before-image
-  kLongValuePage = 6,   // a long-value page written ahead of the record that links it
-  kCreateDb = 7,        // the catalog root of a new database
+  kCreateTable = 4,    // catalog insert + new root outside a transaction: older logs only (tables
+                       // are now created by a transactional kInsert into the catalog, objid 1)
+  kCompensate = 5,     // undo: sets a key back to a before-image
+  kLongValuePage = 6,  // a long-value page written ahead of the record that links it
+  kCreateDb = 7,       // the catalog root of a new database
 };
 
 // A node-level change inside one page (format/page.h primitives).
@@ -93,8 +93,8 @@ struct OperationRecord {
   OpKind op = OpKind::kInsert;
   std::uint32_t objid = 0;
   std::span<const std::uint8_t> key;
-  bool before_present = false;                // the key existed before (undo info)
-  std::span<const std::uint8_t> before;       // its node value (see btree.h) when present
+  bool before_present = false;           // the key existed before (undo info)
+  std::span<const std::uint8_t> before;  // its node value (see btree.h) when present
   std::vector<PageEffect> effects;
 };
 

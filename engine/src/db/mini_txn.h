@@ -47,7 +47,7 @@ class MiniTxn {
   struct Touched {
     std::uint32_t pgno = 0;
     Frame* frame = nullptr;
-    PageBuffer before;        // null for a new page
+    PageBuffer before;  // null for a new page
     bool image = false;
     std::uint64_t dbtime_before = 0;
     std::vector<std::uint8_t> node_ops;

@@ -26,7 +26,8 @@ bool DecodeInternalNode(std::span<const std::uint8_t> node, InternalNode* out) {
   return out->child != 0;
 }
 
-void EncodeLeafNode(std::span<const std::uint8_t> key, std::span<const std::uint8_t> value, std::vector<std::uint8_t>* out) {
+void EncodeLeafNode(std::span<const std::uint8_t> key, std::span<const std::uint8_t> value,
+                    std::vector<std::uint8_t>* out) {
   out->resize(2 + key.size() + value.size());
   format::StoreU16(out->data(), static_cast<std::uint16_t>(key.size()));
   if (!key.empty()) std::memcpy(out->data() + 2, key.data(), key.size());

@@ -26,7 +26,8 @@ struct InternalNode {
 
 bool DecodeLeafNode(std::span<const std::uint8_t> node, LeafNode* out);
 bool DecodeInternalNode(std::span<const std::uint8_t> node, InternalNode* out);
-void EncodeLeafNode(std::span<const std::uint8_t> key, std::span<const std::uint8_t> value, std::vector<std::uint8_t>* out);
+void EncodeLeafNode(std::span<const std::uint8_t> key, std::span<const std::uint8_t> value,
+                    std::vector<std::uint8_t>* out);
 void EncodeInternalNode(std::span<const std::uint8_t> key, std::uint32_t child, std::vector<std::uint8_t>* out);
 
 enum class ValueKind : std::uint8_t { kInline = 0, kLong = 1 };

@@ -20,12 +20,8 @@ JET_ERR ApplyNodeOps(std::span<std::uint8_t> page, std::span<const std::uint8_t>
         if (!format::PageHasRoom(page, op.node.size())) return JET_errDatabaseCorrupted;
         err = format::InsertNode(page, op.index, op.node);
         break;
-      case NodeOpKind::kReplace:
-        err = format::ReplaceNode(page, op.index, op.node);
-        break;
-      case NodeOpKind::kDelete:
-        err = format::DeleteNode(page, op.index);
-        break;
+      case NodeOpKind::kReplace: err = format::ReplaceNode(page, op.index, op.node); break;
+      case NodeOpKind::kDelete: err = format::DeleteNode(page, op.index); break;
     }
     if (err < 0) return err;
   }

@@ -49,7 +49,7 @@ struct Checkpoint {
                      // no transaction still open began before it
   Signature sign_log;
   std::vector<AttachInfo> attach;
-  Lgpos lgpos_full_backup;           // last full backup's mark (zero: none)
+  Lgpos lgpos_full_backup;  // last full backup's mark (zero: none)
   std::int32_t full_backup_gen_low = 0;
   std::int32_t full_backup_gen_high = 0;
   Lgpos lgpos_inc_backup;

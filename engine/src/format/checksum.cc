@@ -28,7 +28,7 @@ using Crc32cEngine = boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, 
 // SSE4.2's crc32 instruction computes the same reflected CRC-32C register update
 // (without the initial and final inversion), 8 bytes at a time: about 10x the table.
 __attribute__((target("sse4.2"))) std::uint32_t Crc32cRegisterSse42(std::uint32_t reg, const std::uint8_t* p,
-                                                                      std::size_t n) {
+                                                                    std::size_t n) {
   std::uint64_t r = reg;
   for (; n >= 8; n -= 8, p += 8) r = __builtin_ia32_crc32di(r, LoadU64(p));
   auto r32 = static_cast<std::uint32_t>(r);

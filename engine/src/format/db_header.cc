@@ -146,8 +146,7 @@ JET_ERR DecodeDbHeader(std::span<const std::uint8_t> page, DbHeader* out) {
   return JET_errSuccess;
 }
 
-JET_ERR DecodeDbHeaderPair(std::span<const std::uint8_t> primary, std::span<const std::uint8_t> shadow,
-                           DbHeader* out) {
+JET_ERR DecodeDbHeaderPair(std::span<const std::uint8_t> primary, std::span<const std::uint8_t> shadow, DbHeader* out) {
   JET_ERR err = DecodeDbHeader(primary, out);
   if (err >= 0) return err;
   if (DecodeDbHeader(shadow, out) >= 0) return JET_errSuccess;

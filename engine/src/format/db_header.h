@@ -18,9 +18,9 @@
 namespace jet::format {
 
 inline constexpr std::uint32_t kDbMagic = 0x89abcdef;
-inline constexpr std::uint32_t kDbVersion = 0x620;         // ESE's ulVersion for Vista+ databases
-inline constexpr std::uint32_t kDbUpdateMajor = 0x14;      // ulDaeUpdateMajor (offset 232)
-inline constexpr std::size_t kDbHeaderSize = 748;          // sizeof(DBFILEHDR)
+inline constexpr std::uint32_t kDbVersion = 0x620;     // ESE's ulVersion for Vista+ databases
+inline constexpr std::uint32_t kDbUpdateMajor = 0x14;  // ulDaeUpdateMajor (offset 232)
+inline constexpr std::size_t kDbHeaderSize = 748;      // sizeof(DBFILEHDR)
 
 // Where database page `pgno` (data pages count from 1) sits in a database file or in
 // its backup copy: file pages 0 and 1 hold the header and its shadow, so page p is
@@ -52,7 +52,7 @@ struct DbHeader {
   std::uint64_t dbtime_dirtied = 0;  // highest dbtime whose page changes the file holds
   Signature sign_db;
   DbState dbstate = DbState::kJustCreated;
-  Lgpos lgpos_consistent;            // zero unless clean
+  Lgpos lgpos_consistent;  // zero unless clean
   LogTime logtime_consistent;
   LogTime logtime_attach;
   Lgpos lgpos_attach;
@@ -68,7 +68,7 @@ struct DbHeader {
   std::int32_t gen_min_required = 0;
   std::int32_t gen_max_required = 0;
   // jetfault fields (in bytes ESE leaves unused; see docs/formats/database.md):
-  std::uint32_t pgno_last = 0;       // allocation high-water mark: highest allocated pgno
+  std::uint32_t pgno_last = 0;  // allocation high-water mark: highest allocated pgno
 
   friend bool operator==(const DbHeader&, const DbHeader&) = default;
 };
@@ -98,8 +98,7 @@ std::uint32_t PeekDbPageSize(std::span<const std::uint8_t> bytes);
 
 // Chooses between the two copies as ESE does: a valid primary wins; otherwise a valid
 // shadow; otherwise the primary's error (JET_errReadVerifyFailure when both are bad).
-JET_ERR DecodeDbHeaderPair(std::span<const std::uint8_t> primary, std::span<const std::uint8_t> shadow,
-                           DbHeader* out);
+JET_ERR DecodeDbHeaderPair(std::span<const std::uint8_t> primary, std::span<const std::uint8_t> shadow, DbHeader* out);
 
 // Decodes the header pair at the start of a database file: pass the file's first
 // 2 x 32 KiB (or all of it when shorter). The page size comes from the primary copy;

@@ -16,9 +16,8 @@ std::uint32_t RecordCrc(std::span<const std::uint8_t> header_first8, std::span<c
 }  // namespace
 
 JET_ERR SealLogSegment(const LogSegmentHeader& header, std::span<std::uint8_t> segment) {
-  if (segment.size() != kLogSegmentSize || header.ib_end < kLogSegmentHeaderSize ||
-      header.ib_end > kLogSegmentSize || (header.flags != 0 && !header.is_shadow()) ||
-      header.lgpos_segment.isec == 0 || header.slot_isec() > 0xFFFF) {
+  if (segment.size() != kLogSegmentSize || header.ib_end < kLogSegmentHeaderSize || header.ib_end > kLogSegmentSize ||
+      (header.flags != 0 && !header.is_shadow()) || header.lgpos_segment.isec == 0 || header.slot_isec() > 0xFFFF) {
     return JET_errInvalidParameter;
   }
   const auto slot = static_cast<std::uint16_t>(header.slot_isec());

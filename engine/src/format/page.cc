@@ -22,7 +22,9 @@ constexpr std::size_t kOffFlags = 36;
 
 std::size_t DataAreaSize(std::size_t page_size) { return page_size - kPageHeaderSize; }
 
-std::uint8_t* TagPtr(std::span<std::uint8_t> page, std::size_t i) { return page.data() + page.size() - kTagSize * (i + 1); }
+std::uint8_t* TagPtr(std::span<std::uint8_t> page, std::size_t i) {
+  return page.data() + page.size() - kTagSize * (i + 1);
+}
 const std::uint8_t* TagPtr(std::span<const std::uint8_t> page, std::size_t i) {
   return page.data() + page.size() - kTagSize * (i + 1);
 }

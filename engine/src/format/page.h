@@ -33,15 +33,15 @@ inline constexpr std::uint32_t kPageFlagSpaceTree = 0x20;
 inline constexpr std::uint32_t kPageFlagLongValue = 0x80;
 
 struct PageHeader {
-  std::uint64_t checksum = 0;      // (pgno << 32) | xor
-  std::uint64_t dbtime = 0;        // dbtimeDirtied: dbtime of the last change
+  std::uint64_t checksum = 0;  // (pgno << 32) | xor
+  std::uint64_t dbtime = 0;    // dbtimeDirtied: dbtime of the last change
   std::uint32_t pgno_prev = 0;
   std::uint32_t pgno_next = 0;
-  std::uint32_t objid = 0;         // objidFDP: the tree the page belongs to
-  std::uint16_t cb_free = 0;       // free bytes (contiguous + holes), tag slots excluded
+  std::uint32_t objid = 0;                // objidFDP: the tree the page belongs to
+  std::uint16_t cb_free = 0;              // free bytes (contiguous + holes), tag slots excluded
   std::uint16_t cb_uncommitted_free = 0;  // always 0 (no deferred space reclaim)
-  std::uint16_t ib_mic_free = 0;   // end of the packed node area, relative to byte 40
-  std::uint16_t ctag = 0;          // number of tags (nodes)
+  std::uint16_t ib_mic_free = 0;          // end of the packed node area, relative to byte 40
+  std::uint16_t ctag = 0;                 // number of tags (nodes)
   std::uint32_t flags = 0;
   friend bool operator==(const PageHeader&, const PageHeader&) = default;
 };

@@ -30,9 +30,12 @@ LogTime LogTimeNow() {
   std::tm tm{};
   gmtime_r(&t, &tm);
   LogTime lt;
-  lt.bytes = {static_cast<std::uint8_t>(tm.tm_sec),  static_cast<std::uint8_t>(tm.tm_min),
-              static_cast<std::uint8_t>(tm.tm_hour), static_cast<std::uint8_t>(tm.tm_mday),
-              static_cast<std::uint8_t>(tm.tm_mon),  static_cast<std::uint8_t>(tm.tm_year),
+  lt.bytes = {static_cast<std::uint8_t>(tm.tm_sec),
+              static_cast<std::uint8_t>(tm.tm_min),
+              static_cast<std::uint8_t>(tm.tm_hour),
+              static_cast<std::uint8_t>(tm.tm_mday),
+              static_cast<std::uint8_t>(tm.tm_mon),
+              static_cast<std::uint8_t>(tm.tm_year),
               static_cast<std::uint8_t>(0x01 | ((ms & 0x7F) << 1)),  // fUTC, msLow
               static_cast<std::uint8_t>(((ms >> 7) & 0x7) << 1)};    // msHigh
   return lt;

@@ -61,7 +61,8 @@ JET_ERR WriteCheckpoint(faultfs::Vfs& vfs, const std::string& path, const Checkp
     if (auto s = file->Sync(); !s.ok()) return CheckpointIoError(s, "sync " + path);
   }
   if (!existed) {
-    if (auto s = vfs.SyncDir(faultfs::ParentPath(path)); !s.ok()) return CheckpointIoError(s, "sync directory of " + path);
+    if (auto s = vfs.SyncDir(faultfs::ParentPath(path)); !s.ok())
+      return CheckpointIoError(s, "sync directory of " + path);
   }
   return JET_errSuccess;
 }

@@ -45,9 +45,8 @@ JET_ERR ListGenerations(faultfs::Vfs& vfs, const std::string& dir, const std::st
     }
     found.push_back(MakeGenerationInfo(header, path));
   }
-  std::sort(found.begin(), found.end(), [](const GenerationInfo& a, const GenerationInfo& b) {
-    return a.generation < b.generation;
-  });
+  std::sort(found.begin(), found.end(),
+            [](const GenerationInfo& a, const GenerationInfo& b) { return a.generation < b.generation; });
   // edb.log and an archived file with the same generation: the same generation seen
   // twice (e.g. copied back by hand). Identical headers: keep the archived one.
   std::vector<GenerationInfo> unique;

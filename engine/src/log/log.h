@@ -45,8 +45,8 @@ using AttachInfo = format::AttachInfo;
 
 struct LogConfig {
   faultfs::Vfs* vfs = nullptr;
-  std::string log_dir;           // JET_paramLogFilePath
-  std::string base_name = "edb"; // JET_paramBaseName
+  std::string log_dir;                      // JET_paramLogFilePath
+  std::string base_name = "edb";            // JET_paramBaseName
   std::uint32_t log_file_bytes = 1u << 20;  // JET_paramLogFileSize * 1024
   std::uint32_t page_size = 8192;           // database page size recorded in headers
   bool circular = false;                    // JET_paramCircularLog
@@ -62,7 +62,7 @@ using files::TempLogName;
 
 struct LogRecord {
   std::uint8_t type = 0;
-  Lgpos lgpos;                          // position of the record's first byte
+  Lgpos lgpos;  // position of the record's first byte
   std::vector<std::uint8_t> payload;
 };
 

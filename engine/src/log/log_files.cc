@@ -97,8 +97,8 @@ JET_ERR InstallGeneration(faultfs::Vfs& vfs, const std::string& dir, const std::
     JET_ERR err = ReadLogFileHeader(vfs, current_path, &current, &blank);
     if (err >= 0) {
       if (current.generation >= header.generation) {
-        SetLastErrorDetail(fmt::format("{} already holds generation {} (creating {})", current_path,
-                                       current.generation, header.generation));
+        SetLastErrorDetail(fmt::format("{} already holds generation {} (creating {})", current_path, current.generation,
+                                       header.generation));
         return JET_errInvalidLogSequence;
       }
       JF_ASSERT_LT(current.generation, header.generation);  // generations only grow

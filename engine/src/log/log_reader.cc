@@ -222,8 +222,8 @@ class LogReaderImpl final : public LogReader {
       if (JET_ERR err = LoadSegment(step); err < 0 || *step == Step::kEnd) return err;
       if (ib_ >= segment_end_) {
         if (segment_end_ != kLogSegmentSize) {
-          return Corrupt(fmt::format("record runs past the sealed end of segment {} of generation {}", isec_,
-                                     generation()));
+          return Corrupt(
+              fmt::format("record runs past the sealed end of segment {} of generation {}", isec_, generation()));
         }
         ++isec_;
         ib_ = kFirstDataIb;

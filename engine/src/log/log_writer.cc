@@ -235,8 +235,9 @@ class LogWriterImpl final : public LogWriter {
     // Reserve every segment the record touches up front, so a refused allocation
     // leaves the buffer as it was.
     const std::size_t free_in_last = buffer_.empty() ? 0 : kLogSegmentSize - ib_;
-    const std::size_t new_segments =
-        size <= free_in_last ? 0 : (size - free_in_last + kLogSegmentDataSize - 1) / kLogSegmentDataSize;
+    const std::size_t new_segments = size <= free_in_last
+                                         ? 0
+                                         : (size - free_in_last + kLogSegmentDataSize - 1) / kLogSegmentDataSize;
     if (new_segments > 0) {
       if (!faultfs::AllocationAllowed("log-buffer")) return JET_errOutOfMemory;
       try {
@@ -433,8 +434,8 @@ JET_ERR LogWriter::Create(const LogConfig& config, const Signature& sign_log, st
   if (!faultfs::AllocationAllowed("log-writer")) return JET_errOutOfMemory;
   try {
     auto writer = std::make_unique<LogWriterImpl>(config, sign_log, std::move(attach_provider));
-    const format::LogTime tm_prev_gen =
-        previous != nullptr ? previous->tm_create : FindTmCreate(*config.vfs, config, generation - 1);
+    const format::LogTime tm_prev_gen = previous != nullptr ? previous->tm_create
+                                                            : FindTmCreate(*config.vfs, config, generation - 1);
     if (JET_ERR err = writer->StartGeneration(generation, tm_prev_gen, prev_generation_end); err < 0) return err;
     *out = std::move(writer);
     return JET_errSuccess;

@@ -94,8 +94,8 @@ class FaultFs final : public Vfs {
   std::unique_ptr<MemFs> CrashImage(const CrashPolicy& policy) const;
 
   const FaultPlan& plan() const { return plan_; }
-  std::uint64_t op_count() const;   // operations seen so far, including refused ones
-  std::uint64_t clock_us() const;   // simulated microseconds elapsed
+  std::uint64_t op_count() const;  // operations seen so far, including refused ones
+  std::uint64_t clock_us() const;  // simulated microseconds elapsed
   std::uint64_t trace_hash() const;
   std::vector<TraceEvent> trace() const;
   FaultCounts fault_counts() const;
@@ -120,8 +120,8 @@ class FaultFs final : public Vfs {
   // Runs one operation: numbers it, applies crash/fail/latency rules, calls body with
   // the data fault (if any) to inject, and records the event. `inner` is the base
   // file of a file operation (for fsyncgate), else null.
-  Status Run(OpKind op, const std::string& path, const std::string& path2, std::uint64_t offset,
-             std::uint64_t length, File* inner, const Body& body);
+  Status Run(OpKind op, const std::string& path, const std::string& path2, std::uint64_t offset, std::uint64_t length,
+             File* inner, const Body& body);
   void Record(TraceEvent event);
 
   Vfs* base_;

@@ -36,17 +36,17 @@ enum class OpKind : std::uint8_t {
   kRead,
   kWrite,
   kAppend,
-  kSync,      // File::Sync
-  kFlush,     // File::Flush
+  kSync,   // File::Sync
+  kFlush,  // File::Flush
   kTruncate,
-  kSize,      // File::Size and Vfs::FileSize
+  kSize,  // File::Size and Vfs::FileSize
   kRename,
   kDelete,
-  kList,      // Vfs::ListDir
+  kList,  // Vfs::ListDir
   kMkdir,
   kRmdir,
   kSyncDir,
-  kExists,    // Vfs::Exists, Vfs::IsDirectory and Vfs::IsSymlink
+  kExists,  // Vfs::Exists, Vfs::IsDirectory and Vfs::IsSymlink
 };
 inline constexpr int kOpKindCount = 15;
 std::string_view OpKindName(OpKind op);
@@ -104,9 +104,9 @@ struct FaultRule {
   ErrorCode error = ErrorCode::kIoError;  // kFail, kTornWrite
   bool lose_dirty = false;                // kFail on sync: drop the dirty data (fsyncgate)
   CorruptMode corrupt = CorruptMode::kBitFlip;
-  std::uint32_t amount = 1;               // bits to flip / bytes to zero or garble
-  std::uint32_t unit = 4096;              // kTornWrite, kMisdirectedWrite: power of two
-  std::uint64_t latency_us = 0;           // kLatency
+  std::uint32_t amount = 1;      // bits to flip / bytes to zero or garble
+  std::uint32_t unit = 4096;     // kTornWrite, kMisdirectedWrite: power of two
+  std::uint64_t latency_us = 0;  // kLatency
 
   bool operator==(const FaultRule&) const = default;
 };

@@ -58,9 +58,7 @@ class ForwardingVfs : public faultfs::Vfs {
   faultfs::Status MakeDir(const std::string& path) override { return base_.MakeDir(path); }
   faultfs::Status RemoveDir(const std::string& path) override { return base_.RemoveDir(path); }
   faultfs::Status SyncDir(const std::string& path) override { return base_.SyncDir(path); }
-  faultfs::Status FileSize(const std::string& path, std::uint64_t* size) override {
-    return base_.FileSize(path, size);
-  }
+  faultfs::Status FileSize(const std::string& path, std::uint64_t* size) override { return base_.FileSize(path, size); }
 
  protected:
   faultfs::Vfs& base() { return base_; }

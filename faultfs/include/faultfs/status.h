@@ -15,15 +15,15 @@ namespace faultfs {
 
 enum class ErrorCode : std::uint8_t {
   kOk = 0,
-  kNotFound,           // file or directory does not exist
-  kSharingViolation,   // an open handle's share mode forbids this access
-  kAccessDenied,       // permissions, read-only handle, or a directory where a file was expected
-  kIoError,            // the device failed the operation (EIO)
-  kDiskFull,           // no space left (ENOSPC)
-  kInvalidPath,        // empty, malformed, or too long a path
-  kAlreadyExists,      // exclusive create of an existing name
-  kNotEmpty,           // removing a directory that still has entries
-  kCrashed,            // the simulated machine has crashed; nothing more reaches storage
+  kNotFound,          // file or directory does not exist
+  kSharingViolation,  // an open handle's share mode forbids this access
+  kAccessDenied,      // permissions, read-only handle, or a directory where a file was expected
+  kIoError,           // the device failed the operation (EIO)
+  kDiskFull,          // no space left (ENOSPC)
+  kInvalidPath,       // empty, malformed, or too long a path
+  kAlreadyExists,     // exclusive create of an existing name
+  kNotEmpty,          // removing a directory that still has entries
+  kCrashed,           // the simulated machine has crashed; nothing more reaches storage
 };
 
 // Stable lowercase name, e.g. "sharing_violation"; used in traces and fault plans.

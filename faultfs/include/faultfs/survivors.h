@@ -23,11 +23,11 @@ namespace faultfs {
 struct SurvivorOptions {
   std::uint64_t seed = 0;
   std::uint32_t atomic_unit = 512;
-  bool single_drops = true;      // one image per pending write / directory op dropped
-  bool single_tears = true;      // one image per pending write torn
+  bool single_drops = true;  // one image per pending write / directory op dropped
+  bool single_tears = true;  // one image per pending write torn
   std::size_t random_subsets = 4;
   std::uint32_t random_tear_per_million = 200'000;
-  std::size_t max_images = 64;   // the list is cut here (keep-all and drop-all come first)
+  std::size_t max_images = 64;  // the list is cut here (keep-all and drop-all come first)
 };
 
 struct NamedCrashPolicy {

@@ -49,8 +49,8 @@ void RunBackup(const BackupOptions& options, const GlobalOptions& globals) {
              "backing up to " + to);
   }
   instance.Term();
-  const Json result = {{"backup", options.to}, {"incremental", options.incremental},
-                       {"databases", options.databases.size()}};
+  const Json result = {
+      {"backup", options.to}, {"incremental", options.incremental}, {"databases", options.databases.size()}};
   PrintResult(globals, result,
               fmt::format("{} backup written to {}{}\n", options.incremental ? "incremental" : "full", options.to,
                           options.incremental ? std::string()

@@ -39,15 +39,16 @@ Json DumpLog(Span file, const std::string& path) {
   format::LogFileHeader header;
   CheckJet(format::DecodeLogFileHeader(file, &header), path);
   Json json = DescribeLogFileHeader(header);
-  json["file_size_matches_header"] = file.size() == static_cast<std::uint64_t>(header.csec_file) * format::kLogSectorSize;
+  json["file_size_matches_header"] = file.size() ==
+                                     static_cast<std::uint64_t>(header.csec_file) * format::kLogSectorSize;
   return json;
 }
 
 Json DumpCheckpoint(Span file, const std::string& path) {
   format::Checkpoint copies[2];
-  const JET_ERR errs[2] = {format::DecodeCheckpoint(Slice(file, 0, format::kCheckpointCopySize), &copies[0]),
-                           format::DecodeCheckpoint(Slice(file, format::kCheckpointCopySize, format::kCheckpointCopySize),
-                                                    &copies[1])};
+  const JET_ERR errs[2] = {
+      format::DecodeCheckpoint(Slice(file, 0, format::kCheckpointCopySize), &copies[0]),
+      format::DecodeCheckpoint(Slice(file, format::kCheckpointCopySize, format::kCheckpointCopySize), &copies[1])};
   if (errs[0] != JET_errSuccess && errs[1] != JET_errSuccess) {
     // Both copies bad: the more specific error of the first copy, as the engine reports it.
     throw JetFailure(errs[0] == JET_errFileInvalidType ? errs[0] : JET_errCheckpointCorrupt, path);
@@ -60,7 +61,8 @@ Json DumpCheckpoint(Span file, const std::string& path) {
 void RunDump(const std::string& path, const GlobalOptions& globals) {
   const std::vector<std::uint8_t> bytes = ReadWholeFile(path);
   const Span file(bytes);
-  if (file.size() < format::kFileTypeOffset + 4) throw JetFailure(JET_errFileInvalidType, path + ": too short for a header");
+  if (file.size() < format::kFileTypeOffset + 4)
+    throw JetFailure(JET_errFileInvalidType, path + ": too short for a header");
   const std::uint32_t file_type = format::LoadU32(file.data() + format::kFileTypeOffset);
   Json json;
   if (file_type == format::kFileTypeDatabase) {
@@ -70,7 +72,8 @@ void RunDump(const std::string& path, const GlobalOptions& globals) {
   } else if (file_type == format::kFileTypeCheckpoint) {
     json = DumpCheckpoint(file, path);
   } else {
-    throw JetFailure(JET_errFileInvalidType, fmt::format("{}: filetype {} at offset {}", path, file_type, format::kFileTypeOffset));
+    throw JetFailure(JET_errFileInvalidType,
+                     fmt::format("{}: filetype {} at offset {}", path, file_type, format::kFileTypeOffset));
   }
   Json result{{"file", path}};
   result.update(json);

@@ -128,7 +128,8 @@ void RunRecords(const std::string& file, const GlobalOptions& globals) {
   std::string text;
   for (const RecordLine& r : records) {
     text += FormatRecordLine(r);
-    json.push_back(Json{{"table", r.table}, {"key", jetfault::HexEncode(r.key)}, {"value", jetfault::HexEncode(r.value)}});
+    json.push_back(
+        Json{{"table", r.table}, {"key", jetfault::HexEncode(r.key)}, {"value", jetfault::HexEncode(r.value)}});
   }
   PrintResult(globals, Json{{"file", file}, {"records", json}}, text);
 }

@@ -22,8 +22,7 @@ void RunRecover(const RecoverOptions& options, const GlobalOptions& globals) {
   Instance instance(MakeInstanceConfig(globals, options.system_path, options.log_path, options.circular_log));
   instance.Init();
   instance.Term();
-  PrintResult(globals, Json{{"recovered", options.log_path}},
-              fmt::format("recovered {}\n", options.log_path));
+  PrintResult(globals, Json{{"recovered", options.log_path}}, fmt::format("recovered {}\n", options.log_path));
 }
 
 }  // namespace

@@ -47,7 +47,8 @@ SetFacts ReadSetFacts(const std::string& set_dir) {
   SetFacts facts;
   facts.databases = manifest.dbs.size();
   facts.gen_low = manifest.gen_low;
-  for (const format::BackupDbEntry& db : manifest.dbs) facts.bytes += (std::uint64_t{db.pgno_last} + 3) * manifest.page_size;
+  for (const format::BackupDbEntry& db : manifest.dbs)
+    facts.bytes += (std::uint64_t{db.pgno_last} + 3) * manifest.page_size;
   for (const format::BackupLogEntry& log : manifest.logs) facts.bytes += log.size;
   return facts;
 }
@@ -65,7 +66,8 @@ std::int32_t GenerationsReplayed(const std::string& system_path, std::int32_t ge
 }
 
 void RunRestore(const RestoreOptions& options, const GlobalOptions& globals) {
-  const InstanceConfig config = MakeInstanceConfig(globals, options.system_path, options.log_path, options.circular_log);
+  const InstanceConfig config = MakeInstanceConfig(globals, options.system_path, options.log_path,
+                                                   options.circular_log);
   Instance instance(config);
   const std::string from = std::filesystem::absolute(options.backup_dir).lexically_normal().string();
   std::optional<std::string> dest;

@@ -54,7 +54,8 @@ class JetutilTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / fmt::format("jetutil-test-{}-{}-{}", info->test_suite_name(), info->name(), getpid());
+    dir_ = fs::temp_directory_path() /
+           fmt::format("jetutil-test-{}-{}-{}", info->test_suite_name(), info->name(), getpid());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -70,8 +71,8 @@ class JetutilTest : public ::testing::Test {
     fs::remove(out);  // Boost.Process opens redirect targets without truncating them
     fs::remove(err);
     Outcome o;
-    o.status = bp::system(bp::exe = JETUTIL_PATH, bp::args = args, bp::std_in < in.string(),
-                          bp::std_out > out.string(), bp::std_err > err.string());
+    o.status = bp::system(bp::exe = JETUTIL_PATH, bp::args = args, bp::std_in<in.string(), bp::std_out> out.string(),
+                          bp::std_err > err.string());
     o.out = ReadText(out);
     o.err = ReadText(err);
     return o;
@@ -95,7 +96,8 @@ TEST_F(JetutilTest, MissingRequiredOptionIsAUsageError) {
 }
 
 TEST_F(JetutilTest, UnsupportedPageSizeIsAUsageError) {
-  EXPECT_EQ(Run({"recover", "--system-path", dir_.string(), "--log-path", dir_.string(), "--page-size", "1000"}).status, 2);
+  EXPECT_EQ(Run({"recover", "--system-path", dir_.string(), "--log-path", dir_.string(), "--page-size", "1000"}).status,
+            2);
 }
 
 TEST_F(JetutilTest, EverySubcommandHasHelp) {
@@ -206,7 +208,8 @@ TEST_F(JetutilTest, DumpLogHeader) {
   h.sign_log = format::MakeSignature(0x5678, kTime);
   h.attach = {format::AttachInfo{1, "/data/main.edb", h.sign_log, {0, 1, 1}, {}, 8192}};
   Bytes file(4 * format::kLogSectorSize);
-  ASSERT_EQ(format::EncodeLogFileHeader(h, std::span<std::uint8_t, format::kLogHeaderSize>(file.data(), format::kLogHeaderSize)),
+  ASSERT_EQ(format::EncodeLogFileHeader(
+                h, std::span<std::uint8_t, format::kLogHeaderSize>(file.data(), format::kLogHeaderSize)),
             JET_errSuccess);
   WriteBytes(dir_ / "edb00007.log", file);
   const Outcome o = Run({"dump", "--json", (dir_ / "edb00007.log").string()});
@@ -224,9 +227,10 @@ TEST_F(JetutilTest, DumpCheckpoint) {
   c.sign_log = format::MakeSignature(0x5678, kTime);
   Bytes file(2 * format::kCheckpointCopySize);
   for (int copy = 0; copy < 2; ++copy) {
-    ASSERT_EQ(format::EncodeCheckpoint(c, std::span<std::uint8_t, format::kCheckpointCopySize>(
-                                              file.data() + copy * format::kCheckpointCopySize, format::kCheckpointCopySize)),
-              JET_errSuccess);
+    ASSERT_EQ(
+        format::EncodeCheckpoint(c, std::span<std::uint8_t, format::kCheckpointCopySize>(
+                                        file.data() + copy * format::kCheckpointCopySize, format::kCheckpointCopySize)),
+        JET_errSuccess);
   }
   file[100] ^= 1;  // first copy damaged: the second carries it
   WriteBytes(dir_ / "edb.chk", file);
@@ -336,7 +340,8 @@ TEST_F(JetutilEngineTest, RandomContentRoundTrips) {
   }
   ASSERT_EQ(Load(input, {"--create", "--txn-size", "37"}).status, 0) << "seed " << seed;
   std::string want;
-  for (const auto& [table_key, value] : expected) want += fmt::format("{}\t{}\t{}\n", table_key.first, table_key.second, value);
+  for (const auto& [table_key, value] : expected)
+    want += fmt::format("{}\t{}\t{}\n", table_key.first, table_key.second, value);
   EXPECT_EQ(Run({"records", Db()}).out, want) << "seed " << seed;
 }
 
@@ -403,7 +408,7 @@ TEST_F(JetutilEngineTest, BackupThenRestoreRecoversLaterWork) {
   const Outcome restore = Run(InstanceArgs({"restore", backup_dir}));
   ASSERT_EQ(restore.status, 0) << restore.err;
   EXPECT_NE(restore.err.find("restore: complete"), std::string::npos) << "plain progress lines when not a tty:\n"
-                                                                       << restore.err;
+                                                                      << restore.err;
   EXPECT_EQ(Run({"records", Db()}).out, "t\t01\taa\nt\t02\tbb\n");
 }
 
@@ -501,7 +506,7 @@ TEST_F(JetutilEngineTest, LoadFromAPipeStreamsAndAMalformedLastLineChangesNothin
     const fs::path err = dir_ / "pipe-stderr";
     fs::remove(err);
     bp::opstream in_pipe;
-    bp::child child(bp::exe = JETUTIL_PATH, bp::args = args, bp::std_in < in_pipe, bp::std_out > bp::null,
+    bp::child child(bp::exe = JETUTIL_PATH, bp::args = args, bp::std_in<in_pipe, bp::std_out> bp::null,
                     bp::std_err > err.string());
     in_pipe << ReadText(from);
     in_pipe.flush();

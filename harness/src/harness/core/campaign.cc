@@ -94,9 +94,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double SecondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double SecondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 bool SampledForRecheck(const CaseId& id, std::uint32_t per_million) {
   return Fold(CaseSeed(id), 0x5EC0DULL) % 1'000'000 < per_million;
@@ -140,8 +138,8 @@ CampaignReport RunOneCase(const Scenario& scenario, const CaseId& id, std::uint3
     CaseResult again = RunCase(scenario, id, std::nullopt, nullptr);
     if (again.trace_hash != result.trace_hash) {
       Failure f;
-      f.what = fmt::format("nondeterministic: the case's trace hash was {:016x}, on re-run {:016x}",
-                           result.trace_hash, again.trace_hash);
+      f.what = fmt::format("nondeterministic: the case's trace hash was {:016x}, on re-run {:016x}", result.trace_hash,
+                           again.trace_hash);
       f.trace_hash = result.trace_hash;
       f.replay = ReplayCommand(id, std::nullopt);
       result.failures.push_back(std::move(f));
@@ -240,7 +238,7 @@ class CaseRunner {
         done_(std::move(done)) {}
   ~CaseRunner() {
     for (Worker& w : workers_) {
-      close(w.fd);  // an idle worker exits at EOF
+      close(w.fd);                       // an idle worker exits at EOF
       if (w.busy) kill(w.pid, SIGKILL);  // only after an exception: leave no children behind
       while (waitpid(w.pid, nullptr, 0) < 0 && errno == EINTR) {
       }
@@ -368,11 +366,10 @@ class CaseRunner {
 
   static CampaignReport LostCase(const CaseId& id, int status, double seconds) {
     if (WIFSIGNALED(status)) {
-      return LostCaseReport(id, fmt::format("was killed by signal {} ({})", WTERMSIG(status),
-                                            strsignal(WTERMSIG(status))), seconds);
+      return LostCaseReport(
+          id, fmt::format("was killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status))), seconds);
     }
-    return LostCaseReport(id, fmt::format("exited with status {} before it reported", WEXITSTATUS(status)),
-                          seconds);
+    return LostCaseReport(id, fmt::format("exited with status {} before it reported", WEXITSTATUS(status)), seconds);
   }
 
   static CampaignReport Collect(const CaseId& id, const std::string& text, double seconds) {

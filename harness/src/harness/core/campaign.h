@@ -43,13 +43,13 @@ bool InShard(const Shard& shard, const std::string& scenario, std::uint64_t case
 
 struct CampaignOptions {
   std::uint64_t seed = 1;
-  std::vector<std::string> scenarios;          // empty: all
-  std::optional<std::uint64_t> cases;          // per scenario; default: Scenario::default_cases
-  std::optional<double> time_seconds;          // instead of cases
+  std::vector<std::string> scenarios;  // empty: all
+  std::optional<std::uint64_t> cases;  // per scenario; default: Scenario::default_cases
+  std::optional<double> time_seconds;  // instead of cases
   Shard shard;
   WorkloadSize size;                           // every case's (CaseId::size)
   std::uint32_t recheck_per_million = 50'000;  // share of cases re-run for determinism
-  std::uint32_t jobs = 0;  // 0: every case in this process; N: up to N worker processes
+  std::uint32_t jobs = 0;                      // 0: every case in this process; N: up to N worker processes
   // A worker whose resident set grew by more than this since its first case exits
   // after the case, and a fresh one takes the next.
   std::uint64_t worker_rss_limit = std::uint64_t{64} << 20;
@@ -67,8 +67,8 @@ struct ScenarioStats {
   std::uint64_t duplicate_crash_states = 0;  // of crash_states: checked by reusing an equal one's outcome
   std::uint64_t rechecked = 0;
   std::array<std::uint64_t, kFaultClassCount> faults{};
-  std::uint64_t real_file_cases = 0;                // cases run on real files in real processes
-  std::map<std::string, std::uint64_t> kills;       // SIGKILLs of real processes, by phase
+  std::uint64_t real_file_cases = 0;           // cases run on real files in real processes
+  std::map<std::string, std::uint64_t> kills;  // SIGKILLs of real processes, by phase
   std::vector<Failure> failures;
   // Fold(case index, case trace hash) of every case run, xor-ed: equal for two runs
   // exactly when they ran the same cases with the same trace hashes, in any order or

@@ -83,57 +83,86 @@ const std::vector<JET_ERR> kEio = {JET_errDiskIO};
 const std::vector<JET_ERR> kLogWrite = {JET_errLogWriteFail};
 const std::vector<JET_ERR> kFull = {JET_errDiskFull, JET_errLogDiskFull};
 const std::vector<JET_ERR> kOom = {JET_errOutOfMemory, JET_errOutOfBuffers};
-const std::vector<JET_ERR> kPageDamage = {
-    JET_errReadVerifyFailure,       JET_errPageNotInitialized,    JET_errReadPgnoVerifyFailure,
-    JET_errReadLostFlushVerifyFailure, JET_errDatabaseCorrupted,  JET_errBadPageLink,
-    JET_errDbTimeTooOld,            JET_errDbTimeTooNew,          JET_errDbTimeBeyondMaxRequired,
-    JET_errRecoveryVerifyFailure,   JET_errInvalidDatabase};
+const std::vector<JET_ERR> kPageDamage = {JET_errReadVerifyFailure,
+                                          JET_errPageNotInitialized,
+                                          JET_errReadPgnoVerifyFailure,
+                                          JET_errReadLostFlushVerifyFailure,
+                                          JET_errDatabaseCorrupted,
+                                          JET_errBadPageLink,
+                                          JET_errDbTimeTooOld,
+                                          JET_errDbTimeTooNew,
+                                          JET_errDbTimeBeyondMaxRequired,
+                                          JET_errRecoveryVerifyFailure,
+                                          JET_errInvalidDatabase};
 // The trailer also carries the generation range the copy needs (-553/-554) and the
 // page size (-1213) that restore checks against the set's logs.
-const std::vector<JET_ERR> kBackupTrailer = {JET_errBadPatchPage,          JET_errDatabasePatchFileMismatch,
-                                             JET_errRestoreOfNonBackupDatabase, JET_errEndingRestoreLogTooLow,
-                                             JET_errStartingRestoreLogTooHigh,  JET_errPageSizeMismatch};
-const std::vector<JET_ERR> kLogDamage = {JET_errLogFileCorrupt,         JET_errLogReadVerifyFailure,
-                                         JET_errBadLogVersion,          JET_errLogGenerationMismatch,
-                                         JET_errLogFileSizeMismatch,    JET_errRedoAbruptEnded,
+const std::vector<JET_ERR> kBackupTrailer = {
+    JET_errBadPatchPage,           JET_errDatabasePatchFileMismatch, JET_errRestoreOfNonBackupDatabase,
+    JET_errEndingRestoreLogTooLow, JET_errStartingRestoreLogTooHigh, JET_errPageSizeMismatch};
+const std::vector<JET_ERR> kLogDamage = {JET_errLogFileCorrupt,
+                                         JET_errLogReadVerifyFailure,
+                                         JET_errBadLogVersion,
+                                         JET_errLogGenerationMismatch,
+                                         JET_errLogFileSizeMismatch,
+                                         JET_errRedoAbruptEnded,
                                          JET_errLogSequenceChecksumMismatch};
 const std::vector<JET_ERR> kRestoreLogDamage = {JET_errLogCorruptDuringHardRestore,
                                                 JET_errLogTornWriteDuringHardRestore};
 const std::vector<JET_ERR> kLogPathDamageInRestore = {JET_errLogCorruptDuringHardRecovery,
                                                       JET_errLogTornWriteDuringHardRecovery};
-const std::vector<JET_ERR> kGap = {JET_errMissingLogFile,           JET_errMissingPreviousLogFile,
-                                   JET_errRequiredLogFilesMissing,  JET_errCommittedLogFilesMissing,
-                                   JET_errInvalidLogSequence,       JET_errCheckpointFileNotFound};
-const std::vector<JET_ERR> kRestoreGap = {JET_errMissingRestoreLogFiles,   JET_errStartingRestoreLogTooHigh,
-                                          JET_errEndingRestoreLogTooLow,   JET_errMissingLogFile,
-                                          JET_errFileNotFound,             JET_errInvalidLogSequence,
-                                          JET_errRequiredLogFilesMissing, JET_errCommittedLogFilesMissing};
+const std::vector<JET_ERR> kGap = {JET_errMissingLogFile,          JET_errMissingPreviousLogFile,
+                                   JET_errRequiredLogFilesMissing, JET_errCommittedLogFilesMissing,
+                                   JET_errInvalidLogSequence,      JET_errCheckpointFileNotFound};
+const std::vector<JET_ERR> kRestoreGap = {JET_errMissingRestoreLogFiles,
+                                          JET_errStartingRestoreLogTooHigh,
+                                          JET_errEndingRestoreLogTooLow,
+                                          JET_errMissingLogFile,
+                                          JET_errFileNotFound,
+                                          JET_errInvalidLogSequence,
+                                          JET_errRequiredLogFilesMissing,
+                                          JET_errCommittedLogFilesMissing};
 const std::vector<JET_ERR> kLogPathGap = {JET_errMissingCurrentLogFiles, JET_errExistingLogFileIsNotContiguous,
                                           JET_errInvalidLogSequence, JET_errMissingLogFile,
                                           JET_errCommittedLogFilesMissing};
-const std::vector<JET_ERR> kLineage = {JET_errBadLogSignature,          JET_errInvalidLogSequence,
-                                       JET_errLogSequenceChecksumMismatch, JET_errLogGenerationMismatch,
-                                       JET_errBadCheckpointSignature,   JET_errDatabaseLogSetMismatch,
-                                       JET_errAttachedDatabaseMismatch, JET_errConsistentTimeMismatch};
+const std::vector<JET_ERR> kLineage = {
+    JET_errBadLogSignature,          JET_errInvalidLogSequence,     JET_errLogSequenceChecksumMismatch,
+    JET_errLogGenerationMismatch,    JET_errBadCheckpointSignature, JET_errDatabaseLogSetMismatch,
+    JET_errAttachedDatabaseMismatch, JET_errConsistentTimeMismatch};
 const std::vector<JET_ERR> kGivenLineage = {JET_errGivenLogFileHasBadSignature, JET_errGivenLogFileIsNotContiguous,
                                             JET_errMissingRestoreLogFiles};
-const std::vector<JET_ERR> kExistingLineage = {JET_errExistingLogFileHasBadSignature,
-                                               JET_errExistingLogFileIsNotContiguous,
-                                               JET_wrnExistingLogFileHasBadSignature,
-                                               JET_wrnExistingLogFileIsNotContiguous};
-const std::vector<JET_ERR> kShare = {JET_errDatabaseSharingViolation, JET_errFileAccessDenied,
-                                     JET_errDatabaseInUse};
-const std::vector<JET_ERR> kMisuse = {
-    JET_errInvalidParameter,        JET_errInvalidPath,            JET_errPageSizeMismatch,
-    JET_errAlreadyInitialized,      JET_errInvalidInstance,        JET_errRunningInOneInstanceMode,
-    JET_errRunningInMultiInstanceMode, JET_errNotInitialized,      JET_errAfterInitialization,
-    JET_errSystemParamsAlreadySet,  JET_errInvalidName,            JET_errInvalidSesid,
-    JET_errInvalidTableId,          JET_errInvalidDatabaseId,      JET_errInvalidGrbit,
-    JET_errBadRestoreTargetInstance, JET_errNoBackupDirectory,     JET_errBackupDirectoryNotEmpty,
-    JET_errFileNotFound,            JET_errDatabaseNotFound,       JET_errInstanceNameInUse,
-    JET_errInvalidDatabase,         JET_errKeyTooBig,              JET_errRecordTooBig,
-    JET_errDatabaseInvalidName,     JET_errInvalidBackup,          JET_errNotInTransaction,
-    JET_errInTransaction,           JET_errObjectNotFound};
+const std::vector<JET_ERR> kExistingLineage = {
+    JET_errExistingLogFileHasBadSignature, JET_errExistingLogFileIsNotContiguous, JET_wrnExistingLogFileHasBadSignature,
+    JET_wrnExistingLogFileIsNotContiguous};
+const std::vector<JET_ERR> kShare = {JET_errDatabaseSharingViolation, JET_errFileAccessDenied, JET_errDatabaseInUse};
+const std::vector<JET_ERR> kMisuse = {JET_errInvalidParameter,
+                                      JET_errInvalidPath,
+                                      JET_errPageSizeMismatch,
+                                      JET_errAlreadyInitialized,
+                                      JET_errInvalidInstance,
+                                      JET_errRunningInOneInstanceMode,
+                                      JET_errRunningInMultiInstanceMode,
+                                      JET_errNotInitialized,
+                                      JET_errAfterInitialization,
+                                      JET_errSystemParamsAlreadySet,
+                                      JET_errInvalidName,
+                                      JET_errInvalidSesid,
+                                      JET_errInvalidTableId,
+                                      JET_errInvalidDatabaseId,
+                                      JET_errInvalidGrbit,
+                                      JET_errBadRestoreTargetInstance,
+                                      JET_errNoBackupDirectory,
+                                      JET_errBackupDirectoryNotEmpty,
+                                      JET_errFileNotFound,
+                                      JET_errDatabaseNotFound,
+                                      JET_errInstanceNameInUse,
+                                      JET_errInvalidDatabase,
+                                      JET_errKeyTooBig,
+                                      JET_errRecordTooBig,
+                                      JET_errDatabaseInvalidName,
+                                      JET_errInvalidBackup,
+                                      JET_errNotInTransaction,
+                                      JET_errInTransaction,
+                                      JET_errObjectNotFound};
 
 // A write the device acknowledged but dropped or stored elsewhere (scenario lost-write),
 // one set of rows for each of the two classes: what was written is simply not where
@@ -151,8 +180,8 @@ std::vector<ErrCell> DroppedWriteCells(FaultClass fault) {
       {fault, FR::kCheckpoint, PH::kAny,
        Join({kOk, {JET_errCheckpointCorrupt, JET_errBadCheckpointSignature, JET_errFileInvalidType}}),
        "an older or misplaced checkpoint copy: recovery starts from the other copy or earlier, or refuses"},
-      {fault, FR::kBackupSet, PH::kRestore, Join({kOk, kPageDamage, kBackupTrailer, kRestoreLogDamage, kLogDamage,
-                                                  kGivenLineage, kRestoreGap}),
+      {fault, FR::kBackupSet, PH::kRestore,
+       Join({kOk, kPageDamage, kBackupTrailer, kRestoreLogDamage, kLogDamage, kGivenLineage, kRestoreGap}),
        "a backup set the device damaged after the backup returned: restore must notice, or restore every "
        "durable commit"},
   };
@@ -163,8 +192,7 @@ std::vector<ErrCell> BuildTable() {
       // No fault active: the follow-up call must simply work.
       {FC::kNone, FR::kAny, PH::kRecovery, kOk,
        "after a crash, soft recovery (JetInit) of any crash image must succeed"},
-      {FC::kNone, FR::kAny, PH::kRestore, kOk,
-       "with faults removed, a restore from an intact backup set must succeed"},
+      {FC::kNone, FR::kAny, PH::kRestore, kOk, "with faults removed, a restore from an intact backup set must succeed"},
       {FC::kNone, FR::kAny, PH::kAny, kOk, "no fault active: every call must succeed"},
       // Power loss: the interrupted call sees the device vanish (faultfs kCrashed -> DiskIO).
       {FC::kCrash, FR::kAny, PH::kAny, Join({kOk, kEio, kLogWrite, kFatal}),
@@ -210,7 +238,11 @@ std::vector<ErrCell> BuildTable() {
       {FC::kCorruptLog, FR::kBackupSet, PH::kRestore, Join({kRestoreLogDamage, kLogDamage, kGivenLineage}),
        "corruption inside a backup-set log is never a torn tail: restore must fail"},
       {FC::kCorruptLog, FR::kLog, PH::kRestore,
-       Join({kOk, kLogPathDamageInRestore, kRestoreLogDamage, kLogDamage, kExistingLineage,
+       Join({kOk,
+             kLogPathDamageInRestore,
+             kRestoreLogDamage,
+             kLogDamage,
+             kExistingLineage,
              {JET_errMissingCurrentLogFiles}}),
        "corruption in a log-path log during restore: fail (ESE picks -573/-570 or -574/-571 by whether the "
        "generation is inside the backup set's range, not by directory), or stop before it if nothing "
@@ -232,8 +264,7 @@ std::vector<ErrCell> BuildTable() {
       // Another database's file at an attach path.
       {FC::kForeignDatabase, FR::kDatabase, PH::kRestore, Join({kOk, kLineage, kPageDamage}),
        "restore writes its own copy over whatever is at the destination path (or refuses it)"},
-      {FC::kForeignDatabase, FR::kDatabase, PH::kAny,
-       Join({kLineage, {JET_errBadDbSignature, JET_errInvalidDatabase}}),
+      {FC::kForeignDatabase, FR::kDatabase, PH::kAny, Join({kLineage, {JET_errBadDbSignature, JET_errInvalidDatabase}}),
        "soft recovery must not redo this log into another database: a signature or attach mismatch"},
       // Another handle holds a file.
       {FC::kSharingViolation, FR::kAny, PH::kAny, Join({kShare, kLogWrite, kFatal}),
@@ -273,8 +304,7 @@ int FindErrCell(FaultClass fault, FileRole file, Phase phase) {
 
 std::string CodeLabel(JET_ERR code) { return fmt::format("{} ({})", JetErrorName(code), code); }
 
-ErrMapCoverage::ErrMapCoverage()
-    : exercised_(ErrorMapTable().size(), 0), codes_seen_(ErrorMapTable().size()) {}
+ErrMapCoverage::ErrMapCoverage() : exercised_(ErrorMapTable().size(), 0), codes_seen_(ErrorMapTable().size()) {}
 
 std::string ErrMapCoverage::Check(FaultClass fault, FileRole file, Phase phase, JET_ERR code) {
   int index = FindErrCell(fault, file, phase);

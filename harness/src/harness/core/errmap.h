@@ -27,22 +27,22 @@
 namespace jetharness {
 
 enum class FaultClass : std::uint8_t {
-  kNone,              // no fault active: the follow-up call after a crash or a fault
-  kCrash,             // power loss at an I/O point (the interrupted call)
-  kIoError,           // EIO on one operation
-  kDiskFull,          // ENOSPC on one operation
-  kOutOfMemory,       // one allocation refused
-  kMissingLog,        // a log generation deleted
-  kCorruptPage,       // bytes of a database page changed on the medium
-  kCorruptCheckpoint, // bytes of the checkpoint file changed on the medium
-  kCorruptLog,        // bytes inside a log generation changed (not the tail)
-  kTornLog,           // the unsynced tail of a log torn at a sector
-  kForeignLog,        // a generation from another lineage, or out of order
-  kSharingViolation,  // a file held open by another handle without sharing
-  kBadArgument,       // API misuse: invalid paths, handles, modes, parameters
-  kLostWrite,         // a write the device acknowledged and dropped
-  kMisdirectedWrite,  // a write the device acknowledged and stored at another offset
-  kForeignDatabase,   // another database's file at the path a log attaches
+  kNone,               // no fault active: the follow-up call after a crash or a fault
+  kCrash,              // power loss at an I/O point (the interrupted call)
+  kIoError,            // EIO on one operation
+  kDiskFull,           // ENOSPC on one operation
+  kOutOfMemory,        // one allocation refused
+  kMissingLog,         // a log generation deleted
+  kCorruptPage,        // bytes of a database page changed on the medium
+  kCorruptCheckpoint,  // bytes of the checkpoint file changed on the medium
+  kCorruptLog,         // bytes inside a log generation changed (not the tail)
+  kTornLog,            // the unsynced tail of a log torn at a sector
+  kForeignLog,         // a generation from another lineage, or out of order
+  kSharingViolation,   // a file held open by another handle without sharing
+  kBadArgument,        // API misuse: invalid paths, handles, modes, parameters
+  kLostWrite,          // a write the device acknowledged and dropped
+  kMisdirectedWrite,   // a write the device acknowledged and stored at another offset
+  kForeignDatabase,    // another database's file at the path a log attaches
 };
 inline constexpr std::size_t kFaultClassCount = 16;
 

@@ -11,7 +11,8 @@ std::string FormatRecords(const DbState& state) {
   // unsigned char via char_traits), which is the order the format requires.
   std::string out;
   for (const auto& [table, records] : state) {
-    for (const auto& [key, value] : records) out += fmt::format("{}\t{}\t{}\n", table, HexEncode(key), HexEncode(value));
+    for (const auto& [key, value] : records)
+      out += fmt::format("{}\t{}\t{}\n", table, HexEncode(key), HexEncode(value));
   }
   return out;
 }

@@ -113,6 +113,61 @@ std::string FindUncommittedValue(const Model& model, const DbState& actual) {
 
 }  // namespace
 
+namespace {
+
+// Where `actual` meets the model's prefixes 0..MaxPrefix(), in one walk.
+struct PrefixScan {
+  std::optional<std::size_t> first_match;      // the first prefix equal to it
+  std::optional<std::size_t> match_in_window;  // the first equal one inside the window
+  std::size_t closest = 0;                     // fewest differing records, then nearest the window
+  std::size_t closest_diff = SIZE_MAX;
+};
+
+PrefixScan ScanPrefixes(const Model& model, const DbState& actual, PrefixWindow window) {
+  PrefixScan scan;
+  PrefixWalk walk(model, actual);
+  auto distance = [&window](std::size_t n) {
+    return n < window.min ? window.min - n : (n > window.max ? n - window.max : 0);
+  };
+  for (std::size_t n = 0;; ++n) {
+    std::size_t diff = walk.differing.size();
+    if (diff == 0) {
+      if (!scan.first_match) scan.first_match = n;
+      if (distance(n) == 0 && !scan.match_in_window) scan.match_in_window = n;
+    }
+    if (diff < scan.closest_diff || (diff == scan.closest_diff && distance(n) < distance(scan.closest))) {
+      scan.closest = n;
+      scan.closest_diff = diff;
+    }
+    if (n == model.MaxPrefix()) break;
+    walk.Apply(n);
+  }
+  JF_ASSERT(!scan.match_in_window || scan.first_match);
+  JF_ASSERT(!scan.first_match || scan.closest_diff == 0);
+  return scan;
+}
+
+// The first record (in table, key order) whose value differs between the two states.
+std::string FirstDifference(const DbState& expected, const DbState& actual) {
+  std::set<RecordId> ids;
+  for (const DbState* state : std::initializer_list<const DbState*>{&expected, &actual}) {
+    for (const auto& [table, records] : *state) {
+      for (const auto& [key, value] : records) ids.insert({table, key});
+    }
+  }
+  for (const RecordId& id : ids) {
+    std::optional<Bytes> want = Lookup(expected, id);
+    std::optional<Bytes> got = Lookup(actual, id);
+    if (want != got) {
+      return fmt::format("first differing record: table {} key {}: expected {}, engine has {}", id.first,
+                         DescribeBytes(id.second), DescribeValue(want), DescribeValue(got));
+    }
+  }
+  return "no differing record";
+}
+
+}  // namespace
+
 StateCheck CheckState(const Model& model, const DbState& actual, PrefixWindow window) {
   // A scenario's window is its claim about the model: an empty or out-of-range one is a
   // harness bug, never a verdict on the engine.
@@ -120,35 +175,15 @@ StateCheck CheckState(const Model& model, const DbState& actual, PrefixWindow wi
   JF_ASSERT_LE(window.max, model.MaxPrefix());
   StateCheck check;
   check.window = window;
-  PrefixWalk walk(model, actual);
-  std::optional<std::size_t> first_match;
-  std::optional<std::size_t> match_in_window;
-  auto distance = [&window](std::size_t n) {
-    return n < window.min ? window.min - n : (n > window.max ? n - window.max : 0);
-  };
-  std::size_t best = 0;
-  std::size_t best_diff = SIZE_MAX;
-  for (std::size_t n = 0;; ++n) {
-    std::size_t diff = walk.differing.size();
-    if (diff == 0) {
-      if (!first_match) first_match = n;
-      if (distance(n) == 0 && !match_in_window) match_in_window = n;
-    }
-    // The closest prefix: fewest differing records, then nearest the window.
-    if (diff < best_diff || (diff == best_diff && distance(n) < distance(best))) {
-      best = n;
-      best_diff = diff;
-    }
-    if (n == model.MaxPrefix()) break;
-    walk.Apply(n);
-  }
-  check.closest_prefix = best;
-  check.differing_records = best_diff;
-  if (match_in_window) {
+  const PrefixScan scan = ScanPrefixes(model, actual, window);
+  check.closest_prefix = scan.closest;
+  check.differing_records = scan.closest_diff;
+  if (scan.match_in_window) {
     check.verdict = StateVerdict::kOk;
-    check.matched_prefix = *match_in_window;
+    check.matched_prefix = *scan.match_in_window;
     return check;
   }
+  const std::optional<std::size_t>& first_match = scan.first_match;
   std::string uncommitted = FindUncommittedValue(model, actual);
   if (!uncommitted.empty()) {
     check.verdict = StateVerdict::kUncommittedVisible;
@@ -163,33 +198,16 @@ StateCheck CheckState(const Model& model, const DbState& actual, PrefixWindow wi
   }
 
   // Explain against the closest prefix (or the window's edge for a clean match outside).
-  std::size_t reference = first_match ? (*first_match < window.min ? window.min : window.max) : best;
-  DbState expected = model.StateAfter(reference);
-  std::set<RecordId> ids;
-  for (const DbState* state : std::initializer_list<const DbState*>{&expected, &actual}) {
-    for (const auto& [table, records] : *state) {
-      for (const auto& [key, value] : records) ids.insert({table, key});
-    }
-  }
-  std::string first_diff = "no differing record";
-  for (const RecordId& id : ids) {
-    std::optional<Bytes> want = Lookup(expected, id);
-    std::optional<Bytes> got = Lookup(actual, id);
-    if (want != got) {
-      first_diff = fmt::format("first differing record: table {} key {}: expected {}, engine has {}", id.first,
-                               DescribeBytes(id.second), DescribeValue(want), DescribeValue(got));
-      break;
-    }
-  }
-  std::string matched =
-      first_match ? fmt::format("the content equals the prefix of {} commits", *first_match)
-                  : fmt::format("the content equals no prefix (closest: {} commits, {} differing records)", best,
-                                best_diff);
-  check.explanation =
-      fmt::format("{}: expected the state after n commits with {} <= n <= {} (of {} attempted); {}; compared with "
-                  "n = {}: {}{}",
-                  StateVerdictName(check.verdict), window.min, window.max, model.MaxPrefix(), matched, reference,
-                  first_diff, uncommitted.empty() ? "" : "; " + uncommitted);
+  std::size_t reference = first_match ? (*first_match < window.min ? window.min : window.max) : scan.closest;
+  std::string matched = first_match
+                            ? fmt::format("the content equals the prefix of {} commits", *first_match)
+                            : fmt::format("the content equals no prefix (closest: {} commits, {} differing records)",
+                                          scan.closest, scan.closest_diff);
+  check.explanation = fmt::format(
+      "{}: expected the state after n commits with {} <= n <= {} (of {} attempted); {}; compared with "
+      "n = {}: {}{}",
+      StateVerdictName(check.verdict), window.min, window.max, model.MaxPrefix(), matched, reference,
+      FirstDifference(model.StateAfter(reference), actual), uncommitted.empty() ? "" : "; " + uncommitted);
   return check;
 }
 

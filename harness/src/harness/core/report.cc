@@ -96,11 +96,10 @@ std::string CellName(const ErrCell& cell) {
 }  // namespace
 
 std::string TextReport(const CampaignReport& report) {
-  std::string out = fmt::format("jetfault run: seed {}, shard {}/{},{} {:.1f} s, {} crash states ({} distinct)\n\n",
-                                report.seed, report.shard.index, report.shard.count,
-                                report.size.empty() ? "" : " workload" + report.size.ToFlags() + ",",
-                                report.elapsed_seconds, report.crash_states,
-                                report.crash_states - report.duplicate_crash_states);
+  std::string out = fmt::format(
+      "jetfault run: seed {}, shard {}/{},{} {:.1f} s, {} crash states ({} distinct)\n\n", report.seed,
+      report.shard.index, report.shard.count, report.size.empty() ? "" : " workload" + report.size.ToFlags() + ",",
+      report.elapsed_seconds, report.crash_states, report.crash_states - report.duplicate_crash_states);
   std::size_t width = std::string_view("scenario").size();
   for (const auto& s : report.scenarios) width = std::max(width, s.name.size());
   out += fmt::format("{:<{}} {:>6} {:>7} {:>7} {:>6}  {}\n", "scenario", width, "cases", "passed", "failed", "steps",
@@ -291,8 +290,8 @@ CampaignReport ReportFromJson(const nlohmann::json& j) {
   const auto& rows = em.at("rows");
   const auto& table = ErrorMapTable();
   if (rows.size() != table.size()) {
-    throw std::runtime_error(fmt::format("the report's error map has {} rows, this jetfault's {}", rows.size(),
-                                         table.size()));
+    throw std::runtime_error(
+        fmt::format("the report's error map has {} rows, this jetfault's {}", rows.size(), table.size()));
   }
   for (std::size_t i = 0; i < table.size(); ++i) {
     if (rows[i].at("cell").get<std::string>() != CellName(table[i])) {
@@ -345,8 +344,9 @@ std::string HtmlReport(const CampaignReport& report) {
   // Fault class x outcome: how many faults of each class each scenario injected,
   // coloured by whether that scenario's cases passed.
   auto classes = ActiveFaultClasses(report);
-  out += "<h2>Fault class &times; outcome</h2>\n<table><tr><th>scenario</th><th>cases</th><th>passed</th>"
-         "<th>failed</th>";
+  out +=
+      "<h2>Fault class &times; outcome</h2>\n<table><tr><th>scenario</th><th>cases</th><th>passed</th>"
+      "<th>failed</th>";
   for (std::size_t c : classes) out += fmt::format("<th>{}</th>", FaultClassName(static_cast<FaultClass>(c)));
   out += "</tr>\n";
   for (const auto& s : report.scenarios) {
@@ -354,8 +354,7 @@ std::string HtmlReport(const CampaignReport& report) {
     out += fmt::format("<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td>", XmlEscape(s.name),
                        s.cases, s.passed, cls, s.failed);
     for (std::size_t c : classes) {
-      out += s.faults[c] == 0 ? "<td class=\"none\"></td>"
-                              : fmt::format("<td class=\"{}\">{}</td>", cls, s.faults[c]);
+      out += s.faults[c] == 0 ? "<td class=\"none\"></td>" : fmt::format("<td class=\"{}\">{}</td>", cls, s.faults[c]);
     }
     out += "</tr>\n";
   }
@@ -373,8 +372,9 @@ std::string HtmlReport(const CampaignReport& report) {
     // By name: the order codes were first seen differs between a campaign and its
     // merged shards or jobs.
     auto seen = report.errmap.codes_seen()[i];
-    std::sort(seen.begin(), seen.end(),
-              [](const auto& a, const auto& b) { return std::string_view(JetErrorName(a.first)) < JetErrorName(b.first); });
+    std::sort(seen.begin(), seen.end(), [](const auto& a, const auto& b) {
+      return std::string_view(JetErrorName(a.first)) < JetErrorName(b.first);
+    });
     for (const auto& [code, n] : seen) {
       codes += fmt::format("{}{} &times;{}", codes.empty() ? "" : "<br>", JetErrorName(code), n);
     }
@@ -390,8 +390,7 @@ std::string HtmlReport(const CampaignReport& report) {
     for (const auto& f : s.failures) {
       any = true;
       out += fmt::format("<h3>{} &middot; trace {}</h3><pre>{}\nfaults: {}\n{}</pre>\n", XmlEscape(s.name),
-                         TraceHashText(f.trace_hash), XmlEscape(f.what), XmlEscape(f.fault_plan),
-                         XmlEscape(f.replay));
+                         TraceHashText(f.trace_hash), XmlEscape(f.what), XmlEscape(f.fault_plan), XmlEscape(f.replay));
     }
   }
   if (!any) out += "<p>none</p>\n";

@@ -60,7 +60,9 @@ CaseContext::CaseContext(CaseId id, std::optional<std::uint64_t> only_step, ErrM
   result_.trace_hash = HashBytes(id_.scenario);
 }
 
-void CaseContext::CountFault(FaultClass fault, std::uint64_t n) { result_.faults[static_cast<std::size_t>(fault)] += n; }
+void CaseContext::CountFault(FaultClass fault, std::uint64_t n) {
+  result_.faults[static_cast<std::size_t>(fault)] += n;
+}
 
 void CaseContext::EndStep(std::uint64_t step, std::uint64_t step_trace_hash) {
   ++result_.steps;

@@ -44,7 +44,7 @@ struct Failure {
   std::string what;        // the violation, explained (oracle text, code check, ...)
   std::string fault_plan;  // the faults injected in this step, human-readable
   std::uint64_t trace_hash = 0;
-  std::string replay;      // the one line that reproduces it
+  std::string replay;  // the one line that reproduces it
   // A smaller case failing the same way (a scenario that shrinks its findings sets
   // these): its replay line, and what it keeps of the original. Empty otherwise.
   std::string shrunk_replay;

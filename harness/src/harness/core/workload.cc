@@ -173,7 +173,9 @@ class Generator {
     }
   }
 
-  int OpCount() { return 1 + static_cast<int>(rng_.Uniform(static_cast<std::uint64_t>(config_.max_ops_per_transaction))); }
+  int OpCount() {
+    return 1 + static_cast<int>(rng_.Uniform(static_cast<std::uint64_t>(config_.max_ops_per_transaction)));
+  }
 
   TxnEnd End() {
     if (rng_.Chance(config_.rollback_per_million)) return TxnEnd::kRollback;
@@ -203,7 +205,8 @@ class Generator {
       const std::size_t per_table = (static_cast<std::size_t>(records) + tables_.size() - 1) / tables_.size();
       const Bytes& key = keys_[slot * keys_.size() / per_table];
       if (spec->preload.empty() || spec->preload.back().ops.size() == 100) spec->preload.emplace_back();
-      SpecOp op{OpKind::kInsert, table, key, RandomBytes(rng_, rng_.Uniform(static_cast<std::uint64_t>(config_.max_value_bytes) + 1))};
+      SpecOp op{OpKind::kInsert, table, key,
+                RandomBytes(rng_, rng_.Uniform(static_cast<std::uint64_t>(config_.max_value_bytes) + 1))};
       spec->preload.back().ops.push_back(std::move(op));
       present_[table].insert(key);
     }
@@ -247,7 +250,8 @@ class Generator {
       probe.after_ops = txn.ops.size();
       KeySet committed = present_;
       for (const SpecOp& op : txn.ops) {
-        if (rng_.Chance(500'000) || probe.contested.empty()) probe.contested.push_back(Write(op.table, op.key, committed));
+        if (rng_.Chance(500'000) || probe.contested.empty())
+          probe.contested.push_back(Write(op.table, op.key, committed));
       }
       KeySet probe_view = present_;
       RecordSet probe_taken = taken;

@@ -21,11 +21,11 @@ struct WorkloadConfig {
   int tables_per_database = 2;
   int transactions = 12;
   int max_ops_per_transaction = 4;
-  int key_space = 24;              // distinct keys per table
+  int key_space = 24;  // distinct keys per table
   int max_value_bytes = 96;
-  std::uint32_t lazy_per_million = 300'000;      // commits with JET_bitCommitLazyFlush
-  std::uint32_t rollback_per_million = 100'000;  // transactions ended by JetRollback
-  std::uint32_t long_value_per_million = 20'000; // values larger than a page (long values)
+  std::uint32_t lazy_per_million = 300'000;       // commits with JET_bitCommitLazyFlush
+  std::uint32_t rollback_per_million = 100'000;   // transactions ended by JetRollback
+  std::uint32_t long_value_per_million = 20'000;  // values larger than a page (long values)
   int long_value_bytes = 10'000;
   // Transactions left open until the end, each on its own session, touching keys no
   // other transaction touches after them (so they never conflict): what a crash finds
@@ -73,12 +73,12 @@ struct WorkloadConfig {
 // own sizes (the default campaign). Part of a case's identity (CaseId), so a failure's
 // replay line carries it.
 struct WorkloadSize {
-  std::optional<std::uint32_t> transactions;     // --txns
-  std::optional<std::uint32_t> keys;             // --keys: distinct keys per table
-  std::optional<std::uint32_t> value_bytes;      // --value-bytes: largest short value
-  std::optional<std::uint32_t> databases;        // --databases
-  std::optional<std::uint32_t> sessions;         // --sessions: 1 + transactions left in flight
-  std::optional<std::uint32_t> page_size;        // --page-size (InstanceSettings, not the spec)
+  std::optional<std::uint32_t> transactions;  // --txns
+  std::optional<std::uint32_t> keys;          // --keys: distinct keys per table
+  std::optional<std::uint32_t> value_bytes;   // --value-bytes: largest short value
+  std::optional<std::uint32_t> databases;     // --databases
+  std::optional<std::uint32_t> sessions;      // --sessions: 1 + transactions left in flight
+  std::optional<std::uint32_t> page_size;     // --page-size (InstanceSettings, not the spec)
 
   // One command-line flag: its name and which field it sets (the one definition of the
   // flags, for the CLI, replay lines and reports alike).
@@ -140,9 +140,9 @@ struct DatabaseSpec {
 
 struct WorkloadSpec {
   std::vector<DatabaseSpec> databases;
-  std::vector<TxnSpec> preload;       // committed durably at setup (inserts only)
-  std::vector<TxnSpec> transactions;  // issued in order on one session (probes on another)
-  std::vector<TxnSpec> inflight;      // never ended (their `end` is ignored)
+  std::vector<TxnSpec> preload;          // committed durably at setup (inserts only)
+  std::vector<TxnSpec> transactions;     // issued in order on one session (probes on another)
+  std::vector<TxnSpec> inflight;         // never ended (their `end` is ignored)
   std::size_t inflight_begin_after = 0;  // begun after this many of `transactions`
 };
 

@@ -5,8 +5,7 @@
 
 namespace jetharness {
 
-CrashSampling::CrashSampling(std::uint64_t ops, std::uint64_t per_point, std::uint64_t seed,
-                             std::uint64_t max_points)
+CrashSampling::CrashSampling(std::uint64_t ops, std::uint64_t per_point, std::uint64_t seed, std::uint64_t max_points)
     : ops_(ops),
       per_point_(per_point),
       stride_((ops + max_points) / max_points),  // >= 1 for ops + 1 points

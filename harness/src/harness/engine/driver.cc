@@ -121,9 +121,8 @@ JET_ERR EngineInstance::Backup(const std::string& backup_dir) {
 }
 
 JET_ERR EngineInstance::BackupIncremental(const std::string& backup_dir) {
-  return Call("JetBackupInstance", [&] {
-    return JetBackupInstance(instance_, backup_dir.c_str(), JET_bitBackupIncremental, nullptr);
-  });
+  return Call("JetBackupInstance",
+              [&] { return JetBackupInstance(instance_, backup_dir.c_str(), JET_bitBackupIncremental, nullptr); });
 }
 
 JET_ERR EngineInstance::Term() {
@@ -144,8 +143,7 @@ void EngineInstance::TermAbrupt() {
 
 WorkloadSession::WorkloadSession(EngineInstance& instance, const WorkloadSpec& spec, bool create)
     : instance_(instance), spec_(spec) {
-  instance_.Call("JetBeginSession",
-                 [&] { return JetBeginSession(instance_.handle(), &session_, nullptr, nullptr); });
+  instance_.Call("JetBeginSession", [&] { return JetBeginSession(instance_.handle(), &session_, nullptr, nullptr); });
   for (const DatabaseSpec& db : spec.databases) {
     std::string path = instance_.settings().layout.DatabasePath(db.file_name);
     JET_DBID dbid = JET_dbidNil;
@@ -153,8 +151,7 @@ WorkloadSession::WorkloadSession(EngineInstance& instance, const WorkloadSpec& s
       instance_.Call("JetCreateDatabase(" + path + ")",
                      [&] { return JetCreateDatabase(session_, path.c_str(), nullptr, &dbid, 0); });
     } else {
-      instance_.Call("JetAttachDatabase(" + path + ")",
-                     [&] { return JetAttachDatabase(session_, path.c_str(), 0); });
+      instance_.Call("JetAttachDatabase(" + path + ")", [&] { return JetAttachDatabase(session_, path.c_str(), 0); });
       instance_.Call("JetOpenDatabase(" + path + ")",
                      [&] { return JetOpenDatabase(session_, path.c_str(), nullptr, &dbid, 0); });
     }
@@ -207,7 +204,8 @@ JET_ERR WorkloadSession::WriteCall(JET_SESID session, JET_TABLEID table, const S
   auto value_size = static_cast<unsigned long>(op.value.size());
   switch (op.kind) {
     case OpKind::kInsert: return JetInsertRecord(session, table, op.key.data(), key_size, op.value.data(), value_size);
-    case OpKind::kReplace: return JetReplaceRecord(session, table, op.key.data(), key_size, op.value.data(), value_size);
+    case OpKind::kReplace:
+      return JetReplaceRecord(session, table, op.key.data(), key_size, op.value.data(), value_size);
     case OpKind::kDelete: return JetDeleteRecord(session, table, op.key.data(), key_size);
   }
   return JET_errInvalidParameter;
@@ -287,9 +285,9 @@ bool WorkloadSession::RunOne(const TxnSpec& txn, JET_SESID session, bool end, Mo
 }
 
 std::optional<WorkloadSession::OpenProbe> WorkloadSession::StartProbe(const ProbeSpec& spec, Model* model) {
-  if (probe_session_ == JET_sesidNil &&
-      instance_.Call("JetBeginSession (probe)",
-                     [&] { return JetBeginSession(instance_.handle(), &probe_session_, nullptr, nullptr); }) < 0) {
+  if (probe_session_ == JET_sesidNil && instance_.Call("JetBeginSession (probe)", [&] {
+        return JetBeginSession(instance_.handle(), &probe_session_, nullptr, nullptr);
+      }) < 0) {
     return std::nullopt;
   }
   const JET_SESID session = probe_session_;
@@ -311,10 +309,10 @@ std::optional<WorkloadSession::OpenProbe> WorkloadSession::StartProbe(const Prob
     if (read >= 0 || read == JET_errRecordNotFound) {
       std::optional<Bytes> seen = read >= 0 ? std::optional<Bytes>(value) : std::nullopt;
       if (seen != committed) {
-        instance_.Violation(fmt::format("JetRetrieveRecord({}) by another session while an open transaction holds "
-                                        "the record: read {}, the committed value is {}",
-                                        record, seen ? DescribeBytes(*seen) : "no record",
-                                        committed ? DescribeBytes(*committed) : "no record"));
+        instance_.Violation(fmt::format(
+            "JetRetrieveRecord({}) by another session while an open transaction holds "
+            "the record: read {}, the committed value is {}",
+            record, seen ? DescribeBytes(*seen) : "no record", committed ? DescribeBytes(*committed) : "no record"));
         return std::nullopt;
       }
     } else if (instance_.Call("JetRetrieveRecord", [read] { return read; }) < 0) {
@@ -324,9 +322,10 @@ std::optional<WorkloadSession::OpenProbe> WorkloadSession::StartProbe(const Prob
     JET_ERR write = WriteCall(session, contested_ids[i], op);
     if (write == JET_errWriteConflict) continue;
     if (write >= 0) {
-      instance_.Violation(fmt::format("{}({}) by another session while an open transaction holds the record "
-                                      "returned success: expected JET_errWriteConflict ({})",
-                                      WriteCallName(op.kind), record, JET_errWriteConflict));
+      instance_.Violation(
+          fmt::format("{}({}) by another session while an open transaction holds the record "
+                      "returned success: expected JET_errWriteConflict ({})",
+                      WriteCallName(op.kind), record, JET_errWriteConflict));
       return std::nullopt;
     }
     if (instance_.Call(WriteCallName(op.kind), [write] { return write; }) < 0) return std::nullopt;
@@ -478,9 +477,8 @@ ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, st
     }
     for (const std::string& name : names) {
       JET_TABLEID table = JET_tableidNil;
-      if (instance.Call("JetOpenTable(" + name + ")", [&] {
-            return JetOpenTable(session, dbid, name.c_str(), nullptr, 0, 0, &table);
-          }) < 0) {
+      if (instance.Call("JetOpenTable(" + name + ")",
+                        [&] { return JetOpenTable(session, dbid, name.c_str(), nullptr, 0, 0, &table); }) < 0) {
         return out;
       }
       Cursor cursor{instance, session, table};
@@ -513,8 +511,8 @@ ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, st
         backward.push_back(std::move(key));
       }
       if (backward.size() != forward.size()) {
-        problem(fmt::format("table {}: forward scan saw {} records, backward {}", name, forward.size(),
-                            backward.size()));
+        problem(
+            fmt::format("table {}: forward scan saw {} records, backward {}", name, forward.size(), backward.size()));
       } else {
         for (std::size_t i = 0; i < forward.size(); ++i) {
           if (backward[backward.size() - 1 - i] != forward[i].first) {
@@ -526,12 +524,13 @@ ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, st
       for (const auto& [key, value] : forward) {
         std::string got(value.size() + 1, '\0');
         unsigned long size = 0;
-        JET_ERR err = JetRetrieveRecord(session, table, key.data(), static_cast<unsigned long>(key.size()),
-                                        got.data(), static_cast<unsigned long>(got.size()), &size);
+        JET_ERR err = JetRetrieveRecord(session, table, key.data(), static_cast<unsigned long>(key.size()), got.data(),
+                                        static_cast<unsigned long>(got.size()), &size);
         if (instance.Call("JetRetrieveRecord", [err] { return err; }) < 0) return out;
         got.resize(std::min<std::size_t>(size, got.size()));
-        if (got != value) problem(fmt::format("table {}: seek to key {} returns another value than the scan", name,
-                                              DescribeBytes(key)));
+        if (got != value)
+          problem(
+              fmt::format("table {}: seek to key {} returns another value than the scan", name, DescribeBytes(key)));
         out.state[name][key] = value;
       }
     }

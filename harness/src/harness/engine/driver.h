@@ -61,10 +61,10 @@ class EngineInstance {
   JET_ERR Init();  // JetInit (soft recovery when needed)
   // JetRestoreInstance(instance, dir, layout.restore_dest or null, null)
   JET_ERR Restore(const std::string& backup_dir);
-  JET_ERR Backup(const std::string& backup_dir);   // full backup
+  JET_ERR Backup(const std::string& backup_dir);             // full backup
   JET_ERR BackupIncremental(const std::string& backup_dir);  // JET_bitBackupIncremental
-  JET_ERR Term();          // clean JetTerm
-  void TermAbrupt();       // JetTerm2(JET_bitTermAbrupt); never fails the phase
+  JET_ERR Term();                                            // clean JetTerm
+  void TermAbrupt();                                         // JetTerm2(JET_bitTermAbrupt); never fails the phase
 
   JET_INSTANCE handle() const { return instance_; }
   bool running() const { return running_; }

@@ -40,8 +40,8 @@ WorkloadRun FaultSweep::Run(SweepPhase phase, Machine& machine, CallObserver obs
   return WorkloadRun{};
 }
 
-void FaultSweep::RunStep(Step& step, SweepPhase phase, const faultfs::FaultPlan& plan, FaultClass fault,
-                         FileRole role, const Armed& armed) const {
+void FaultSweep::RunStep(Step& step, SweepPhase phase, const faultfs::FaultPlan& plan, FaultClass fault, FileRole role,
+                         const Armed& armed) const {
   Machine machine(Image(phase), plan, env_.op_budget);
   const Model& base_model = base_.run.model;
   const PrefixWindow durable{base_model.MinPrefix(), base_model.MaxPrefix()};
@@ -56,8 +56,9 @@ void FaultSweep::RunStep(Step& step, SweepPhase phase, const faultfs::FaultPlan&
     if (phase == SweepPhase::kWorkload) {
       run = Run(phase, machine, observer.Observer());
     } else {
-      AttemptAndJudge(step, env_, machine.fs(), phase == SweepPhase::kRestore ? Reopen::kRestore : Reopen::kSoftRecovery,
-                      OpenFault{fault, role}, base_model, durable, &read);
+      AttemptAndJudge(step, env_, machine.fs(),
+                      phase == SweepPhase::kRestore ? Reopen::kRestore : Reopen::kSoftRecovery, OpenFault{fault, role},
+                      base_model, durable, &read);
     }
   };
   std::uint64_t injected = 0;

@@ -8,11 +8,11 @@
 namespace jetharness {
 
 struct PosixWorkloadOptions {
-  std::string dir;            // instance directory: logs, checkpoint, databases
+  std::string dir;  // instance directory: logs, checkpoint, databases
   std::uint64_t seed = 1;
   int transactions = 20;
-  int backup_after = -1;      // full backup into <dir>/backup after this many (-1: none)
-  int inflight = 0;           // transactions left open at the end
+  int backup_after = -1;  // full backup into <dir>/backup after this many (-1: none)
+  int inflight = 0;       // transactions left open at the end
   int databases = 1;
   std::string expected_file;  // receives the committed records (jetutil records format)
 };

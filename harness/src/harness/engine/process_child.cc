@@ -140,8 +140,8 @@ int RunProcessChild(ChildMode mode, const std::string& root, std::uint64_t case_
   if (mode == ChildMode::kWorkload) {
     // As SetupDisk does in memory: the directories, then the databases created and a
     // clean shutdown; the workload then runs on what that left.
-    for (const std::string& dir : {env.settings.layout.system_dir, env.settings.layout.log_dir,
-                                   env.settings.layout.db_dir}) {
+    for (const std::string& dir :
+         {env.settings.layout.system_dir, env.settings.layout.log_dir, env.settings.layout.db_dir}) {
       if (faultfs::Status s = faultfs::MakeDirs(rooted, dir); !s.ok()) {
         std::fprintf(stderr, "creating %s: %s\n", dir.c_str(), s.ToString().c_str());
         return 1;
@@ -261,8 +261,8 @@ std::vector<std::string> ChildArgs(ChildMode mode, const std::string& root, std:
 ChildProcess::ChildProcess(const std::string& executable, ChildMode mode, const std::string& root,
                            std::uint64_t case_seed, std::uint64_t case_index)
     : err_path_(root + ".stderr"),
-      child_(executable, bp::args(ChildArgs(mode, root, case_seed, case_index)), bp::std_out > out_, bp::std_in < in_,
-             bp::std_err > err_path_) {
+      child_(executable, bp::args(ChildArgs(mode, root, case_seed, case_index)), bp::std_out > out_,
+             bp::std_in<in_, bp::std_err> err_path_) {
   pid_ = child_.id();
 }
 
@@ -309,7 +309,8 @@ std::uint64_t ChildProcess::SigkillsConfirmed() { return sigkills_confirmed.load
 bool ChildProcess::KilledBySigkill(int status) { return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL; }
 
 std::string ChildProcess::DescribeStatus(int status) {
-  if (WIFSIGNALED(status)) return fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+  if (WIFSIGNALED(status))
+    return fmt::format("killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
   if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
   return fmt::format("wait status {:#x}", status);
 }

@@ -75,7 +75,8 @@ void RunBackupChain(CaseContext& ctx) {
   Machine machine(*setup, faultfs::FaultPlan{}, env.op_budget);
   const WorkloadRun run = RunWorkload(machine.fs(), env, plan, nullptr);
   const bool complete = run.backups.size() == 1 + plan.incremental_after.size() &&
-                        std::all_of(run.backups.begin(), run.backups.end(), [](const BackupMoment& b) { return b.done; });
+                        std::all_of(run.backups.begin(), run.backups.end(),
+                                    [](const BackupMoment& b) { return b.done; });
   if (run.failure.failed() || !complete) {
     Step step(ctx, 0);
     step.Fail(fmt::format("the {} workload with a full and {} incremental backups failed with no fault active: {}",
@@ -112,9 +113,10 @@ void RunBackupChain(CaseContext& ctx) {
       FailedCalls failed;
       WorkloadRun partial = RunWorkload(crashed.fs(), env, plan, failed.Observer());
       const FileRole role = RoleOfOp(env, crashed, k);
-      step.AddPlan(fmt::format("{}; power lost before I/O #{} ({}, inside the incremental backup after commit {}); "
-                               "survivors: {}; restore with the log path",
-                               chain, k, FileRoleName(role), backup.commits_at_end, survivors.name));
+      step.AddPlan(
+          fmt::format("{}; power lost before I/O #{} ({}, inside the incremental backup after commit {}); "
+                      "survivors: {}; restore with the log path",
+                      chain, k, FileRoleName(role), backup.commits_at_end, survivors.name));
       step.AddHash(crashed.fs().trace_hash());
       failed.Check(step, FaultClass::kCrash, role, Phase::kBackup);
       ctx.CountFault(FaultClass::kCrash);
@@ -140,8 +142,7 @@ Scenario BackupChainScenario() {
       "the commits issued before the last backup (the open transaction undone). Then power is lost before every "
       "I/O operation of each incremental backup (survivor images rotating): the set, with the log path, must "
       "still restore every durable commit.",
-      4,
-      RunBackupChain};
+      4, RunBackupChain};
 }
 
 }  // namespace jetharness

@@ -29,16 +29,19 @@ JET_ERR InitAndDo(const Env& env, faultfs::MemFs& disk, const std::function<JET_
 
 std::vector<Misuse> Misuses() {
   return {
-      {"JetInit twice", {JET_errAlreadyInitialized},
+      {"JetInit twice",
+       {JET_errAlreadyInitialized},
        [](const Env& env, faultfs::MemFs& disk) {
          return InitAndDo(env, disk, [](EngineInstance& i) {
            JET_INSTANCE handle = i.handle();
            return JetInit(&handle);
          });
        }},
-      {"JetTerm of a handle never created", {JET_errInvalidInstance, JET_errInvalidParameter},
+      {"JetTerm of a handle never created",
+       {JET_errInvalidInstance, JET_errInvalidParameter},
        [](const Env&, faultfs::MemFs&) { return JetTerm(static_cast<JET_INSTANCE>(0x7777)); }},
-      {"JetBeginSession on a handle never created", {JET_errInvalidInstance, JET_errInvalidParameter},
+      {"JetBeginSession on a handle never created",
+       {JET_errInvalidInstance, JET_errInvalidParameter},
        [](const Env&, faultfs::MemFs&) {
          JET_SESID sesid = JET_sesidNil;
          return JetBeginSession(static_cast<JET_INSTANCE>(0x7777), &sesid, nullptr, nullptr);
@@ -55,11 +58,11 @@ std::vector<Misuse> Misuses() {
          EngineInstance instance(&disk, env.settings);
          return JetRestoreInstance(instance.handle(), nullptr, nullptr, nullptr);
        }},
-      {"JetRestoreInstance on a running instance", {JET_errAlreadyInitialized, JET_errAfterInitialization},
+      {"JetRestoreInstance on a running instance",
+       {JET_errAlreadyInitialized, JET_errAfterInitialization},
        [](const Env& env, faultfs::MemFs& disk) {
-         return InitAndDo(env, disk, [](EngineInstance& i) {
-           return JetRestoreInstance(i.handle(), "/backup", nullptr, nullptr);
-         });
+         return InitAndDo(
+             env, disk, [](EngineInstance& i) { return JetRestoreInstance(i.handle(), "/backup", nullptr, nullptr); });
        }},
       {"JetSetSystemParameter(page size) after JetInit",
        {JET_errAlreadyInitialized, JET_errAfterInitialization, JET_errSystemParamsAlreadySet},
@@ -69,7 +72,8 @@ std::vector<Misuse> Misuses() {
            return JetSetSystemParameter(&handle, JET_sesidNil, JET_paramDatabasePageSize, 16384, nullptr);
          });
        }},
-      {"JET_paramDatabasePageSize of 1234", {JET_errInvalidParameter},
+      {"JET_paramDatabasePageSize of 1234",
+       {JET_errInvalidParameter},
        [](const Env& env, faultfs::MemFs& disk) {
          // A fresh instance (EngineInstance names each one uniquely, so a repeated
          // run in the same process cannot trip over an instance name in use).
@@ -77,7 +81,8 @@ std::vector<Misuse> Misuses() {
          JET_INSTANCE handle = instance.handle();
          return JetSetSystemParameter(&handle, JET_sesidNil, JET_paramDatabasePageSize, 1234, nullptr);
        }},
-      {"JetInit with another page size than the logs", {JET_errPageSizeMismatch},
+      {"JetInit with another page size than the logs",
+       {JET_errPageSizeMismatch},
        [](const Env& env, faultfs::MemFs& disk) {
          // Logs of this page size first, then an instance of twice the size.
          InitAndDo(env, disk, [](EngineInstance& i) { return i.Term(); });
@@ -86,7 +91,8 @@ std::vector<Misuse> Misuses() {
          EngineInstance instance(&disk, other.settings);
          return instance.Init();
        }},
-      {"JetAttachDatabase of a file that does not exist", {JET_errFileNotFound, JET_errDatabaseNotFound},
+      {"JetAttachDatabase of a file that does not exist",
+       {JET_errFileNotFound, JET_errDatabaseNotFound},
        [](const Env& env, faultfs::MemFs& disk) {
          return InitAndDo(env, disk, [](EngineInstance& i) {
            JET_SESID sesid = JET_sesidNil;
@@ -104,21 +110,23 @@ std::vector<Misuse> Misuses() {
            return err < 0 ? err : JetCreateDatabase(sesid, "", nullptr, &dbid, 0);
          });
        }},
-      {"JetBackupInstance into a directory that is not empty", {JET_errBackupDirectoryNotEmpty},
+      {"JetBackupInstance into a directory that is not empty",
+       {JET_errBackupDirectoryNotEmpty},
        [](const Env& env, faultfs::MemFs& disk) {
          (void)faultfs::MakeDirs(disk, "/full");
          std::vector<std::uint8_t> bytes = {1};
          (void)faultfs::WriteWholeFile(disk, "/full/junk", bytes);
-         return InitAndDo(env, disk, [](EngineInstance& i) {
-           return JetBackupInstance(i.handle(), "/full", 0, nullptr);
-         });
+         return InitAndDo(env, disk,
+                          [](EngineInstance& i) { return JetBackupInstance(i.handle(), "/full", 0, nullptr); });
        }},
-      {"JetBackupInstance with no directory", {JET_errNoBackupDirectory, JET_errInvalidParameter, JET_errInvalidPath},
+      {"JetBackupInstance with no directory",
+       {JET_errNoBackupDirectory, JET_errInvalidParameter, JET_errInvalidPath},
        [](const Env& env, faultfs::MemFs& disk) {
          return InitAndDo(env, disk,
                           [](EngineInstance& i) { return JetBackupInstance(i.handle(), nullptr, 0, nullptr); });
        }},
-      {"JetCommitTransaction outside a transaction", {JET_errNotInTransaction},
+      {"JetCommitTransaction outside a transaction",
+       {JET_errNotInTransaction},
        [](const Env& env, faultfs::MemFs& disk) {
          return InitAndDo(env, disk, [](EngineInstance& i) {
            JET_SESID sesid = JET_sesidNil;
@@ -180,8 +188,8 @@ void RunBadArgs(CaseContext& ctx) {
     Step step(ctx, i);
     step.AddPlan(std::string(kLegacy[l].name) + " (in a child process)");
     boost::process::ipstream out;
-    boost::process::child child(ChildExecutable(), "__bad-args-child", std::to_string(l),
-                                boost::process::std_out > out, boost::process::std_err > boost::process::null);
+    boost::process::child child(ChildExecutable(), "__bad-args-child", std::to_string(l), boost::process::std_out > out,
+                                boost::process::std_err > boost::process::null);
     std::string line;
     std::getline(out, line);
     child.wait();
@@ -215,8 +223,7 @@ int RunBadArgsChild(int case_number) {
       code = legacy_init();
       if (code >= 0) code = JetCreateInstance(&instance, "multi");
       break;
-    default:
-      return 2;
+    default: return 2;
   }
   std::printf("%d\n", code);
   std::fflush(stdout);
@@ -225,8 +232,7 @@ int RunBadArgsChild(int case_number) {
 
 Scenario BadArgsScenario() {
   return Scenario{
-      "bad-args",
-      "invalid paths, handles and parameters, page-size mismatch, double init, legacy/multi-instance mix",
+      "bad-args", "invalid paths, handles and parameters, page-size mismatch, double init, legacy/multi-instance mix",
       "Each step performs one API misuse on a fresh in-memory disk (JetInit twice, unknown handles, restore "
       "from a missing or null path, restore on a running instance, parameters after init, an invalid page "
       "size, a page size other than the logs', attaching a missing file, an empty database path, backup into "
@@ -234,8 +240,7 @@ Scenario BadArgsScenario() {
       "bad_argument row and, more precisely, one ESE documents for that misuse. The legacy-mode cases (legacy "
       "JetInit after JetCreateInstance and the reverse) change the process-wide mode, so they run in a fresh "
       "child process (`jetfault __bad-args-child N`).",
-      1,
-      RunBadArgs};
+      1, RunBadArgs};
 }
 
 }  // namespace jetharness

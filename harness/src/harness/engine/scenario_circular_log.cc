@@ -52,14 +52,12 @@ void RunCircularLog(CaseContext& ctx) {
 
 Scenario CircularLogScenario() {
   return Scenario{
-      "circular-log",
-      "circular logging: restore ends exactly at the backup moment; crashes still recover",
+      "circular-log", "circular logging: restore ends exactly at the backup moment; crashes still recover",
       "With JET_paramCircularLog on and small generations, a workload takes a full backup in the middle and "
       "goes on long enough to reuse logs. A restore must then end exactly at the backup moment (every commit "
       "before it, none after it). Soft recovery after a process crash, and after power failures at seeded I/O "
       "points, must keep every durable commit.",
-      20,
-      RunCircularLog};
+      20, RunCircularLog};
 }
 
 }  // namespace jetharness

@@ -19,14 +19,27 @@ void SetChildExecutable(std::string path) { ChildExecutableStorage() = std::move
 const std::string& ChildExecutable() { return ChildExecutableStorage(); }
 
 void RegisterScenarios(ScenarioRegistry* registry) {
-  for (Scenario (*factory)() :
-       {CrashWorkloadScenario, CrashRestoreScenario, CrashRestoreNestedScenario, BackupChainScenario,
-        MissingLogScenario,
-        CorruptPageScenario, CorruptLogScenario, LostWriteScenario,
-        ForeignLogScenario, SharingViolationScenario, IoErrorScenario, OomScenario, BadArgsScenario,
-        CircularLogScenario, PropertyScenario, ProcessKillScenario, ProcessRestoreKillScenario,
-        ProcessBackupKillScenario, ProcessSharingScenario, ProcessRestoreSharingScenario,
-        ProcessBackupSharingScenario}) {
+  for (Scenario (*factory)() : {CrashWorkloadScenario,
+                                CrashRestoreScenario,
+                                CrashRestoreNestedScenario,
+                                BackupChainScenario,
+                                MissingLogScenario,
+                                CorruptPageScenario,
+                                CorruptLogScenario,
+                                LostWriteScenario,
+                                ForeignLogScenario,
+                                SharingViolationScenario,
+                                IoErrorScenario,
+                                OomScenario,
+                                BadArgsScenario,
+                                CircularLogScenario,
+                                PropertyScenario,
+                                ProcessKillScenario,
+                                ProcessRestoreKillScenario,
+                                ProcessBackupKillScenario,
+                                ProcessSharingScenario,
+                                ProcessRestoreSharingScenario,
+                                ProcessBackupSharingScenario}) {
     registry->Add(factory());
   }
 }
@@ -70,9 +83,7 @@ Env MakeShapedEnv(std::uint64_t seed, WorkloadShape shape, int inflight) {
   config.seed = seed;
   config.inflight_transactions = inflight;
   switch (shape) {
-    case WorkloadShape::kSmall:
-      config.transactions = 6;
-      break;
+    case WorkloadShape::kSmall: config.transactions = 6; break;
     case WorkloadShape::kDeepTree:
       // ~15 records of 200-byte keys per leaf and ~19 children per internal page: the
       // 320 preloaded records already need three levels; the workload splits and
@@ -230,8 +241,7 @@ void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, co
                   const FileFault& fault) {
   if (!ctx.WantStep(step_index)) return;
   Step step(ctx, step_index);
-  step.AddPlan(fmt::format("{} ({} on {})", fault.description, FaultClassName(fault.fault),
-                           FileRoleName(fault.role)));
+  step.AddPlan(fmt::format("{} ({} on {})", fault.description, FaultClassName(fault.fault), FileRoleName(fault.role)));
   ctx.CountFault(fault.fault);
   auto image = base.after->Clone();
   fault.damage(*image);

@@ -15,8 +15,8 @@ constexpr std::uint32_t kGarbageBytes = 16;
 
 // kGarbageBytes of seeded garbage at `offset` of `path`, then `how`; the repair copies
 // the original file back from the baseline.
-FileFault Garbled(const Baseline& base, FaultClass fault, FileRole role, const std::string& path,
-                  std::uint64_t offset, std::uint64_t seed, Reopen how) {
+FileFault Garbled(const Baseline& base, FaultClass fault, FileRole role, const std::string& path, std::uint64_t offset,
+                  std::uint64_t seed, Reopen how) {
   return DamageThenReopen(
       base, fault, role, fmt::format("garble {} bytes of {} at offset {}", kGarbageBytes, path, offset), how,
       [path, offset, seed](faultfs::MemFs& disk) { CorruptBytes(disk, path, offset, kGarbageBytes, seed); }, {path});
@@ -61,9 +61,10 @@ void BackupOfGarbledPage(CaseContext& ctx, std::uint64_t index, const Env& env, 
   Step step(ctx, index);
   Env fresh = env;
   fresh.settings.layout.backup_dir = "/backup-of-garbled";
-  step.AddPlan(fmt::format("garble {} bytes of {} at offset {} then soft recovery and a full backup to {} "
-                           "(corrupt_page on database)",
-                           kGarbageBytes, db, offset, fresh.settings.layout.backup_dir));
+  step.AddPlan(
+      fmt::format("garble {} bytes of {} at offset {} then soft recovery and a full backup to {} "
+                  "(corrupt_page on database)",
+                  kGarbageBytes, db, offset, fresh.settings.layout.backup_dir));
   ctx.CountFault(FaultClass::kCorruptPage);
   auto image = base.after->Clone();
   CorruptBytes(*image, db, offset, kGarbageBytes, seed);
@@ -114,8 +115,8 @@ void RunGarbledPageOfSecondBackup(CaseContext& ctx, std::uint64_t step_index, co
   // Pages 0 and 1 are the header pair, the last one the trailer.
   std::uint64_t copy_pgno = 2 + rng.Uniform(copy_pages - 3);
   std::uint64_t offset = copy_pgno * page + rng.Uniform(page - kGarbageBytes);
-  FileFault f = Garbled(late, FaultClass::kCorruptPage, FileRole::kBackupSet, dir + "/" + *copy, offset,
-                        rng.Next(), Reopen::kRestore);
+  FileFault f = Garbled(late, FaultClass::kCorruptPage, FileRole::kBackupSet, dir + "/" + *copy, offset, rng.Next(),
+                        Reopen::kRestore);
   f.description += " (a second full backup, no data-page record in its logs)";
   RunFileFault(ctx, step_index, again, late, f);
 }
@@ -148,8 +149,8 @@ bool HasTwoCheckpointCopies(const CorruptPageCase& c) {
 StepAction LivePage(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
   std::optional<std::uint64_t> offset = LiveDataPageOffset(c, rng);
   if (!offset) return StepAction::Skip("the database has no data pages");
-  FileFault f =
-      Garbled(c.base, FaultClass::kCorruptPage, FileRole::kDatabase, c.db, *offset, rng.Next(), Reopen::kSoftRecovery);
+  FileFault f = Garbled(c.base, FaultClass::kCorruptPage, FileRole::kDatabase, c.db, *offset, rng.Next(),
+                        Reopen::kSoftRecovery);
   f.repair = [](faultfs::MemFs&) {};
   f.repair_how = Reopen::kRestore;
   return StepAction::Fault(f);
@@ -170,14 +171,13 @@ StepAction BothCheckpointCopies(const CorruptPageCase& c, faultfs::SplitMix64& r
   const std::string path = c.checkpoint;
   const std::uint64_t first_seed = rng.Next();
   const std::uint64_t second_seed = rng.Next();
-  return StepAction::Fault(DamageThenReopen(
-      c.base, FaultClass::kCorruptCheckpoint, FileRole::kCheckpoint, "garble both copies of " + path,
-      Reopen::kSoftRecovery,
-      [path, first_seed, second_seed](faultfs::MemFs& disk) {
-        CorruptBytes(disk, path, 0, kGarbageBytes, first_seed);
-        CorruptBytes(disk, path, 4096, kGarbageBytes, second_seed);
-      },
-      {path}));
+  return StepAction::Fault(DamageThenReopen(c.base, FaultClass::kCorruptCheckpoint, FileRole::kCheckpoint,
+                                            "garble both copies of " + path, Reopen::kSoftRecovery,
+                                            [path, first_seed, second_seed](faultfs::MemFs& disk) {
+                                              CorruptBytes(disk, path, 0, kGarbageBytes, first_seed);
+                                              CorruptBytes(disk, path, 4096, kGarbageBytes, second_seed);
+                                            },
+                                            {path}));
 }
 
 // The other copy is intact, which is what two copies are for: soft recovery must
@@ -185,8 +185,8 @@ StepAction BothCheckpointCopies(const CorruptPageCase& c, faultfs::SplitMix64& r
 StepAction OneCheckpointCopy(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
   if (!HasTwoCheckpointCopies(c)) return StepAction::Skip("no two-copy checkpoint file");
   const std::uint64_t offset = 4096 * rng.Uniform(2);
-  FileFault f = Garbled(c.base, FaultClass::kCorruptCheckpoint, FileRole::kCheckpoint, c.checkpoint, offset,
-                        rng.Next(), Reopen::kSoftRecovery);
+  FileFault f = Garbled(c.base, FaultClass::kCorruptCheckpoint, FileRole::kCheckpoint, c.checkpoint, offset, rng.Next(),
+                        Reopen::kSoftRecovery);
   f.description += " (the other copy intact)";
   f.must_succeed = true;
   return StepAction::Fault(f);
@@ -311,10 +311,10 @@ StepAction TornTail(const CorruptLogCase& c, faultfs::SplitMix64& rng) {
 // must refuse a torn copy, never read it as a torn tail of a live log.
 StepAction TornBackupSetGeneration(const CorruptLogCase& c, faultfs::SplitMix64&) {
   const Layout& layout = c.env.settings.layout;
-  const std::string newest =
-      c.backup_gens.empty()
-          ? layout.backup_dir + "/missing.log"
-          : layout.backup_dir + "/" + ArchivedLogName(*std::max_element(c.backup_gens.begin(), c.backup_gens.end()));
+  const std::string newest = c.backup_gens.empty()
+                                 ? layout.backup_dir + "/missing.log"
+                                 : layout.backup_dir + "/" +
+                                       ArchivedLogName(*std::max_element(c.backup_gens.begin(), c.backup_gens.end()));
   std::optional<std::uint64_t> tail = LastWrittenUnit(*c.base.after, newest, 512);
   if (!tail) return StepAction::Skip(newest + " is missing or blank");
   FileFault f = DamageThenReopen(
@@ -389,32 +389,27 @@ void RunCorruptLog(CaseContext& ctx) {
 
 Scenario CorruptPageScenario() {
   Scenario s{
-      "corrupt-page",
-      "garbled database pages (live and in the backup set) and a garbled checkpoint",
+      "corrupt-page", "garbled database pages (live and in the backup set) and a garbled checkpoint",
       "Sixteen seeded bytes of a data page are overwritten on the medium: in the live database (then soft "
       "recovery and a full read; afterwards a restore from the intact backup set must reach every durable "
       "commit), in the backup set's database copy (then restore; afterwards the copy is repaired and the "
       "restore must succeed; also in a second full backup taken right after one that followed the last transaction, whose logs hold no record that re-images a data page; a refused set must leave the instance's files unchanged), in both copies of the checkpoint (and in one: soft recovery must then succeed with every durable commit), and in the live database before a full backup (which must refuse it or write a set that restores correctly). Every failure must carry a page-damage "
       "code; every success must show correct content (an unused page may be garbled harmlessly).",
-      20,
-      RunCorruptPage};
+      20, RunCorruptPage};
   s.steps = StepNames(kCorruptPageSteps);
   return s;
 }
 
 Scenario CorruptLogScenario() {
-  Scenario s{
-      "corrupt-log",
-      "garbled log generations (log path, backup set) and torn log tails",
-      "Sixteen seeded bytes of a log generation are overwritten: an archived or the current generation of the "
-      "log path (soft recovery, and restore), or a backup-set generation (restore, which must refuse it). A "
-      "success must not lose durable commits; after a refusal the file is repaired and the operation must "
-      "succeed. Torn tails: a power failure tears every pending log write at 512-byte units; soft recovery "
-      "must succeed with every durable commit. A backup-set generation whose last written sector is zeroed (a "
-      "torn copy) must be refused by restore; so must an archived log-path generation that lost its last "
-      "segments (restore, and soft recovery without a checkpoint).",
-      20,
-      RunCorruptLog};
+  Scenario s{"corrupt-log", "garbled log generations (log path, backup set) and torn log tails",
+             "Sixteen seeded bytes of a log generation are overwritten: an archived or the current generation of the "
+             "log path (soft recovery, and restore), or a backup-set generation (restore, which must refuse it). A "
+             "success must not lose durable commits; after a refusal the file is repaired and the operation must "
+             "succeed. Torn tails: a power failure tears every pending log write at 512-byte units; soft recovery "
+             "must succeed with every durable commit. A backup-set generation whose last written sector is zeroed (a "
+             "torn copy) must be refused by restore; so must an archived log-path generation that lost its last "
+             "segments (restore, and soft recovery without a checkpoint).",
+             20, RunCorruptLog};
   s.steps = StepNames(kCorruptLogSteps);
   return s;
 }

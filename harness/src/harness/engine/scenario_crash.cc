@@ -20,10 +20,8 @@ bool MayChangeDisk(faultfs::OpKind op) {
     case faultfs::OpKind::kRead:
     case faultfs::OpKind::kSize:
     case faultfs::OpKind::kList:
-    case faultfs::OpKind::kExists:
-      return false;
-    default:
-      return true;
+    case faultfs::OpKind::kExists: return false;
+    default: return true;
   }
 }
 
@@ -41,7 +39,8 @@ void RunCrashWorkload(CaseContext& ctx) {
   auto setup = SetupDisk(env);
   WorkloadPlan plan;
   plan.inflight = true;
-  std::vector<SurvivorPolicy> policies = tiny_cache ? EvictionSurvivorPolicies(ctx.seed()) : SurvivorPolicies(ctx.seed());
+  std::vector<SurvivorPolicy> policies = tiny_cache ? EvictionSurvivorPolicies(ctx.seed())
+                                                    : SurvivorPolicies(ctx.seed());
   const std::uint64_t per_point = policies.size();
   // Record once: the workload runs a single time, and before the I/O operations the
   // case checks (crash_points.h: at most 100, chosen as the run goes) the disk is
@@ -271,7 +270,8 @@ void RunCrashRestore(CaseContext& ctx) {
         // The second restore crashes before its operation of lowest seeded rank: one
         // snapshot held, chosen as it runs (its length is not known beforehand).
         const std::uint64_t rank_seed = faultfs::SplitMix64::Derive(ctx.seed(), r).Next();
-        RecordedRestore again = RecordRestore(env, *crashed.image, [](std::uint64_t) { return true; }, rank_seed, 1);
+        RecordedRestore again = RecordRestore(
+            env, *crashed.image, [](std::uint64_t) { return true; }, rank_seed, 1);
         if (!again.error.empty() || again.points.empty()) {
           step.Fail("after the first crash: " + (again.error.empty() ? "the restore did no I/O" : again.error));
           continue;
@@ -346,16 +346,16 @@ void RunCrashRestoreNested(CaseContext& ctx) {
     CrashedRestore crashed = CrashedFromRecord(env, point, first);
     point.disk.reset();
     const std::string plan = fmt::format("restore crashed before I/O #{} of {}; survivors: {}", r1, ops, first.name);
-    RecordedRestore second_run = RecordRestore(env, *crashed.image, [&](std::uint64_t r2) {
-      return r2 + 1 < stride && ctx.WantStep(r1 * stride + 1 + r2);
-    });
+    RecordedRestore second_run = RecordRestore(
+        env, *crashed.image, [&](std::uint64_t r2) { return r2 + 1 < stride && ctx.WantStep(r1 * stride + 1 + r2); });
     // How many I/O operations the rerun does (0: it failed, `error` says why).
     std::uint64_t ops2 = second_run.error.empty() ? second_run.ops : 0;
     error = second_run.error;
     if (ops2 >= stride) {
-      error = fmt::format("the restore after a crash before I/O #{} does {} I/O operations, more than the {} this "
-                          "scenario numbers (the first restore did {})",
-                          r1, ops2, stride - 1, ops);
+      error = fmt::format(
+          "the restore after a crash before I/O #{} does {} I/O operations, more than the {} this "
+          "scenario numbers (the first restore did {})",
+          r1, ops2, stride - 1, ops);
       ops2 = 0;
     }
     if (ctx.WantStep(r1 * stride)) {
@@ -388,8 +388,8 @@ void RunCrashRestoreNested(CaseContext& ctx) {
       if (r1 == run_through && r2 == faultfs::SplitMix64::Derive(seed, r1).Uniform(ops2)) {
         CheckRestoreRunThrough(step, env, *crashed.image, r2, seed + 1);
       }
-      step.AddPlan(plan + fmt::format("; the next restore crashed before I/O #{} of {}; survivors: {}", r2, ops2,
-                                      second.name));
+      step.AddPlan(
+          plan + fmt::format("; the next restore crashed before I/O #{} of {}; survivors: {}", r2, ops2, second.name));
       VerifyReopen(step, env, *again.image, Reopen::kRestore, base.run.model, window);
     }
   }
@@ -415,22 +415,19 @@ Scenario CrashWorkloadScenario() {
       "unsynced database write and loses everything else: legal only if pages never reach the disk before "
       "their log records are synced (write-ahead). The "
       "recovered content must be a prefix of the commits containing every durable one.",
-      32,
-      RunCrashWorkload};
+      32, RunCrashWorkload};
 }
 
 Scenario CrashRestoreScenario() {
   return Scenario{
-      "crash-restore",
-      "power loss at every I/O point of JetRestoreInstance, restore again (nested two levels)",
+      "crash-restore", "power loss at every I/O point of JetRestoreInstance, restore again (nested two levels)",
       "First, a power failure right after JetBackupInstance returned must leave a restorable backup set. Then, "
       "after a workload with a full backup in the middle, JetRestoreInstance runs once, recorded: the disk "
       "before each I/O operation r is what a restore crashed before r leaves (one r a case is also run through "
       "crashed, to check the codes the restore returns). Each survivor image is restored again "
       "and must succeed with every durable commit present. A nested step crashes that second restore too (at a "
       "seeded point) before a third restore must succeed. Exhaustive over the first level on small databases.",
-      3,
-      RunCrashRestore};
+      3, RunCrashRestore};
 }
 
 Scenario CrashRestoreNestedScenario() {
@@ -444,8 +441,7 @@ Scenario CrashRestoreNestedScenario() {
       "succeed with every durable commit present. Exhaustive over both levels: cases 8k to 8k+7 share one "
       "workload and each takes every eighth first crash point (case c from c mod 8 on) with every second one, so --cases 8 "
       "covers every pair (r1, r2); the default campaign runs two of the eight.",
-      2,
-      RunCrashRestoreNested};
+      2, RunCrashRestoreNested};
 }
 
 }  // namespace jetharness

@@ -44,9 +44,7 @@ struct ForeignLogCase : LogHeavyCase {
   Baseline other;
 
   std::string LogPath(std::int32_t gen) const { return env.settings.layout.log_dir + "/" + ArchivedLogName(gen); }
-  std::string BackupPath(std::int32_t gen) const {
-    return env.settings.layout.backup_dir + "/" + ArchivedLogName(gen);
-  }
+  std::string BackupPath(std::int32_t gen) const { return env.settings.layout.backup_dir + "/" + ArchivedLogName(gen); }
   std::int32_t LastPathGeneration() const { return path_gens.empty() ? 1 : path_gens.back(); }
   std::int32_t LastBackupGeneration() const { return backup_gens.empty() ? 1 : backup_gens.back(); }
   std::string FirstDatabase() const { return env.settings.layout.DatabasePath(env.spec.databases[0].file_name); }
@@ -221,22 +219,19 @@ void RunForeignLog(CaseContext& ctx) {
 }  // namespace
 
 Scenario ForeignLogScenario() {
-  Scenario s{
-      "foreign-log",
-      "a log generation from another lineage, or two generations out of order",
-      "Two instances run the same kind of workload, each with its own log lineage. A generation of the first "
-      "(archived or current, in the log path or in the backup set) is replaced by the second's generation of "
-      "the same number, or two neighbouring generations are swapped. Soft recovery and restore must refuse with "
-      "a lineage or sequence code (a restore may instead ignore a foreign log-path file with a warning, but "
-      "must then still show the backup moment); after the originals are put back they must succeed. A "
-      "generation from a fork of the same lineage (same signLog, another history) must be refused by soft "
-      "recovery through the tmPrevGen chain. Another database's file at the path the log attaches must be "
-      "refused by soft recovery (restore writes its own copy over it). A log-path generation replaced by an "
-      "older copy of itself (the current log from halfway through the workload) must be refused, or lose no "
-      "durable commit. A copy of the instance's second database at the first one's path (same lineage, only "
-      "signDb differs) must be refused by soft recovery.",
-      15,
-      RunForeignLog};
+  Scenario s{"foreign-log", "a log generation from another lineage, or two generations out of order",
+             "Two instances run the same kind of workload, each with its own log lineage. A generation of the first "
+             "(archived or current, in the log path or in the backup set) is replaced by the second's generation of "
+             "the same number, or two neighbouring generations are swapped. Soft recovery and restore must refuse with "
+             "a lineage or sequence code (a restore may instead ignore a foreign log-path file with a warning, but "
+             "must then still show the backup moment); after the originals are put back they must succeed. A "
+             "generation from a fork of the same lineage (same signLog, another history) must be refused by soft "
+             "recovery through the tmPrevGen chain. Another database's file at the path the log attaches must be "
+             "refused by soft recovery (restore writes its own copy over it). A log-path generation replaced by an "
+             "older copy of itself (the current log from halfway through the workload) must be refused, or lose no "
+             "durable commit. A copy of the instance's second database at the first one's path (same lineage, only "
+             "signDb differs) must be refused by soft recovery.",
+             15, RunForeignLog};
   s.steps = StepNames(kForeignLogSteps);
   return s;
 }

@@ -55,8 +55,8 @@ void RunIoError(CaseContext& ctx) {
     FaultClass fault = enospc ? FaultClass::kDiskFull : FaultClass::kIoError;
     // fsyncgate: a failed sync of the log or a database may have dropped its dirty data.
     bool lose_dirty = !enospc && site.op == faultfs::OpKind::kSync;
-    faultfs::FaultRule rule =
-        FailRule(j / 2, enospc ? faultfs::ErrorCode::kDiskFull : faultfs::ErrorCode::kIoError, lose_dirty);
+    faultfs::FaultRule rule = FailRule(j / 2, enospc ? faultfs::ErrorCode::kDiskFull : faultfs::ErrorCode::kIoError,
+                                       lose_dirty);
     step.AddPlan(fmt::format("{} on {} #{} ({} {}){}", FaultClassName(fault), SweepPhaseName(phase), j / 2,
                              faultfs::OpKindName(site.op), site.path, lose_dirty ? ", dirty data lost" : ""));
     sweep.RunStep(step, phase, OneRulePlan(ctx.seed(), rule), fault, site.role);
@@ -67,8 +67,7 @@ void RunIoError(CaseContext& ctx) {
 
 Scenario IoErrorScenario() {
   return Scenario{
-      "io-error",
-      "EIO and ENOSPC at every I/O operation of a workload, a backup, a restore and a soft recovery",
+      "io-error", "EIO and ENOSPC at every I/O operation of a workload, a backup, a restore and a soft recovery",
       "A small workload with a full backup in the middle runs once to list its I/O operations, and a restore "
       "and a soft recovery (JetInit after the workload's process died) likewise. Each operation then fails once "
       "with EIO (a failed sync also drops its dirty data, as Linux does) and, where storage could grow, with "
@@ -76,8 +75,7 @@ Scenario IoErrorScenario() {
       "workload or recovery fault the power fails (unsynced data dropped) and soft recovery must show every "
       "durable commit; after a restore fault the same restore, fault removed, must succeed with every durable "
       "commit.",
-      2,
-      RunIoError};
+      2, RunIoError};
 }
 
 }  // namespace jetharness

@@ -78,8 +78,8 @@ void RunLostWrite(CaseContext& ctx) {
       // Data faults count only the operations they apply to: the nth write or append.
       rule.nth = site.write;
       rule.unit = env.settings.page_size;
-      step.AddPlan(fmt::format("{} at {} ({}), then power loss", FaultClassName(fault), site.what,
-                               FileRoleName(site.role)));
+      step.AddPlan(
+          fmt::format("{} at {} ({}), then power loss", FaultClassName(fault), site.what, FileRoleName(site.role)));
 
       Machine machine(*setup, OneRulePlan(ctx.seed(), rule), env.op_budget);
       FailedCalls calls;
@@ -94,8 +94,8 @@ void RunLostWrite(CaseContext& ctx) {
       machine.fs().set_before_op(nullptr);
       step.AddHash(machine.fs().trace_hash());
       if (machine.fs().faults_injected() != 1) {
-        step.Fail(fmt::format("the {} at I/O #{} did not fire: the workload is not deterministic", FaultClassName(fault),
-                              site.op));
+        step.Fail(fmt::format("the {} at I/O #{} did not fire: the workload is not deterministic",
+                              FaultClassName(fault), site.op));
         continue;
       }
       ctx.CountFault(fault);
@@ -136,8 +136,7 @@ void RunLostWrite(CaseContext& ctx) {
             VerifyReopen(step, env, *image, Reopen::kSoftRecovery, run.model, durable);
           }
           break;
-        case FileRole::kAny:
-          break;
+        case FileRole::kAny: break;
       }
     }
   }
@@ -147,8 +146,7 @@ void RunLostWrite(CaseContext& ctx) {
 
 Scenario LostWriteScenario() {
   return Scenario{
-      "lost-write",
-      "writes the device acknowledged and dropped or stored at another block",
+      "lost-write", "writes the device acknowledged and dropped or stored at another block",
       "A workload of each shape (a small page cache, so database pages are written mid-workload) takes a full "
       "backup halfway. One write of its database, log, checkpoint or backup set is acknowledged and then lost, "
       "or stored at the same position of another page-sized block of the file (misdirected); then the power "
@@ -157,8 +155,7 @@ Scenario LostWriteScenario() {
       "codes are checked, and when the write came after the backup, a restore must reach every durable commit. "
       "A backup-set write: restore must refuse, or reach every durable commit (and after a refusal soft recovery "
       "still must).",
-      8,
-      RunLostWrite};
+      8, RunLostWrite};
 }
 
 }  // namespace jetharness

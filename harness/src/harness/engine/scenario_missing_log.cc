@@ -78,8 +78,8 @@ void RunGenerationGoneDuringBackup(CaseContext& ctx, std::uint64_t step_index, c
   gone.ops.Add(faultfs::OpKind::kOpen);
   gone.path = target->path;
   gone.times = 0;  // from then on
-  step.AddPlan(fmt::format("{} is gone when the incremental backup opens it (missing_log on log, backup)",
-                           target->path));
+  step.AddPlan(
+      fmt::format("{} is gone when the incremental backup opens it (missing_log on log, backup)", target->path));
   ctx.CountFault(FaultClass::kMissingLog);
   Machine machine(*base.after, OneRulePlan(ctx.seed(), gone), env.op_budget);
   {
@@ -160,19 +160,16 @@ void RunMissingLog(CaseContext& ctx) {
 }  // namespace
 
 Scenario MissingLogScenario() {
-  Scenario s{
-      "missing-log",
-      "first/middle/last/current generation missing, in the backup set and in the log path",
-      "After a workload spread over several log generations with a full backup in the middle, one generation "
-      "is deleted: the first, middle or last one of the backup set (then restore), or the first, middle, last "
-      "archived or current one of the log path (then restore, and separately soft recovery). A refusal must "
-      "use a missing-log code; a success must still show at least the backup moment (restore) or every durable "
-      "commit (soft recovery). After a refusal the file is put back and the same operation must succeed with "
-      "every durable commit. Last, an archived log-path generation an incremental backup must copy is gone when "
-      "the backup opens it: the backup must fail with a missing-log code (or still copy it), and the set must "
-      "then restore every durable commit.",
-      20,
-      RunMissingLog};
+  Scenario s{"missing-log", "first/middle/last/current generation missing, in the backup set and in the log path",
+             "After a workload spread over several log generations with a full backup in the middle, one generation "
+             "is deleted: the first, middle or last one of the backup set (then restore), or the first, middle, last "
+             "archived or current one of the log path (then restore, and separately soft recovery). A refusal must "
+             "use a missing-log code; a success must still show at least the backup moment (restore) or every durable "
+             "commit (soft recovery). After a refusal the file is put back and the same operation must succeed with "
+             "every durable commit. Last, an archived log-path generation an incremental backup must copy is gone when "
+             "the backup opens it: the backup must fail with a missing-log code (or still copy it), and the set must "
+             "then restore every durable commit.",
+             20, RunMissingLog};
   s.steps = StepNames(kMissingLogSteps);
   return s;
 }

@@ -42,14 +42,12 @@ void RunOom(CaseContext& ctx) {
 
 Scenario OomScenario() {
   return Scenario{
-      "oom",
-      "every allocation site of a workload, a restore and a soft recovery fails once",
+      "oom", "every allocation site of a workload, a restore and a soft recovery fails once",
       "Dry runs list the engine's allocation sites (faultfs/alloc_fault.h) in a workload with a backup, in a "
       "restore and in a soft recovery. Each site then fails at its first call and at a seeded later one. Failing "
       "calls must return JET_errOutOfMemory (or a fatal log error); afterwards soft recovery, or a restore with "
       "the fault removed, must show every durable commit.",
-      8,
-      RunOom};
+      8, RunOom};
 }
 
 }  // namespace jetharness

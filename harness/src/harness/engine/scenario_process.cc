@@ -42,7 +42,8 @@ constexpr std::size_t kBackupAfter = 3;
 // the watchdog over it (an engine looping on real files still ends).
 struct RealFiles {
   RealFiles(CaseContext& ctx, const Env& env)
-      : root(scratch.path() + "/fs"), rooted(&faultfs::DefaultPosixFs(), root),
+      : root(scratch.path() + "/fs"),
+        rooted(&faultfs::DefaultPosixFs(), root),
         fs(&rooted, WithWatchdog(faultfs::FaultPlan{}, env.op_budget)) {
     faultfs::Status s = faultfs::MakeDirs(faultfs::DefaultPosixFs(), root);
     if (!s.ok()) throw std::runtime_error("creating " + root + ": " + s.ToString());
@@ -138,9 +139,7 @@ bool ReadUntil(Step& step, ChildProcess& child, const std::function<bool(const P
   return false;
 }
 
-std::string SimReplay(const CaseContext& ctx, std::uint64_t op) {
-  return ReplayCommand(ctx.id(), kSimStepBase + op);
-}
+std::string SimReplay(const CaseContext& ctx, std::uint64_t op) { return ReplayCommand(ctx.id(), kSimStepBase + op); }
 
 // ---- process-kill -----------------------------------------------------------------
 
@@ -298,9 +297,10 @@ void RunProcessKill(CaseContext& ctx) {
   Simulate(env, *setup, &again, first, last_op, &at);
   auto [low, high] = SimulatedPrefixes(step, env, again.run.model, at);
   if (low <= high && (prefix < low || prefix > high)) {
-    step.Fail(fmt::format("the kill run recovered to commit prefix {}, but a process crash of the simulation between "
-                          "I/O #{} and #{} recovers to prefixes {}..{} (simulation: {})",
-                          prefix, first, last_op, low, high, SimReplay(ctx, first)));
+    step.Fail(
+        fmt::format("the kill run recovered to commit prefix {}, but a process crash of the simulation between "
+                    "I/O #{} and #{} recovers to prefixes {}..{} (simulation: {})",
+                    prefix, first, last_op, low, high, SimReplay(ctx, first)));
   }
 }
 
@@ -327,7 +327,8 @@ void RunProcessRestoreKill(CaseContext& ctx) {
   WriteOut(*base.after, real);
   {
     ChildProcess child(ChildExecutable(), ChildMode::kRestore, real.root, ctx.seed(), ctx.id().index);
-    if (!ReadUntil(step, child, [&](const ProcessEvent& e) { return (e.kind == 'O' && e.index == r) || e.kind == 'E'; })) {
+    if (!ReadUntil(step, child,
+                   [&](const ProcessEvent& e) { return (e.kind == 'O' && e.index == r) || e.kind == 'E'; })) {
       return;
     }
     if (!KillConfirmed(step, child, RestorePhase)) return;
@@ -374,7 +375,8 @@ void RunProcessBackupKill(CaseContext& ctx) {
   bool complete = false;
   {
     ChildProcess child(ChildExecutable(), ChildMode::kBackup, real.root, ctx.seed(), ctx.id().index);
-    if (!ReadUntil(step, child, [&](const ProcessEvent& e) { return (e.kind == 'O' && e.index == r) || e.kind == 'E'; })) {
+    if (!ReadUntil(step, child,
+                   [&](const ProcessEvent& e) { return (e.kind == 'O' && e.index == r) || e.kind == 'E'; })) {
       return;
     }
     if (!KillConfirmed(step, child, BackupPhase)) return;
@@ -398,16 +400,17 @@ void RunProcessBackupKill(CaseContext& ctx) {
     VerifyReopenOn(step, from_killed, real.fs, Reopen::kSoftRecovery, base.run.model, base.Durable());
     return;
   }
-  if (complete) step.Fail(fmt::format("the backup had returned success, yet restoring its set fails with {}",
-                                      CodeLabel(code)));
+  if (complete)
+    step.Fail(fmt::format("the backup had returned success, yet restoring its set fails with {}", CodeLabel(code)));
   bool dir_exists = false;
   (void)real.rooted.Exists(kBackupKillDir, &dir_exists);
   const bool documented = code == JET_errFileNotFound ||
                           (!dir_exists && (code == JET_errNoBackupDirectory || code == JET_errInvalidPath));
   if (!documented) {
-    step.Fail(fmt::format("restoring the set of a killed backup returned {}: docs/RESTORE.md documents "
-                          "JET_errFileNotFound (no manifest) for an interrupted backup",
-                          CodeLabel(code)));
+    step.Fail(
+        fmt::format("restoring the set of a killed backup returned {}: docs/RESTORE.md documents "
+                    "JET_errFileNotFound (no manifest) for an interrupted backup",
+                    CodeLabel(code)));
   }
   std::string changed = FirstChangedFile(*before, *ImageOf(real, "/inst"));
   if (!changed.empty()) step.Fail("the refused restore changed the instance's files: " + changed);
@@ -453,9 +456,10 @@ void RunProcessSharing(CaseContext& ctx) {
     if (step.CheckCode(FaultClass::kSharingViolation, FileRole::kDatabase, Phase::kWorkload, "JetAttachDatabase",
                        attach) &&
         attach != JET_errDatabaseSharingViolation) {
-      step.Fail(fmt::format("JetAttachDatabase({}) while another process has it attached returned {}, expected "
-                            "JET_errDatabaseSharingViolation",
-                            db, CodeLabel(attach)));
+      step.Fail(
+          fmt::format("JetAttachDatabase({}) while another process has it attached returned {}, expected "
+                      "JET_errDatabaseSharingViolation",
+                      db, CodeLabel(attach)));
     }
     // ... soft recovery of its instance, and a restore over it are refused, and the
     // refused restore changes none of its files.
@@ -495,9 +499,10 @@ void RunProcessRestoreSharing(CaseContext& ctx) {
   const Env moved = ProcessEnv(ChildMode::kRestorePause, ctx.seed(), ctx.id().index);
   Baseline base = MakeBaseline(env, kBackupAfter, false);
   Step step(ctx, 0);
-  step.AddPlan(fmt::format("a child process restores the set into {} and pauses at the first replayed generation; "
-                           "then SIGKILL",
-                           kRestoreDest));
+  step.AddPlan(
+      fmt::format("a child process restores the set into {} and pauses at the first replayed generation; "
+                  "then SIGKILL",
+                  kRestoreDest));
   ctx.CountFault(FaultClass::kSharingViolation, 2);
   RealFiles real(ctx, moved);
   WriteOut(*base.after, real);
@@ -519,17 +524,19 @@ void RunProcessRestoreSharing(CaseContext& ctx) {
     if (step.CheckCode(FaultClass::kSharingViolation, FileRole::kDatabase, Phase::kRestore, "JetRestoreInstance",
                        restore) &&
         restore != JET_errDatabaseSharingViolation) {
-      step.Fail(fmt::format("JetRestoreInstance into {} while another process's restore into it is paused returned "
-                            "{}, expected JET_errDatabaseSharingViolation (docs/RESTORE.md)",
-                            kRestoreDest, CodeLabel(restore)));
+      step.Fail(
+          fmt::format("JetRestoreInstance into {} while another process's restore into it is paused returned "
+                      "{}, expected JET_errDatabaseSharingViolation (docs/RESTORE.md)",
+                      kRestoreDest, CodeLabel(restore)));
     }
     JET_ERR attach = AttachFromOtherInstance(moved, real.fs);
     if (step.CheckCode(FaultClass::kSharingViolation, FileRole::kDatabase, Phase::kWorkload, "JetAttachDatabase",
                        attach) &&
         attach != JET_errDatabaseSharingViolation) {
-      step.Fail(fmt::format("JetAttachDatabase({}) while another process restores into it returned {}, expected "
-                            "JET_errDatabaseSharingViolation",
-                            db, CodeLabel(attach)));
+      step.Fail(
+          fmt::format("JetAttachDatabase({}) while another process restores into it returned {}, expected "
+                      "JET_errDatabaseSharingViolation",
+                      db, CodeLabel(attach)));
     }
     // The refused calls wrote nothing: not the paused restore's files, not the set,
     // not the instance's (the other instance's own directories aside).
@@ -544,8 +551,8 @@ void RunProcessRestoreSharing(CaseContext& ctx) {
   // and another instance may attach what it restored.
   VerifyReopenOn(step, moved, real.fs, Reopen::kRestore, base.run.model, base.Durable());
   if (JET_ERR attach = AttachFromOtherInstance(moved, real.fs); attach < 0) {
-    step.Fail(fmt::format("JetAttachDatabase({}) after the restoring process was killed returned {}", db,
-                          CodeLabel(attach)));
+    step.Fail(
+        fmt::format("JetAttachDatabase({}) after the restoring process was killed returned {}", db, CodeLabel(attach)));
   }
   if (real.hung(moved)) step.Fail(fmt::format("hang: more than {} I/O operations", moved.op_budget));
 }
@@ -568,9 +575,10 @@ void RunProcessBackupSharing(CaseContext& ctx) {
   Baseline base = MakeBaseline(env, kBackupAfter, false);
   Baseline own_base = MakeBaseline(own, kBackupAfter, false);
   Step step(ctx, 0);
-  step.AddPlan(fmt::format("a child process backs its instance up into {} and pauses at its first progress report; "
-                           "then SIGKILL",
-                           kBackupHeldDir));
+  step.AddPlan(
+      fmt::format("a child process backs its instance up into {} and pauses at its first progress report; "
+                  "then SIGKILL",
+                  kBackupHeldDir));
   ctx.CountFault(FaultClass::kSharingViolation, 1);
   RealFiles real(ctx, env);
   WriteOut(*base.after, real);
@@ -600,9 +608,10 @@ void RunProcessBackupSharing(CaseContext& ctx) {
       code = instance.Backup(kBackupHeldDir);
     }
     if (code != JET_errBackupDirectoryNotEmpty) {
-      step.Fail(fmt::format("JetBackupInstance into {} while another process's backup into it is paused returned {}, "
-                            "expected JET_errBackupDirectoryNotEmpty",
-                            kBackupHeldDir, CodeLabel(code)));
+      step.Fail(
+          fmt::format("JetBackupInstance into {} while another process's backup into it is paused returned {}, "
+                      "expected JET_errBackupDirectoryNotEmpty",
+                      kBackupHeldDir, CodeLabel(code)));
     }
     // The copy being written is open without sharing: it cannot be deleted under it.
     bool refused = false;
@@ -658,8 +667,7 @@ Scenario ProcessRestoreSharingScenario() {
       "JetAttachDatabase of a restored database too, and neither may change a file of the destination, the "
       "instance or the set. The child is then SIGKILLed: the same restore must succeed with every durable "
       "commit, and the attach too.",
-      1,
-      RunProcessRestoreSharing};
+      1, RunProcessRestoreSharing};
 }
 
 Scenario ProcessBackupSharingScenario() {
@@ -672,8 +680,7 @@ Scenario ProcessBackupSharingScenario() {
       "JET_errBackupDirectoryNotEmpty, deleting the copy being written must be refused as a sharing violation, "
       "and the held set must not change. The child is then SIGKILLed: its partial set can be deleted, the same "
       "backup succeeds, and a restore from it holds every durable commit of this process's instance.",
-      1,
-      RunProcessBackupSharing};
+      1, RunProcessBackupSharing};
 }
 
 Scenario ProcessKillScenario() {
@@ -690,19 +697,16 @@ Scenario ProcessKillScenario() {
       "simulation of the same workload on a MemFs records (same I/O count and trace hash at every event), "
       "and the recovered prefix must be one the simulation's process crashes between the last event and the "
       "next recover to (a kill loses no page-cache data: it is the keep-unsynced power loss).",
-      4,
-      RunProcessKill};
+      4, RunProcessKill};
 }
 
 Scenario ProcessRestoreKillScenario() {
   return Scenario{
-      "process-restore-kill",
-      "kill -9 of a real process inside JetRestoreInstance; the restore run again must succeed",
+      "process-restore-kill", "kill -9 of a real process inside JetRestoreInstance; the restore run again must succeed",
       "As crash-restore, with a real process: a baseline (a full backup after 3 of 6 transactions) is written to "
       "real files; a child runs JetRestoreInstance on them, reporting each I/O operation, and is SIGKILLed after "
       "a seeded one. The restore, run again, must succeed with every durable commit.",
-      2,
-      RunProcessRestoreKill};
+      2, RunProcessRestoreKill};
 }
 
 Scenario ProcessBackupKillScenario() {
@@ -714,8 +718,7 @@ Scenario ProcessBackupKillScenario() {
       "must fail with JET_errFileNotFound (no manifest, docs/RESTORE.md) and change none of the instance's "
       "files, or, if the backup finished before the kill landed, succeed with every durable commit; soft "
       "recovery of the instance then reaches every durable commit.",
-      2,
-      RunProcessBackupKill};
+      2, RunProcessBackupKill};
 }
 
 Scenario ProcessSharingScenario() {
@@ -728,8 +731,7 @@ Scenario ProcessSharingScenario() {
       "restore must change none of the instance's files. The child is then SIGKILLed: its locks (open-file-"
       "description locks) die with it, so soft recovery, the other instance's attach and the restore must "
       "all succeed, with every durable commit.",
-      2,
-      RunProcessSharing};
+      2, RunProcessSharing};
 }
 
 }  // namespace jetharness

@@ -36,8 +36,8 @@ struct GenBackup {
   bool restore = false;        // restore from the set (when the full backup returned), else soft recovery
 };
 struct GenFault {
-  int kind = 0;           // 0 crash, 1 EIO, 2 ENOSPC
-  int per_mille = 0;      // position in the fault-free run's I/O operations
+  int kind = 0;       // 0 crash, 1 EIO, 2 ENOSPC
+  int per_mille = 0;  // position in the fault-free run's I/O operations
   bool lose_dirty = false;
 };
 
@@ -119,10 +119,10 @@ std::string CheckOne(const std::vector<GenTxn>& txns, const GenBackup& backup, c
   plan.seed = seed;
   for (const GenFault& f : faults) {
     std::uint64_t nth = ops * static_cast<std::uint64_t>(f.per_mille) / 1000;
-    plan.rules.push_back(f.kind == 0 ? CrashRule(nth)
-                                     : FailRule(nth, f.kind == 1 ? faultfs::ErrorCode::kIoError
-                                                                 : faultfs::ErrorCode::kDiskFull,
-                                                f.lose_dirty));
+    plan.rules.push_back(
+        f.kind == 0
+            ? CrashRule(nth)
+            : FailRule(nth, f.kind == 1 ? faultfs::ErrorCode::kIoError : faultfs::ErrorCode::kDiskFull, f.lose_dirty));
   }
   CaseContext scratch(CaseId{"property", seed, 0, {}}, std::nullopt, nullptr);
   {
@@ -136,9 +136,11 @@ std::string CheckOne(const std::vector<GenTxn>& txns, const GenBackup& backup, c
     for (const auto& [call, code] : failed) {
       bool allowed = false;
       for (FaultClass c : {FaultClass::kCrash, FaultClass::kIoError, FaultClass::kDiskFull}) {
-        allowed = allowed || scratch.CodeViolation(c, FileRole::kAny, PhaseOfCall(call, Phase::kWorkload), code).empty();
+        allowed = allowed ||
+                  scratch.CodeViolation(c, FileRole::kAny, PhaseOfCall(call, Phase::kWorkload), code).empty();
       }
-      if (!allowed) step.Fail(fmt::format("{} returned {}, allowed for none of the injected faults", call, CodeLabel(code)));
+      if (!allowed)
+        step.Fail(fmt::format("{} returned {}, allowed for none of the injected faults", call, CodeLabel(code)));
     }
     // The faults that fired, by class, from the trace (a crash is counted once).
     bool crashed = false;
@@ -179,16 +181,16 @@ void RunProperty(CaseContext& ctx) {
   auto property = [&]() {
     auto txns = *rc::gen::resize(
         6, rc::gen::container<std::vector<GenTxn>>(rc::gen::build<GenTxn>(
-               rc::gen::set(&GenTxn::ops, rc::gen::resize(4, rc::gen::container<std::vector<GenOp>>(rc::gen::build<GenOp>(
-                                                       rc::gen::set(&GenOp::table, rc::gen::inRange(0, 2)),
-                                                       rc::gen::set(&GenOp::key, rc::gen::inRange(0, 8)),
-                                                       rc::gen::set(&GenOp::value_len, rc::gen::inRange(-1, 300)))))),
+               rc::gen::set(&GenTxn::ops,
+                            rc::gen::resize(4, rc::gen::container<std::vector<GenOp>>(rc::gen::build<GenOp>(
+                                                   rc::gen::set(&GenOp::table, rc::gen::inRange(0, 2)),
+                                                   rc::gen::set(&GenOp::key, rc::gen::inRange(0, 8)),
+                                                   rc::gen::set(&GenOp::value_len, rc::gen::inRange(-1, 300)))))),
                rc::gen::set(&GenTxn::end, rc::gen::element(0, 1, 2)))));
-    auto faults = *rc::gen::resize(
-        3, rc::gen::container<std::vector<GenFault>>(rc::gen::build<GenFault>(
-               rc::gen::set(&GenFault::kind, rc::gen::element(0, 1, 2)),
-               rc::gen::set(&GenFault::per_mille, rc::gen::inRange(0, 1000)),
-               rc::gen::set(&GenFault::lose_dirty, rc::gen::arbitrary<bool>()))));
+    auto faults = *rc::gen::resize(3, rc::gen::container<std::vector<GenFault>>(rc::gen::build<GenFault>(
+                                          rc::gen::set(&GenFault::kind, rc::gen::element(0, 1, 2)),
+                                          rc::gen::set(&GenFault::per_mille, rc::gen::inRange(0, 1000)),
+                                          rc::gen::set(&GenFault::lose_dirty, rc::gen::arbitrary<bool>()))));
     auto backup = *rc::gen::build<GenBackup>(rc::gen::set(&GenBackup::full_after, rc::gen::inRange(-1, 6)),
                                              rc::gen::set(&GenBackup::incremental_after, rc::gen::inRange(-1, 7)),
                                              rc::gen::set(&GenBackup::restore, rc::gen::arbitrary<bool>()));
@@ -232,8 +234,7 @@ void RunProperty(CaseContext& ctx) {
 
 Scenario PropertyScenario() {
   return Scenario{
-      "property",
-      "RapidCheck: random workload + random fault schedule, shrunk to a minimal failing case",
+      "property", "RapidCheck: random workload + random fault schedule, shrunk to a minimal failing case",
       "RapidCheck generates a small workload (transactions of puts and deletes on two tables, durable, lazy or "
       "rolled back), backups in it (a full backup, an incremental after it, or none) and whether the machine "
       "comes back by restoring the set or by soft recovery, and a fault schedule (crashes, EIO and ENOSPC, some "
@@ -242,8 +243,7 @@ Scenario PropertyScenario() {
       "must keep every durable commit and show no uncommitted data; failing calls must be allowed for one of "
       "the injected faults. A failure shrinks to fewer transactions, operations, backups and faults, and the "
       "minimal case is reported. Seeded from the case seed, so replay is exact.",
-      6,
-      RunProperty};
+      6, RunProperty};
 }
 
 }  // namespace jetharness

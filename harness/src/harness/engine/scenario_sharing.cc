@@ -64,15 +64,12 @@ void RunSharingViolation(CaseContext& ctx) {
 }  // namespace
 
 Scenario SharingViolationScenario() {
-  return Scenario{
-      "sharing-violation",
-      "a database, log, checkpoint or backup file held open without sharing",
-      "Another handle holds one file open with share mode none (as another process would): the database or "
-      "the current log or the checkpoint during soft recovery, the database or a backup-set log during "
-      "restore. The operation must fail with a sharing or access code (the error map has no success for "
-      "this fault); once the handle is closed, the same operation must succeed with every durable commit.",
-      15,
-      RunSharingViolation};
+  return Scenario{"sharing-violation", "a database, log, checkpoint or backup file held open without sharing",
+                  "Another handle holds one file open with share mode none (as another process would): the database or "
+                  "the current log or the checkpoint during soft recovery, the database or a backup-set log during "
+                  "restore. The operation must fail with a sharing or access code (the error map has no success for "
+                  "this fault); once the handle is closed, the same operation must succeed with every durable commit.",
+                  15, RunSharingViolation};
 }
 
 }  // namespace jetharness

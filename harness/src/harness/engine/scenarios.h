@@ -128,8 +128,7 @@ std::vector<std::string> ListFiles(const faultfs::MemFs& image, const std::strin
 // Generations present as archived logs (edbXXXXX.log) in a directory of an image.
 std::vector<std::int32_t> ArchivedGenerations(const faultfs::MemFs& image, const std::string& dir);
 // Copies one file's bytes from `from` into `to` (creating or replacing it, durably).
-void CopyFile(const faultfs::MemFs& from, faultfs::MemFs* to, const std::string& path,
-              const std::string& to_path = "");
+void CopyFile(const faultfs::MemFs& from, faultfs::MemFs* to, const std::string& path, const std::string& to_path = "");
 
 // One fault on the files of a baseline's image, the attempt it must survive, and the
 // repair after which nothing durable may be lost:

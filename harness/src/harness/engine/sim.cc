@@ -52,8 +52,8 @@ std::unique_ptr<faultfs::MemFs> EmptyDisk(const Layout& layout) {
     if (!s.ok()) throw std::runtime_error("EmptyDisk: " + s.ToString());
   }
   // Directory entries become durable only when their parents are synced.
-  for (const std::string& dir : {std::string("/"), std::string("/inst"), layout.system_dir, layout.log_dir,
-                                 layout.db_dir}) {
+  for (const std::string& dir :
+       {std::string("/"), std::string("/inst"), layout.system_dir, layout.log_dir, layout.db_dir}) {
     (void)disk->SyncDir(dir);
   }
   return disk;
@@ -160,8 +160,7 @@ void RunWorkloadInto(faultfs::Vfs& vfs, const Env& env, const WorkloadPlan& plan
   }
 }
 
-ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen how, OpenFault fault,
-                            ReadBack* read) {
+ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen how, OpenFault fault, ReadBack* read) {
   return AttemptReopen(step, env, machine.fs(), how, fault, read);
 }
 
@@ -179,8 +178,7 @@ ReopenOutcome AttemptReopen(Step& step, const Env& env, faultfs::Vfs& vfs, Reope
     // A whole attempt that succeeded is checked as JET_errSuccess: rows without it
     // say the fault must make the attempt fail.
     if (ok && !step.CheckCode(fault.fault, fault.role, attempt_phase,
-                              how == Reopen::kRestore ? "restore and reopen" : "recovery and reopen",
-                              JET_errSuccess)) {
+                              how == Reopen::kRestore ? "restore and reopen" : "recovery and reopen", JET_errSuccess)) {
       violation = true;
     }
     if (violation) return ReopenOutcome::kViolation;

@@ -117,15 +117,15 @@ class Step {
 
 // The workload part of a case.
 struct WorkloadPlan {
-  std::size_t first = 0;                  // transactions [first, last)
+  std::size_t first = 0;  // transactions [first, last)
   std::size_t last = SIZE_MAX;
-  std::size_t backup_after = SIZE_MAX;    // full backup after this many transactions
+  std::size_t backup_after = SIZE_MAX;  // full backup after this many transactions
   // Incremental backups into the same set, each after this many transactions (after
   // the full backup; ascending).
   std::vector<std::size_t> incremental_after;
-  bool inflight = false;                  // leave spec.inflight open at the end
-  bool create = false;                    // create the databases (fresh disk)
-  bool clean_shutdown = false;            // JetTerm at the end (else abrupt)
+  bool inflight = false;        // leave spec.inflight open at the end
+  bool create = false;          // create the databases (fresh disk)
+  bool clean_shutdown = false;  // JetTerm at the end (else abrupt)
   // Called with each API call's name before it is made (EngineInstance::set_before_call).
   std::function<void(const std::string& call)> before_call;
 };
@@ -140,7 +140,7 @@ struct BackupMoment {
   // points that belong to it).
   std::uint64_t first_op = 0;
   std::uint64_t end_op = 0;
-  bool done = false;                 // it returned success
+  bool done = false;  // it returned success
 };
 
 struct WorkloadRun {
@@ -181,11 +181,9 @@ enum class ReopenOutcome : std::uint8_t {
 // Recovers or restores the machine's disk and reads everything back, checking every
 // call's code against the error map for `fault` (the opening call as recovery/restore,
 // the rest as workload). Does not judge the content: the caller runs the oracle.
-ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen how, OpenFault fault,
-                            ReadBack* read);
+ReopenOutcome AttemptReopen(Step& step, const Env& env, Machine& machine, Reopen how, OpenFault fault, ReadBack* read);
 // The same on any Vfs (real files: the process scenarios).
-ReopenOutcome AttemptReopen(Step& step, const Env& env, faultfs::Vfs& vfs, Reopen how, OpenFault fault,
-                            ReadBack* read);
+ReopenOutcome AttemptReopen(Step& step, const Env& env, faultfs::Vfs& vfs, Reopen how, OpenFault fault, ReadBack* read);
 
 // AttemptReopen, then the oracle: a success must hold a state within `window`; when it
 // does not, the failure is recorded and the outcome is kViolation. Every path that lets

@@ -46,7 +46,7 @@ struct LogHeavyCase {
 struct StepAction {
   std::optional<FileFault> fault;                                // judged by RunFileFault
   std::function<void(CaseContext&, std::uint64_t step)> custom;  // a step with its own checks
-  std::string skip;  // why this case has nothing for the row to damage
+  std::string skip;                                              // why this case has nothing for the row to damage
 
   static StepAction Fault(FileFault f) {
     StepAction a;

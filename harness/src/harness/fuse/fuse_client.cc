@@ -106,7 +106,8 @@ bool ForceUnmount(const std::string& dir) {
 std::string Control(const std::string& dir, const std::string& command) {
   const std::string path = Absolute(dir) + "/" + kControlName;
   int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) throw std::runtime_error(fmt::format("{}: {} (is a `jetfault mount` there?)", path, std::strerror(errno)));
+  if (fd < 0)
+    throw std::runtime_error(fmt::format("{}: {} (is a `jetfault mount` there?)", path, std::strerror(errno)));
   const std::string line = command + "\n";
   const ssize_t written = write(fd, line.data(), line.size());
   const int write_errno = errno;
@@ -125,9 +126,8 @@ int RunCrash(const std::string& dir, const CrashRequest& request) {
     return 2;
   }
   const std::string image = Absolute(request.image);
-  const std::string command =
-      request.at_op ? fmt::format("arm {} {} {}", *request.at_op, request.policy, image)
-                    : fmt::format("crash {} {}", request.policy, image);
+  const std::string command = request.at_op ? fmt::format("arm {} {} {}", *request.at_op, request.policy, image)
+                                            : fmt::format("crash {} {}", request.policy, image);
   std::string answer;
   try {
     answer = Control(dir, command);

@@ -37,9 +37,9 @@ inline constexpr const char* kControlName = ".jetfault-ctl";
 struct MountOptions {
   std::string dir;
   std::uint64_t seed = 1;
-  std::string plan_file;   // a fault plan (docs/FAULTS.md), line or JSON form
-  std::string from_image;  // a real directory (a crash image) to serve instead of an empty filesystem
-  bool foreground = false; // stay in the foreground and print "mounted DIR" once it is
+  std::string plan_file;    // a fault plan (docs/FAULTS.md), line or JSON form
+  std::string from_image;   // a real directory (a crash image) to serve instead of an empty filesystem
+  bool foreground = false;  // stay in the foreground and print "mounted DIR" once it is
 };
 
 // True when this jetfault was built with libfuse3.
@@ -54,7 +54,7 @@ int RunMount(const MountOptions& options);
 
 struct CrashRequest {
   std::string policy = "drop-all";
-  std::string image;                 // made absolute by the client
+  std::string image;  // made absolute by the client
   std::optional<std::uint64_t> at_op;
 };
 // `jetfault crash`: sends the request; without at_op waits until the mount is gone.

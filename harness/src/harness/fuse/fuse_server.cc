@@ -80,7 +80,10 @@ struct Handle {
 class Server {
  public:
   Server(std::unique_ptr<faultfs::MemFs> mem, faultfs::FaultPlan plan, std::uint64_t seed, std::string dir)
-      : mem_(std::move(mem)), fs_(mem_.get(), std::move(plan)), seed_(seed), dir_(std::move(dir)),
+      : mem_(std::move(mem)),
+        fs_(mem_.get(), std::move(plan)),
+        seed_(seed),
+        dir_(std::move(dir)),
         start_(std::time(nullptr)) {
     fs_.set_keep_trace(false);
   }
@@ -150,7 +153,7 @@ class Server {
     if (Down()) return -EIO;
     faultfs::OpenOptions options;
     const int mode = fi->flags & O_ACCMODE;
-    options.access = mode == O_RDONLY ? faultfs::Access::kRead
+    options.access = mode == O_RDONLY   ? faultfs::Access::kRead
                      : mode == O_WRONLY ? faultfs::Access::kWrite
                                         : faultfs::Access::kReadWrite;
     // POSIX programs know no share modes: every handle lets every other one in.
@@ -223,7 +226,8 @@ class Server {
   int Truncate(const char* path, off_t size, fuse_file_info* fi) {
     if (IsControl(path)) return 0;
     if (Down()) return -EIO;
-    if (Handle* h = Find(fi); h != nullptr && h->file) return -Errno(h->file->Truncate(static_cast<std::uint64_t>(size)));
+    if (Handle* h = Find(fi); h != nullptr && h->file)
+      return -Errno(h->file->Truncate(static_cast<std::uint64_t>(size)));
     if (path == nullptr) return -EBADF;
     faultfs::OpenOptions options{faultfs::Access::kWrite, faultfs::kShareAll, faultfs::Disposition::kOpenExisting};
     std::unique_ptr<faultfs::File> file;
@@ -477,7 +481,9 @@ fuse_operations Operations() {
   ops.getattr = [](const char* p, struct stat* st, fuse_file_info* fi) { return Server::Get().GetAttr(p, st, fi); };
   ops.open = [](const char* p, fuse_file_info* fi) { return Server::Get().Open(p, fi, false); };
   ops.create = [](const char* p, mode_t, fuse_file_info* fi) { return Server::Get().Open(p, fi, true); };
-  ops.read = [](const char*, char* b, size_t n, off_t o, fuse_file_info* fi) { return Server::Get().Read(b, n, o, fi); };
+  ops.read = [](const char*, char* b, size_t n, off_t o, fuse_file_info* fi) {
+    return Server::Get().Read(b, n, o, fi);
+  };
   ops.write = [](const char*, const char* b, size_t n, off_t o, fuse_file_info* fi) {
     return Server::Get().Write(b, n, o, fi);
   };
@@ -555,7 +561,8 @@ int RunMount(const MountOptions& options) {
   std::string dir = std::filesystem::weakly_canonical(std::filesystem::absolute(options.dir, ec), ec).string();
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   Server server(std::move(mem), plan, options.seed, dir);
-  std::vector<std::string> argv_text = {"jetfault", "-o", "auto_unmount,fsname=jetfault,subtype=jetfault,default_permissions"};
+  std::vector<std::string> argv_text = {"jetfault", "-o",
+                                        "auto_unmount,fsname=jetfault,subtype=jetfault,default_permissions"};
   std::vector<char*> argv;
   for (std::string& a : argv_text) argv.push_back(a.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());

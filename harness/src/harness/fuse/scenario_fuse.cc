@@ -45,7 +45,8 @@ std::string SkipReason() {
   if (why.empty() && ChildExecutable().empty()) why = "no jetfault executable to serve the mount";
   if (why.empty() && JetutilExecutable().empty()) why = "no jetutil executable (set $JETUTIL)";
   static std::once_flag said;
-  if (!why.empty()) std::call_once(said, [&] { std::fprintf(stderr, "jetfault: FUSE scenarios skipped: %s\n", why.c_str()); });
+  if (!why.empty())
+    std::call_once(said, [&] { std::fprintf(stderr, "jetfault: FUSE scenarios skipped: %s\n", why.c_str()); });
   return why;
 }
 
@@ -62,11 +63,10 @@ ProgramRun RunProgram(const std::string& program, const std::vector<std::string>
   std::remove(out_path.c_str());
   std::remove(err_path.c_str());
   std::error_code ec;
-  bp::child c = input.empty()
-                    ? bp::child(program, bp::args(args), bp::std_in < bp::null, bp::std_out > out_path,
-                                bp::std_err > err_path, ec)
-                    : bp::child(program, bp::args(args), bp::std_in < input, bp::std_out > out_path,
-                                bp::std_err > err_path, ec);
+  bp::child c = input.empty() ? bp::child(program, bp::args(args), bp::std_in<bp::null, bp::std_out> out_path,
+                                          bp::std_err > err_path, ec)
+                              : bp::child(program, bp::args(args), bp::std_in<input, bp::std_out> out_path,
+                                          bp::std_err > err_path, ec);
   ProgramRun run;
   if (ec) {
     run.err = program + ": " + ec.message();
@@ -157,8 +157,16 @@ void RunFusePowerLoss(CaseContext& ctx) {
   std::filesystem::create_directories(mnt);
   std::ofstream(input, std::ios::binary) << w.input;
   const std::string seed = std::to_string(ctx.seed());
-  const std::vector<std::string> load = {"-v",         "load", "--system-path", mnt + "/sys", "--log-path",
-                                         mnt + "/log", "--db", mnt + "/db.edb", "--create",    "--txn-size",
+  const std::vector<std::string> load = {"-v",
+                                         "load",
+                                         "--system-path",
+                                         mnt + "/sys",
+                                         "--log-path",
+                                         mnt + "/log",
+                                         "--db",
+                                         mnt + "/db.edb",
+                                         "--create",
+                                         "--txn-size",
                                          std::to_string(w.lines_per_txn)};
   const std::string jetutil = JetutilExecutable();
   auto status_ops = [&](const std::string& answer) -> std::optional<std::uint64_t> {
@@ -243,11 +251,11 @@ void RunFusePowerLoss(CaseContext& ctx) {
   DbState state;
   {
     MountProcess mount(ChildExecutable(), mnt, {"--from", image});
-    ProgramRun recover =
-        RunProgram(jetutil, {"recover", "--system-path", mnt + "/sys", "--log-path", mnt + "/log"}, "", scratch.path());
+    ProgramRun recover = RunProgram(jetutil, {"recover", "--system-path", mnt + "/sys", "--log-path", mnt + "/log"}, "",
+                                    scratch.path());
     if (!Succeeded(recover)) {
-      step.Fail(fmt::format("jetutil recover on the image failed ({}): {}", ChildProcess::DescribeStatus(recover.status),
-                            recover.err));
+      step.Fail(fmt::format("jetutil recover on the image failed ({}): {}",
+                            ChildProcess::DescribeStatus(recover.status), recover.err));
       return;
     }
     const bool has_db = std::filesystem::exists(mnt + "/db.edb");
@@ -289,8 +297,7 @@ void RegisterFuseScenarios(ScenarioRegistry* registry) {
       "it back: the content must be a transaction prefix holding every commit load reported as acknowledged and "
       "nothing of a commit it never began. Every mount must be gone after each phase. Skipped, with the reason "
       "on stderr, where /dev/fuse, fusermount3 or a libfuse3 build is missing.",
-      1,
-      RunFusePowerLoss});
+      1, RunFusePowerLoss});
 }
 
 }  // namespace jetharness::fuse

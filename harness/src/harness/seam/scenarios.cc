@@ -126,9 +126,8 @@ void CrashCase(CaseContext& ctx, const SeamEnv& env) {
   });
   if (!run.failure.ok() || run.ops != ops) {
     Step step(ctx, 0);
-    step.Fail(run.failure.ok()
-                  ? fmt::format("nondeterministic workload: {} I/O operations, then {}", ops, run.ops)
-                  : "the workload failed with no fault active: " + run.failure.ToString());
+    step.Fail(run.failure.ok() ? fmt::format("nondeterministic workload: {} I/O operations, then {}", ops, run.ops)
+                               : "the workload failed with no fault active: " + run.failure.ToString());
     return;
   }
   for (CrashPoint& point : points) {
@@ -186,8 +185,8 @@ void IoErrorCase(CaseContext& ctx, const SeamEnv& env) {
         const std::uint64_t index = sampling.Step(k, f * 2 + i);
         if (!ctx.WantStep(index)) continue;
         Step step(ctx, index);
-        step.AddPlan(fmt::format("{} on I/O #{} of {}, then power loss; survivors: {}",
-                                 FaultClassName(faults[f].fault), k, ops, images[i].name));
+        step.AddPlan(fmt::format("{} on I/O #{} of {}, then power loss; survivors: {}", FaultClassName(faults[f].fault),
+                                 k, ops, images[i].name));
         step.AddHash(machine.fs().trace_hash());
         ctx.CountFault(faults[f].fault);
         ctx.CountCrashState();
@@ -263,10 +262,11 @@ void RunShrinking(CaseContext& ctx, const SeamEnv& env, SeamCase run) {
     }
     if (!found) continue;  // only the whole case fails so: nothing smaller to offer
     const std::string replay = ReplayCommand(ctx.id(), ShrunkStep(variant, found->step));
-    const std::string note =
-        fmt::format("{} of {} transactions{}, step {}: {}", variant.transactions, total,
-                    env.spec.inflight.empty() ? "" : variant.inflight ? ", one in flight" : ", none in flight",
-                    found->step, found->fault_plan);
+    const std::string note = fmt::format("{} of {} transactions{}, step {}: {}", variant.transactions, total,
+                                         env.spec.inflight.empty() ? ""
+                                         : variant.inflight        ? ", one in flight"
+                                                                   : ", none in flight",
+                                         found->step, found->fault_plan);
     for (std::size_t i = 0; i < ctx.result().failures.size(); ++i) {
       if (ViolationClass(ctx.result().failures[i].what) == wanted) ctx.SetShrunk(i, replay, note);
     }

@@ -293,11 +293,12 @@ std::string SqliteCodeViolation(FaultClass fault, int code) {
 }
 
 std::string SqliteCodeMapText() {
-  std::string out = "SQLite result codes allowed per fault class (primary codes; success is always allowed, "
-                    "then the oracle judges the content):\n";
+  std::string out =
+      "SQLite result codes allowed per fault class (primary codes; success is always allowed, "
+      "then the oracle judges the content):\n";
   for (const SqliteCodeRow& row : SqliteCodeMap()) {
-    out += fmt::format("  {:<10} {}\n  {:<10}   {}\n", row.fault == FaultClass::kNone ? "none/other"
-                                                                                        : FaultClassName(row.fault),
+    out += fmt::format("  {:<10} {}\n  {:<10}   {}\n",
+                       row.fault == FaultClass::kNone ? "none/other" : FaultClassName(row.fault),
                        SqliteAllowedText(row), "", row.why);
   }
   return out;
@@ -315,9 +316,10 @@ std::string SqliteCodeMapMarkdown() {
       "The same table is the check (`SqliteCodeViolation`) and this page.\n\n"
       "| fault | allowed (primary code) | why |\n|---|---|---|\n";
   for (const SqliteCodeRow& row : SqliteCodeMap()) {
-    out += fmt::format("| {} | {} | {} |\n",
-                       row.fault == FaultClass::kNone ? "none (and any class without a row)" : FaultClassName(row.fault),
-                       SqliteAllowedText(row), row.why);
+    out += fmt::format(
+        "| {} | {} | {} |\n",
+        row.fault == FaultClass::kNone ? "none (and any class without a row)" : FaultClassName(row.fault),
+        SqliteAllowedText(row), row.why);
   }
   return out;
 }

@@ -9,8 +9,7 @@ namespace jetharness::sqlite {
 namespace {
 
 constexpr Journal kJournals[] = {Journal::kWal, Journal::kDelete};
-constexpr Synchronous kLevels[] = {Synchronous::kOff, Synchronous::kNormal, Synchronous::kFull,
-                                   Synchronous::kExtra};
+constexpr Synchronous kLevels[] = {Synchronous::kOff, Synchronous::kNormal, Synchronous::kFull, Synchronous::kExtra};
 
 Synchronous DurableLevel(Journal journal) {
   return journal == Journal::kWal ? Synchronous::kFull : Synchronous::kExtra;
@@ -51,40 +50,41 @@ Scenario MakeScenario(Kind kind, const Config& config) {
   // The default campaign's slice: the two configurations `--engine sqlite` runs.
   s.in_default_campaign = config.synchronous == DurableLevel(config.journal);
   if (kind == Kind::kCrash) {
-    s.summary = fmt::format("SQLite ({}): power loss at every I/O point, four survivor images, hot-journal/WAL "
-                            "recovery",
-                            config.Name());
-    s.description =
-        fmt::format("SQLite with journal_mode={} and synchronous={} on the faultfs VFS runs a seeded workload "
-                    "(inserts, replaces, deletes, rollbacks, long values, one transaction left open) once, "
-                    "recorded: before every I/O operation the disk is snapshotted with the model's window. Each of "
-                    "four survivor images (unsynced dropped, kept, random subset, random subset torn at 512 "
-                    "bytes) is reopened (SQLite rolls back a hot journal or replays the WAL), read back with "
-                    "PRAGMA integrity_check, and must equal a prefix of the commits holding every acknowledged "
-                    "one; then a clean close and reopen must show the same content. {}",
-                    JournalName(config.journal), SynchronousName(config.synchronous), expect);
+    s.summary = fmt::format(
+        "SQLite ({}): power loss at every I/O point, four survivor images, hot-journal/WAL "
+        "recovery",
+        config.Name());
+    s.description = fmt::format(
+        "SQLite with journal_mode={} and synchronous={} on the faultfs VFS runs a seeded workload "
+        "(inserts, replaces, deletes, rollbacks, long values, one transaction left open) once, "
+        "recorded: before every I/O operation the disk is snapshotted with the model's window. Each of "
+        "four survivor images (unsynced dropped, kept, random subset, random subset torn at 512 "
+        "bytes) is reopened (SQLite rolls back a hot journal or replays the WAL), read back with "
+        "PRAGMA integrity_check, and must equal a prefix of the commits holding every acknowledged "
+        "one; then a clean close and reopen must show the same content. {}",
+        JournalName(config.journal), SynchronousName(config.synchronous), expect);
     s.default_cases = 2;
     s.run = [config](CaseContext& ctx) { RunSeamCrash(ctx, MakeSqliteEnv(ctx, config)); };
   } else if (kind == Kind::kBackup) {
     s.summary = fmt::format("SQLite ({}): power loss at every I/O point of the online backup API", config.Name());
-    s.description =
-        fmt::format("SQLite with journal_mode={} and synchronous={}: after a seeded workload, sqlite3_backup_step "
-                    "(two pages a step) copies the database into another file on the same VFS; power fails before "
-                    "every I/O operation of the backup, four survivor images each. The copy must open, pass "
-                    "PRAGMA integrity_check and hold every record of the source, or hold no table at all; once "
-                    "the step that returned SQLITE_DONE has returned, only complete. {}",
-                    JournalName(config.journal), SynchronousName(config.synchronous), expect);
+    s.description = fmt::format(
+        "SQLite with journal_mode={} and synchronous={}: after a seeded workload, sqlite3_backup_step "
+        "(two pages a step) copies the database into another file on the same VFS; power fails before "
+        "every I/O operation of the backup, four survivor images each. The copy must open, pass "
+        "PRAGMA integrity_check and hold every record of the source, or hold no table at all; once "
+        "the step that returned SQLITE_DONE has returned, only complete. {}",
+        JournalName(config.journal), SynchronousName(config.synchronous), expect);
     s.default_cases = 1;
     s.run = [config](CaseContext& ctx) { RunSqliteBackup(ctx, config, MakeSqliteEnv(ctx, config)); };
   } else {
     s.summary = fmt::format("SQLite ({}): EIO and ENOSPC at every I/O point, then power loss", config.Name());
-    s.description =
-        fmt::format("SQLite with journal_mode={} and synchronous={}: EIO (a failed sync also loses its dirty "
-                    "data) and ENOSPC on every I/O operation of a seeded workload. The failing call must return "
-                    "SQLITE_IOERR_* or SQLITE_CANTOPEN (ENOSPC: also SQLITE_FULL); whatever it returned, the "
-                    "disk a power failure then leaves (unsynced writes dropped, or kept) must reopen to a prefix "
-                    "holding every acknowledged commit: never a silent success with lost data. {}",
-                    JournalName(config.journal), SynchronousName(config.synchronous), expect);
+    s.description = fmt::format(
+        "SQLite with journal_mode={} and synchronous={}: EIO (a failed sync also loses its dirty "
+        "data) and ENOSPC on every I/O operation of a seeded workload. The failing call must return "
+        "SQLITE_IOERR_* or SQLITE_CANTOPEN (ENOSPC: also SQLITE_FULL); whatever it returned, the "
+        "disk a power failure then leaves (unsynced writes dropped, or kept) must reopen to a prefix "
+        "holding every acknowledged commit: never a silent success with lost data. {}",
+        JournalName(config.journal), SynchronousName(config.synchronous), expect);
     s.default_cases = 1;
     s.run = [config](CaseContext& ctx) { RunSeamIoError(ctx, MakeSqliteEnv(ctx, config)); };
   }
@@ -106,8 +106,7 @@ void RegisterSqliteScenarios(ScenarioRegistry* registry) {
   }
 }
 
-std::vector<std::string> SelectSqliteScenarios(std::optional<Journal> journal,
-                                               std::optional<Synchronous> synchronous) {
+std::vector<std::string> SelectSqliteScenarios(std::optional<Journal> journal, std::optional<Synchronous> synchronous) {
   std::vector<std::string> names;
   for (Kind kind : {Kind::kCrash, Kind::kIoError, Kind::kBackup}) {
     for (Journal j : kJournals) {

@@ -31,8 +31,7 @@ void RunSqliteBackup(CaseContext& ctx, const Config& config, const SeamEnv& env)
 
 // The scenarios `jetfault run --engine sqlite` runs. Unset journal: both modes; unset
 // synchronous: the durable level of each mode (FULL for WAL, EXTRA for DELETE).
-std::vector<std::string> SelectSqliteScenarios(std::optional<Journal> journal,
-                                               std::optional<Synchronous> synchronous);
+std::vector<std::string> SelectSqliteScenarios(std::optional<Journal> journal, std::optional<Synchronous> synchronous);
 
 }  // namespace jetharness::sqlite
 

@@ -197,10 +197,25 @@ int xShmUnmap(sqlite3_file* f, int /*delete_flag*/) {
 }
 
 const sqlite3_io_methods kIoMethods = {
-    2,         xClose,      xRead,       xWrite,     xTruncate,          xSync,   xFileSize,
-    xLock,     xUnlock,     xCheckReservedLock,      xFileControl,       xSectorSize,
-    xDeviceCharacteristics, xShmMap,     xShmLock,   xShmBarrier,        xShmUnmap,
-    nullptr,   nullptr,
+    2,
+    xClose,
+    xRead,
+    xWrite,
+    xTruncate,
+    xSync,
+    xFileSize,
+    xLock,
+    xUnlock,
+    xCheckReservedLock,
+    xFileControl,
+    xSectorSize,
+    xDeviceCharacteristics,
+    xShmMap,
+    xShmLock,
+    xShmBarrier,
+    xShmUnmap,
+    nullptr,
+    nullptr,
 };
 
 int xOpen(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
@@ -218,8 +233,8 @@ int xOpen(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags
   if ((flags & SQLITE_OPEN_CREATE) == 0) {
     options.disposition = faultfs::Disposition::kOpenExisting;
   } else {
-    options.disposition =
-        (flags & SQLITE_OPEN_EXCLUSIVE) != 0 ? faultfs::Disposition::kCreateNew : faultfs::Disposition::kOpenAlways;
+    options.disposition = (flags & SQLITE_OPEN_EXCLUSIVE) != 0 ? faultfs::Disposition::kCreateNew
+                                                               : faultfs::Disposition::kOpenAlways;
   }
   if (!owner->fs()->Open(st->path, options, &st->file).ok()) return SQLITE_CANTOPEN;
   constexpr int kJournals = SQLITE_OPEN_MAIN_JOURNAL | SQLITE_OPEN_SUPER_JOURNAL | SQLITE_OPEN_WAL;
@@ -286,8 +301,7 @@ std::atomic<std::uint64_t> g_instances{0};
 
 }  // namespace
 
-FaultVfs::FaultVfs(faultfs::Vfs* fs, VfsOptions options)
-    : fs_(fs), options_(options), random_state_(options.seed) {
+FaultVfs::FaultVfs(faultfs::Vfs* fs, VfsOptions options) : fs_(fs), options_(options), random_state_(options.seed) {
   JF_ASSERT(fs != nullptr);
   JF_ASSERT_GE(options.sector_size, 512u);
   name_ = fmt::format("jetfault-{}", ++g_instances);

@@ -40,7 +40,7 @@
 namespace jetharness::sqlite {
 
 struct VfsOptions {
-  std::uint64_t seed = 0;         // xRandomness
+  std::uint64_t seed = 0;           // xRandomness
   std::uint32_t sector_size = 512;  // xSectorSize: the tear unit of the crash images
 };
 
