@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "faultfs/glob.h"
+#include "jetfault/assert.h"
 
 namespace faultfs {
 namespace {
@@ -76,6 +77,7 @@ void Corrupt(std::span<std::uint8_t> bytes, CorruptMode mode, std::uint32_t amou
   }
   std::size_t run = std::min<std::size_t>(amount, bytes.size());
   std::size_t start = rng.Uniform(bytes.size() - run + 1);
+  JF_ASSERT_LE(start + run, bytes.size());  // the damage stays inside the bytes moved
   for (std::size_t i = start; i < start + run; ++i) {
     bytes[i] = mode == CorruptMode::kZero ? 0 : static_cast<std::uint8_t>(rng.Next());
   }
@@ -166,6 +168,9 @@ class FaultFile final : public File {
         std::uint64_t first_unit = offset / rule.unit;
         std::uint64_t end_unit = (offset + data.size() + rule.unit - 1) / rule.unit;
         std::uint64_t kept_end = (first_unit + rng.Uniform(end_unit - first_unit)) * rule.unit;
+        // A tear keeps whole units from the first one on, and never the whole write.
+        JF_ASSERT_EQ(kept_end % rule.unit, 0u);
+        if (!data.empty()) JF_ASSERT_LT(kept_end, offset + data.size());
         if (kept_end > offset) {
           Status s = inner_->Write(offset, data.first(static_cast<std::size_t>(kept_end - offset)));
           if (!s.ok()) return s;
@@ -183,6 +188,8 @@ class FaultFile final : public File {
         std::uint64_t intended = offset / rule.unit;
         std::uint64_t chosen = rng.Uniform(units - 1);
         if (chosen >= intended) ++chosen;
+        JF_ASSERT_NE(chosen, intended);  // misdirected: never the unit it was meant for
+        JF_ASSERT_LT(chosen, units);
         return inner_->Write(chosen * rule.unit + offset % rule.unit, data);
       }
       case FaultKind::kCorruptWrite: {
@@ -257,6 +264,10 @@ Status FaultFs::Run(OpKind op, const std::string& path, const std::string& path2
       }
     }
     if (decided != nullptr) {
+      // The deciding rule fits this operation; latency only ever adds delay.
+      JF_ASSERT(decided->kind != FaultKind::kLatency);
+      JF_ASSERT(Applicable(decided->kind, op));
+      JF_ASSERT_LT(injection.rule_index, plan_.rules.size());
       event.fault = decided->kind;
       ++counts_[static_cast<std::size_t>(decided->kind)];
     }
@@ -276,6 +287,8 @@ Status FaultFs::Run(OpKind op, const std::string& path, const std::string& path2
       result = body(injection);
     }
   }
+  // After the crash nothing reaches the storage below: every operation fails as crashed.
+  if (crashed_) JF_ASSERT(result.code() == ErrorCode::kCrashed);
   event.result = result.code();
   event.clock_us = clock_us_;
   Record(std::move(event));
@@ -288,6 +301,8 @@ void FaultFs::set_before_op(BeforeOpHook hook) {
 }
 
 void FaultFs::Record(TraceEvent event) {
+  // Events are hashed in the order of their numbers, each once (Run holds mu_ across both).
+  JF_ASSERT_EQ(event.index + 1, op_count_);
   Fnv1a64 h(trace_hash_);
   h.U64(event.index);
   h.Byte(static_cast<std::uint8_t>(event.op));

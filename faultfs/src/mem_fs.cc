@@ -471,6 +471,9 @@ Status MemFs::Rename(const std::string& from, const std::string& to) {
   }
   st.DoDirOp("rename " + from + " -> " + to,
              {EntryEffect{from_dir, from_name, std::nullopt}, EntryEffect{to_dir, to_name, *id}});
+  // The live tree shows the move at once (its durability is the pending op's business).
+  JF_ASSERT(st.Entry(to_dir, to_name) == id);
+  JF_ASSERT(!st.Entry(from_dir, from_name).has_value());
   if (replaced) st.CollectGarbage();
   return Status::Ok();
 }
@@ -599,6 +602,9 @@ std::unique_ptr<MemFs> MemFs::CrashImage(const CrashPolicy& policy) const {
     Fate fate = decide(fate_of(policy.write_overrides, policy.writes, w.sequence), kSaltWriteFate, w.sequence, true);
     if (fate != Fate::kDrop) survivors[w.file_id].emplace_back(&w, fate);
   }
+  // Only pending writes can be lost or torn; a file written after its last sync is one
+  // the image holds (creation is a dir op, but the inode exists either way).
+  for (const auto& [file_id, writes] : survivors) JF_ASSERT_EQ(image->inodes.count(file_id), 1u);
   for (auto& [file_id, writes] : survivors) {
     if (policy.reorder) {
       SplitMix64 rng = SplitMix64::Derive(policy.seed, kSaltOrder ^ file_id);
@@ -619,6 +625,9 @@ std::unique_ptr<MemFs> MemFs::CrashImage(const CrashPolicy& policy) const {
     inode.durable_entries = inode.entries;
   }
   image->CollectGarbage();
+  // A crash image is all durable: nothing in it is pending, so a second crash keeps it whole.
+  JF_ASSERT(image->pending_writes.empty());
+  JF_ASSERT(image->pending_dir_ops.empty());
   return std::unique_ptr<MemFs>(new MemFs(std::move(image)));
 }
 

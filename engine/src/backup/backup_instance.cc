@@ -35,6 +35,7 @@
 #include "format/db_header.h"
 #include "format/log_header.h"
 #include "format/page.h"
+#include "jetfault/assert.h"
 #include "log/log.h"
 
 namespace jet::backup {
@@ -150,6 +151,9 @@ class BackupJob {
     }
     if (JET_ERR err = MarkAndRoll(&manifest); err < 0) return err;
     if (JET_ERR err = CopyLogs(manifest.gen_low, &manifest); err < 0) return err;
+    // The set holds every generation from the checkpoint's to the one holding the mark.
+    JF_ASSERT_LE(manifest.gen_low, manifest.gen_high);
+    JF_ASSERT_EQ(manifest.logs.size(), static_cast<std::size_t>(manifest.gen_high - manifest.gen_low + 1));
     const format::BackupInfo bkinfo{manifest.lgpos_mark, manifest.logtime_mark, manifest.gen_low, manifest.gen_high};
     for (const DatabaseCopy& db : dbs) {
       if (JET_ERR err = FinishCopy(db, bkinfo); err < 0) return err;
@@ -202,6 +206,11 @@ class BackupJob {
     const log::Lgpos full_mark = manifest.lgpos_mark;
     const format::LogTime full_time = manifest.logtime_mark;
     if (JET_ERR err = MarkAndRoll(&manifest); err < 0) return err;
+    if (manifest.gen_high < first) {  // a set (its manifest is input) ahead of the instance's own log
+      SetLastErrorDetail(
+          fmt::format("{} ends at generation {}, past the instance's log ({})", dir_, first - 1, manifest.gen_high));
+      return JET_errInvalidLogSequence;
+    }
     log::Lgpos inc_mark = manifest.lgpos_mark;
     manifest.lgpos_mark = full_mark;  // the set's mark stays the full backup's
     manifest.logtime_mark = full_time;
@@ -284,6 +293,7 @@ class BackupJob {
       if (auto s = file->Write(format::DbPageOffset(pgno, page_size), page); !s.ok()) {
         return Fail(s, FileKind::kBackupSet, "write " + db.file_name);
       }
+      JF_ASSERT_LT(done_units_, total_units_);  // the page count was fixed by the header snapshot
       progress_.Advance(++done_units_, total_units_ * 2);
     }
     if (auto s = file->Sync(); !s.ok()) return Fail(s, FileKind::kBackupSet, "sync " + db.file_name);
@@ -298,6 +308,9 @@ class BackupJob {
     if (JET_ERR err = pins_.PinFrom(pin_low_); err < 0) return err;
     std::int32_t closed = 0;
     if (JET_ERR err = rt_.RollLog(&closed); err < 0) return err;
+    // The closed generation holds the mark, or follows the one that does (a rollover
+    // may come between the two calls): redo up to gen_high replays the mark.
+    JF_ASSERT_LE(mark.generation, closed);
     manifest->lgpos_mark = mark;
     manifest->logtime_mark = format::LogTimeNow();
     manifest->gen_high = closed;
@@ -317,6 +330,8 @@ class BackupJob {
       JET_ERR err = CopyOpenFileWithCrc(*pinned, name, FileKind::kLog, vfs_, faultfs::JoinPath(dir_, name),
                                         FileKind::kBackupSet, &entry.size, &entry.crc);
       if (err < 0) return err;
+      // A set's logs are one run of consecutive generations.
+      if (!manifest->logs.empty()) JF_ASSERT_EQ(manifest->logs.back().generation + 1, g);
       manifest->logs.push_back(entry);
       progress_.Advance(total_units_ + (total_units_ * static_cast<std::uint64_t>(g - first + 1)) /
                                            static_cast<std::uint64_t>(manifest->gen_high - first + 1),
@@ -350,6 +365,9 @@ class BackupJob {
       SetLastErrorDetail(fmt::format("{}: cannot encode the backup trailer", db.file_name));
       return err;
     }
+    format::BackupTrailer written;  // what restore will read back: the codec agrees with itself
+    JF_ASSERT(format::DecodeBackupTrailer(page, &written) >= 0);
+    JF_ASSERT_EQ(written.pgno_last, db.info.pgno_last);
     if (auto s = file->Write(format::DbPageOffset(std::uint64_t{db.info.pgno_last} + 1, page_size), page); !s.ok()) {
       return Fail(s, FileKind::kBackupSet, "write trailer");
     }

@@ -19,7 +19,9 @@ log::Lgpos Min(log::Lgpos a, log::Lgpos b) { return b < a ? b : a; }
 JET_ERR AppendAndFlush(State& st, std::uint8_t type, const std::vector<std::uint8_t>& payload, log::Lgpos* lgpos) {
   JET_ERR err = AppendRecord(st, type, payload, lgpos);
   if (err < 0) return err;
-  return FlushLogTo(st, *lgpos);
+  if ((err = FlushLogTo(st, *lgpos)) < 0) return err;
+  if (st.log && st.logging) JF_ASSERT_LT(*lgpos, st.log->durable());  // the record is durable, whole
+  return JET_errSuccess;
 }
 
 db::AttachRecord ToRecord(const log::AttachInfo& info) {
@@ -66,7 +68,13 @@ JET_ERR StartLog(InstanceRuntime& rt, const format::Signature& sign_log, std::in
   });
   st.next_txn = (static_cast<std::uint64_t>(generation) << 32) | 1;
   log::Lgpos lgpos;
-  return AppendRecord(st, db::kLrInit, {}, &lgpos);
+  if ((err = AppendRecord(st, db::kLrInit, {}, &lgpos)) < 0) return err;
+  // The Init record opens the new generation, after everything the previous one held.
+  if (st.logging) {
+    JF_ASSERT_EQ(lgpos.generation, generation);
+    JF_ASSERT_LT(prev_end, lgpos);
+  }
+  return JET_errSuccess;
 }
 
 std::uint32_t NextDbid(const State& st) {
@@ -77,6 +85,9 @@ std::uint32_t NextDbid(const State& st) {
 
 JET_ERR AddDatabase(InstanceRuntime& rt, std::unique_ptr<db::DatabaseFile> file, const log::AttachInfo& info) {
   State& st = rt.state();
+  // One attachment per dbid, of the instance's page size (callers checked both).
+  JF_ASSERT_EQ(st.dbs.count(info.dbid), 0u);
+  JF_ASSERT_EQ(info.page_size, rt.config().page_size);
   AttachedDb adb;
   adb.info = info;
   adb.db = std::make_unique<db::Database>(info.dbid, std::move(file), rt.config().cache_pages_max);
@@ -133,6 +144,8 @@ JET_ERR CreateDatabase(InstanceRuntime& rt, const std::string& path, bool overwr
   rec.op = db::OpKind::kCreateDb;
   rec.objid = db::kCatalogObjid;
   if ((err = LogOperation(st, mtr, rec)) < 0) return err;
+  JF_ASSERT_EQ(adb.db->header.dbid, info.dbid);
+  JF_ASSERT(adb.db->header.dbstate == format::DbState::kDirtyShutdown);  // attached: dirty until detach
   *dbid = info.dbid;
   return JET_errSuccess;
 }
@@ -179,6 +192,9 @@ JET_ERR AttachDatabase(InstanceRuntime& rt, const std::string& path, bool read_o
   header.dbid = info.dbid;
   if ((err = file->WriteHeader(header)) < 0) return err;
   if ((err = AddDatabase(rt, std::move(file), info)) < 0) return err;
+  // The header on disk says attached-dirty at this attach before any page changes.
+  JF_ASSERT(st.dbs.at(info.dbid).db->header.dbstate == format::DbState::kDirtyShutdown);
+  JF_ASSERT_EQ(st.dbs.at(info.dbid).db->header.lgpos_attach, lgpos);
   *dbid = info.dbid;
   return JET_errSuccess;
 }
@@ -190,6 +206,8 @@ JET_ERR FlushDatabase(State& st, AttachedDb& adb, const log::Lgpos* consistent) 
   if (err < 0) return err;
   database.header.gen_min_required = st.checkpoint.checkpoint.generation;
   database.header.gen_max_required = st.log ? st.log->end().generation : 0;
+  // Recovery needs the generations from the checkpoint's to the log's current one.
+  if (st.log) JF_ASSERT_LE(database.header.gen_min_required, database.header.gen_max_required);
   if (consistent != nullptr) {
     database.header.dbstate = format::DbState::kCleanShutdown;
     database.header.lgpos_consistent = *consistent;
@@ -218,6 +236,7 @@ JET_ERR DetachDatabase(InstanceRuntime& rt, std::uint32_t dbid) {
   db::EncodeDetachRecord(db::DetachRecord{dbid}, &payload);
   log::Lgpos lgpos;
   if ((err = AppendAndFlush(st, db::kLrDetach, payload, &lgpos)) < 0) return err;
+  if (st.logging) JF_ASSERT_LT(it->second.info.lgpos_attach, lgpos);
   it->second.db->header.lgpos_detach = lgpos;
   it->second.db->header.logtime_detach = format::LogTimeNow();
   if ((err = FlushDatabase(st, it->second, &lgpos)) < 0) return err;
@@ -239,6 +258,9 @@ JET_ERR DoCheckpoint(InstanceRuntime& rt) {
     }
   }
   JF_ASSERT_LE(checkpoint, end);
+  // The checkpoint only moves forward: an open transaction's Begin is never behind the
+  // previous checkpoint, which was at most that Begin when it was written.
+  JF_ASSERT_LE(st.checkpoint.checkpoint, checkpoint);
   log::Checkpoint next = st.checkpoint;
   next.checkpoint = checkpoint;
   next.sign_log = st.log->sign_log();
@@ -267,6 +289,7 @@ JET_ERR AfterChange(InstanceRuntime& rt) {
 }
 
 JET_ERR UndoTo(State& st, Transaction& txn, std::size_t savepoint) {
+  JF_ASSERT_LE(savepoint, txn.undo.size());
   while (txn.undo.size() > savepoint) {
     const UndoEntry& entry = txn.undo.back();
     auto it = st.dbs.find(entry.id.dbid);
@@ -278,6 +301,7 @@ JET_ERR UndoTo(State& st, Transaction& txn, std::size_t savepoint) {
     }
     txn.undo.pop_back();
   }
+  JF_ASSERT_EQ(txn.undo.size(), savepoint);
   return JET_errSuccess;
 }
 
@@ -312,6 +336,8 @@ JET_ERR ShutdownCleanLocked(InstanceRuntime& rt) {
     ReleaseTransaction(st, txn);
     entry.second.txn.reset();
   }
+  // Every transaction is undone and released: no record is locked any more.
+  if (err >= 0) JF_ASSERT(st.versions.empty());
   if (err >= 0) err = FlushLog(st);
   for (auto& entry : st.dbs) {
     if (err < 0) break;

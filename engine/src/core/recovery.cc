@@ -124,6 +124,10 @@ class Recovery {
       h.dbid = info.dbid;
       if ((err = file->WriteHeader(h)) < 0) return err;
     }
+    // Redo writes pages only into a file marked dirty, attached to this log under this dbid.
+    JF_ASSERT(file->header().dbstate == format::DbState::kDirtyShutdown);
+    JF_ASSERT(file->header().sign_log == sign_log_);
+    JF_ASSERT_EQ(file->header().dbid, info.dbid);
     deferred_.erase(info.dbid);
     return AddDatabase(rt_, std::move(file), info);
   }
@@ -169,14 +173,17 @@ class Recovery {
     const auto total = static_cast<std::uint32_t>(plan_.generations.size());
     std::int32_t generation = plan_.start.generation;
     log::LogRecord record;
+    log::Lgpos last;  // the previous record's position
     for (;;) {
       bool end = false;
       // The reader's generation, not the last record's: the damage may be in the next
       // generation's header or first segment (a log-path log after the set's last).
       if ((err = reader->Next(&record, &end)) < 0) return MapLogError(err, reader->generation());
       if (end) break;
+      JF_ASSERT_LE(plan_.start, record.lgpos);              // the reader starts at the plan's start
+      if (replayed_any_) JF_ASSERT_LT(last, record.lgpos);  // records come in log order, each once
+      last = record.lgpos;
       replayed_any_ = true;
-      JF_ASSERT_LE(plan_.start, record.lgpos);  // the reader starts at the plan's start
       if (record.lgpos.generation != generation) {
         JF_ASSERT_GT(record.lgpos.generation, generation);  // generations are read in order
         generation = record.lgpos.generation;
@@ -191,6 +198,7 @@ class Recovery {
       }
     }
     end_ = reader->valid_end();
+    if (replayed_any_) JF_ASSERT_LT(last, end_);  // the valid end lies past the last record read
     // The reader never moves backwards from where the plan started it.
     JF_ASSERT_GE(end_.generation, plan_.start.generation);
     for (const auto& [dbid, adb] : st_.dbs) {

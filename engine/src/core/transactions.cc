@@ -90,6 +90,7 @@ JET_ERR WriteInTransaction(State& st, Transaction& txn, AttachedDb& adb, const C
   if (op == db::OpKind::kInsert && current.present) return JET_errKeyDuplicate;
   if (op != db::OpKind::kInsert && !current.present) return JET_errRecordNotFound;
   if ((err = EnsureBegun(st, txn)) < 0) return err;
+  JF_ASSERT(txn.logged);  // its Begin precedes its first change in the log
   std::vector<std::uint8_t> stored;
   if (op != db::OpKind::kDelete && (err = MakeStoredValue(st, adb, c.table.objid, value, &stored)) < 0) return err;
   return LockAndChange(st, txn, std::move(id), std::move(current), [&](const UndoEntry& entry) {
@@ -147,6 +148,7 @@ JET_ERR CommitTransaction(State& st, Session& s, JET_GRBIT grbit) {
     }
   }
   ReleaseTransaction(st, txn);
+  JF_ASSERT(txn.locks.empty());
   s.txn.reset();
   return JET_errSuccess;
 }
@@ -220,6 +222,9 @@ JET_ERR CreateTable(State& st, Session& s, AttachedDb& adb, const std::string& n
       rec.objid = db::kCatalogObjid;
       rec.key = std::span(reinterpret_cast<const std::uint8_t*>(entry.id.key.data()), entry.id.key.size());
       if ((create = LogOperation(st, mtr, rec)) < 0) return create;
+      // A new tree: an objid past the catalog's, and a root page of its own.
+      JF_ASSERT_GT(info->objid, db::kCatalogObjid);
+      JF_ASSERT_NE(info->root, 0u);
       adb.roots[info->objid] = info->root;
       return JET_errSuccess;
     });
@@ -276,6 +281,13 @@ JET_ERR SeekVisible(State& st, Session& s, const Cursor& c, std::span<const std:
     bool present = false;
     auto candidate_bytes = std::span(reinterpret_cast<const std::uint8_t*>(candidate.data()), candidate.size());
     if ((err = VisibleStored(st, s, c, candidate_bytes, &stored, &present)) < 0) return err;
+    // Each round moves past the previous probe in the asked direction (onto it only
+    // when inclusive), so the walk over a finite tree and lock set ends.
+    if (forward) {
+      JF_ASSERT(inclusive ? candidate >= probe : candidate > probe);
+    } else {
+      JF_ASSERT(inclusive ? candidate <= probe : candidate < probe);
+    }
     if (present) {
       *found = true;
       *out_key = std::move(candidate);

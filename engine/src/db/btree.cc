@@ -230,9 +230,11 @@ JET_ERR BTree::Put(MiniTxn& mtr, std::span<const std::uint8_t> key, std::span<co
     return InsertAt(mtr, path, path.size() - 1, index, node);
   }
 
+  JF_ASSERT_LT(index, format::NodeCount(page));  // found: the search stopped on a node
   std::span<const std::uint8_t> old = format::NodeAt(page, index);
   LeafNode old_node;
   if (!DecodeLeafNode(old, &old_node)) return JET_errDatabaseCorrupted;
+  JF_ASSERT(CompareKeys(old_node.key, key) == 0);  // ... the node of this key
   if ((err = CopyBytes(old_node.value, old_value)) < 0) return err;
   if (format::LoadPageHeader(page).cb_free + old.size() >= node.size()) return mtr.ReplaceNode(leaf, index, node);
   if ((err = mtr.DeleteNode(leaf, index)) < 0) return err;

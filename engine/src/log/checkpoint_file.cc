@@ -9,6 +9,7 @@
 
 #include "base/io_error.h"
 #include "format/checkpoint.h"
+#include "jetfault/assert.h"
 #include "log/log.h"
 
 namespace jet::log {
@@ -35,6 +36,7 @@ JET_ERR ReadCheckpoint(faultfs::Vfs& vfs, const std::string& path, Checkpoint* o
   std::array<std::uint8_t, 2 * kCopySize> bytes{};
   std::size_t got = 0;
   if (auto s = file->Read(0, bytes, &got); !s.ok()) return CheckpointIoError(s, "read " + path);
+  JF_ASSERT_LE(got, bytes.size());
   const std::span<const std::uint8_t> valid(bytes.data(), got);
   JET_ERR first = JET_errCheckpointCorrupt;
   for (std::size_t copy = 0; copy < 2; ++copy) {
@@ -51,6 +53,10 @@ JET_ERR ReadCheckpoint(faultfs::Vfs& vfs, const std::string& path, Checkpoint* o
 JET_ERR WriteCheckpoint(faultfs::Vfs& vfs, const std::string& path, const Checkpoint& checkpoint) {
   std::array<std::uint8_t, kCopySize> copy{};
   if (JET_ERR err = format::EncodeCheckpoint(checkpoint, copy); err < 0) return err;
+  // What is written is what the reader accepts: the encoder and the decoder agree.
+  Checkpoint written;
+  JF_ASSERT(format::DecodeCheckpoint(copy, &written) >= 0);
+  JF_ASSERT_EQ(written.checkpoint, checkpoint.checkpoint);
   bool existed = false;
   if (auto s = vfs.Exists(path, &existed); !s.ok()) return CheckpointIoError(s, "stat " + path);
   std::unique_ptr<faultfs::File> file;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <string_view>
 #include <thread>
 
 #include "faultfs/posix_fs.h"
@@ -136,6 +137,16 @@ bool ReadUntil(Step& step, ChildProcess& child, const std::function<bool(const P
   }
   step.Fail(fmt::format("the child's events ended before the kill moment ({} events); its stderr: {}",
                         child.events().size(), child.ErrorText()));
+  return false;
+}
+
+// Reads events until a pausing child says it is paused ('W'); false (and a failure
+// naming `before_what`) when its call ended ('E') or its events ended first.
+bool WaitForPause(Step& step, ChildProcess& child, std::string_view before_what) {
+  if (!ReadUntil(step, child, [](const ProcessEvent& e) { return e.kind == 'W' || e.kind == 'E'; })) return false;
+  const ProcessEvent& last = child.events().back();
+  if (last.kind == 'W') return true;
+  step.Fail(fmt::format("the child's call ended with {} before {}", CodeLabel(last.code), before_what));
   return false;
 }
 
@@ -509,12 +520,7 @@ void RunProcessRestoreSharing(CaseContext& ctx) {
   const std::string db = moved.settings.layout.DatabasePath(moved.spec.databases[0].file_name);
   {
     ChildProcess child(ChildExecutable(), ChildMode::kRestorePause, real.root, ctx.seed(), ctx.id().index);
-    if (!ReadUntil(step, child, [](const ProcessEvent& e) { return e.kind == 'W' || e.kind == 'E'; })) return;
-    if (child.events().back().kind == 'E') {
-      step.Fail(fmt::format("the child's restore ended with {} before it reached a replayed generation",
-                            CodeLabel(child.events().back().code)));
-      return;
-    }
+    if (!WaitForPause(step, child, "its restore reached a replayed generation")) return;
     auto before = ImageOf(real, "/");
     JET_ERR restore = JET_errSuccess;
     {
@@ -586,12 +592,7 @@ void RunProcessBackupSharing(CaseContext& ctx) {
   std::vector<std::string> held;
   {
     ChildProcess child(ChildExecutable(), ChildMode::kBackupPause, real.root, ctx.seed(), ctx.id().index);
-    if (!ReadUntil(step, child, [](const ProcessEvent& e) { return e.kind == 'W' || e.kind == 'E'; })) return;
-    if (child.events().back().kind == 'E') {
-      step.Fail(fmt::format("the child's backup ended with {} before its first progress report",
-                            CodeLabel(child.events().back().code)));
-      return;
-    }
+    if (!WaitForPause(step, child, "its backup's first progress report")) return;
     // The copy being written cannot be read either (share none): the set is compared
     // by names and sizes.
     const std::map<std::string, std::uint64_t> before = FileSizes(real, kBackupHeldDir);
