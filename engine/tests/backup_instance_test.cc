@@ -34,6 +34,24 @@ TEST_F(BackupRestoreTest, IncrementalIsRefusedWithCircularLogging) {
   ASSERT_JET(JetTerm(inst_));
 }
 
+// A set whose manifest (input: it is read from the backup directory) claims generations
+// past the instance's own log is refused, not extended with a gap or a backward range.
+TEST_F(BackupRestoreTest, IncrementalIntoASetAheadOfTheLogIsRefused) {
+  ASSERT_JET(Start(true));
+  Load(0, 20);
+  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
+  jet::format::BackupManifest m;
+  ASSERT_EQ(jet::backup::ReadManifest(fs_, "/backup", &m), JET_errSuccess);
+  for (int i = 0; i < 50; ++i) m.logs.push_back({++m.gen_high, 0, 0});
+  ASSERT_EQ(jet::backup::WriteManifest(fs_, "/backup", m), JET_errSuccess);
+  EXPECT_JET_ERR(JET_errInvalidLogSequence, JetBackupInstance(inst_, "/backup", JET_bitBackupIncremental, nullptr));
+  jet::format::BackupManifest after;
+  ASSERT_EQ(jet::backup::ReadManifest(fs_, "/backup", &after), JET_errSuccess);
+  EXPECT_EQ(after.gen_high, m.gen_high);  // the set is left as it was
+  EXPECT_EQ(after.logs.size(), m.logs.size());
+  ASSERT_JET(JetTerm(inst_));
+}
+
 TEST_F(BackupRestoreTest, FullBackupProgressManifestAndTruncation) {
   config_.log_kib = 64;
   ASSERT_JET(Start(true));
