@@ -9,14 +9,12 @@
 #include <string_view>
 #include <vector>
 
+#include "jetfault/record_line.h"
+
 namespace jetutil {
 
-struct RecordLine {
-  std::string table;
-  std::vector<std::uint8_t> key;
-  std::vector<std::uint8_t> value;
-  friend bool operator==(const RecordLine&, const RecordLine&) = default;
-};
+// The line codec itself is shared with the harness (base/include/jetfault/record_line.h).
+using jetfault::RecordLine;
 
 // Parses one line (without its newline; a trailing CR is ignored). A malformed line
 // throws UsageError naming `number`, its 1-based line number.

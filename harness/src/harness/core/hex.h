@@ -1,10 +1,10 @@
-// harness/core/hex.h — lowercase hex, and the `jetutil records` text format.
+// harness/core/hex.h — lowercase hex, and whole states in the `jetutil records` text
+// format.
 //
 // The records format is what `jetutil records` prints and what `jetfault workload
-// --expected` writes, so that a shell script can diff the two: one line per record,
-//   table<TAB>key-hex<TAB>value-hex
-// sorted by table, then by key bytes; hex is lowercase; an empty value is an empty
-// third field.
+// --expected` writes, so that a shell script can diff the two: one line per record
+// (jetfault/record_line.h, the codec jetutil uses too), sorted by table, then by key
+// bytes.
 #pragma once
 
 #include <optional>
