@@ -203,7 +203,15 @@ JET_ERR FlushDatabase(State& st, AttachedDb& adb, const log::Lgpos* consistent) 
   if (adb.read_only) return JET_errSuccess;  // nothing was changed; the file stays untouched
   db::Database& database = *adb.db;
   JET_ERR err = database.cache().FlushAndSync();
-  if (err < 0) return err;
+  if (err < 0) {
+    // The cache already counts the pages it wrote as clean, but a failed flush may
+    // have lost them (after a failed fsync the OS may drop the dirty data: a retry
+    // would "succeed" without it). No checkpoint may pass those changes, so the
+    // instance stops here (JET_errInstanceUnavailable) and the next JetInit redoes them
+    // from the last checkpoint.
+    st.failed = true;
+    return err;
+  }
   database.header.gen_min_required = st.checkpoint.checkpoint.generation;
   database.header.gen_max_required = st.log ? st.log->end().generation : 0;
   // Recovery needs the generations from the checkpoint's to the log's current one.
