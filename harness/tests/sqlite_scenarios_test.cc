@@ -4,10 +4,12 @@
 // flags that select them.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/process.hpp>
 #include <fstream>
 #include <sstream>
 
+#include "harness/engine/scenarios.h"
 #include "harness/sqlite/scenarios.h"
 
 namespace jetharness::sqlite {
@@ -140,6 +142,46 @@ TEST(SqliteShrink, DeleteFullFindingsShrinkToASmallerCaseOfTheSameClass) {
   }
 }
 
+// sqlite-backup findings shrink as well (the same shrinker): the smallest source
+// database, its first transactions only, whose backup a power loss leaves empty after
+// SQLITE_DONE; replayable alone, with the same class and trace hash.
+TEST(SqliteShrink, DeleteFullBackupFindingsShrinkToASmallerSource) {
+  const std::string name = ScenarioName(Kind::kBackup, Config{Journal::kDelete, Synchronous::kFull});
+  std::size_t shrunk = 0;
+  for (std::uint64_t index = 0; index < 4; ++index) {
+    ErrMapCoverage coverage;
+    const CaseId id{name, 1, index};
+    CaseResult r = RunCase(*Registry().Find(name), id, std::nullopt, &coverage);
+    if (r.failures.empty()) continue;
+    const Failure& f = r.failures.front();
+    ASSERT_FALSE(f.shrunk_replay.empty()) << f.replay;
+    for (const Failure& other : r.failures) EXPECT_EQ(other.shrunk_replay, f.shrunk_replay);
+    CaseId shrunk_id;
+    std::optional<std::uint64_t> step;
+    ASSERT_TRUE(ParseReplayCommand(f.shrunk_replay, &shrunk_id, &step));
+    EXPECT_EQ(shrunk_id.scenario, name);
+    EXPECT_EQ(shrunk_id.index, index);
+    ASSERT_TRUE(step.has_value());
+    std::optional<ShrunkStepParts> parts = ParseShrunkStep(*step);
+    ASSERT_TRUE(parts.has_value()) << *step;
+    const std::size_t original = index % 2 == 0 ? 8 : 10;
+    EXPECT_LE(parts->variant.transactions, original);
+    EXPECT_FALSE(parts->variant.inflight);  // a backup copies committed transactions only
+    EXPECT_NE(f.shrunk_note.find(std::to_string(parts->variant.transactions) + " of " + std::to_string(original)),
+              std::string::npos)
+        << f.shrunk_note;
+    CaseResult again = RunCase(*Registry().Find(name), shrunk_id, step, &coverage);
+    ASSERT_EQ(again.failures.size(), 1u) << f.shrunk_replay;
+    EXPECT_EQ(again.failures[0].what.rfind("lost-durable-commit", 0), 0u) << again.failures[0].what;
+    EXPECT_EQ(again.failures[0].replay, f.shrunk_replay);
+    CaseResult third = RunCase(*Registry().Find(name), shrunk_id, step, &coverage);
+    ASSERT_EQ(third.failures.size(), 1u);
+    EXPECT_EQ(third.failures[0].trace_hash, again.failures[0].trace_hash);
+    ++shrunk;
+  }
+  EXPECT_GT(shrunk, 0u) << "no sqlite-backup-delete-full case failed at seed 1";
+}
+
 TEST(SqliteShrink, APassingCaseHasNothingToShrink) {
   const std::string name = ScenarioName(Kind::kCrash, Config{Journal::kWal, Synchronous::kFull});
   ErrMapCoverage coverage;
@@ -206,6 +248,23 @@ Output Jetfault(const std::vector<std::string>& args) {
   child.wait();
   result.status = child.exit_code();
   return result;
+}
+
+// `--engine jet` runs JET's default scenarios, the seam's jet-seam-* among them, and
+// no SQLite one; `--engine sqlite` the reverse.
+TEST(EngineSelection, EachEngineGetsItsOwnScenarios) {
+  ScenarioRegistry registry;
+  RegisterScenarios(&registry);
+  RegisterSqliteScenarios(&registry);
+  std::vector<std::string> jet, sqlite;
+  EXPECT_EQ(SelectEngineScenarios(registry, "jet", "", "", &jet), "");
+  EXPECT_EQ(SelectEngineScenarios(registry, "sqlite", "", "", &sqlite), "");
+  for (const char* name : {"jet-seam-crash", "jet-seam-io-error", "crash-workload"}) {
+    EXPECT_NE(std::find(jet.begin(), jet.end(), name), jet.end()) << name;
+    EXPECT_EQ(std::find(sqlite.begin(), sqlite.end(), name), sqlite.end()) << name;
+  }
+  for (const std::string& name : jet) EXPECT_NE(name.rfind("sqlite-", 0), 0u) << name;
+  for (const std::string& name : sqlite) EXPECT_EQ(name.rfind("sqlite-", 0), 0u) << name;
 }
 
 TEST(SqliteCli, ErrmapEngineSqlitePrintsTheCodeMap) {

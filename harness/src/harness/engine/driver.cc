@@ -233,15 +233,32 @@ bool WorkloadSession::Write(JET_SESID session, JET_TABLEID table, const SpecOp& 
   return instance_.Call(WriteCallName(op.kind), [&] { return WriteCall(session, table, op); }) >= 0;
 }
 
+JET_ERR WorkloadSession::WriteRecord(const SpecOp& op) {
+  const JET_TABLEID table = TableId(session_, op.table);
+  return instance_.Call(WriteCallName(op.kind), [&] { return WriteCall(session_, table, op); });
+}
+
+JET_ERR WorkloadSession::BeginCall(JET_SESID session) {
+  return instance_.Call("JetBeginTransaction", [&] { return JetBeginTransaction(session); });
+}
+
+JET_ERR WorkloadSession::CommitCall(JET_SESID session, CommitMode mode) {
+  const JET_GRBIT grbit = mode == CommitMode::kLazy ? JET_bitCommitLazyFlush : 0;
+  return instance_.Call("JetCommitTransaction", [&] { return JetCommitTransaction(session, grbit); });
+}
+
+JET_ERR WorkloadSession::RollbackCall(JET_SESID session) {
+  return instance_.Call("JetRollback", [&] { return JetRollback(session, 0); });
+}
+
 bool WorkloadSession::End(JET_SESID session, TxnEnd end, Model::TxnId id, Model* model) {
   if (end == TxnEnd::kRollback) {
-    if (instance_.Call("JetRollback", [&] { return JetRollback(session, 0); }) < 0) return false;
+    if (RollbackCall(session) < 0) return false;
     model->RolledBack(id);
     return true;
   }
-  JET_GRBIT grbit = end == TxnEnd::kCommitLazy ? JET_bitCommitLazyFlush : 0;
   model->CommitIssued(id);
-  if (instance_.Call("JetCommitTransaction", [&] { return JetCommitTransaction(session, grbit); }) < 0) {
+  if (CommitCall(session, end == TxnEnd::kCommitLazy ? CommitMode::kLazy : CommitMode::kDurable) < 0) {
     model->CommitUncertain(id);
     return false;
   }
@@ -254,7 +271,7 @@ bool WorkloadSession::RunOne(const TxnSpec& txn, JET_SESID session, bool end, Mo
   std::vector<JET_TABLEID> ids;
   for (const SpecOp& op : txn.ops) ids.push_back(TableId(session, op.table));
   if (!ok()) return false;
-  if (instance_.Call("JetBeginTransaction", [&] { return JetBeginTransaction(session); }) < 0) return false;
+  if (BeginCall(session) < 0) return false;
   Model::TxnId id = model->Begin(txn.end == TxnEnd::kCommitLazy ? CommitMode::kLazy : CommitMode::kDurable);
   std::optional<OpenProbe> probe;
   std::size_t mark = 0;
@@ -453,6 +470,14 @@ JET_ERR AttachAllDatabases(EngineInstance& instance, const WorkloadSpec& spec) {
     err = instance.Call("JetAttachDatabase(" + path + ")", [&] { return JetAttachDatabase(session, path.c_str(), 0); });
   }
   return err;
+}
+
+std::uint64_t ScanMoveBudget(const WorkloadSpec& spec) {
+  std::uint64_t budget = 64;
+  for (const std::vector<TxnSpec>* txns : {&spec.preload, &spec.transactions}) {
+    for (const TxnSpec& txn : *txns) budget += txn.ops.size();
+  }
+  return budget;
 }
 
 ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, std::uint64_t move_budget) {

@@ -106,6 +106,15 @@ class WorkloadSession {
   // Commits spec.preload (durably), stopping at the first failing call.
   void RunPreload();
 
+  // One call each on this session, recorded in no model: what the seam's JET adapter
+  // drives (jet_under_test.h; its executor keeps the model). The same calls, under the
+  // same names, as the transactions above make.
+  JET_ERR BeginTransaction() { return BeginCall(session_); }
+  // An insert, replace or delete of op.key in op.table (its cursor on this session).
+  JET_ERR WriteRecord(const SpecOp& op);
+  JET_ERR CommitTransaction(CommitMode mode) { return CommitCall(session_, mode); }
+  JET_ERR Rollback() { return RollbackCall(session_); }
+
  private:
   struct Table {
     std::string name;
@@ -121,6 +130,9 @@ class WorkloadSession {
   std::optional<OpenProbe> StartProbe(const ProbeSpec& spec, Model* model);
   bool Write(JET_SESID session, JET_TABLEID table, const SpecOp& op, Model::TxnId id, Model* model);
   bool End(JET_SESID session, TxnEnd end, Model::TxnId id, Model* model);
+  JET_ERR BeginCall(JET_SESID session);
+  JET_ERR CommitCall(JET_SESID session, CommitMode mode);
+  JET_ERR RollbackCall(JET_SESID session);
   static JET_ERR WriteCall(JET_SESID session, JET_TABLEID table, const SpecOp& op);
   static const char* WriteCallName(OpKind kind);
   static JET_ERR RetrieveRecord(JET_SESID session, JET_TABLEID table, const Bytes& key, Bytes* value);
@@ -151,6 +163,10 @@ struct ReadBack {
 // Attaches every database of spec in a new session (soft recovery leaves them
 // detached), so that a following JetBackupInstance copies them. The first failure.
 JET_ERR AttachAllDatabases(EngineInstance& instance, const WorkloadSpec& spec);
+
+// The most cursor moves a scan of spec's tables needs: no table holds more records
+// than the workload (preload included) ever inserted. More is a cycle (a hang).
+std::uint64_t ScanMoveBudget(const WorkloadSpec& spec);
 
 // Reads every table of every database of spec (attach, open, scan) and checks:
 // keys strictly ascending forward, the backward scan is the exact reverse, every

@@ -39,7 +39,9 @@ void RegisterScenarios(ScenarioRegistry* registry) {
                                 ProcessBackupKillScenario,
                                 ProcessSharingScenario,
                                 ProcessRestoreSharingScenario,
-                                ProcessBackupSharingScenario}) {
+                                ProcessBackupSharingScenario,
+                                JetSeamCrashScenario,
+                                JetSeamIoErrorScenario}) {
     registry->Add(factory());
   }
 }

@@ -49,6 +49,9 @@ Scenario ProcessBackupKillScenario();
 Scenario ProcessSharingScenario();
 Scenario ProcessRestoreSharingScenario();
 Scenario ProcessBackupSharingScenario();
+// scenario_seam.cc: the engine seam's generic scenarios on the JET adapter
+Scenario JetSeamCrashScenario();
+Scenario JetSeamIoErrorScenario();
 
 // ---- shared by the scenario files ---------------------------------------------------
 

@@ -197,13 +197,7 @@ ReopenOutcome AttemptReopen(Step& step, const Env& env, faultfs::Vfs& vfs, Reope
     read->refused_by = instance.failure().call;
     return outcome(false);
   }
-  // A scan never needs more moves than records exist, and no record exists that the
-  // workload did not insert.
-  std::uint64_t budget = 64;
-  for (const std::vector<TxnSpec>* txns : {&env.spec.preload, &env.spec.transactions}) {
-    for (const TxnSpec& txn : *txns) budget += txn.ops.size();
-  }
-  *read = ReadAllDatabases(instance, env.spec, budget);
+  *read = ReadAllDatabases(instance, env.spec, ScanMoveBudget(env.spec));
   if (instance.failure().failed()) {
     read->refused_by = instance.failure().call;
     return outcome(false);

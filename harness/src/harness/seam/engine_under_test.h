@@ -3,10 +3,11 @@
 // The seam between the engine-independent harness (workload generator, Model,
 // oracle, crash states recorded once, steps, replay lines) and one storage engine.
 // An adapter implements EngineUnderTest over the engine's own API; the generic
-// executor (RunSpec) and the generic scenarios (seam/scenarios.h) do the rest. The
-// SQLite adapter (harness/sqlite/engine.h) is the worked example; the JET engine still
-// has its own driver (harness/engine/driver.h) and is the next adapter to write
-// (docs/HARNESS.md, "Adding an engine").
+// executor (RunSpec) and the generic scenarios (seam/scenarios.h) do the rest. Two
+// adapters: JET (harness/engine/jet_under_test.h, over the driver's pieces) and SQLite
+// (harness/sqlite/engine.h, the worked example of docs/HARNESS.md, "Adding an engine").
+// What the seam cannot express (several sessions, savepoints, probes, backup and
+// restore with their codes) JET's own scenarios drive through harness/engine/driver.h.
 //
 // Contract of every call: it returns an EngineResult (code 0: success). The executor
 // stops at the first failure, as it does for JET (an engine that failed a write may be
@@ -59,9 +60,12 @@ class EngineUnderTest {
   // FaultFs::CrashNow), so nothing the engine does now reaches storage.
   virtual void Abandon() = 0;
 
-  // Is `code` what a call may return while `fault` is active? "" when allowed, else why
-  // not (the engine's map of result codes per fault class, like errmap.h for JET).
-  virtual std::string CodeViolation(FaultClass fault, int code) const = 0;
+  // Is `failure` what a call may return while `fault` hits the I/O operation on
+  // `faulted_path`? "" when allowed, else why not: the engine's own map of result codes
+  // per fault class (JET: the error map, errmap.h, whose rows also depend on the file
+  // and on the failing call's phase; SQLite: SqliteCodeMap, by fault class alone).
+  virtual std::string CodeViolation(FaultClass fault, const std::string& faulted_path,
+                                    const EngineResult& failure) const = 0;
   virtual std::string CodeLabel(int code) const = 0;
 };
 

@@ -148,6 +148,7 @@ void CrashCase(CaseContext& ctx, const SeamEnv& env) {
 void IoErrorCase(CaseContext& ctx, const SeamEnv& env) {
   std::unique_ptr<faultfs::MemFs> setup = SeamSetupDisk(env);
   std::uint64_t ops = 0;
+  std::vector<std::string> paths;  // of each I/O operation: the file a fault on it hits
   {
     Machine dry(*setup, faultfs::FaultPlan{}, env.op_budget);
     SeamRun run;
@@ -158,6 +159,8 @@ void IoErrorCase(CaseContext& ctx, const SeamEnv& env) {
       return;
     }
     ops = run.ops;
+    for (const faultfs::TraceEvent& e : dry.fs().trace()) paths.push_back(e.path);
+    paths.resize(ops);
   }
   struct Fault {
     FaultClass fault;
@@ -191,7 +194,7 @@ void IoErrorCase(CaseContext& ctx, const SeamEnv& env) {
         ctx.CountFault(faults[f].fault);
         ctx.CountCrashState();
         if (!run.failure.ok()) {
-          std::string violation = judge->CodeViolation(faults[f].fault, run.failure.code);
+          std::string violation = judge->CodeViolation(faults[f].fault, paths[k], run.failure);
           if (!violation.empty()) step.Fail(run.failure.call + ": " + violation);
         }
         SeamVerifyReopen(step, env, *after[i], run.model,
@@ -202,8 +205,6 @@ void IoErrorCase(CaseContext& ctx, const SeamEnv& env) {
 }
 
 // ---- shrinking ------------------------------------------------------------------------
-
-using SeamCase = void (*)(CaseContext&, const SeamEnv&);
 
 // The violation class of a failure: its text up to the first colon (the oracle's
 // verdict, e.g. "lost-durable-commit", or "reopen after the crash", "Commit").
@@ -219,13 +220,14 @@ SeamEnv Truncated(const SeamEnv& env, const ShrunkVariant& v) {
   return out;
 }
 
-// Runs one case of `run`. A failing case is then shrunk, per violation class: the
-// variants (fewer transactions first; for each count, without the in-flight
-// transaction, then with it) run in a context of their own until one fails with that
-// class; its earliest failing step of that class becomes a replay line (ShrunkStep)
-// set on every failure of the class. A replay of such a step runs only that step of
-// that variant. Only failing cases pay for this: a passing campaign runs no variant.
-void RunShrinking(CaseContext& ctx, const SeamEnv& env, SeamCase run) {
+}  // namespace
+
+// A failing case is shrunk per violation class: the variants (fewer transactions
+// first; for each count, without the in-flight transaction, then with it) run in a
+// context of their own until one fails with that class; its earliest failing step of
+// that class becomes the replay line (ShrunkStep). Only failing cases pay for this: a
+// passing campaign runs no variant.
+void RunShrinking(CaseContext& ctx, const SeamEnv& env, const SeamCase& run) {
   if (std::optional<std::uint64_t> only = ctx.only_step(); only && ParseShrunkStep(*only)) {
     const ShrunkStepParts parts = *ParseShrunkStep(*only);
     ErrMapCoverage coverage;
@@ -272,8 +274,6 @@ void RunShrinking(CaseContext& ctx, const SeamEnv& env, SeamCase run) {
     }
   }
 }
-
-}  // namespace
 
 std::uint64_t ShrunkStep(const ShrunkVariant& variant, std::uint64_t inner_step) {
   JF_ASSERT_LT(inner_step, kShrinkStepBase);

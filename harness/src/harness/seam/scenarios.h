@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,14 @@ void RunSeamIoError(CaseContext& ctx, const SeamEnv& env);
 // Both scenarios shrink a failing case (docs/HARNESS.md, "Shrunk findings"): a smaller
 // variant of its workload that fails with the same violation class, replayable as a
 // step of the same case numbered from kShrinkStepBase on.
+using SeamCase = std::function<void(CaseContext&, const SeamEnv&)>;
+// The shrinker itself, for any scenario whose case is a function of its SeamEnv's
+// workload (sqlite-backup too): runs the case of `run`, then, if it failed, its
+// variants (the first 0, 1, ... transactions, without then with the in-flight one)
+// until one fails with the same violation class (the failure's text up to its first
+// colon); sets that variant's replay line on every failure of the class. A replay of
+// such a step runs that step of that variant alone.
+void RunShrinking(CaseContext& ctx, const SeamEnv& env, const SeamCase& run);
 struct ShrunkVariant {
   std::size_t transactions = 0;  // the first this many of the workload's transactions
   bool inflight = false;         // and the in-flight one

@@ -104,9 +104,7 @@ void VerifyCopy(Step& step, const SeamEnv& env, const Config& config, const VfsO
   }
 }
 
-}  // namespace
-
-void RunSqliteBackup(CaseContext& ctx, const Config& config, const SeamEnv& env) {
+void BackupCase(CaseContext& ctx, const Config& config, const SeamEnv& env) {
   const Source source = MakeSource(env);
   const VfsOptions vfs{ctx.seed(), 512};
   const std::vector<SurvivorPolicy> policies = SurvivorPolicies(ctx.seed());
@@ -159,6 +157,16 @@ void RunSqliteBackup(CaseContext& ctx, const Config& config, const SeamEnv& env)
     }
     p.point.disk.reset();
   }
+}
+
+}  // namespace
+
+void RunSqliteBackup(CaseContext& ctx, const Config& config, const SeamEnv& env) {
+  // The source is the workload's committed transactions: the one it would leave in
+  // flight plays no part, so the shrinker's variants need not try it.
+  SeamEnv source = env;
+  source.spec.inflight.clear();
+  RunShrinking(ctx, source, [&config](CaseContext& c, const SeamEnv& e) { BackupCase(c, config, e); });
 }
 
 }  // namespace jetharness::sqlite

@@ -245,7 +245,10 @@ void SqliteEngine::Abandon() {
   vfs_.reset();
 }
 
-std::string SqliteEngine::CodeViolation(FaultClass fault, int code) const { return SqliteCodeViolation(fault, code); }
+std::string SqliteEngine::CodeViolation(FaultClass fault, const std::string& /*faulted_path*/,
+                                        const EngineResult& failure) const {
+  return SqliteCodeViolation(fault, failure.code);
+}
 
 const std::vector<SqliteCodeRow>& SqliteCodeMap() {
   static const std::vector<SqliteCodeRow> kMap = {

@@ -52,7 +52,9 @@ class SqliteEngine final : public EngineUnderTest {
   EngineResult Scan(const WorkloadSpec& spec, DbState* out) override;
   EngineResult Close() override;
   void Abandon() override;
-  std::string CodeViolation(FaultClass fault, int code) const override;
+  // SqliteCodeViolation: by fault class alone (any file, any call).
+  std::string CodeViolation(FaultClass fault, const std::string& faulted_path,
+                            const EngineResult& failure) const override;
   std::string CodeLabel(int code) const override { return ResultCodeLabel(code); }
 
   // Tables in the schema (0: a database nothing was ever committed to).

@@ -26,7 +26,8 @@ void RegisterSqliteScenarios(ScenarioRegistry* registry);
 
 // sqlite-backup (backup_scenario.cc): sqlite3_backup_* of the workload's database into
 // a copy, power loss before every I/O operation of it; the copy must be complete, or
-// empty unless the backup had returned SQLITE_DONE.
+// empty unless the backup had returned SQLITE_DONE. A failing case is shrunk
+// (RunShrinking, seam/scenarios.h): the smallest source, its first transactions only.
 void RunSqliteBackup(CaseContext& ctx, const Config& config, const SeamEnv& env);
 
 // The scenarios `jetfault run --engine sqlite` runs. Unset journal: both modes; unset

@@ -1,0 +1,111 @@
+#include "harness/engine/jet_under_test.h"
+
+#include "harness/engine/scenarios.h"
+#include "jetfault/assert.h"
+
+namespace jetharness {
+
+JetUnderTest::~JetUnderTest() {
+  // A scenario ends every engine with Close or Abandon; an exception on the way may not.
+  Abandon();
+}
+
+EngineResult JetUnderTest::Result() const {
+  JF_ASSERT(instance_ != nullptr);
+  const CallFailure& f = instance_->failure();
+  if (!f.failed()) return EngineResult{};
+  if (f.code == kModelViolation) return EngineResult{kSeamModelMismatch, f.call, "the engine broke the model"};
+  return EngineResult{f.code, f.call, JetErrorName(f.code)};
+}
+
+EngineResult JetUnderTest::Open(faultfs::Vfs* vfs, const WorkloadSpec& spec, bool create) {
+  JF_ASSERT(instance_ == nullptr);
+  spec_ = spec;
+  instance_ = std::make_unique<EngineInstance>(vfs, settings_);
+  if (instance_->Init() >= 0) session_ = std::make_unique<WorkloadSession>(*instance_, spec_, create);
+  return Result();
+}
+
+EngineResult JetUnderTest::Begin() {
+  session_->BeginTransaction();
+  return Result();
+}
+
+EngineResult JetUnderTest::Write(const SpecOp& op) {
+  session_->WriteRecord(op);
+  return Result();
+}
+
+EngineResult JetUnderTest::Commit(CommitMode mode) {
+  session_->CommitTransaction(mode);
+  return Result();
+}
+
+EngineResult JetUnderTest::Rollback() {
+  session_->Rollback();
+  return Result();
+}
+
+EngineResult JetUnderTest::Scan(const WorkloadSpec& spec, DbState* out) {
+  ReadBack read = ReadAllDatabases(*instance_, spec, ScanMoveBudget(spec));
+  EngineResult r = Result();
+  if (!r.ok()) return r;
+  if (!read.physical_problem.empty()) return EngineResult{kSeamModelMismatch, "physical check", read.physical_problem};
+  *out = std::move(read.state);
+  return EngineResult{};
+}
+
+EngineResult JetUnderTest::Close() {
+  JF_ASSERT(instance_ != nullptr);
+  session_.reset();  // its handles end with the instance
+  const JET_ERR err = instance_->Term();
+  EngineResult r = Result();
+  if (r.ok() && err < 0) r = EngineResult{err, "JetTerm", JetErrorName(err)};
+  instance_.reset();
+  return r;
+}
+
+void JetUnderTest::Abandon() {
+  session_.reset();
+  instance_.reset();  // JetTerm2(JET_bitTermAbrupt): everything dropped, as a killed process
+}
+
+std::string JetUnderTest::CodeViolation(FaultClass fault, const std::string& faulted_path,
+                                        const EngineResult& failure) const {
+  ErrMapCoverage scratch;  // the campaign's "error map" line counts JET's own scenarios
+  return scratch.Check(fault, ClassifyPath(settings_.layout, faulted_path), PhaseOfCall(failure.call, Phase::kWorkload),
+                       failure.code);
+}
+
+std::string JetUnderTest::CodeLabel(int code) const { return ::jetharness::CodeLabel(code); }
+
+InstanceSettings JetSeamSettings(const std::string& dir) {
+  InstanceSettings settings;
+  settings.layout.system_dir = dir;
+  settings.layout.log_dir = dir;
+  settings.layout.db_dir = dir;
+  if (const auto& page_size = CurrentWorkloadSize().page_size) settings.page_size = *page_size;
+  return settings;
+}
+
+SeamEnv MakeJetSeamEnv(const CaseContext& ctx) {
+  WorkloadConfig w;
+  w.seed = ctx.seed();
+  w.transactions = 8;
+  w.max_ops_per_transaction = 4;
+  w.inflight_transactions = 1;
+  if (ctx.id().index % 2 == 1) {
+    w.transactions = 10;
+    w.max_ops_per_transaction = 12;
+    w.long_value_per_million = 150'000;
+    w.long_value_bytes = 6'000;
+  }
+  CurrentWorkloadSize().ApplyTo(&w);  // --txns and the like
+  SeamEnv env;
+  env.spec = GenerateWorkload(w);
+  const InstanceSettings settings = JetSeamSettings(env.data_dir);
+  env.make = [settings] { return std::make_unique<JetUnderTest>(settings); };
+  return env;
+}
+
+}  // namespace jetharness
