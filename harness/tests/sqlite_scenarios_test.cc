@@ -279,11 +279,13 @@ TEST(SqliteCli, ErrmapEngineSqlitePrintsTheCodeMap) {
 TEST(SqliteCli, EngineSqliteRunsBothDurableConfigurationsAndPasses) {
   Output o = Jetfault({"run", "--engine", "sqlite", "--cases", "1", "--jobs", "1"});
   EXPECT_EQ(o.status, 0) << o.out;
-  for (const char* name : {"sqlite-crash-wal-full", "sqlite-crash-delete-extra", "sqlite-io-error-wal-full",
-                           "sqlite-io-error-delete-extra", "sqlite-backup-wal-full", "sqlite-backup-delete-extra"}) {
+  for (const char* name :
+       {"sqlite-crash-wal-full", "sqlite-crash-delete-extra", "sqlite-io-error-wal-full",
+        "sqlite-io-error-delete-extra", "sqlite-backup-wal-full", "sqlite-backup-delete-extra", "fuse-sqlite"}) {
     EXPECT_NE(o.out.find(name), std::string::npos) << name << "\n" << o.out;
   }
   EXPECT_EQ(o.out.find("crash-workload"), std::string::npos) << o.out;
+  EXPECT_EQ(o.out.find("fuse-sqlite-delete-full"), std::string::npos) << o.out;
 }
 
 TEST(SqliteCli, UnsafeConfigurationsExitOneWithClassAndReplayLines) {

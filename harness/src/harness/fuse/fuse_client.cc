@@ -188,8 +188,19 @@ MountProcess::~MountProcess() {
 std::optional<int> MountProcess::WaitExit(int timeout_ms) {
   std::error_code ec;
   if (!child_.valid()) return std::nullopt;
-  if (child_.wait_for(std::chrono::milliseconds(timeout_ms), ec)) return child_.exit_code();
-  return std::nullopt;
+  // Polled: Boost.Process's wait_for sleeps in sigtimedwait for a SIGCHLD, which never
+  // comes for a child that exited before the call (or is taken by another thread), so
+  // it returned only at the timeout, with the child long gone (5 s in a test, 10 s in a
+  // campaign case).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    if (!child_.running(ec)) {
+      if (ec) return std::nullopt;
+      return child_.exit_code();
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 std::string MountProcess::ErrorText() const {

@@ -9,7 +9,8 @@
 // between two operations of the filesystem; a read returns the answer:
 //
 //   crash POLICY IMAGE     power loss now: IMAGE (an absolute, empty or missing real
-//                          directory outside the mount) receives the crash image the
+//                          directory outside the mount once symbolic links are
+//                          resolved) receives the crash image the
 //                          survivor policy POLICY allows; the filesystem answers EIO
 //                          from then on and unmounts itself
 //   arm K POLICY IMAGE     the same, just before FaultFs operation K (from 0), except

@@ -356,17 +356,77 @@ class Server {
   std::string CheckImageDir(const std::string& image) const {
     namespace stdfs = std::filesystem;
     if (image.empty() || image[0] != '/') return "the image directory must be an absolute path: " + image;
-    // Lexically only: resolving a path through the mount would send this very thread
-    // a request it cannot answer (the client sends paths already resolved).
-    std::string c = stdfs::path(image).lexically_normal().string();
-    while (c.size() > 1 && c.back() == '/') c.pop_back();
-    if (c == dir_ || c.rfind(dir_ + "/", 0) == 0) return "the image directory must be outside the mount: " + image;
+    bool inside = false;
+    const std::string c = ResolveOutsideMount(image, &inside);
+    if (inside) return "the image directory must be outside the mount: " + image;
+    if (c.empty()) return "the image directory's path has a symbolic link loop: " + image;
     std::error_code ec;
     const stdfs::path canon(c);
     if (stdfs::exists(canon, ec) && !(stdfs::is_directory(canon, ec) && stdfs::is_empty(canon, ec))) {
       return "the image directory must be empty or absent: " + image;
     }
     return "";
+  }
+
+  // The path with every symbolic link resolved (a realpath that tolerates missing
+  // components), or *inside set as soon as it reaches the mount. It must never look
+  // inside the mount: this thread is the one that would have to answer (a stat under
+  // the mount point waits for it forever). So it walks one component at a time from
+  // the root, lstat-ing only what is outside, and stops at the mount point itself. ""
+  // after 40 links (a loop).
+  std::string ResolveOutsideMount(const std::string& path, bool* inside) const {
+    namespace stdfs = std::filesystem;
+    std::vector<std::string> todo;  // the components still to walk, last first
+    auto push = [&todo](const std::string& p) {
+      std::vector<std::string> parts;
+      for (const stdfs::path& part : stdfs::path(p).relative_path()) parts.push_back(part.string());
+      todo.insert(todo.end(), parts.rbegin(), parts.rend());
+    };
+    push(path);
+    std::string cur = "/";  // resolved: no link, not inside the mount
+    int links = 0;
+    bool missing = false;  // a component is absent: the rest is lexical
+    while (!todo.empty()) {
+      const std::string part = todo.back();
+      todo.pop_back();
+      if (part.empty() || part == ".") continue;
+      if (part == "..") {
+        cur = stdfs::path(cur).parent_path().string();
+        missing = false;
+        continue;
+      }
+      const std::string next = cur == "/" ? "/" + part : cur + "/" + part;
+      if (next == dir_) {
+        // Only `..` leaves the mount point again (to its parent, `cur`).
+        while (!todo.empty() && (todo.back().empty() || todo.back() == ".")) todo.pop_back();
+        if (todo.empty() || todo.back() != "..") {
+          *inside = true;
+          return next;
+        }
+        todo.pop_back();
+        continue;
+      }
+      struct stat st;
+      if (missing || lstat(next.c_str(), &st) != 0) {
+        missing = true;
+        cur = next;
+        continue;
+      }
+      if (S_ISLNK(st.st_mode)) {
+        if (++links > 40) return "";
+        std::error_code ec;
+        const stdfs::path target = stdfs::read_symlink(next, ec);
+        if (ec) return "";
+        if (target.is_absolute()) cur = "/";
+        push(target.string());
+        continue;
+      }
+      cur = next;
+    }
+    // A path under another mount of the same directory would be missed; the mount
+    // point is canonical (RunMount), so is `cur`: equal paths name the same place.
+    *inside = cur == dir_ || cur.rfind(dir_ + "/", 0) == 0;
+    return cur;
   }
 
   static bool IsPolicyName(const std::string& name) {

@@ -129,7 +129,9 @@ std::string SelectEngineScenarios(const ScenarioRegistry& registry, const std::s
   if (engine == "jet") {
     if (sqlite_flags) return "--sqlite-journal and --sqlite-synchronous need --engine sqlite";
     for (const Scenario& s : registry.all()) {
-      if (s.in_default_campaign && s.name.rfind("sqlite-", 0) != 0) scenarios->push_back(s.name);
+      // SQLite's own scenarios, and the sqlite3 command-line tool on a FUSE mount.
+      const bool sqlite = s.name.rfind("sqlite-", 0) == 0 || s.name.rfind("fuse-sqlite", 0) == 0;
+      if (s.in_default_campaign && !sqlite) scenarios->push_back(s.name);
     }
     return "";
   }
@@ -143,6 +145,9 @@ std::string SelectEngineScenarios(const ScenarioRegistry& registry, const std::s
     return "--sqlite-synchronous wants off, normal, full or extra, got " + synchronous;
   }
   for (std::string& name : sqlite::SelectSqliteScenarios(j, level)) scenarios->push_back(std::move(name));
+  // The unmodified sqlite3 tool on a FUSE mount (harness/fuse): both durable
+  // configurations, when no flag picks one.
+  if (!sqlite_flags && registry.Find("fuse-sqlite") != nullptr) scenarios->push_back("fuse-sqlite");
   return "";
 }
 

@@ -40,8 +40,9 @@ namespace jetharness {
 
 // `jetfault run --engine E [--sqlite-journal J] [--sqlite-synchronous S]`: appends to
 // *scenarios what to run. engine "" (unset) with no SQLite flag: nothing (the default
-// campaign); "jet": every default scenario that is not SQLite's; "sqlite" (implied by
-// either SQLite flag): SelectSqliteScenarios. Returns "" or a usage error.
+// campaign); "jet": every default scenario that is not SQLite's (sqlite-*, fuse-sqlite*);
+// "sqlite" (implied by either SQLite flag): SelectSqliteScenarios, and fuse-sqlite (when
+// registered) unless a flag picks a configuration. Returns "" or a usage error.
 std::string SelectEngineScenarios(const ScenarioRegistry& registry, const std::string& engine,
                                   const std::string& journal, const std::string& synchronous,
                                   std::vector<std::string>* scenarios);
