@@ -261,21 +261,9 @@ std::optional<DbState> ReadRecords(Step& step, const FuseCase& fc, const std::st
     step.Fail(fmt::format("jetutil records {} failed {}", db, Describe(records)));
     return std::nullopt;
   }
-  DbState state;
-  std::istringstream in(records.out);
-  for (std::string line; std::getline(in, line);) {
-    const std::size_t a = line.find('\t'), b = line.find('\t', a + 1);
-    std::optional<Bytes> key, value;
-    if (a != std::string::npos && b != std::string::npos) {
-      key = HexDecode(line.substr(a + 1, b - a - 1));
-      value = HexDecode(line.substr(b + 1));
-    }
-    if (!key || !value) {
-      step.Fail("malformed records line: " + line);
-      return std::nullopt;
-    }
-    state[line.substr(0, a)][*key] = *value;
-  }
+  std::string error;
+  std::optional<DbState> state = ParseRecords(records.out, &error);
+  if (!state) step.Fail(fmt::format("jetutil records {}: {}", db, error));
   return state;
 }
 
