@@ -107,38 +107,54 @@ TEST(SqliteScenarios, AStepReplaysWithTheSameTraceHash) {
 // Each finding of the known-unsafe DELETE/FULL shrunk: a replay line of a smaller
 // variant (no more transactions than the case) that fails with the same class when
 // run alone, and deterministically so.
+// A failing case's shrunk line (every failure of the case carries the same): it names
+// the same case, a variant no larger than the original workload (8 transactions in even
+// cases, 10 in odd ones) as its note says, and replays alone, twice, as one
+// lost-durable-commit with the same replay line and trace hash. The variant, or nullopt.
+std::optional<ShrunkStepParts> ExpectShrunkReplays(const std::string& name, std::uint64_t index, const CaseResult& r) {
+  const Failure& f = r.failures.front();
+  EXPECT_FALSE(f.shrunk_replay.empty()) << f.replay;
+  for (const Failure& other : r.failures) EXPECT_EQ(other.shrunk_replay, f.shrunk_replay);
+  CaseId shrunk_id;
+  std::optional<std::uint64_t> step;
+  if (!ParseReplayCommand(f.shrunk_replay, &shrunk_id, &step) || !step.has_value()) {
+    ADD_FAILURE() << "not a replay line with a step: " << f.shrunk_replay;
+    return std::nullopt;
+  }
+  EXPECT_EQ(shrunk_id.scenario, name);
+  EXPECT_EQ(shrunk_id.index, index);
+  std::optional<ShrunkStepParts> parts = ParseShrunkStep(*step);
+  if (!parts.has_value()) {
+    ADD_FAILURE() << "not a shrunk step: " << *step;
+    return std::nullopt;
+  }
+  const std::size_t original = index % 2 == 0 ? 8 : 10;
+  EXPECT_LE(parts->variant.transactions, original);
+  EXPECT_NE(f.shrunk_note.find(std::to_string(parts->variant.transactions) + " of " + std::to_string(original)),
+            std::string::npos)
+      << f.shrunk_note;
+  ErrMapCoverage coverage;
+  CaseResult again = RunCase(*Registry().Find(name), shrunk_id, step, &coverage);
+  CaseResult third = RunCase(*Registry().Find(name), shrunk_id, step, &coverage);
+  if (again.failures.size() != 1 || third.failures.size() != 1) {
+    ADD_FAILURE() << f.shrunk_replay << " replayed with " << again.failures.size() << " and " << third.failures.size()
+                  << " failures, not 1";
+    return std::nullopt;
+  }
+  EXPECT_EQ(again.failures[0].what.rfind("lost-durable-commit", 0), 0u) << again.failures[0].what;
+  EXPECT_EQ(again.failures[0].replay, f.shrunk_replay);
+  EXPECT_EQ(third.failures[0].trace_hash, again.failures[0].trace_hash);
+  return parts;
+}
+
 TEST(SqliteShrink, DeleteFullFindingsShrinkToASmallerCaseOfTheSameClass) {
   const std::string name = ScenarioName(Kind::kCrash, Config{Journal::kDelete, Synchronous::kFull});
   for (std::uint64_t index : {0, 1}) {
     ErrMapCoverage coverage;
-    const CaseId id{name, 1, index};
-    CaseResult r = RunCase(*Registry().Find(name), id, std::nullopt, &coverage);
+    CaseResult r = RunCase(*Registry().Find(name), CaseId{name, 1, index}, std::nullopt, &coverage);
     ASSERT_FALSE(r.failures.empty()) << index;
-    const Failure& f = r.failures.front();
-    ASSERT_FALSE(f.shrunk_replay.empty()) << f.replay;
-    EXPECT_NE(f.shrunk_note.find("of "), std::string::npos) << f.shrunk_note;
-    for (const Failure& other : r.failures) EXPECT_EQ(other.shrunk_replay, f.shrunk_replay);
-    CaseId shrunk_id;
-    std::optional<std::uint64_t> step;
-    ASSERT_TRUE(ParseReplayCommand(f.shrunk_replay, &shrunk_id, &step));
-    EXPECT_EQ(shrunk_id.scenario, name);
-    EXPECT_EQ(shrunk_id.index, index);
-    ASSERT_TRUE(step.has_value());
-    std::optional<ShrunkStepParts> parts = ParseShrunkStep(*step);
-    ASSERT_TRUE(parts.has_value()) << *step;
-    // No larger than the original: the workload has 8 (even cases) or 10 transactions.
-    const std::size_t original = index % 2 == 0 ? 8 : 10;
-    EXPECT_LE(parts->variant.transactions, original);
-    EXPECT_NE(f.shrunk_note.find(std::to_string(parts->variant.transactions) + " of " + std::to_string(original)),
-              std::string::npos)
-        << f.shrunk_note;
-    CaseResult again = RunCase(*Registry().Find(name), shrunk_id, step, &coverage);
-    ASSERT_EQ(again.failures.size(), 1u) << f.shrunk_replay;
-    EXPECT_EQ(again.failures[0].what.rfind("lost-durable-commit", 0), 0u) << again.failures[0].what;
-    EXPECT_EQ(again.failures[0].replay, f.shrunk_replay);
-    CaseResult third = RunCase(*Registry().Find(name), shrunk_id, step, &coverage);
-    ASSERT_EQ(third.failures.size(), 1u);
-    EXPECT_EQ(third.failures[0].trace_hash, again.failures[0].trace_hash);
+    EXPECT_NE(r.failures.front().shrunk_note.find("of "), std::string::npos) << r.failures.front().shrunk_note;
+    EXPECT_TRUE(ExpectShrunkReplays(name, index, r).has_value()) << index;
   }
 }
 
@@ -150,33 +166,11 @@ TEST(SqliteShrink, DeleteFullBackupFindingsShrinkToASmallerSource) {
   std::size_t shrunk = 0;
   for (std::uint64_t index = 0; index < 4; ++index) {
     ErrMapCoverage coverage;
-    const CaseId id{name, 1, index};
-    CaseResult r = RunCase(*Registry().Find(name), id, std::nullopt, &coverage);
+    CaseResult r = RunCase(*Registry().Find(name), CaseId{name, 1, index}, std::nullopt, &coverage);
     if (r.failures.empty()) continue;
-    const Failure& f = r.failures.front();
-    ASSERT_FALSE(f.shrunk_replay.empty()) << f.replay;
-    for (const Failure& other : r.failures) EXPECT_EQ(other.shrunk_replay, f.shrunk_replay);
-    CaseId shrunk_id;
-    std::optional<std::uint64_t> step;
-    ASSERT_TRUE(ParseReplayCommand(f.shrunk_replay, &shrunk_id, &step));
-    EXPECT_EQ(shrunk_id.scenario, name);
-    EXPECT_EQ(shrunk_id.index, index);
-    ASSERT_TRUE(step.has_value());
-    std::optional<ShrunkStepParts> parts = ParseShrunkStep(*step);
-    ASSERT_TRUE(parts.has_value()) << *step;
-    const std::size_t original = index % 2 == 0 ? 8 : 10;
-    EXPECT_LE(parts->variant.transactions, original);
+    std::optional<ShrunkStepParts> parts = ExpectShrunkReplays(name, index, r);
+    ASSERT_TRUE(parts.has_value()) << index;
     EXPECT_FALSE(parts->variant.inflight);  // a backup copies committed transactions only
-    EXPECT_NE(f.shrunk_note.find(std::to_string(parts->variant.transactions) + " of " + std::to_string(original)),
-              std::string::npos)
-        << f.shrunk_note;
-    CaseResult again = RunCase(*Registry().Find(name), shrunk_id, step, &coverage);
-    ASSERT_EQ(again.failures.size(), 1u) << f.shrunk_replay;
-    EXPECT_EQ(again.failures[0].what.rfind("lost-durable-commit", 0), 0u) << again.failures[0].what;
-    EXPECT_EQ(again.failures[0].replay, f.shrunk_replay);
-    CaseResult third = RunCase(*Registry().Find(name), shrunk_id, step, &coverage);
-    ASSERT_EQ(third.failures.size(), 1u);
-    EXPECT_EQ(third.failures[0].trace_hash, again.failures[0].trace_hash);
     ++shrunk;
   }
   EXPECT_GT(shrunk, 0u) << "no sqlite-backup-delete-full case failed at seed 1";

@@ -89,20 +89,8 @@ InstanceSettings JetSeamSettings(const std::string& dir) {
 }
 
 SeamEnv MakeJetSeamEnv(const CaseContext& ctx) {
-  WorkloadConfig w;
-  w.seed = ctx.seed();
-  w.transactions = 8;
-  w.max_ops_per_transaction = 4;
-  w.inflight_transactions = 1;
-  if (ctx.id().index % 2 == 1) {
-    w.transactions = 10;
-    w.max_ops_per_transaction = 12;
-    w.long_value_per_million = 150'000;
-    w.long_value_bytes = 6'000;
-  }
-  CurrentWorkloadSize().ApplyTo(&w);  // --txns and the like
   SeamEnv env;
-  env.spec = GenerateWorkload(w);
+  env.spec = GenerateWorkload(SeamWorkloadConfig(ctx));  // JET's lazy commits kept
   const InstanceSettings settings = JetSeamSettings(env.data_dir);
   env.make = [settings] { return std::make_unique<JetUnderTest>(settings); };
   return env;

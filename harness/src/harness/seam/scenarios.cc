@@ -11,6 +11,22 @@
 
 namespace jetharness {
 
+WorkloadConfig SeamWorkloadConfig(const CaseContext& ctx) {
+  WorkloadConfig w;
+  w.seed = ctx.seed();
+  w.transactions = 8;
+  w.max_ops_per_transaction = 4;
+  w.inflight_transactions = 1;
+  if (ctx.id().index % 2 == 1) {
+    w.transactions = 10;
+    w.max_ops_per_transaction = 12;
+    w.long_value_per_million = 150'000;
+    w.long_value_bytes = 6'000;
+  }
+  CurrentWorkloadSize().ApplyTo(&w);  // --txns and the like
+  return w;
+}
+
 namespace {
 
 // One run of the workload on a machine, the model filled as it goes (a before-op hook

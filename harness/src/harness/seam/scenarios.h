@@ -26,6 +26,12 @@ struct SeamEnv {
   std::uint64_t op_budget = kDefaultOpBudget;
 };
 
+// The workload every adapter's generic scenarios run: 8 short transactions with one
+// left in flight, or, in odd cases, 10 longer ones with long values (values past a
+// page, where engines store them apart); --txns and the like apply. An adapter may
+// narrow it (SQLite: no per-transaction lazy commit) before generating the spec.
+WorkloadConfig SeamWorkloadConfig(const CaseContext& ctx);
+
 // A disk with the store created, the spec's tables and preload in it, closed cleanly,
 // everything durable. Throws std::runtime_error when the engine refuses (no fault).
 std::unique_ptr<faultfs::MemFs> SeamSetupDisk(const SeamEnv& env);

@@ -18,20 +18,9 @@ Synchronous DurableLevel(Journal journal) {
 // Even cases: a few short transactions; odd cases: more and larger ones, with long
 // values (overflow pages) often, so transactions spill pages and the WAL grows.
 SeamEnv MakeSqliteEnv(const CaseContext& ctx, const Config& config) {
-  WorkloadConfig w;
-  w.seed = ctx.seed();
-  w.transactions = 8;
-  w.max_ops_per_transaction = 4;
+  // --txns and the like apply (not --page-size: SQLite's page size is its own).
+  WorkloadConfig w = SeamWorkloadConfig(ctx);
   w.lazy_per_million = 0;  // no per-transaction lazy commit in SQLite
-  w.inflight_transactions = 1;
-  if (ctx.id().index % 2 == 1) {
-    w.transactions = 10;
-    w.max_ops_per_transaction = 12;
-    w.long_value_per_million = 150'000;
-    w.long_value_bytes = 6'000;
-  }
-  // --txns and the like (not --page-size: SQLite's page size is its own).
-  CurrentWorkloadSize().ApplyTo(&w);
   SeamEnv env;
   env.spec = GenerateWorkload(w);
   const VfsOptions vfs{ctx.seed(), 512};
