@@ -19,7 +19,7 @@ Scenario JetSeamCrashScenario() {
       "checks and must equal a prefix of the commits holding every durable one; a clean JetTerm and "
       "JetInit must then show the same content. crash-workload checks more of JET (sessions, probes, "
       "savepoints, small caches); this checks the seam on an engine whose results are known.";
-  s.default_cases = 1;
+  s.default_cases = 2;  // an even case and an odd one (long values: the log rolls over, checkpoints run mid-workload)
   s.run = [](CaseContext& ctx) { RunSeamCrash(ctx, MakeJetSeamEnv(ctx)); };
   return s;
 }
@@ -35,7 +35,7 @@ Scenario JetSeamIoErrorScenario() {
       "the fault, the file it hit and the call's phase (the same table io-error checks); whatever it "
       "returned, the disk a power failure then leaves (unsynced writes dropped, or kept) must recover "
       "to a prefix holding every durable commit.";
-  s.default_cases = 1;
+  s.default_cases = 2;  // an even case and an odd one (long values: the log rolls over, checkpoints run mid-workload)
   s.run = [](CaseContext& ctx) { RunSeamIoError(ctx, MakeJetSeamEnv(ctx)); };
   return s;
 }
