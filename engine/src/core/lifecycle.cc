@@ -79,7 +79,7 @@ JET_ERR AddDatabase(InstanceRuntime& rt, std::unique_ptr<db::DatabaseFile> file,
   State& st = rt.state();
   AttachedDb adb;
   adb.info = info;
-  adb.db = std::make_unique<db::Database>(info.dbid, std::move(file), rt.config().cache_pages_max);
+  adb.db = std::make_unique<db::Database>(info.dbid, std::move(file), rt.config().CachePagesMax());
   adb.db->cache().set_wal_flush([&st](log::Lgpos lgpos) { return FlushLogTo(st, lgpos); });
   st.dbs[info.dbid] = std::move(adb);
   return JET_errSuccess;
