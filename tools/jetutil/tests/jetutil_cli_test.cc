@@ -412,6 +412,29 @@ TEST_F(JetutilEngineTest, BackupThenRestoreRecoversLaterWork) {
   EXPECT_EQ(Run({"records", Db()}).out, "t\t01\taa\nt\t02\tbb\n");
 }
 
+// --link-memory (JET_paramRestoreLinkMemoryMax): with a budget below the page link
+// table, the table goes to <database>.jetlinks during the restore; the restore ends the
+// same and leaves no scratch file. A zero budget is a usage error.
+TEST_F(JetutilEngineTest, RestoreWithASmallLinkMemoryEndsTheSameAndLeavesNoScratchFile) {
+  std::string input;
+  for (int i = 0; i < 2000; ++i) input += fmt::format("t\t{:08x}\t{}\n", i, std::string(600, 'b'));
+  ASSERT_EQ(Load(input, {"--create"}).status, 0);
+  const std::string backup_dir = (dir_ / "backup").string();
+  ASSERT_EQ(Run(InstanceArgs({"backup", "--to", backup_dir, "--db", Db()})).status, 0);
+  const fs::path fresh = dir_ / "fresh";
+  const Outcome o = Run({"restore", backup_dir, "--system-path", (fresh / "sys").string(), "--log-path",
+                         (fresh / "log").string(), "--dest", (fresh / "dbs").string(), "--link-memory", "1K"});
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(Run({"records", (fresh / "dbs" / "db.edb").string()}).out, input);
+  for (const auto& entry : fs::directory_iterator(fresh / "dbs")) {
+    EXPECT_EQ(entry.path().filename(), "db.edb") << "only the database is left";
+  }
+  EXPECT_EQ(Run({"restore", backup_dir, "--system-path", (dir_ / "f2").string(), "--log-path", (dir_ / "f2").string(),
+                 "--link-memory", "0"})
+                .status,
+            2);
+}
+
 TEST_F(JetutilEngineTest, RestoreFromAMissingDirectoryFails) {
   const Outcome o = Run(InstanceArgs({"restore", (dir_ / "no-such-backup").string()}));
   EXPECT_EQ(o.status, 1);
