@@ -654,7 +654,7 @@ class RestoreJob {
     return MakeDirectory("log path", config_.log_path, FileKind::kLog);
   }
 
-  // The plan holds the one list of the generations from here on (about 200 bytes each:
+  // The plan holds the one list of the generations from here on (a few hundred bytes each:
   // docs/RESTORE.md, "Memory"): set_generations_ and later_ are emptied, and only the
   // first generation keeps its attach list.
   core::RecoveryPlan MakePlan() {
