@@ -12,14 +12,30 @@ namespace {
 
 class RestoreCrash : public BackupRestoreTest, public ::testing::WithParamInterface<bool> {
  protected:
+  // link_memory: JET_paramRestoreLinkMemoryMax (0: not set).
   JET_ERR RestoreOn(faultfs::Vfs* vfs, JET_INSTANCE* inst, const char* dest) {
     JET_ERR err = CreateConfigured(vfs, inst, config_.page_size, config_.log_kib, config_.circular);
+    if (err >= 0 && link_memory_ != 0) {
+      err = JetSetSystemParameter(inst, JET_sesidNil, JET_paramRestoreLinkMemoryMax, link_memory_, nullptr);
+    }
     if (err < 0) return err;
     return JetRestoreInstance(*inst, "/backup", dest, nullptr);
   }
+  void CrashAtEveryStep();
+
+  std::uint64_t link_memory_ = 0;
 };
 
-TEST_P(RestoreCrash, RerunAfterACrashAtEveryStepGivesTheSameResult) {
+TEST_P(RestoreCrash, RerunAfterACrashAtEveryStepGivesTheSameResult) { CrashAtEveryStep(); }
+
+// The same with the link table in its spill file (<target>.jetlinks): a crash may leave
+// the file behind; the rerun replaces it and deletes it.
+TEST_P(RestoreCrash, RerunAfterACrashWithTheLinkTableSpilledGivesTheSameResult) {
+  link_memory_ = 1;
+  CrashAtEveryStep();
+}
+
+void RestoreCrash::CrashAtEveryStep() {
   const char* dest = GetParam() ? "/restored" : nullptr;
   const std::string db_path = GetParam() ? "/restored/test.edb" : kDbPath;
   ASSERT_NO_FATAL_FAILURE(BackupThenCrash(150, 150));
@@ -55,6 +71,9 @@ TEST_P(RestoreCrash, RerunAfterACrashAtEveryStepGivesTheSameResult) {
       const JET_ERR err = ReadRestored(inst, db_path, &restored);  // on the instance configured for image
       ASSERT_EQ(err, JET_errSuccess) << context;
       EXPECT_EQ(restored, model_) << context;
+      bool scratch_left = true;
+      ASSERT_TRUE(image->Exists(db_path + ".jetlinks", &scratch_left).ok());
+      EXPECT_FALSE(scratch_left) << context << ": the rerun deletes the spill file";
       jet::core::ResetProcessStateForTests();
     }
   }

@@ -96,6 +96,38 @@ TEST_F(RestoreLinks, ABrokenLinkInAPageRecoveryWritesIsBadPageLink) {
   EXPECT_NE(detail.find(" link to page "), std::string::npos) << detail;
 }
 
+TEST_F(RestoreLinks, ASpilledLinkTableFindsTheSameBrokenLinkWithTheSameDetail) {
+  // The test above, restored twice from the same files: with the table in memory and
+  // with JET_paramRestoreLinkMemoryMax = 1 (the table in test.edb.jetlinks).
+  ASSERT_JET(Start(true));
+  ASSERT_NO_FATAL_FAILURE(Load(0, 500));
+  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
+  for (int i = 0; i < 500; i += 7) ASSERT_JET(Put("key" + std::to_string(i), "v"));
+  Crash();
+  jet::format::BackupManifest manifest;
+  ASSERT_JET(jet::backup::ReadManifest(fs_, "/backup", &manifest));
+  JET_ERR errs[2];
+  std::string details[2];
+  for (int spill = 0; spill < 2; ++spill) {
+    auto fs = fs_.Clone();
+    LinkBreakingVfs breaking(*fs, kDbPath, config_.page_size, manifest.dbs.at(0).pgno_last);
+    JET_INSTANCE inst = 0;
+    ASSERT_JET(CreateConfigured(&breaking, &inst, config_.page_size, config_.log_kib, config_.circular));
+    if (spill) {
+      ASSERT_JET(JetSetSystemParameter(&inst, JET_sesidNil, JET_paramRestoreLinkMemoryMax, 1, nullptr));
+    }
+    errs[spill] = JetRestoreInstance(inst, "/backup", nullptr, nullptr);
+    details[spill] = JetGetLastErrorDetail();
+    JetTerm(inst);
+    bool exists = true;
+    ASSERT_TRUE(fs->Exists("/data/test.edb.jetlinks", &exists).ok());
+    EXPECT_FALSE(exists) << "the spill file is gone after a JET_errBadPageLink too";
+  }
+  EXPECT_JET_ERR(JET_errBadPageLink, errs[0]);
+  EXPECT_EQ(errs[1], errs[0]);
+  EXPECT_EQ(details[1], details[0]);
+}
+
 TEST_F(RestoreLinks, LinksRecoveryChangesAreReadAgainNotTakenFromTheCopy) {
   // The copy in the set has the tree of 100 keys; recovery splits it into the tree of
   // 500. Links taken from the copy would be broken (a page's old next no longer links

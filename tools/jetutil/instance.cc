@@ -6,8 +6,6 @@
 namespace jetutil {
 
 namespace {
-constexpr std::uint32_t kCacheBytes = 32u << 20;
-
 void PrintEvent(const char* json_line) {
   std::fprintf(stderr, "%s\n", json_line);
   std::fflush(stderr);
@@ -42,9 +40,12 @@ Instance::Instance(const InstanceConfig& config) {
   // A restore onto a fresh machine (no log, system or --dest directory yet) should just
   // work; the engine's default, as ESE's, refuses missing paths (JET_errInvalidPath).
   set_number(JET_paramCreatePathIfNotExist, 1, "JET_paramCreatePathIfNotExist");
-  // The engine's page cache is unlimited by default, so a load or a restore would hold
-  // the whole database in memory; a fixed budget keeps peak RSS independent of its size.
-  set_number(JET_paramCacheSizeMax, kCacheBytes / config.page_size.value_or(8192), "JET_paramCacheSizeMax");
+  // The page cache is the engine's default (JET_paramCacheSizeMax: 32 MiB of pages), so
+  // a load or a restore keeps a peak RSS independent of the database's size.
+  if (config.restore_link_memory) {
+    set_number(JET_paramRestoreLinkMemoryMax, static_cast<JET_API_PTR>(*config.restore_link_memory),
+               "JET_paramRestoreLinkMemoryMax");
+  }
   if (config.verbose) {
     set_number(JET_paramRestoreEventSink, reinterpret_cast<JET_API_PTR>(&PrintEvent), "JET_paramRestoreEventSink");
   }

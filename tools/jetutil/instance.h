@@ -18,7 +18,8 @@ struct InstanceConfig {
   std::optional<std::uint32_t> page_size;
   std::optional<std::uint32_t> log_file_size_kib;
   bool circular_log = false;
-  bool verbose = false;  // JET_paramRestoreEventSink: print restore events on stderr
+  bool verbose = false;                              // JET_paramRestoreEventSink: print restore events on stderr
+  std::optional<std::uint64_t> restore_link_memory;  // JET_paramRestoreLinkMemoryMax (restore --link-memory)
 };
 
 // The instance config from the global options plus the command's own paths. Paths

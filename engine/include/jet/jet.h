@@ -77,14 +77,16 @@ struct JET_SNPROG {
 using JET_PFNSTATUS = JET_ERR (*)(JET_SESID sesid, JET_SNP snp, JET_SNT snt, void* pv);
 
 // ---- system parameters (ESE's numbers) -------------------------------------------------
-inline constexpr unsigned long JET_paramSystemPath = 0;     // checkpoint directory (string)
-inline constexpr unsigned long JET_paramTempPath = 1;       // accepted, unused
-inline constexpr unsigned long JET_paramLogFilePath = 2;    // log directory (string)
-inline constexpr unsigned long JET_paramBaseName = 3;       // exactly 3 characters, default "edb"
-inline constexpr unsigned long JET_paramLogFileSize = 11;   // KiB per log generation (default 1024)
-inline constexpr unsigned long JET_paramCircularLog = 17;   // 0/1, default 0
-inline constexpr unsigned long JET_paramCacheSizeMax = 23;  // page cache limit in pages (0 = unlimited, the default)
-inline constexpr unsigned long JET_paramRecovery = 34;      // "on" (default); "off": no soft recovery, no log
+inline constexpr unsigned long JET_paramSystemPath = 0;    // checkpoint directory (string)
+inline constexpr unsigned long JET_paramTempPath = 1;      // accepted, unused
+inline constexpr unsigned long JET_paramLogFilePath = 2;   // log directory (string)
+inline constexpr unsigned long JET_paramBaseName = 3;      // exactly 3 characters, default "edb"
+inline constexpr unsigned long JET_paramLogFileSize = 11;  // KiB per log generation (default 1024)
+inline constexpr unsigned long JET_paramCircularLog = 17;  // 0/1, default 0
+// Page cache limit of each attached database, in pages. Default (and 0): 32 MiB of
+// pages at JET_paramDatabasePageSize (4,096 of 8 KiB); ESE's default is physical memory.
+inline constexpr unsigned long JET_paramCacheSizeMax = 23;
+inline constexpr unsigned long JET_paramRecovery = 34;          // "on" (default); "off": no soft recovery, no log
 inline constexpr unsigned long JET_paramDatabasePageSize = 64;  // 4096, 8192, 16384, 32768
 // Read-only: the bytes of a long value one page holds at the configured page size (a
 // value of n times this many bytes fills exactly n long-value pages).
@@ -101,6 +103,12 @@ inline constexpr unsigned long JET_paramVfs = 0x10001;
 // "generation_replayed" | "recovered" | "result", ...}), without the instance mutex.
 using JET_PFNEVENT = void (*)(const char* json_line);
 inline constexpr unsigned long JET_paramRestoreEventSink = 0x10002;
+// jetfault: bytes of memory JetRestoreInstance's page link tables (16 bytes a page of
+// every database restored, docs/RESTORE.md "Memory") may hold, all databases together.
+// Default (and 0): 8 MiB, the table of 4 GiB of 8 KiB pages. A larger table is kept in
+// a scratch file <target>.jetlinks next to its database, read through a cache of this
+// size, and deleted before JetRestoreInstance returns.
+inline constexpr unsigned long JET_paramRestoreLinkMemoryMax = 0x10003;
 
 // ---- grbits -----------------------------------------------------------------------------
 inline constexpr JET_GRBIT JET_bitCommitLazyFlush = 0x1;       // JetCommitTransaction

@@ -21,12 +21,23 @@ std::uint32_t PgnoOfFilePage(std::uint64_t index) {
 void ChangedPages::MarkBytes(std::uint64_t offset, std::uint64_t length) {
   if (length == 0) return;
   const std::uint32_t first = std::max<std::uint32_t>(1, PgnoOfFilePage(offset / page_size_));
-  const std::uint32_t last = PgnoOfFilePage((offset + length - 1) / page_size_);
-  for (std::uint32_t pgno = first; pgno <= last && pgno < all_from_; ++pgno) {
-    const std::size_t word = pgno / 64;
-    if (word >= bits_.size()) bits_.resize(word + 1, 0);
-    bits_[word] |= std::uint64_t{1} << (pgno % 64);
+  const std::uint32_t last = std::min(PgnoOfFilePage((offset + length - 1) / page_size_), all_from_ - 1);
+  if (all_from_ == 0 || first > last) return;
+  while ((last >> shift_) / 64 >= max_words_) Coarsen();
+  const std::size_t last_word = (last >> shift_) / 64;
+  if (last_word >= bits_.size()) bits_.resize(last_word + 1, 0);
+  for (std::uint32_t bit = first >> shift_; bit <= (last >> shift_); ++bit) {
+    bits_[bit / 64] |= std::uint64_t{1} << (bit % 64);
   }
+}
+
+void ChangedPages::Coarsen() {
+  std::vector<std::uint64_t> halved((bits_.size() + 1) / 2, 0);
+  for (std::size_t bit = 0; bit < bits_.size() * 64; ++bit) {
+    if ((bits_[bit / 64] >> (bit % 64)) & 1) halved[bit / 128] |= std::uint64_t{1} << ((bit / 2) % 64);
+  }
+  bits_ = std::move(halved);
+  ++shift_;
 }
 
 void ChangedPages::MarkFrom(std::uint64_t offset) {
@@ -35,8 +46,9 @@ void ChangedPages::MarkFrom(std::uint64_t offset) {
 
 bool ChangedPages::Contains(std::uint32_t pgno) const {
   if (pgno >= all_from_) return true;
-  const std::size_t word = pgno / 64;
-  return word < bits_.size() && (bits_[word] >> (pgno % 64)) & 1;
+  const std::uint32_t bit = pgno >> shift_;
+  const std::size_t word = bit / 64;
+  return word < bits_.size() && (bits_[word] >> (bit % 64)) & 1;
 }
 
 class PageWriteRecorder::WatchedFile : public faultfs::ForwardingFile {
@@ -73,7 +85,7 @@ class PageWriteRecorder::WatchedFile : public faultfs::ForwardingFile {
 
 void PageWriteRecorder::Watch(const std::string& path) {
   std::lock_guard lock(mu_);
-  changed_.emplace(path, ChangedPages(page_size_));
+  changed_.emplace(path, ChangedPages(page_size_, max_bytes_));
 }
 
 const ChangedPages& PageWriteRecorder::Changed(const std::string& path) const {

@@ -10,6 +10,8 @@
 // through it, and restore runs recovery on nothing else).
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -23,10 +25,15 @@ namespace jet::backup {
 
 // Data page numbers of one database file (pgno p is stored at file page p + 1; the
 // header pair at file pages 0 and 1 is not tracked: readers always re-read it).
-// One bit per page written, so the memory is bounded by the file's size / 8 pages.
+// One bit per page written, in at most max_bytes (1 MiB unless given: the pages of
+// 64 GiB of 8 KiB pages); beyond that each bit stands for 2, then 4, ... consecutive
+// pages, so a page next to one that changed may count as changed too (read again for
+// nothing), and no changed page is ever missed.
 class ChangedPages {
  public:
-  explicit ChangedPages(std::uint32_t page_size) : page_size_(page_size) {}
+  static constexpr std::size_t kDefaultMaxBytes = 1u << 20;
+  explicit ChangedPages(std::uint32_t page_size, std::size_t max_bytes = kDefaultMaxBytes)
+      : page_size_(page_size), max_words_(std::max<std::size_t>(1, max_bytes / sizeof(std::uint64_t))) {}
 
   // bytes [offset, offset + length) of the file were written
   void MarkBytes(std::uint64_t offset, std::uint64_t length);
@@ -34,10 +41,17 @@ class ChangedPages {
   void MarkFrom(std::uint64_t offset);
   void MarkAll() { all_from_ = 0; }
   bool Contains(std::uint32_t pgno) const;
+  // Pages each bit stands for (1 until the bits outgrew max_bytes).
+  std::uint64_t pages_per_bit() const { return std::uint64_t{1} << shift_; }
 
  private:
+  // Halves the bits: bit b of the result is bits 2b and 2b + 1 of the old ones.
+  void Coarsen();
+
   std::uint32_t page_size_;
-  std::vector<std::uint64_t> bits_;                                     // bit p: pgno p written
+  std::size_t max_words_;
+  std::uint32_t shift_ = 0;                                             // bit b: pgnos b << shift_ ...
+  std::vector<std::uint64_t> bits_;                                     // bit b: one of its pgnos written
   std::uint32_t all_from_ = std::numeric_limits<std::uint32_t>::max();  // every pgno >= this changed
 };
 
@@ -45,7 +59,9 @@ class ChangedPages {
 // the pages that changed through it.
 class PageWriteRecorder : public faultfs::ForwardingVfs {
  public:
-  PageWriteRecorder(faultfs::Vfs& base, std::uint32_t page_size) : ForwardingVfs(base), page_size_(page_size) {}
+  // max_bytes: ChangedPages's memory per watched path.
+  PageWriteRecorder(faultfs::Vfs& base, std::uint32_t page_size, std::size_t max_bytes = ChangedPages::kDefaultMaxBytes)
+      : ForwardingVfs(base), page_size_(page_size), max_bytes_(max_bytes) {}
 
   void Watch(const std::string& path);
   // The pages of a watched path changed so far.
@@ -62,6 +78,7 @@ class PageWriteRecorder : public faultfs::ForwardingVfs {
   ChangedPages* Find(const std::string& path);
 
   const std::uint32_t page_size_;
+  const std::size_t max_bytes_;
   std::mutex mu_;  // guards changed_'s contents (files may be written from several threads)
   std::map<std::string, ChangedPages> changed_;
 };

@@ -21,6 +21,7 @@
 // Every step is repeatable, so a restore interrupted by a crash can simply be run again
 // (a temporary copy left by the crash is recreated).
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <new>
@@ -98,8 +99,11 @@ struct Target {
   const format::BackupDbEntry* entry = nullptr;
   std::string path;
   std::string temp_path() const { return path + ".jetrestore"; }
+  // Where its link table goes when it outgrows its memory (PageLinkTable::Spill).
+  std::string links_path() const { return path + ".jetlinks"; }
   // Every page's links as copied (the file's state when recovery starts).
   PageLinkTable links;
+  std::uint64_t link_memory = 0;  // its share of JET_paramRestoreLinkMemoryMax
 };
 
 // Pages read, verified and written per I/O while copying a database: large enough that
@@ -120,6 +124,25 @@ class RestoreJob {
         events_(events) {}
 
   JET_ERR Run() {
+    JET_ERR err = RunSteps();
+    // The link tables' spill files never outlive the restore, whatever its outcome
+    // (tables that stayed in memory have none: no I/O). A failed delete after a
+    // success is the result; after a failure, the first failure stays the result.
+    for (Target& target : targets_) {
+      const std::string detail = LastErrorDetail();
+      const JET_ERR discarded = target.links.Discard();
+      if (discarded >= 0) continue;
+      if (err >= 0) {
+        err = discarded;
+      } else {
+        SetLastErrorDetail(detail);
+      }
+    }
+    return err;
+  }
+
+ private:
+  JET_ERR RunSteps() {
     if (JET_ERR err = CheckDirectories(); err < 0) return err;
     if (JET_ERR err = ReadManifest(vfs_, set_dir_, &manifest_); err < 0) return err;
     if (manifest_.page_size != config_.page_size) {
@@ -127,6 +150,7 @@ class RestoreJob {
                                                          manifest_.page_size, config_.page_size));
     }
     if (JET_ERR err = ChooseTargets(); err < 0) return err;
+    ShareLinkMemory();
     if (JET_ERR err = VerifySetLogs(); err < 0) return err;
     if (JET_ERR err = ChooseLogPathGenerations(); err < 0) return err;
     for (const Target& target : targets_) {
@@ -151,14 +175,14 @@ class RestoreJob {
           err < 0) {
         return err;
       }
-      target.links = PageLinkTable();  // memory back before the next database
+      // Memory (or the spill file) back before the next database.
+      if (JET_ERR err = target.links.Discard(); err < 0) return err;
     }
     events_.Emit("recovered", fmt::format("\"databases\": {}, \"generations_replayed\": {}", targets_.size(),
-                                          set_generations_.size() + later_.size()));
+                                          plan_.generations.size()));
     return JET_errSuccess;
   }
 
- private:
   bool circular() const { return (manifest_.flags & format::kBackupFlagCircular) != 0; }
 
   // RunRecovery and the clean shutdown with the instance's JET_paramVfs replaced by
@@ -177,8 +201,8 @@ class RestoreJob {
       JF_ASSERT(rt_.config().vfs == &vfs_);
       rt_.mutable_config().vfs = &vfs;
     }
-    core::RecoveryPlan plan = MakePlan();
-    if (JET_ERR err = core::RunRecovery(rt_, plan); err < 0) return err;
+    plan_ = MakePlan();
+    if (JET_ERR err = core::RunRecovery(rt_, plan_); err < 0) return err;
     return rt_.ShutdownClean();
   }
 
@@ -260,19 +284,30 @@ class RestoreJob {
         return Refuse(JET_errInvalidPath,
                       "original database path '" + entry.original_path + "' is not a plain absolute path");
       }
-      Target target{&entry, has_dest_ ? faultfs::JoinPath(dest_, entry.file_name) : entry.original_path, {}};
+      Target target;
+      target.entry = &entry;
+      target.path = has_dest_ ? faultfs::JoinPath(dest_, entry.file_name) : entry.original_path;
       if (!paths.insert(target.path).second)
         return Refuse(JET_errInvalidPath, "two databases restore to " + target.path);
-      // The temporary copy must not be another database's target (x.edb, x.edb.jetrestore).
-      if (!paths.insert(target.temp_path()).second) {
-        return Refuse(JET_errInvalidPath, "two databases restore to " + target.temp_path());
+      // The temporary copy and the link table's spill file must not be another
+      // database's target (x.edb, x.edb.jetrestore, x.edb.jetlinks).
+      for (const std::string& scratch : {target.temp_path(), target.links_path()}) {
+        if (!paths.insert(scratch).second) return Refuse(JET_errInvalidPath, "two databases restore to " + scratch);
       }
       const std::string source = faultfs::JoinPath(set_dir_, entry.file_name);
       if (JET_ERR err = RefuseSymlink(vfs_, source, FileKind::kBackupSet, "database copy"); err < 0) return err;
       if (JET_ERR err = RefuseSymlink(vfs_, target.path, FileKind::kDatabase, "restore target"); err < 0) return err;
-      targets_.push_back(target);
+      targets_.push_back(std::move(target));
     }
     return JET_errSuccess;
+  }
+
+  // JET_paramRestoreLinkMemoryMax, shared equally by the databases' link tables (all
+  // of them are kept from the copy until the check after recovery).
+  void ShareLinkMemory() {
+    if (targets_.empty()) return;
+    const std::uint64_t share = config_.RestoreLinkMemory() / targets_.size();
+    for (Target& target : targets_) target.link_memory = std::max<std::uint64_t>(1, share);  // 0 would be unlimited
   }
 
   // Only the generations the manifest lists are read (by the names the set gives
@@ -405,8 +440,6 @@ class RestoreJob {
         2, std::min<std::uint64_t>(kCopyChunkBytes / page_size, entry.pgno_last));
     source->buffer.resize(source->chunk_pages * page_size);
     JF_ASSERT_GE(source->buffer.size(), 2 * page_size);  // the header pair is read in one go
-    target.links = PageLinkTable();
-    target.links.Resize(entry.pgno_last);
 
     // Header pair, then the trailer: both checked before the first byte is written.
     if (JET_ERR err = ReadCopySource(*source, 0, std::span(source->buffer.data(), 2 * page_size)); err < 0) return err;
@@ -438,6 +471,10 @@ class RestoreJob {
     faultfs::OpenOptions create{faultfs::Access::kReadWrite, faultfs::kShareNone, faultfs::Disposition::kCreateAlways};
     create.follow_links = false;  // never write through a link planted at the temporary name
     if (auto s = vfs_.Open(temp, create, &out); !s.ok()) return Fail(s, FileKind::kDatabase, "create " + temp);
+    // The table of every page's links, filled as the pages verify: in memory, or (beyond
+    // the target's share of the budget) in its spill file next to the temporary copy.
+    target.links = PageLinkTable(PageLinkTable::Spill{&vfs_, target.links_path(), target.link_memory});
+    if (JET_ERR err = target.links.Resize(entry.pgno_last); err < 0) return err;
     auto write = [&](std::uint64_t index, std::span<const std::uint8_t> src) -> JET_ERR {
       if (auto s = out->Write(index * page_size, src); !s.ok()) return Fail(s, FileKind::kDatabase, "write " + temp);
       return JET_errSuccess;
@@ -459,7 +496,7 @@ class RestoreJob {
         if (JET_ERR err = format::VerifyPage(page_bytes, page_number); err < 0) {
           return Refuse(err, fmt::format("{}: page {} fails verification", source.path, page_number));
         }
-        target.links.Set(page_number, format::LoadPageHeader(page_bytes));
+        if (JET_ERR err = target.links.Set(page_number, format::LoadPageHeader(page_bytes)); err < 0) return err;
       }
       if (JET_ERR err = write(format::DbFilePage(pgno), chunk); err < 0) return err;
     }
@@ -617,13 +654,22 @@ class RestoreJob {
     return MakeDirectory("log path", config_.log_path, FileKind::kLog);
   }
 
+  // The plan holds the one list of the generations from here on (a few hundred bytes each:
+  // docs/RESTORE.md, "Memory"): set_generations_ and later_ are emptied, and only the
+  // first generation keeps its attach list.
   core::RecoveryPlan MakePlan() {
     core::RecoveryPlan plan;
-    plan.generations = set_generations_;
-    plan.generations.insert(plan.generations.end(), later_.begin(), later_.end());
+    plan.generations = std::move(set_generations_);
+    set_count_ = plan.generations.size();
+    plan.generations.insert(plan.generations.end(), std::make_move_iterator(later_.begin()),
+                            std::make_move_iterator(later_.end()));
+    std::vector<log::GenerationInfo>().swap(set_generations_);
+    std::vector<log::GenerationInfo>().swap(later_);
+    for (std::size_t i = 1; i < plan.generations.size(); ++i)
+      std::vector<log::AttachInfo>().swap(plan.generations[i].attach);
     plan.start = format::FirstRecordLgpos(manifest_.gen_low);
     // Only the set's databases: one attached then but not backed up stays untouched.
-    for (const log::AttachInfo& a : set_generations_.front().attach) {
+    for (const log::AttachInfo& a : plan.generations.front().attach) {
       for (const Target& target : targets_) {
         if (target.entry->sign_db == a.sign_db) plan.attach.push_back(a);
       }
@@ -633,15 +679,17 @@ class RestoreJob {
     }
     // Databases attached after the backup go into the destination too.
     if (has_dest_) plan.dest_dir = dest_;
+    // The link tables' spill files stay open through recovery: no database the log
+    // names may be opened (or created) there.
+    for (const Target& target : targets_) plan.reserved_paths.insert(target.links_path());
     plan.hard_restore = true;
     plan.backup_generation_high = manifest_.gen_high;
     plan.on_progress = [this](std::uint32_t done, std::uint32_t total) {
       progress_.Advance(done, total);
       // done generations of the plan (the set's, then the log path's) are replayed.
-      for (; replayed_ < done && replayed_ < set_generations_.size() + later_.size(); ++replayed_) {
-        const bool from_set = replayed_ < set_generations_.size();
-        const log::GenerationInfo& g = from_set ? set_generations_[replayed_]
-                                                : later_[replayed_ - set_generations_.size()];
+      for (; replayed_ < done && replayed_ < plan_.generations.size(); ++replayed_) {
+        const bool from_set = replayed_ < set_count_;
+        const log::GenerationInfo& g = plan_.generations[replayed_];
         events_.Emit("generation_replayed",
                      fmt::format("\"generation\": {}, \"from\": \"{}\", \"path\": {}", g.generation,
                                  from_set ? "backup set" : "log path", JsonString(g.path)));
@@ -661,8 +709,10 @@ class RestoreJob {
   std::uint32_t replayed_ = 0;  // generations reported by generation_replayed events
   format::BackupManifest manifest_;
   std::vector<Target> targets_;
-  std::vector<log::GenerationInfo> set_generations_;
-  std::vector<log::GenerationInfo> later_;
+  std::vector<log::GenerationInfo> set_generations_;  // moved into plan_ by MakePlan
+  std::vector<log::GenerationInfo> later_;            // moved into plan_ by MakePlan
+  std::size_t set_count_ = 0;                         // plan_.generations[0, set_count_) are the set's
+  core::RecoveryPlan plan_;
   std::vector<std::string> obsolete_;
 };
 

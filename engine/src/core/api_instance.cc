@@ -48,7 +48,12 @@ JET_ERR SetParameter(InstanceConfig& c, unsigned long paramid, JET_API_PTR lPara
       c.page_size = static_cast<std::uint32_t>(lParam);
       return JET_errSuccess;
     case JET_paramVfs: c.vfs = reinterpret_cast<faultfs::Vfs*>(lParam); return JET_errSuccess;
-    case JET_paramCacheSizeMax: c.cache_pages_max = static_cast<std::uint32_t>(lParam); return JET_errSuccess;
+    case JET_paramCacheSizeMax:
+      // 0 puts the default back; a page count must fit the engine's 32-bit page numbers.
+      if (std::uint64_t{lParam} > 0xffffffffu) return JET_errInvalidParameter;
+      c.cache_pages_max = static_cast<std::uint32_t>(lParam);
+      return JET_errSuccess;
+    case JET_paramRestoreLinkMemoryMax: c.restore_link_memory = lParam; return JET_errSuccess;
     case JET_paramCreatePathIfNotExist: c.create_paths = lParam != 0; return JET_errSuccess;
     case JET_paramRestoreEventSink: c.event_sink = reinterpret_cast<JET_PFNEVENT>(lParam); return JET_errSuccess;
     default: return JET_errInvalidParameter;
@@ -77,7 +82,8 @@ JET_ERR GetParameter(const InstanceConfig& c, unsigned long paramid, JET_API_PTR
     case JET_paramDatabasePageSize: return number(c.page_size);
     case JET_paramLVChunkSizeMost: return number(jet::db::LongValueChunkSize(c.page_size));
     case JET_paramVfs: return number(reinterpret_cast<JET_API_PTR>(c.vfs));
-    case JET_paramCacheSizeMax: return number(c.cache_pages_max);
+    case JET_paramCacheSizeMax: return number(c.CachePagesMax());
+    case JET_paramRestoreLinkMemoryMax: return number(static_cast<JET_API_PTR>(c.RestoreLinkMemory()));
     case JET_paramCreatePathIfNotExist: return number(c.create_paths ? 1 : 0);
     case JET_paramRestoreEventSink: return number(reinterpret_cast<JET_API_PTR>(c.event_sink));
     default: return JET_errInvalidParameter;

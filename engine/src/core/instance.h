@@ -42,8 +42,25 @@ struct InstanceConfig {
   bool recovery = true;                     // JET_paramRecovery "on"/"off"
   bool create_paths = false;                // JET_paramCreatePathIfNotExist
   JET_PFNEVENT event_sink = nullptr;        // JET_paramRestoreEventSink
-  std::uint32_t cache_pages_max = 0;        // JET_paramCacheSizeMax (0 = unlimited)
+  std::uint32_t cache_pages_max = 0;        // JET_paramCacheSizeMax (0 = not set: CachePagesMax())
+  std::uint64_t restore_link_memory = 0;    // JET_paramRestoreLinkMemoryMax (0 = not set)
   std::string name;                         // JetCreateInstance's szInstanceName
+
+  // Unless set, each database's page cache holds up to 32 MiB of pages (4,096 of
+  // 8 KiB): a bounded default, so that an application that sets nothing (a restore
+  // through the API alone) does not grow with the database (ESE's default is the
+  // machine's physical memory, with its cache shrinking under memory pressure, which
+  // jetfault does not have; docs/ESE_FACTS.md §6).
+  static constexpr std::uint64_t kDefaultCacheBytes = 32u << 20;
+  std::uint32_t CachePagesMax() const {
+    return cache_pages_max != 0 ? cache_pages_max : static_cast<std::uint32_t>(kDefaultCacheBytes / page_size);
+  }
+  // The memory JetRestoreInstance's page link tables may hold, all databases together
+  // (docs/RESTORE.md, "Memory"): 8 MiB unless set, the table of 4 GiB of 8 KiB pages.
+  static constexpr std::uint64_t kDefaultRestoreLinkMemory = 8u << 20;
+  std::uint64_t RestoreLinkMemory() const {
+    return restore_link_memory != 0 ? restore_link_memory : kDefaultRestoreLinkMemory;
+  }
 
   log::LogConfig MakeLogConfig() const;
   std::string CheckpointPath() const;  // system_path/edb.chk

@@ -90,7 +90,7 @@ JET_ERR AddDatabase(InstanceRuntime& rt, std::unique_ptr<db::DatabaseFile> file,
   JF_ASSERT_EQ(info.page_size, rt.config().page_size);
   AttachedDb adb;
   adb.info = info;
-  adb.db = std::make_unique<db::Database>(info.dbid, std::move(file), rt.config().cache_pages_max);
+  adb.db = std::make_unique<db::Database>(info.dbid, std::move(file), rt.config().CachePagesMax());
   adb.db->cache().set_wal_flush([&st](log::Lgpos lgpos) { return FlushLogTo(st, lgpos); });
   st.dbs[info.dbid] = std::move(adb);
   return JET_errSuccess;

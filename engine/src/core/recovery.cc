@@ -2,6 +2,7 @@
 #include "core/recovery.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <mutex>
 
@@ -26,9 +27,13 @@ struct UnfinishedTxn {
   std::map<RecordId, BeforeImage> first;
 };
 
+// (done, total) generations replayed: the plan's on_progress, or a wrapper of it.
+using Progress = std::function<void(std::uint32_t, std::uint32_t)>;
+
 class Recovery {
  public:
-  Recovery(InstanceRuntime& rt, const RecoveryPlan& plan) : rt_(rt), st_(rt.state()), plan_(plan) {}
+  Recovery(InstanceRuntime& rt, const RecoveryPlan& plan, const Progress& progress)
+      : rt_(rt), st_(rt.state()), plan_(plan), progress_(progress) {}
 
   JET_ERR Run() {
     if (plan_.generations.empty()) return JET_errMissingLogFile;
@@ -48,8 +53,18 @@ class Recovery {
   }
 
  private:
-  // Where a database the log names lives now (RecoveryPlan::db_path_map, dest_dir).
+  // Where a database the log names lives now (RecoveryPlan::db_path_map, dest_dir),
+  // never one of the plan's reserved paths.
   JET_ERR MapPath(const std::string& logged, std::string* out) {
+    const JET_ERR err = MapPathTo(logged, out);
+    if (err >= 0 && plan_.reserved_paths.count(*out) != 0) {
+      SetLastErrorDetail("database " + logged + " would be opened at " + *out + ", a file the restore uses");
+      return JET_errInvalidPath;
+    }
+    return err;
+  }
+
+  JET_ERR MapPathTo(const std::string& logged, std::string* out) {
     auto it = plan_.db_path_map.find(logged);
     if (it != plan_.db_path_map.end() || plan_.dest_dir.empty()) {
       *out = it == plan_.db_path_map.end() ? logged : it->second;
@@ -167,7 +182,8 @@ class Recovery {
 
   JET_ERR Redo() {
     std::unique_ptr<log::LogReader> reader;
-    JET_ERR err = log::LogReader::Open(*rt_.config().vfs, plan_.generations, plan_.start, &reader);
+    // The plan's generations are read in place: a long replay does not hold them twice.
+    JET_ERR err = log::LogReader::OpenBorrowed(*rt_.config().vfs, plan_.generations, plan_.start, &reader);
     if (err < 0) return MapLogError(err, plan_.start.generation);
     const std::int32_t first_gen = plan_.generations.front().generation;
     const auto total = static_cast<std::uint32_t>(plan_.generations.size());
@@ -187,7 +203,7 @@ class Recovery {
       if (record.lgpos.generation != generation) {
         JF_ASSERT_GT(record.lgpos.generation, generation);  // generations are read in order
         generation = record.lgpos.generation;
-        if (plan_.on_progress) plan_.on_progress(static_cast<std::uint32_t>(generation - first_gen), total);
+        if (progress_) progress_(static_cast<std::uint32_t>(generation - first_gen), total);
       }
       if ((err = RedoRecord(record)) < 0) {
         // Keeps what the failing step said (e.g. which databases collide in szDest).
@@ -208,7 +224,7 @@ class Recovery {
         return adb.awaiting_image.begin()->second;
       }
     }
-    if (plan_.on_progress) plan_.on_progress(total, total);
+    if (progress_) progress_(total, total);
     return JET_errSuccess;
   }
 
@@ -364,6 +380,7 @@ class Recovery {
   InstanceRuntime& rt_;
   InstanceRuntime::State& st_;
   const RecoveryPlan& plan_;
+  const Progress& progress_;
   format::Signature sign_log_;
   std::map<std::uint32_t, log::AttachInfo> deferred_;
   std::map<std::string, std::string> dest_claims_;  // target in dest_dir -> logged path
@@ -372,19 +389,23 @@ class Recovery {
   bool replayed_any_ = false;  // the reader returned at least one record
 };
 
-}  // namespace
-
-JET_ERR RunRecoveryLocked(InstanceRuntime& runtime, const RecoveryPlan& plan) {
+JET_ERR RunRecoveryWith(InstanceRuntime& runtime, const RecoveryPlan& plan, const Progress& progress) {
   if (runtime.state().running) return JET_errAlreadyInitialized;
   if (runtime.config().vfs == nullptr) runtime.mutable_config().vfs = &faultfs::DefaultPosixFs();
   JET_ERR err = JET_errSuccess;
   try {
-    err = Recovery(runtime, plan).Run();
+    err = Recovery(runtime, plan, progress).Run();
   } catch (const std::bad_alloc&) {
     err = JET_errOutOfMemory;
   }
   if (err < 0) ShutdownAbruptLocked(runtime);
   return err;
+}
+
+}  // namespace
+
+JET_ERR RunRecoveryLocked(InstanceRuntime& runtime, const RecoveryPlan& plan) {
+  return RunRecoveryWith(runtime, plan, plan.on_progress);
 }
 
 JET_ERR RunRecovery(InstanceRuntime& runtime, const RecoveryPlan& plan) {
@@ -394,13 +415,12 @@ JET_ERR RunRecovery(InstanceRuntime& runtime, const RecoveryPlan& plan) {
   // (e.g. JetInit on this instance): it runs without the mutex, or that call would
   // deadlock. The caller holds the instance exclusively (BeginRestore), so nothing else
   // can change the state meanwhile.
-  RecoveryPlan unlocked = plan;
-  unlocked.on_progress = [&](std::uint32_t done, std::uint32_t total) {
+  const Progress unlocked = [&](std::uint32_t done, std::uint32_t total) {
     lock.unlock();
     plan.on_progress(done, total);
     lock.lock();
   };
-  return RunRecoveryLocked(runtime, unlocked);
+  return RunRecoveryWith(runtime, plan, unlocked);
 }
 
 }  // namespace jet::core

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct RecoveryPlan {
   // logged path outside the destination. Two databases that would share a target are
   // JET_errInvalidPath. Empty: such databases stay at their logged paths.
   std::string dest_dir;
+  // Paths no database the log names may be opened or created at (a restore's scratch
+  // files, open during recovery): JET_errInvalidPath.
+  std::set<std::string> reserved_paths;
   // Hard restore: generations <= backup_generation_high come from the backup set;
   // corruption there is JET_errLogCorruptDuringHardRestore / torn -570, beyond it
   // -574 / -571. Soft recovery reports JET_errLogFileCorrupt.

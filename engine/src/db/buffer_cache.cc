@@ -38,10 +38,25 @@ JET_ERR BufferCache::Load(std::uint32_t pgno, Frame** out, JET_ERR* verify_err) 
   return JET_errSuccess;
 }
 
+void WrittenDbtimes::Record(std::uint32_t pgno, std::uint64_t dbtime) {
+  const std::uint32_t slot = pgno % slots_;
+  if (slot >= dbtimes_.size()) {
+    pgnos_.resize(std::size_t{slot} + 1, 0);
+    dbtimes_.resize(std::size_t{slot} + 1, 0);
+  }
+  pgnos_[slot] = pgno;
+  dbtimes_[slot] = dbtime;
+}
+
+std::uint64_t WrittenDbtimes::Get(std::uint32_t pgno) const {
+  const std::uint32_t slot = pgno % slots_;
+  if (slot >= dbtimes_.size() || pgnos_[slot] != pgno) return 0;
+  return dbtimes_[slot];
+}
+
 JET_ERR BufferCache::CheckNotStale(std::uint32_t pgno, std::span<const std::uint8_t> page) const {
-  if (pgno >= written_dbtime_.size()) return JET_errSuccess;
-  return format::LoadPageHeader(page).dbtime < written_dbtime_[pgno] ? JET_errReadLostFlushVerifyFailure
-                                                                     : JET_errSuccess;
+  return format::LoadPageHeader(page).dbtime < written_dbtime_.Get(pgno) ? JET_errReadLostFlushVerifyFailure
+                                                                         : JET_errSuccess;
 }
 
 JET_ERR BufferCache::Get(std::uint32_t pgno, Frame** out) {
@@ -84,8 +99,7 @@ JET_ERR BufferCache::WriteFrame(std::uint32_t pgno, Frame& frame) {
   if (err < 0) return err;
   JF_ASSERT(frame.dirty);  // the write-ahead flush above touches the log only
   frame.dirty = false;
-  if (pgno >= written_dbtime_.size()) written_dbtime_.resize(std::size_t{pgno} + 1, 0);
-  written_dbtime_[pgno] = format::LoadPageHeader(Bytes(frame)).dbtime;
+  written_dbtime_.Record(pgno, format::LoadPageHeader(Bytes(frame)).dbtime);
   return JET_errSuccess;
 }
 

@@ -27,6 +27,29 @@
 
 namespace jet::db {
 
+// The dbtime each page had when a cache last wrote it (lost-flush detection, above),
+// in a table of at most `slots` entries of 12 bytes (3 MiB by default), grown as pages
+// are written: page p is remembered in slot p % slots. Exact for every page below
+// `slots` (2 GiB of 8 KiB pages by default); above, pages `slots` apart share a slot
+// and only the last written of them is remembered, so a lost flush of another may go
+// unnoticed here (redo's dbtime checks still see it when a later change touches it).
+// Never a false alarm: a page reads as unknown unless its own write is remembered.
+class WrittenDbtimes {
+ public:
+  static constexpr std::uint32_t kDefaultSlots = 1u << 18;
+  explicit WrittenDbtimes(std::uint32_t slots = kDefaultSlots) : slots_(slots) {}
+
+  void Record(std::uint32_t pgno, std::uint64_t dbtime);
+  // The dbtime pgno was last written with; 0 when not remembered.
+  std::uint64_t Get(std::uint32_t pgno) const;
+  std::size_t memory_bytes() const { return pgnos_.capacity() * 4 + dbtimes_.capacity() * 8; }
+
+ private:
+  std::uint32_t slots_;
+  std::vector<std::uint32_t> pgnos_;    // by slot: the page whose write it remembers
+  std::vector<std::uint64_t> dbtimes_;  // by slot: that write's dbtime
+};
+
 struct Frame {
   PageBuffer data;
   bool dirty = false;
@@ -76,9 +99,8 @@ class BufferCache {
   std::uint32_t max_pages_;
   WalFlush wal_flush_;
   std::unordered_map<std::uint32_t, Frame> frames_;
-  // Indexed by pgno: the dbtime of the page as this cache last wrote it (0: never).
-  // 8 bytes a page of the file, grown as pages are written.
-  std::vector<std::uint64_t> written_dbtime_;
+  // The dbtime of each page as this cache last wrote it (bounded: WrittenDbtimes).
+  WrittenDbtimes written_dbtime_;
 };
 
 }  // namespace jet::db

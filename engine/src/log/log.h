@@ -142,6 +142,9 @@ class LogReader {
   // generations must be sorted and contiguous; reading starts at `start`.
   static JET_ERR Open(faultfs::Vfs& vfs, std::vector<GenerationInfo> generations, Lgpos start,
                       std::unique_ptr<LogReader>* out);
+  // The same, reading `generations` where they are (no copy): they must outlive the reader.
+  static JET_ERR OpenBorrowed(faultfs::Vfs& vfs, std::span<const GenerationInfo> generations, Lgpos start,
+                              std::unique_ptr<LogReader>* out);
   virtual ~LogReader() = default;
   // Next record; *end = true (and JET_errSuccess) at the end of the valid log.
   // Corruption that is not a torn tail yields JET_errLogFileCorrupt.

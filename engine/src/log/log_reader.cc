@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <array>
 #include <new>
+#include <span>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -61,7 +63,8 @@ JET_ERR CheckChain(const GenerationInfo& prev, const GenerationInfo& next) {
 class LogReaderImpl final : public LogReader {
  public:
   LogReaderImpl(faultfs::Vfs& vfs, std::vector<GenerationInfo> generations)
-      : vfs_(vfs), generations_(std::move(generations)) {}
+      : vfs_(vfs), owned_(std::move(generations)), generations_(owned_) {}
+  LogReaderImpl(faultfs::Vfs& vfs, std::span<const GenerationInfo> borrowed) : vfs_(vfs), generations_(borrowed) {}
 
   JET_ERR Start(Lgpos start) {
     for (std::size_t i = 0; i + 1 < generations_.size(); ++i) {
@@ -325,7 +328,8 @@ class LogReaderImpl final : public LogReader {
   }
 
   faultfs::Vfs& vfs_;
-  std::vector<GenerationInfo> generations_;
+  const std::vector<GenerationInfo> owned_;            // Open: the reader's own copy
+  const std::span<const GenerationInfo> generations_;  // owned_, or the caller's (OpenBorrowed)
   std::size_t index_ = 0;
   std::unique_ptr<faultfs::File> file_;
   std::uint16_t csec_file_ = 0;
@@ -341,18 +345,32 @@ class LogReaderImpl final : public LogReader {
 
 }  // namespace
 
-JET_ERR LogReader::Open(faultfs::Vfs& vfs, std::vector<GenerationInfo> generations, Lgpos start,
-                        std::unique_ptr<LogReader>* out) {
+namespace {
+
+template <typename Generations>
+JET_ERR OpenReader(faultfs::Vfs& vfs, Generations&& generations, Lgpos start, std::unique_ptr<LogReader>* out) {
   if (out == nullptr) return JET_errInvalidParameter;
   if (!faultfs::AllocationAllowed("log-reader")) return JET_errOutOfMemory;
   try {
-    auto reader = std::make_unique<LogReaderImpl>(vfs, std::move(generations));
+    auto reader = std::make_unique<LogReaderImpl>(vfs, std::forward<Generations>(generations));
     if (JET_ERR err = reader->Start(start); err < 0) return err;
     *out = std::move(reader);
     return JET_errSuccess;
   } catch (const std::bad_alloc&) {
     return JET_errOutOfMemory;
   }
+}
+
+}  // namespace
+
+JET_ERR LogReader::Open(faultfs::Vfs& vfs, std::vector<GenerationInfo> generations, Lgpos start,
+                        std::unique_ptr<LogReader>* out) {
+  return OpenReader(vfs, std::move(generations), start, out);
+}
+
+JET_ERR LogReader::OpenBorrowed(faultfs::Vfs& vfs, std::span<const GenerationInfo> generations, Lgpos start,
+                                std::unique_ptr<LogReader>* out) {
+  return OpenReader(vfs, generations, start, out);
 }
 
 }  // namespace jet::log

@@ -44,12 +44,14 @@ class DatabaseChecker {
   const std::vector<Damage>& damage() const { return damage_; }
 
   void Run() {
-    good_.Resize(header_.pgno_last);
+    // An in-memory table (no spill file): its calls cannot fail.
+    CheckJet(good_.Resize(header_.pgno_last), "page link table");
     for (std::uint32_t pgno = 1; pgno <= header_.pgno_last; ++pgno) CheckPage(pgno);
     // The link rules are the engine's own (restore runs them on what it recovers).
-    for (jet::backup::BrokenLink& link : jet::backup::FindBrokenLinks(good_)) {
+    std::vector<jet::backup::BrokenLink> broken;
+    CheckJet(jet::backup::FindBrokenLinks(good_, &broken), "page link check");
+    for (jet::backup::BrokenLink& link : broken)
       damage_.push_back({link.pgno, JET_errBadPageLink, std::move(link.what)});
-    }
   }
 
  private:
@@ -72,7 +74,7 @@ class DatabaseChecker {
       damage_.push_back({pgno, err, JetErrorMessage(err)});
       return;
     }
-    good_.Set(pgno, format::LoadPageHeader(page));
+    CheckJet(good_.Set(pgno, format::LoadPageHeader(page)), "page link table");
   }
 
   Span file_;

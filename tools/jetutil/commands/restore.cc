@@ -28,6 +28,7 @@ struct RestoreOptions {
   std::string log_path;
   std::optional<std::string> dest;
   bool circular_log = false;
+  std::optional<std::uint64_t> link_memory;
 };
 
 // What the summary line reports, read from the set's manifest (databases, bytes, the
@@ -66,8 +67,8 @@ std::int32_t GenerationsReplayed(const std::string& system_path, std::int32_t ge
 }
 
 void RunRestore(const RestoreOptions& options, const GlobalOptions& globals) {
-  const InstanceConfig config = MakeInstanceConfig(globals, options.system_path, options.log_path,
-                                                   options.circular_log);
+  InstanceConfig config = MakeInstanceConfig(globals, options.system_path, options.log_path, options.circular_log);
+  config.restore_link_memory = options.link_memory;
   Instance instance(config);
   const std::string from = std::filesystem::absolute(options.backup_dir).lexically_normal().string();
   std::optional<std::string> dest;
@@ -103,6 +104,11 @@ Command AddRestoreCommand(CLI::App& app, const GlobalOptions& globals) {
   sub->add_option("--log-path", options->log_path, "Log directory")->required();
   sub->add_option("--dest", options->dest, "Restore the databases into this directory");
   sub->add_flag("--circular-log", options->circular_log, "Circular logging (JET_paramCircularLog)");
+  sub->add_option("--link-memory", options->link_memory,
+                  "Memory for the page link tables (JET_paramRestoreLinkMemoryMax; e.g. 1M; default 8M); "
+                  "larger tables go to <database>.jetlinks scratch files")
+      ->transform(CLI::AsSizeValue(false))
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
   return {sub, [options, &globals] { RunRestore(*options, globals); }};
 }
 

@@ -14,6 +14,11 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <boost/process.hpp>
 #include <fmt/core.h>
 #include <gtest/gtest.h>
@@ -410,6 +415,70 @@ TEST_F(JetutilEngineTest, BackupThenRestoreRecoversLaterWork) {
   EXPECT_NE(restore.err.find("restore: complete"), std::string::npos) << "plain progress lines when not a tty:\n"
                                                                       << restore.err;
   EXPECT_EQ(Run({"records", Db()}).out, "t\t01\taa\nt\t02\tbb\n");
+}
+
+// --link-memory (JET_paramRestoreLinkMemoryMax): with a budget below the page link
+// table, the table goes to <database>.jetlinks during the restore; the restore ends the
+// same and leaves no scratch file. A zero budget is a usage error.
+TEST_F(JetutilEngineTest, RestoreWithASmallLinkMemoryEndsTheSameAndLeavesNoScratchFile) {
+  std::string input;
+  for (int i = 0; i < 2000; ++i) input += fmt::format("t\t{:08x}\t{}\n", i, std::string(600, 'b'));
+  ASSERT_EQ(Load(input, {"--create"}).status, 0);
+  const std::string backup_dir = (dir_ / "backup").string();
+  ASSERT_EQ(Run(InstanceArgs({"backup", "--to", backup_dir, "--db", Db()})).status, 0);
+  const fs::path fresh = dir_ / "fresh";
+  const Outcome o = Run({"restore", backup_dir, "--system-path", (fresh / "sys").string(), "--log-path",
+                         (fresh / "log").string(), "--dest", (fresh / "dbs").string(), "--link-memory", "1K"});
+  ASSERT_EQ(o.status, 0) << o.err;
+  EXPECT_EQ(Run({"records", (fresh / "dbs" / "db.edb").string()}).out, input);
+  for (const auto& entry : fs::directory_iterator(fresh / "dbs")) {
+    EXPECT_EQ(entry.path().filename(), "db.edb") << "only the database is left";
+  }
+  EXPECT_EQ(Run({"restore", backup_dir, "--system-path", (dir_ / "f2").string(), "--log-path", (dir_ / "f2").string(),
+                 "--link-memory", "0"})
+                .status,
+            2);
+}
+
+// On a terminal, progress is one line redrawn in place ("\r"), ended by a single newline
+// at 100%; no plain "restore: ..." lines. stderr is a pseudo-terminal here (forkpty);
+// stdout, a file, gets the summary line.
+TEST_F(JetutilEngineTest, RestoreProgressOnATerminalIsOneRedrawnLine) {
+  std::string input;
+  for (int i = 0; i < 3000; ++i) input += fmt::format("t\t{:08x}\t{}\n", i, std::string(200, 'a'));
+  ASSERT_EQ(Load(input, {"--create", "--txn-size", "100"}).status, 0);
+  const std::string backup_dir = (dir_ / "backup").string();
+  ASSERT_EQ(Run(InstanceArgs({"--log-file-size", "64", "backup", "--to", backup_dir, "--db", Db()})).status, 0);
+  const std::string fresh = (dir_ / "fresh").string();
+  const std::string out_path = (dir_ / "tty-stdout").string();
+  std::vector<std::string> args = {JETUTIL_PATH, "--log-file-size", "64",  "restore", backup_dir,    "--system-path",
+                                   fresh,        "--log-path",      fresh, "--dest",  fresh + "/dbs"};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  int master = -1;
+  const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0) << "forkpty";
+  if (pid == 0) {
+    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (out < 0 || dup2(out, STDOUT_FILENO) < 0) _exit(126);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  std::string tty;
+  char buf[4096];
+  for (ssize_t n; (n = read(master, buf, sizeof buf)) > 0;) tty.append(buf, static_cast<std::size_t>(n));
+  close(master);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << tty;
+  EXPECT_NE(tty.find("\rrestore ["), std::string::npos) << tty;
+  EXPECT_NE(tty.find("100%"), std::string::npos) << tty;
+  EXPECT_EQ(std::count(tty.begin(), tty.end(), '\n'), 1) << "one line, redrawn:\n" << tty;
+  EXPECT_EQ(tty.find("restore: "), std::string::npos) << tty;
+  const std::string out = ReadText(out_path);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  EXPECT_NE(out.find("1 database, "), std::string::npos) << out;
 }
 
 TEST_F(JetutilEngineTest, RestoreFromAMissingDirectoryFails) {

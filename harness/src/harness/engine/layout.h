@@ -49,7 +49,7 @@ struct InstanceSettings {
   std::uint32_t page_size = 4096;
   std::uint32_t log_file_kib = 64;  // small generations: many of them per workload
   bool circular = false;
-  // Page cache limit (JET_paramCacheSizeMax; 0 = the engine's default, unlimited).
+  // Page cache limit (JET_paramCacheSizeMax; 0 = the engine's default, 32 MiB of pages).
   // A small cache makes the engine evict dirty pages mid-transaction, which is where
   // the write-ahead rule matters.
   std::uint32_t cache_pages_max = 0;
