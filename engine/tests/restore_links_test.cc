@@ -69,20 +69,28 @@ class LinkBreakingVfs : public faultfs::ForwardingVfs {
   std::set<std::uint32_t> broken_;
 };
 
-class RestoreLinks : public BackupRestoreTest {};
+class RestoreLinks : public BackupRestoreTest {
+ protected:
+  // 500 records, a full backup, then every seventh value shrunk in place (recovery
+  // replays that from the log path and rewrites leaf pages without changing a link),
+  // then a crash. The set's manifest goes to *manifest.
+  void BackupThenShrinkValues(jet::format::BackupManifest* manifest) {
+    ASSERT_JET(Start(true));
+    ASSERT_NO_FATAL_FAILURE(Load(0, 500));
+    ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
+    for (int i = 0; i < 500; i += 7) ASSERT_JET(Put("key" + std::to_string(i), "v"));
+    Crash();
+    ASSERT_JET(jet::backup::ReadManifest(fs_, "/backup", manifest));
+  }
+};
 
 TEST_F(RestoreLinks, ABrokenLinkInAPageRecoveryWritesIsBadPageLink) {
   // After the backup, values shrink in place: recovery replays that from the log
   // path and rewrites leaf pages without changing any link, so the copy's record of
   // every page's links stays consistent, and only reading the written pages again
   // finds the broken one.
-  ASSERT_JET(Start(true));
-  ASSERT_NO_FATAL_FAILURE(Load(0, 500));
-  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
-  for (int i = 0; i < 500; i += 7) ASSERT_JET(Put("key" + std::to_string(i), "v"));
-  Crash();
   jet::format::BackupManifest manifest;
-  ASSERT_JET(jet::backup::ReadManifest(fs_, "/backup", &manifest));
+  ASSERT_NO_FATAL_FAILURE(BackupThenShrinkValues(&manifest));
   LinkBreakingVfs breaking(fs_, kDbPath, config_.page_size, manifest.dbs.at(0).pgno_last);
   JET_INSTANCE inst = 0;
   ASSERT_JET(CreateConfigured(&breaking, &inst, config_.page_size, config_.log_kib, config_.circular));
@@ -99,13 +107,8 @@ TEST_F(RestoreLinks, ABrokenLinkInAPageRecoveryWritesIsBadPageLink) {
 TEST_F(RestoreLinks, ASpilledLinkTableFindsTheSameBrokenLinkWithTheSameDetail) {
   // The test above, restored twice from the same files: with the table in memory and
   // with JET_paramRestoreLinkMemoryMax = 1 (the table in test.edb.jetlinks).
-  ASSERT_JET(Start(true));
-  ASSERT_NO_FATAL_FAILURE(Load(0, 500));
-  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
-  for (int i = 0; i < 500; i += 7) ASSERT_JET(Put("key" + std::to_string(i), "v"));
-  Crash();
   jet::format::BackupManifest manifest;
-  ASSERT_JET(jet::backup::ReadManifest(fs_, "/backup", &manifest));
+  ASSERT_NO_FATAL_FAILURE(BackupThenShrinkValues(&manifest));
   JET_ERR errs[2];
   std::string details[2];
   for (int spill = 0; spill < 2; ++spill) {
