@@ -4,6 +4,7 @@
 // record of the pages it wrote is a fixed table; the page cache has a bounded default.
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <random>
 #include <set>
 
@@ -12,6 +13,8 @@
 #include "backup/page_writes.h"
 #include "backup_test_util.h"
 #include "base/io_error.h"
+#include "core/instance.h"
+#include "core/instance_state.h"
 #include "core/test_reset.h"
 #include "db/buffer_cache.h"
 #include "faultfs/alloc_fault.h"
@@ -474,6 +477,35 @@ TEST_F(RestoreMemory, TheDefaultsAreBoundedAndReadable) {
     EXPECT_EQ(value, 8u << 20);
     JetTerm(inst);
   }
+}
+
+// JET_paramCacheSizeMax bounds the instance's cache, not each database's: after every
+// call, the pages cached for all attached databases together stay within it.
+TEST_F(RestoreMemory, AttachedDatabasesShareTheCacheLimit) {
+  constexpr unsigned long kLimit = 12;
+  ASSERT_JET(NewInstance(&inst_));
+  ASSERT_JET(JetSetSystemParameter(&inst_, JET_sesidNil, JET_paramCacheSizeMax, kLimit, nullptr));
+  ASSERT_JET(InitAndOpenTable(&inst_, &ses_, &dbid_, &tab_, true));
+  JET_DBID second_db = 0;
+  JET_TABLEID second = 0;
+  ASSERT_JET(JetCreateDatabase(ses_, "/data/second.edb", nullptr, &second_db, 0));
+  ASSERT_JET(JetCreateTable(ses_, second_db, "t", 0, 0, &second));
+  jet::core::InstanceRuntime* rt = nullptr;
+  ASSERT_JET(jet::core::InstanceRuntime::ResolveRunningInstance(inst_, &rt));
+  std::size_t most = 0;
+  for (int i = 0; i < 400; ++i) {
+    const std::string key = "key" + std::to_string(i), value(600, static_cast<char>('a' + i % 26));
+    ASSERT_JET(JetInsertRecord(ses_, i % 2 == 0 ? tab_ : second, key.data(), key.size(), value.data(), value.size()));
+    std::size_t cached = 0;
+    {
+      std::lock_guard lock(rt->mutex());
+      for (auto& [dbid, adb] : rt->state().dbs) cached += adb.db->cache().size();
+    }
+    EXPECT_LE(cached, kLimit) << "after insert " << i;
+    most = std::max(most, cached);
+  }
+  EXPECT_GE(most, kLimit / 2) << "the databases never filled their shares: the test proves nothing";
+  ASSERT_JET(JetTerm(inst_));
 }
 
 }  // namespace

@@ -46,8 +46,9 @@ struct InstanceConfig {
   std::uint64_t restore_link_memory = 0;    // JET_paramRestoreLinkMemoryMax (0 = not set)
   std::string name;                         // JetCreateInstance's szInstanceName
 
-  // Unless set, each database's page cache holds up to 32 MiB of pages (4,096 of
-  // 8 KiB): a bounded default, so that an application that sets nothing (a restore
+  // Unless set, the instance's page cache (its attached databases share it evenly:
+  // core/lifecycle.h ShareCache) holds up to 32 MiB of pages (4,096 of 8 KiB): a
+  // bounded default, so that an application that sets nothing (a restore
   // through the API alone) does not grow with the database (ESE's default is the
   // machine's physical memory, with its cache shrinking under memory pressure, which
   // jetfault does not have; docs/ESE_FACTS.md §6).

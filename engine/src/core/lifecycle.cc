@@ -77,6 +77,20 @@ JET_ERR StartLog(InstanceRuntime& rt, const format::Signature& sign_log, std::in
   return JET_errSuccess;
 }
 
+void ShareCache(InstanceRuntime& rt) {
+  State& st = rt.state();
+  if (st.dbs.empty()) return;
+  const std::uint32_t total = rt.config().CachePagesMax();
+  const auto each = std::max<std::uint32_t>(1, total / static_cast<std::uint32_t>(st.dbs.size()));
+  std::uint64_t sum = 0;
+  for (auto& [dbid, adb] : st.dbs) {
+    adb.db->cache().set_max_pages(each);
+    sum += each;
+  }
+  // Within JET_paramCacheSizeMax, unless there are more databases than pages in it.
+  JF_ASSERT(sum <= total || each == 1);
+}
+
 std::uint32_t NextDbid(const State& st) {
   std::uint32_t dbid = 1;
   while (st.dbs.count(dbid) != 0) ++dbid;
@@ -93,6 +107,7 @@ JET_ERR AddDatabase(InstanceRuntime& rt, std::unique_ptr<db::DatabaseFile> file,
   adb.db = std::make_unique<db::Database>(info.dbid, std::move(file), rt.config().CachePagesMax());
   adb.db->cache().set_wal_flush([&st](log::Lgpos lgpos) { return FlushLogTo(st, lgpos); });
   st.dbs[info.dbid] = std::move(adb);
+  ShareCache(rt);
   return JET_errSuccess;
 }
 
@@ -249,6 +264,7 @@ JET_ERR DetachDatabase(InstanceRuntime& rt, std::uint32_t dbid) {
   it->second.db->header.logtime_detach = format::LogTimeNow();
   if ((err = FlushDatabase(st, it->second, &lgpos)) < 0) return err;
   st.dbs.erase(it);
+  ShareCache(rt);
   return DoCheckpoint(rt);
 }
 

@@ -118,6 +118,11 @@ JET_ERR BufferCache::FlushAndSync() {
   return file_.Sync();
 }
 
+void BufferCache::set_max_pages(std::uint32_t max_pages) {
+  JF_ASSERT_GE(max_pages, 1u);
+  max_pages_ = max_pages;
+}
+
 void BufferCache::ResetImaged() {
   for (auto& entry : frames_) entry.second.imaged = false;
 }

@@ -65,6 +65,8 @@ class BufferCache {
   BufferCache(DatabaseFile& file, std::uint32_t max_pages) : file_(file), max_pages_(max_pages) {}
 
   void set_wal_flush(WalFlush flush) { wal_flush_ = std::move(flush); }
+  // A new limit (at least one page): the next Trim evicts down to it.
+  void set_max_pages(std::uint32_t max_pages);
   std::uint32_t page_size() const { return file_.page_size(); }
   std::span<std::uint8_t> Bytes(Frame& f) const { return {f.data.get(), page_size()}; }
 
