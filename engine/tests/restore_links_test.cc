@@ -12,6 +12,7 @@
 #include "backup/page_links.h"
 #include "backup/page_writes.h"
 #include "backup_test_util.h"
+#include "format/db_header.h"
 #include "format/page.h"
 
 namespace jet_test {
@@ -143,6 +144,39 @@ TEST_F(RestoreLinks, LinksRecoveryChangesAreReadAgainNotTakenFromTheCopy) {
   Model restored;
   ASSERT_JET(ReadRestored(inst, kDbPath, &restored));
   EXPECT_EQ(restored, model_);
+}
+
+// Page content is input, never an invariant (restore_fuzzer's findings): flag bits
+// above the 16 the table keeps are dropped, not asserted on...
+TEST(PageLinkTableInput, FlagBitsAboveSixteenAreDroppedNotAsserted) {
+  jet::backup::PageLinkTable table;
+  ASSERT_JET(table.Resize(2));
+  format::PageHeader header;
+  header.objid = 7;
+  header.flags = 0x10000u | format::kPageFlagLeaf;
+  ASSERT_JET(table.Set(1, header));
+  jet::backup::PageLinkTable::Entry entry;
+  ASSERT_JET(table.Get(1, &entry));
+  EXPECT_EQ(entry.valid, 1);
+  EXPECT_EQ(entry.flags, format::kPageFlagLeaf);
+}
+
+// ... and a header claiming more pages than the file holds is refused before the link
+// table is sized by it (a checksummed header of 2.9 billion pages once asked for 46 GB).
+TEST(PageLinkTableInput, AHeaderPastTheEndOfTheFileIsReadVerifyFailureWithoutTheTable) {
+  faultfs::MemFs fs;
+  constexpr std::uint32_t kPageSize = 4096;
+  format::DbHeader header;
+  header.page_size = kPageSize;
+  header.pgno_last = 2'900'000'000u;
+  header.dbstate = format::DbState::kCleanShutdown;
+  std::vector<std::uint8_t> file(4 * std::size_t{kPageSize}, 0);
+  format::EncodeDbHeader(header, std::span(file).first(kPageSize));
+  format::EncodeDbHeader(header, std::span(file).subspan(kPageSize, kPageSize));
+  ASSERT_TRUE(faultfs::WriteWholeFile(fs, "/db.edb", file).ok());
+  jet::core::ResetProcessStateForTests();
+  EXPECT_JET_ERR(JET_errReadVerifyFailure, jet::backup::VerifyDatabaseLinks(fs, "/db.edb", kPageSize));
+  EXPECT_NE(jet::LastErrorDetail().find("beyond the end of the file"), std::string::npos) << jet::LastErrorDetail();
 }
 
 TEST(PageWriteRecorder, MarksThePagesWrittenTruncatedOrReplacedThroughIt) {

@@ -343,9 +343,11 @@ JET_ERR PageLinkTable::Update(std::uint32_t pgno, const Entry& entry) {
 }
 
 JET_ERR PageLinkTable::Set(std::uint32_t pgno, const format::PageHeader& header) {
-  JF_ASSERT_LE(header.flags, 0xffffu);
-  return Update(
-      pgno, Entry{header.pgno_prev, header.pgno_next, header.objid, static_cast<std::uint16_t>(header.flags), 1, 0});
+  // The flags word is page content, not an invariant: a page whose checksum holds may
+  // still carry undefined bits above the 16 the table keeps (restore_fuzzer found a set
+  // whose copy did, and this was an assertion). The link rules read only defined bits.
+  return Update(pgno, Entry{header.pgno_prev, header.pgno_next, header.objid,
+                            static_cast<std::uint16_t>(header.flags & 0xffffu), 1, 0});
 }
 
 JET_ERR PageLinkTable::SetFree(std::uint32_t pgno) { return Update(pgno, Entry{}); }
@@ -440,6 +442,17 @@ JET_ERR VerifyDatabaseLinks(faultfs::Vfs& vfs, const std::string& path, std::uin
       err < 0) {
     SetLastErrorDetail(path + ": both header copies are invalid");
     return err;
+  }
+  // The table is sized by the header's pgno_last, so that must be a page count the file
+  // holds before anything is allocated: a header whose checksum holds may still claim
+  // billions of pages (restore_fuzzer found a 46 GB table). Such a file fails as it
+  // would at its first missing page, only without the allocation.
+  std::uint64_t file_size = 0;
+  if (auto s = file->Size(&file_size); !s.ok()) return Fail(s, "size of " + path);
+  if (format::DbPageOffset(std::uint64_t{header.pgno_last} + 1, page_size) > file_size) {
+    SetLastErrorDetail(fmt::format("{}: the header's last page {} is beyond the end of the file ({} bytes)", path,
+                                   header.pgno_last, file_size));
+    return JET_errReadVerifyFailure;
   }
   PageLinkTable read_all;
   PageLinkTable& pages = known != nullptr ? *known : read_all;

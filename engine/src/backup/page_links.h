@@ -47,7 +47,7 @@ class PageLinkTable {
     std::uint32_t pgno_prev = 0;
     std::uint32_t pgno_next = 0;
     std::uint32_t objid = 0;
-    std::uint16_t flags = 0;   // format::kPageFlag* (every defined bit fits in 16)
+    std::uint16_t flags = 0;   // format::kPageFlag* (every defined bit fits in 16; higher bits are dropped)
     std::uint8_t valid = 0;    // 1: an initialised page that passed format::VerifyPage
     std::uint8_t chained = 0;  // FindBrokenLinks: a long-value chain links to this page
   };

@@ -210,7 +210,10 @@ class Recovery {
         const std::string why = LastErrorDetail();
         SetLastErrorDetail("redo of record at " + format::ToString(record.lgpos) + ": " + JetErrorName(err) +
                            (why.empty() ? std::string() : ": " + why));
-        return err;
+        // A record whose CRC holds but whose type or payload does not decode is log
+        // corruption like a failed CRC, and a hard restore names it the same way
+        // (restore_fuzzer found JET_errLogFileCorrupt escaping JetRestoreInstance here).
+        return MapLogError(err, record.lgpos.generation);
       }
     }
     end_ = reader->valid_end();
