@@ -14,6 +14,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -38,9 +39,15 @@ using Bytes = std::span<const std::uint8_t>;
   ((condition) ? static_cast<void>(0) : ::jetfault::fuzz::FailCheck(#condition, __FILE__, __LINE__))
 
 // A rejection must be a real error: negative and named in jet_errors.def.
+// JetErrorName searches the whole error table and most inputs are rejections, so each
+// code's answer is kept (codes down to -65535; others are looked up every time).
 inline void CheckIsKnownError(JET_ERR err) {
   FUZZ_CHECK(err < 0);
+  static std::array<std::uint8_t, 65536> seen{};  // 0 unknown yet, 1 known
+  const auto index = static_cast<std::uint64_t>(-static_cast<std::int64_t>(err));
+  if (index < seen.size() && seen[index] != 0) return;
   FUZZ_CHECK(std::strcmp(JetErrorName(err), "JET_err?") != 0);
+  if (index < seen.size()) seen[index] = 1;
 }
 
 enum class RoundTrip {
@@ -105,6 +112,14 @@ class InputReader {
   std::vector<std::uint8_t> Blob(std::size_t max_size) {
     const std::size_t size = std::min<std::size_t>(U16(), max_size);
     return Take(size);
+  }
+  // As Blob, but a view of the input's bytes (valid as long as the input is).
+  Bytes BlobView(std::size_t max_size) {
+    const std::size_t size = std::min<std::size_t>(U16(), max_size);
+    const std::size_t n = std::min(size, input_.size() - offset_);
+    const Bytes view = input_.subspan(offset_, n);
+    offset_ += n;
+    return view;
   }
   std::vector<std::uint8_t> Take(std::size_t size) {
     const std::size_t n = std::min(size, input_.size() - offset_);

@@ -4,6 +4,7 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -33,6 +34,34 @@ format::DbHeader SampleHeader(std::uint32_t page_size) {
   h.gen_max_required = 7;
   h.pgno_last = 77;
   return h;
+}
+
+// XorChecksum and IsAllZero read whole blocks a u64 at a time (format/checksum.cc);
+// they must agree with the word-by-word definition at every size and alignment.
+TEST(ChecksumTest, XorChecksumAndIsAllZeroMatchTheirDefinitionsAtEverySizeAndOffset) {
+  rc::check([](std::vector<std::uint8_t> bytes, std::uint8_t skip) {
+    const std::size_t begin = std::min<std::size_t>(skip % 8, bytes.size());
+    const std::span<const std::uint8_t> block = std::span<const std::uint8_t>(bytes).subspan(
+        begin, (bytes.size() - begin) / 4 * 4);
+    std::uint32_t expected = format::kXorSeed;
+    for (std::size_t i = 4; i + 4 <= block.size(); i += 4) expected ^= format::LoadU32(block.data() + i);
+    RC_ASSERT(format::XorChecksum(block) == expected);
+    const std::span<const std::uint8_t> all = std::span<const std::uint8_t>(bytes).subspan(begin);
+    RC_ASSERT(format::IsAllZero(all) == std::all_of(all.begin(), all.end(), [](std::uint8_t b) { return b == 0; }));
+  });
+  // Whole pages, and a single set byte anywhere in an otherwise zero page.
+  for (const std::size_t size : {4096u, 8192u, 32768u}) {
+    std::vector<std::uint8_t> page(size, 0);
+    EXPECT_TRUE(format::IsAllZero(page));
+    EXPECT_EQ(format::XorChecksum(page), format::kXorSeed);
+    for (const std::size_t at : {std::size_t{0}, std::size_t{3}, std::size_t{4}, size / 2 + 1, size - 1}) {
+      page[at] = 0x5a;
+      EXPECT_FALSE(format::IsAllZero(page));
+      const std::uint32_t word = at < 4 ? 0u : std::uint32_t{0x5a} << (8 * (at % 4));
+      EXPECT_EQ(format::XorChecksum(page), format::kXorSeed ^ word);
+      page[at] = 0;
+    }
+  }
 }
 
 TEST(DbHeaderTest, RoundTripsAtEveryPageSizeAndSitsAtEseOffsets) {

@@ -34,10 +34,16 @@ using Node = std::vector<std::uint8_t>;
 
 constexpr std::array<std::size_t, 4> kPageSizes = {4096, 8192, 16384, 32768};
 
-// Bytes a set of nodes occupies in a page: data plus one tag each.
-std::size_t UsedBytes(const std::vector<Node>& nodes) {
+// The model of a page's nodes: views of their bytes (into the input or into the nodes
+// read from the page before the edits), so inserting and deleting moves 16-byte views,
+// never node bytes.
+using ModelNode = std::span<const std::uint8_t>;
+
+// Bytes a set of nodes occupies: data plus one tag each.
+template <class NodeList>
+std::size_t UsedBytes(const NodeList& nodes) {
   std::size_t used = 0;
-  for (const Node& node : nodes) used += node.size() + format::kTagSize;
+  for (const auto& node : nodes) used += node.size() + format::kTagSize;
   return used;
 }
 
@@ -62,12 +68,12 @@ std::vector<Node> ReadNodes(std::span<const std::uint8_t> page) {
 }
 
 // ReadNodes(page) == model, without copying the nodes (it runs after every edit).
-bool NodesEqual(std::span<const std::uint8_t> page, const std::vector<Node>& model) {
+bool NodesEqual(std::span<const std::uint8_t> page, const std::vector<ModelNode>& model) {
   const std::uint16_t count = format::NodeCount(page);
   if (count != model.size()) return false;
   for (std::size_t i = 0; i < count; ++i) {
     const auto node = NodeInArea(page, count, i);
-    if (!std::equal(node.begin(), node.end(), model[i].begin(), model[i].end())) return false;
+    if (node.size() != model[i].size() || !std::equal(node.begin(), node.end(), model[i].begin())) return false;
   }
   return format::NodeAt(page, count).empty();
 }
@@ -78,34 +84,45 @@ bool SameIdentity(const format::PageHeader& a, const format::PageHeader& b) {
          a.flags == b.flags;
 }
 
-void RunEdits(std::span<std::uint8_t> page, std::vector<Node> model, InputReader& script) {
+void RunEdits(std::span<std::uint8_t> page, const std::vector<Node>& nodes, InputReader& script) {
+  std::vector<ModelNode> model(nodes.begin(), nodes.end());
   const format::PageHeader identity = format::LoadPageHeader(page);
   const std::size_t area = page.size() - format::kPageHeaderSize;
+  std::size_t used = UsedBytes(model);  // kept equal to UsedBytes(model) as the model changes
   for (int step = 0; step < 64 && !script.empty(); ++step) {
     const std::uint8_t kind = script.U8() % 3;
     const std::size_t index = script.U16() % (model.size() + 1);
-    const Node node = script.Blob(format::MaxNodeSize(page.size()) + 8);
-    const std::size_t free_bytes = area - UsedBytes(model);
+    const ModelNode node = script.BlobView(format::MaxNodeSize(page.size()) + 8);
+    const std::size_t free_bytes = area - used;
     JET_ERR err = JET_errSuccess;
     bool expect_ok = false;
     if (kind == 0) {
       expect_ok = node.size() + format::kTagSize <= free_bytes;
       err = format::InsertNode(page, index, node);
-      if (expect_ok) model.insert(model.begin() + static_cast<std::ptrdiff_t>(index), node);
+      if (expect_ok) {
+        model.insert(model.begin() + static_cast<std::ptrdiff_t>(index), node);
+        used += node.size() + format::kTagSize;
+      }
     } else if (kind == 1) {
       expect_ok = index < model.size() && node.size() <= free_bytes + model[index].size();
       err = format::ReplaceNode(page, index, node);
-      if (expect_ok) model[index] = node;
+      if (expect_ok) {
+        used = used - model[index].size() + node.size();
+        model[index] = node;
+      }
     } else {
       expect_ok = index < model.size();
       err = format::DeleteNode(page, index);
-      if (expect_ok) model.erase(model.begin() + static_cast<std::ptrdiff_t>(index));
+      if (expect_ok) {
+        used -= model[index].size() + format::kTagSize;
+        model.erase(model.begin() + static_cast<std::ptrdiff_t>(index));
+      }
     }
     FUZZ_CHECK((err == JET_errSuccess) == expect_ok);
     if (err != JET_errSuccess) jetfault::fuzz::CheckIsKnownError(err);
     FUZZ_CHECK(format::ValidatePageLayout(page) == JET_errSuccess);
     FUZZ_CHECK(NodesEqual(page, model));
-    FUZZ_CHECK(format::LoadPageHeader(page).cb_free == area - UsedBytes(model));
+    FUZZ_CHECK(format::LoadPageHeader(page).cb_free == area - used);
     FUZZ_CHECK(SameIdentity(format::LoadPageHeader(page), identity));
   }
 }

@@ -16,6 +16,8 @@ inline constexpr std::uint32_t kXorSeed = 0x89abcdef;
 
 // 0x89abcdef ^ XOR of u32 words [4, size). size must be a multiple of 4.
 std::uint32_t XorChecksum(std::span<const std::uint8_t> block);
+// True when every byte is zero (a never-written page or header).
+bool IsAllZero(std::span<const std::uint8_t> bytes);
 // CRC-32C (Castagnoli), as used by iSCSI/ext4; initial ~0, final ~.
 std::uint32_t Crc32c(std::span<const std::uint8_t> data);
 // Continues crc (a finished CRC of earlier bytes, 0 for none) over data. Uses the

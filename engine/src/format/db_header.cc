@@ -107,7 +107,7 @@ std::uint32_t PeekDbPageSize(std::span<const std::uint8_t> bytes) {
 
 JET_ERR DecodeDbHeader(std::span<const std::uint8_t> page, DbHeader* out) {
   if (page.size() < kMinHeaderPage || page.size() % 4 != 0) return JET_errInvalidDatabase;
-  if (std::all_of(page.begin(), page.end(), [](std::uint8_t b) { return b == 0; })) {
+  if (IsAllZero(page)) {
     return JET_errPageNotInitialized;
   }
   const std::uint8_t* p = page.data();

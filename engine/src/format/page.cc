@@ -108,7 +108,7 @@ void SealPage(std::span<std::uint8_t> page, std::uint32_t pgno) {
 
 JET_ERR VerifyPage(std::span<const std::uint8_t> page, std::uint32_t pgno) {
   if (page.size() < 4096 || page.size() % 4 != 0) return JET_errReadVerifyFailure;
-  if (std::all_of(page.begin(), page.end(), [](std::uint8_t b) { return b == 0; })) {
+  if (IsAllZero(page)) {
     return JET_errPageNotInitialized;
   }
   if (LoadU32(page.data()) != XorChecksum(page)) return JET_errReadVerifyFailure;
@@ -136,12 +136,14 @@ JET_ERR ValidatePageLayout(std::span<const std::uint8_t> page) {
 std::uint16_t NodeCount(std::span<const std::uint8_t> page) { return LoadU16(page.data() + kOffCtag); }
 
 std::span<const std::uint8_t> NodeAt(std::span<const std::uint8_t> page, std::size_t i) {
-  PageHeader h = LoadPageHeader(page);
-  if (i >= h.ctag || (i + 1) * kTagSize > DataAreaSize(page.size())) return {};
+  // Only the two header fields it needs (the B-tree calls this once per node visited).
+  const std::size_t ctag = LoadU16(page.data() + kOffCtag);
+  const std::size_t ib_mic_free = LoadU16(page.data() + kOffIbMicFree);
+  if (i >= ctag || (i + 1) * kTagSize > DataAreaSize(page.size())) return {};
   const std::uint8_t* tag = TagPtr(page, i);
   std::size_t ib = LoadU16(tag);
   std::size_t cb = LoadU16(tag + 2);
-  if (ib + cb > h.ib_mic_free || h.ib_mic_free > DataAreaSize(page.size())) return {};
+  if (ib + cb > ib_mic_free || ib_mic_free > DataAreaSize(page.size())) return {};
   return page.subspan(kPageHeaderSize + ib, cb);
 }
 

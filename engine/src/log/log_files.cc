@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "base/io_error.h"
+#include "format/checksum.h"
 #include "jetfault/assert.h"
 
 namespace jet::log {
@@ -27,7 +28,7 @@ JET_ERR ReadLogFileHeader(faultfs::Vfs& vfs, const std::string& path, format::Lo
   std::array<std::uint8_t, format::kLogHeaderSize> bytes{};
   std::size_t got = 0;
   if (auto s = file->Read(0, bytes, &got); !s.ok()) return LogIoError(s, "read header of " + path);
-  if (got < bytes.size() || std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; })) {
+  if (got < bytes.size() || format::IsAllZero(bytes)) {
     if (blank != nullptr) *blank = true;
     SetLastErrorDetail(fmt::format("{}: blank or short log file header", path));
     return JET_errLogFileCorrupt;
