@@ -53,4 +53,19 @@ inline const std::set<JET_ERR>& AllowedRestoreErrors() {
   return codes;
 }
 
+// A set forged by re-sealed edits (restore/script.h) can hold a log and a database that
+// disagree behind checksums that hold — what no damage a checksum catches can do. Then
+// recovery's own answers for that disagreement are allowed too (docs/RESTORE.md, "A
+// forged set"): a page older or newer than the record redone on it, a page or record
+// content that does not fit, a database header older than the log's attach.
+inline const std::set<JET_ERR>& ForgedSetExtraErrors() {
+  static const std::set<JET_ERR> codes = {
+      JET_errDbTimeTooOld,
+      JET_errDbTimeTooNew,
+      JET_errDatabaseCorrupted,
+      JET_errConsistentTimeMismatch,
+  };
+  return codes;
+}
+
 }  // namespace jetfault::fuzz

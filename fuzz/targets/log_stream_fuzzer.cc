@@ -13,6 +13,10 @@
 // count is bounded by the file size. Then the round trip: the records read are
 // appended by a LogWriter to a fresh log, and reading that log gives the same
 // (type, payload) sequence — decode -> encode -> decode is the identity.
+// In the libFuzzer build a custom mutator (mutators/log_stream_mutator.h) changes records,
+// segments and the header inside the format and re-seals their CRCs and checksums, so
+// most inputs carry records the reader accepts.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -24,6 +28,10 @@
 #include "format/log_segment.h"
 #include "fuzz_check.h"
 #include "log/log.h"
+
+#if defined(JETFAULT_LIBFUZZER)
+#include "mutators/log_stream_mutator.h"
+#endif
 
 namespace {
 
@@ -153,3 +161,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Check(file);
   return 0;
 }
+
+#if defined(JETFAULT_LIBFUZZER)
+extern "C" std::size_t LLVMFuzzerMutate(std::uint8_t* data, std::size_t size, std::size_t max_size);
+
+// Structure-aware mutation (mutators/log_stream_mutator.h), falling back to libFuzzer's.
+extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size, std::size_t max_size,
+                                               unsigned int seed) {
+  static const jetfault::fuzz::ByteMutator fallback = LLVMFuzzerMutate;
+  return jetfault::fuzz::MutateLogFile(data, size, std::min<std::size_t>(max_size, 16 * kSector), seed, fallback);
+}
+#endif
