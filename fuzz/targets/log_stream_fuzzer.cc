@@ -18,6 +18,7 @@
 // most inputs carry records the reader accepts.
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -169,6 +170,9 @@ extern "C" std::size_t LLVMFuzzerMutate(std::uint8_t* data, std::size_t size, st
 extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size, std::size_t max_size,
                                                unsigned int seed) {
   static const jetfault::fuzz::ByteMutator fallback = LLVMFuzzerMutate;
+  // The baseline of docs/FUZZING.md's coverage comparison: libFuzzer's byte mutations only.
+  static const bool plain = std::getenv("JETFAULT_PLAIN_MUTATION") != nullptr;
+  if (plain) return fallback(data, size, max_size);
   return jetfault::fuzz::MutateLogFile(data, size, std::min<std::size_t>(max_size, 16 * kSector), seed, fallback);
 }
 #endif

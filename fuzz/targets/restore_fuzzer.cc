@@ -195,6 +195,9 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
   static const jetfault::fuzz::RestoreMutatorContext context{&BaseFiles(), corpus::kBackupDir, corpus::kInstanceDir,
                                                              kPageSize};
   static const jetfault::fuzz::ByteMutator fallback = LLVMFuzzerMutate;
+  // The baseline of docs/FUZZING.md's coverage comparison: libFuzzer's byte mutations only.
+  static const bool plain = std::getenv("JETFAULT_PLAIN_MUTATION") != nullptr;
+  if (plain) return fallback(data, size, max_size);
   return jetfault::fuzz::MutateRestoreScript(data, size, max_size, seed, context, fallback);
 }
 #endif
