@@ -266,6 +266,7 @@ class Recovery {
         if (!it->second.awaiting_image.empty()) return it->second.awaiting_image.begin()->second;
         if ((err = FlushDatabase(st_, it->second, &record.lgpos)) < 0) return err;
         st_.dbs.erase(it);
+        ShareCache(rt_);  // the databases still being redone get its share back
         return JET_errSuccess;
       }
       case db::kLrOperation: return RedoOperation(record);
