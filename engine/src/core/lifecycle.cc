@@ -236,6 +236,8 @@ JET_ERR FlushDatabase(State& st, AttachedDb& adb, const log::Lgpos* consistent) 
     database.header.dbstate = format::DbState::kDirtyShutdown;
     database.header.lgpos_consistent = {};
   }
+  // A clean state names a record already in this log (a Term or a Detach).
+  if (consistent != nullptr && st.log) JF_ASSERT_LT(*consistent, st.log->end());
   return database.WriteHeader();
 }
 
@@ -261,6 +263,7 @@ JET_ERR DetachDatabase(InstanceRuntime& rt, std::uint32_t dbid) {
   it->second.db->header.lgpos_detach = lgpos;
   it->second.db->header.logtime_detach = format::LogTimeNow();
   if ((err = FlushDatabase(st, it->second, &lgpos)) < 0) return err;
+  JF_ASSERT(it->second.db->header.dbstate == format::DbState::kCleanShutdown);  // closed consistent
   st.dbs.erase(it);
   ShareCache(rt);
   return DoCheckpoint(rt);
@@ -356,6 +359,7 @@ JET_ERR ShutdownCleanLocked(InstanceRuntime& rt) {
       if ((err = AppendRecord(st, db::kLrRollback, payload, &lgpos)) < 0) break;
     }
     ReleaseTransaction(st, txn);
+    JF_ASSERT(txn.locks.empty());
     entry.second.txn.reset();
   }
   // Every transaction is undone and released: no record is locked any more.
@@ -374,6 +378,7 @@ JET_ERR ShutdownCleanLocked(InstanceRuntime& rt) {
   if (err >= 0 && st.logging) {
     log::Checkpoint next = st.checkpoint;
     next.checkpoint = st.log->end();
+    JF_ASSERT_LT(term, next.checkpoint);  // the clean checkpoint lies after the Term record
     next.sign_log = st.log->sign_log();
     next.attach.clear();
     err = log::WriteCheckpoint(*rt.config().vfs, rt.config().CheckpointPath(), next);
