@@ -681,6 +681,7 @@ Status MemFs::CorruptStored(const std::string& path, std::uint64_t offset, std::
     if (offset >= data->size()) continue;
     const std::uint64_t size = data->size();
     std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(bytes.size(), size - offset));
+    JF_ASSERT_LE(offset + n, size);
     data->Write(offset, bytes.first(n));
     JF_ASSERT_EQ(data->size(), size);  // corruption overwrites stored bytes, never extends them
   }

@@ -167,10 +167,12 @@ JET_ERR Compensate(State& st, AttachedDb& adb, std::uint64_t txn, const RecordId
   if (err < 0) return err;
   if (!before.present && !current.present) return JET_errSuccess;
   if (before.present && current.present && before.stored == current.stored) return JET_errSuccess;
+  JF_ASSERT(before.present || current.present);  // a compensation changes something
   std::optional<std::span<const std::uint8_t>> target;
   if (before.present) target = std::span<const std::uint8_t>(before.stored);
   if ((err = ChangeRecord(st, adb, id, db::OpKind::kCompensate, txn, BeforeImage{}, target)) < 0) return err;
   if (id.objid == db::kCatalogObjid && !before.present) {
+    JF_ASSERT(current.present);  // a table the transaction created: its entry is undone
     db::TableInfo dropped;
     if ((err = db::DecodeCatalogEntry(id.key, current.stored, &dropped)) < 0) return err;
     adb.roots.erase(dropped.objid);
