@@ -32,7 +32,7 @@ class BTreeFixture {
     h.dbstate = format::DbState::kDirtyShutdown;
     std::unique_ptr<DatabaseFile> file;
     EXPECT_EQ(DatabaseFile::Create(fs_, "/db/t.edb", h, false, &file), JET_errSuccess);
-    db_ = std::make_unique<Database>(1, std::move(file), 0);
+    db_ = std::make_unique<Database>(1, std::move(file));
     MiniTxn mtr(*db_);
     EXPECT_EQ(CreateCatalog(mtr), JET_errSuccess);
     Commit(mtr);

@@ -76,6 +76,7 @@ void Corrupt(std::span<std::uint8_t> bytes, CorruptMode mode, std::uint32_t amou
     return;
   }
   std::size_t run = std::min<std::size_t>(amount, bytes.size());
+  JF_ASSERT_LE(run, bytes.size());  // so the start's range below is not empty
   std::size_t start = rng.Uniform(bytes.size() - run + 1);
   JF_ASSERT_LE(start + run, bytes.size());  // the damage stays inside the bytes moved
   for (std::size_t i = start; i < start + run; ++i) {

@@ -150,6 +150,7 @@ struct MemFs::State {
     std::vector<std::string> parts;
     Status s = internal::SplitAbsolutePath(path, &parts);
     if (!s.ok()) return s;
+    JF_ASSERT_EQ(inodes.count(kRootId), 1u);  // garbage collection keeps the root
     std::uint64_t current = kRootId;
     for (const std::string& part : parts) {
       const Inode& dir = inodes.at(current);
@@ -158,6 +159,7 @@ struct MemFs::State {
       if (it == dir.entries.end()) return NotFound(path);
       current = it->second;
     }
+    JF_ASSERT_EQ(inodes.count(current), 1u);  // an entry never outlives its inode (CollectGarbage)
     *id = current;
     return Status::Ok();
   }
@@ -178,6 +180,9 @@ struct MemFs::State {
       }
       current = it->second;
     }
+    // The walk only steps into directories; the split drops empty components.
+    JF_ASSERT(inodes.at(current).is_dir);
+    JF_ASSERT(!parts.back().empty());
     *parent = current;
     *name = parts.back();
     return Status::Ok();
@@ -282,6 +287,7 @@ struct MemFs::State {
     std::erase_if(inodes, [&](const auto& item) { return live.count(item.first) == 0; });
     std::erase_if(pending_writes, [&](const WriteRecord& w) { return live.count(w.file_id) == 0; });
     JF_ASSERT(inodes.count(kRootId) == 1 && inodes.at(kRootId).is_dir);
+    JF_ASSERT_LE(inodes.size(), live.size());  // only reachable inodes remain
   }
 };
 
@@ -419,7 +425,9 @@ Status MemFs::Open(const std::string& path, const OpenOptions& options, std::uni
     if (options.disposition == Disposition::kOpenExisting) return NotFound(path);
     id = st.NewInode(false);
     st.DoDirOp("create " + path, {EntryEffect{parent, name, id}});
+    JF_ASSERT(st.Entry(parent, name) == id);  // the volatile tree names the new file at once
   }
+  JF_ASSERT(!st.inodes.at(id).is_dir);  // handles are opened on files only
   std::uint64_t handle = st.next_handle++;
   const bool fresh = st.inodes.at(id).handles.emplace(handle, OpenHandle{options.access, options.share}).second;
   JF_ASSERT(fresh);
@@ -441,7 +449,9 @@ Status MemFs::Delete(const std::string& path) {
     return Status::Error(ErrorCode::kSharingViolation, path + " is open without FILE_SHARE_DELETE");
   }
   st.DoDirOp("delete " + path, {EntryEffect{parent, name, std::nullopt}});
+  JF_ASSERT(!st.Entry(parent, name));  // gone from the volatile tree at once
   st.CollectGarbage();
+  JF_ASSERT_EQ(st.inodes.count(parent), 1u);  // the parent directory is reachable and stays
   return Status::Ok();
 }
 
@@ -518,6 +528,8 @@ Status MemFs::MakeDir(const std::string& path) {
   if (st.Entry(parent, name)) return Status::Error(ErrorCode::kAlreadyExists, path + " already exists");
   std::uint64_t id = st.NewInode(true);
   st.DoDirOp("mkdir " + path, {EntryEffect{parent, name, id}});
+  JF_ASSERT(st.Entry(parent, name) == id);
+  JF_ASSERT(st.inodes.at(id).is_dir);
   return Status::Ok();
 }
 
@@ -533,7 +545,9 @@ Status MemFs::RemoveDir(const std::string& path) {
   const Inode& dir = st.inodes.at(*id);
   if (!dir.is_dir) return Status::Error(ErrorCode::kAccessDenied, path + " is not a directory");
   if (!dir.entries.empty()) return Status::Error(ErrorCode::kNotEmpty, path + " is not empty");
+  JF_ASSERT(st.inodes.at(parent).is_dir);
   st.DoDirOp("rmdir " + path, {EntryEffect{parent, name, std::nullopt}});
+  JF_ASSERT(!st.Entry(parent, name));
   return Status::Ok();
 }
 
@@ -665,8 +679,11 @@ Status MemFs::CorruptStored(const std::string& path, std::uint64_t offset, std::
   if (inode.is_dir) return Status::Error(ErrorCode::kAccessDenied, path + " is a directory");
   for (FileData* data : {&inode.live, &inode.durable}) {
     if (offset >= data->size()) continue;
-    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(bytes.size(), data->size() - offset));
+    const std::uint64_t size = data->size();
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(bytes.size(), size - offset));
+    JF_ASSERT_LE(offset + n, size);
     data->Write(offset, bytes.first(n));
+    JF_ASSERT_EQ(data->size(), size);  // corruption overwrites stored bytes, never extends them
   }
   return Status::Ok();
 }

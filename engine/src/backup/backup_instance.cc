@@ -216,6 +216,9 @@ class BackupJob {
     manifest.logtime_mark = full_time;
     total_units_ = static_cast<std::uint64_t>(manifest.gen_high - first + 1);
     if (JET_ERR err = CopyLogs(first, &manifest); err < 0) return err;
+    // The set now ends with the generation the roll closed, which holds (or follows) the mark.
+    JF_ASSERT_EQ(manifest.logs.back().generation, manifest.gen_high);
+    JF_ASSERT_LE(inc_mark.generation, manifest.gen_high);
     if (JET_ERR err = WriteManifest(vfs_, dir_, manifest); err < 0) return err;
     JET_ERR err = rt_.UpdateCheckpoint([&](log::Checkpoint& c) { c.lgpos_inc_backup = inc_mark; });
     if (err < 0) return err;
@@ -283,6 +286,7 @@ class BackupJob {
     std::vector<std::uint8_t> page;
     if (JET_ERR err = Allocate(&page); err < 0) return err;
     const std::uint64_t page_size = config_.page_size;
+    JF_ASSERT_EQ(page.size(), page_size);  // one whole page per read and write
     for (std::uint32_t pgno = 1; pgno <= db.info.pgno_last; ++pgno) {
       if (JET_ERR err = rt_.ReadPageForBackup(db.info.dbid, pgno, page); err < 0) return err;
       // The copy must be one restore can trust: check it as restore will.
@@ -337,6 +341,7 @@ class BackupJob {
                                            static_cast<std::uint64_t>(manifest->gen_high - first + 1),
                         total_units_ * 2);
     }
+    if (first <= manifest->gen_high) JF_ASSERT_EQ(manifest->logs.back().generation, manifest->gen_high);
     return JET_errSuccess;
   }
 
@@ -386,6 +391,7 @@ class BackupJob {
     for (const std::string& name : names) {
       std::int32_t g = 0;
       if (!log::ParseArchivedLogName(config_.base_name, name, &g) || g >= keep_from) continue;
+      JF_ASSERT_LE(g, gen_high);  // never a generation the set has not copied
       if (auto s = vfs_.Delete(faultfs::JoinPath(config_.log_path, name)); !s.ok()) {
         return Fail(s, FileKind::kLog, "truncate " + name);
       }

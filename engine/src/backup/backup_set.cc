@@ -10,6 +10,7 @@
 #include "base/io_error.h"
 #include "faultfs/alloc_fault.h"
 #include "format/checksum.h"
+#include "jetfault/assert.h"
 #include "log/log.h"
 
 namespace jet::backup {
@@ -79,6 +80,9 @@ std::string UniqueSetFileName(const std::string& base, const std::string& path, 
     }
     if (chosen.empty()) return chosen;  // e.g. a name too long to extend
   }
+  // A set file name is safe to create and never a log's name (usable() checked both).
+  JF_ASSERT(IsSafeSetFileName(chosen));
+  JF_ASSERT(!IsLogFileName(base, chosen));
   taken->insert(chosen);
   return chosen;
 }
@@ -136,6 +140,10 @@ JET_ERR WriteManifest(faultfs::Vfs& vfs, const std::string& dir, const format::B
     SetLastErrorDetail(fmt::format("{}: the manifest does not fit its format (too many or too long names)", dir));
     return err;
   }
+  // What ReadManifest will read back: the encoder produces what the decoder accepts.
+  format::BackupManifest written;
+  JF_ASSERT(format::DecodeBackupManifest(bytes, &written) >= 0);
+  JF_ASSERT_EQ(written.logs.size(), manifest.logs.size());
   // Every file the manifest names must be durable in the directory before the manifest
   // that names it: otherwise a power failure can keep the new manifest and lose a file
   // (a log copy an incremental backup just created), and the set no longer restores.
@@ -175,6 +183,7 @@ JET_ERR CopyOpenFileWithCrc(faultfs::File& in, const std::string& from, FileKind
     std::size_t got = 0;
     if (auto s = in.Read(offset, buffer, &got); !s.ok()) return Fail(s, from_kind, "read " + from);
     if (got == 0) break;
+    JF_ASSERT_LE(got, buffer.size());  // a read returns at most what it was asked for
     const std::span<const std::uint8_t> chunk = buffer.first(got);
     running = format::Crc32cExtend(running, chunk);
     if (out != nullptr) {

@@ -71,6 +71,9 @@ std::vector<AttachedDatabaseInfo> InstanceRuntime::AttachedDatabases() {
   std::vector<AttachedDatabaseInfo> list;
   for (auto& [dbid, adb] : state_->dbs) {
     if (adb.read_only) continue;  // never written, so not part of the instance's recoverable state
+    // The counters only grow past what the header on disk says (Database::WriteHeader).
+    JF_ASSERT_GE(adb.db->dbtime, adb.db->header.dbtime_dirtied);
+    JF_ASSERT_GE(adb.db->pgno_last, adb.db->header.pgno_last);
     AttachedDatabaseInfo info;
     info.dbid = dbid;
     info.path = adb.info.path;
@@ -105,6 +108,8 @@ JET_ERR InstanceRuntime::ReadHeaderForBackup(std::uint32_t dbid, std::span<std::
     if (JET_ERR err = RunningDb(*this, dbid, &adb); err < 0) return err;
     db::Database& database = *adb->db;
     if (out.size() != database.page_size()) return JET_errInvalidParameter;
+    JF_ASSERT_GE(database.dbtime, database.header.dbtime_dirtied);
+    JF_ASSERT_GE(database.pgno_last, database.header.pgno_last);
     format::DbHeader header = database.header;
     header.dbtime_dirtied = database.dbtime;
     header.pgno_last = database.pgno_last;
@@ -209,6 +214,8 @@ JET_ERR InitNewLog(InstanceRuntime& rt) {
     ShutdownAbruptLocked(rt);
     return err;
   }
+  JF_ASSERT(rt.state().log != nullptr);
+  JF_ASSERT_EQ(rt.state().log->generation(), 1);  // a new lineage begins at generation 1
   rt.state().running = true;
   return JET_errSuccess;
 }
@@ -253,6 +260,10 @@ JET_ERR PlanRecovery(const InstanceConfig& config, const std::vector<log::Genera
     SetLastErrorDetail("log generation " + std::to_string(plan->start.generation) + " (the checkpoint) is missing");
     return JET_errMissingLogFile;
   }
+  // Contiguous from the start's generation on: each one was checked to follow the last.
+  JF_ASSERT_EQ(plan->generations.front().generation, plan->start.generation);
+  JF_ASSERT_EQ(plan->generations.back().generation - plan->generations.front().generation + 1,
+               plan->generations.size());
   plan->attach = checkpoint != nullptr ? checkpoint->attach : plan->generations.front().attach;
   return JET_errSuccess;
 }

@@ -81,14 +81,11 @@ void ShareCache(InstanceRuntime& rt) {
   State& st = rt.state();
   if (st.dbs.empty()) return;
   const std::uint32_t total = rt.config().CachePagesMax();
-  const auto each = std::max<std::uint32_t>(1, total / static_cast<std::uint32_t>(st.dbs.size()));
-  std::uint64_t sum = 0;
-  for (auto& [dbid, adb] : st.dbs) {
-    adb.db->cache().set_max_pages(each);
-    sum += each;
-  }
+  const auto count = static_cast<std::uint32_t>(st.dbs.size());
+  const std::uint32_t each = std::max<std::uint32_t>(1, total / count);
   // Within JET_paramCacheSizeMax, unless there are more databases than pages in it.
-  JF_ASSERT(sum <= total || each == 1);
+  JF_ASSERT(std::uint64_t{each} * count <= total || each == 1);
+  for (auto& [dbid, adb] : st.dbs) adb.db->cache().set_max_pages(each);
 }
 
 std::uint32_t NextDbid(const State& st) {
@@ -104,7 +101,7 @@ JET_ERR AddDatabase(InstanceRuntime& rt, std::unique_ptr<db::DatabaseFile> file,
   JF_ASSERT_EQ(info.page_size, rt.config().page_size);
   AttachedDb adb;
   adb.info = info;
-  adb.db = std::make_unique<db::Database>(info.dbid, std::move(file), rt.config().CachePagesMax());
+  adb.db = std::make_unique<db::Database>(info.dbid, std::move(file));
   adb.db->cache().set_wal_flush([&st](log::Lgpos lgpos) { return FlushLogTo(st, lgpos); });
   st.dbs[info.dbid] = std::move(adb);
   ShareCache(rt);
@@ -239,6 +236,8 @@ JET_ERR FlushDatabase(State& st, AttachedDb& adb, const log::Lgpos* consistent) 
     database.header.dbstate = format::DbState::kDirtyShutdown;
     database.header.lgpos_consistent = {};
   }
+  // A clean state names a record already in this log (a Term or a Detach).
+  if (consistent != nullptr && st.log) JF_ASSERT_LT(*consistent, st.log->end());
   return database.WriteHeader();
 }
 
@@ -251,6 +250,7 @@ JET_ERR DetachDatabase(InstanceRuntime& rt, std::uint32_t dbid) {
   }
   if (it->second.read_only) {
     st.dbs.erase(it);
+    ShareCache(rt);  // the others get its share back
     return JET_errSuccess;
   }
   JET_ERR err = FlushDatabase(st, it->second, nullptr);
@@ -263,6 +263,7 @@ JET_ERR DetachDatabase(InstanceRuntime& rt, std::uint32_t dbid) {
   it->second.db->header.lgpos_detach = lgpos;
   it->second.db->header.logtime_detach = format::LogTimeNow();
   if ((err = FlushDatabase(st, it->second, &lgpos)) < 0) return err;
+  JF_ASSERT(it->second.db->header.dbstate == format::DbState::kCleanShutdown);  // closed consistent
   st.dbs.erase(it);
   ShareCache(rt);
   return DoCheckpoint(rt);
@@ -358,6 +359,7 @@ JET_ERR ShutdownCleanLocked(InstanceRuntime& rt) {
       if ((err = AppendRecord(st, db::kLrRollback, payload, &lgpos)) < 0) break;
     }
     ReleaseTransaction(st, txn);
+    JF_ASSERT(txn.locks.empty());
     entry.second.txn.reset();
   }
   // Every transaction is undone and released: no record is locked any more.
@@ -376,6 +378,7 @@ JET_ERR ShutdownCleanLocked(InstanceRuntime& rt) {
   if (err >= 0 && st.logging) {
     log::Checkpoint next = st.checkpoint;
     next.checkpoint = st.log->end();
+    JF_ASSERT_LT(term, next.checkpoint);  // the clean checkpoint lies after the Term record
     next.sign_log = st.log->sign_log();
     next.attach.clear();
     err = log::WriteCheckpoint(*rt.config().vfs, rt.config().CheckpointPath(), next);

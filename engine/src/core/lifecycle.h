@@ -24,7 +24,7 @@ JET_ERR StartLog(InstanceRuntime& rt, const format::Signature& sign_log, std::in
 JET_ERR AddDatabase(InstanceRuntime& rt, std::unique_ptr<db::DatabaseFile> file, const log::AttachInfo& info);
 // JET_paramCacheSizeMax bounds the instance's page cache, not each database's: the
 // attached databases share it evenly (at least one page each). Run on every attach
-// and detach; a smaller share is reached at the next Trim.
+// and detach, redo's included; a smaller share is reached at the next Trim.
 void ShareCache(InstanceRuntime& rt);
 std::uint32_t NextDbid(const State& st);
 

@@ -38,6 +38,7 @@ JET_ERR LogOperation(State& st, db::MiniTxn& mtr, db::OperationRecord& rec, log:
     return JET_errOutOfMemory;
   }
   mtr.Seal(&rec.effects);
+  JF_ASSERT(!rec.effects.empty());  // one effect per page the mini-transaction changed
   st.scratch.clear();
   db::EncodeOperationRecord(rec, &st.scratch);
   log::Lgpos lgpos;
@@ -95,6 +96,8 @@ JET_ERR MakeStoredValue(State& st, AttachedDb& adb, std::uint32_t objid, std::sp
   };
   JET_ERR err = db::WriteLongValue(database, objid, value, log_page, &first);
   if (err < 0) return err;
+  JF_ASSERT_NE(first, 0u);  // the chain's first page, allocated above the high-water mark
+  JF_ASSERT_LE(first, database.pgno_last);
   db::EncodeLongValueRef(first, static_cast<std::uint32_t>(value.size()), stored);
   return JET_errSuccess;
 }
@@ -144,6 +147,8 @@ JET_ERR ChangeRecord(State& st, AttachedDb& adb, const RecordId& id, db::OpKind 
     mtr.Abort();
     return err;
   }
+  JF_ASSERT(!mtr.empty());                      // a put or a remove that succeeded changed a page
+  JF_ASSERT_EQ(adb.db->dbid(), adb.info.dbid);  // one dbid per attachment (AddDatabase)
   db::OperationRecord rec;
   rec.txn = txn;
   rec.dbid = adb.db->dbid();
@@ -162,10 +167,12 @@ JET_ERR Compensate(State& st, AttachedDb& adb, std::uint64_t txn, const RecordId
   if (err < 0) return err;
   if (!before.present && !current.present) return JET_errSuccess;
   if (before.present && current.present && before.stored == current.stored) return JET_errSuccess;
+  JF_ASSERT(before.present || current.present);  // a compensation changes something
   std::optional<std::span<const std::uint8_t>> target;
   if (before.present) target = std::span<const std::uint8_t>(before.stored);
   if ((err = ChangeRecord(st, adb, id, db::OpKind::kCompensate, txn, BeforeImage{}, target)) < 0) return err;
   if (id.objid == db::kCatalogObjid && !before.present) {
+    JF_ASSERT(current.present);  // a table the transaction created: its entry is undone
     db::TableInfo dropped;
     if ((err = db::DecodeCatalogEntry(id.key, current.stored, &dropped)) < 0) return err;
     adb.roots.erase(dropped.objid);

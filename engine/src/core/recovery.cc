@@ -48,6 +48,9 @@ class Recovery {
       return JET_errAttachedDatabaseMismatch;
     }
     if ((err = StartNewGeneration()) < 0) return err;
+    // Undo and the checkpoint go to a new log, in the generation after the last one read.
+    JF_ASSERT(st_.log != nullptr);
+    JF_ASSERT_EQ(st_.log->generation(), end_.generation + 1);
     if ((err = Undo()) < 0) return err;
     return Finish();
   }
@@ -266,6 +269,7 @@ class Recovery {
         if (!it->second.awaiting_image.empty()) return it->second.awaiting_image.begin()->second;
         if ((err = FlushDatabase(st_, it->second, &record.lgpos)) < 0) return err;
         st_.dbs.erase(it);
+        ShareCache(rt_);  // the databases still being redone get its share back
         return JET_errSuccess;
       }
       case db::kLrOperation: return RedoOperation(record);
@@ -281,6 +285,7 @@ class Recovery {
     if (err < 0) return err;
     auto it = st_.dbs.find(rec.dbid);
     if (it == st_.dbs.end()) return JET_errSuccess;  // not attached (or deferred): ESE skips it
+    JF_ASSERT_EQ(it->second.db->dbid(), rec.dbid);   // st_.dbs is keyed by the attachment's dbid
     db::Database& database = *it->second.db;
     for (const db::PageEffect& effect : rec.effects) {
       if ((err = db::RedoPageEffect(database, effect, record.lgpos, &it->second.awaiting_image)) < 0) return err;
@@ -304,6 +309,8 @@ class Recovery {
                                     std::vector<std::uint8_t>(rec.before.begin(), rec.before.end())};
         txn.order.push_back(id);
       }
+      // One before-image per record, the first change's, kept in the order of first change.
+      JF_ASSERT_EQ(txn.first.size(), txn.order.size());
     }
     return JET_errSuccess;
   }
@@ -337,6 +344,7 @@ class Recovery {
     log::Lgpos lgpos;
     if (!txns_.empty() && (err = AppendRecord(st_, db::kLrRecoveryUndo, {}, &lgpos)) < 0) return err;
     for (auto& [id, txn] : txns_) {
+      JF_ASSERT_EQ(txn.first.size(), txn.order.size());  // each record undone once
       for (const RecordId& record : txn.order) {
         auto it = st_.dbs.find(record.dbid);
         if (it == st_.dbs.end()) continue;
@@ -352,6 +360,7 @@ class Recovery {
   // Flushes, marks every database clean, detaches them and writes the checkpoint at
   // the start of the new generation's remaining log.
   JET_ERR Finish() {
+    JF_ASSERT(st_.log != nullptr);  // started by StartNewGeneration
     log::Lgpos quit;
     JET_ERR err = AppendRecord(st_, db::kLrRecoveryQuit, {}, &quit);
     if (err >= 0) err = st_.log->FlushTo(quit);
@@ -371,6 +380,7 @@ class Recovery {
     // Recovery continues in a new generation (rule 3), after everything it read.
     JF_ASSERT_GT(st_.log->end().generation, end_.generation);
     next.checkpoint = st_.log->end();
+    JF_ASSERT_LT(quit, next.checkpoint);  // the checkpoint lies after the RecoveryQuit record
     next.sign_log = sign_log_;
     next.attach.clear();
     if ((err = log::WriteCheckpoint(*rt_.config().vfs, rt_.config().CheckpointPath(), next)) < 0) return err;

@@ -81,6 +81,9 @@ JET_ERR InTransaction(State& st, Session& s, F&& f) {
 
 JET_ERR WriteInTransaction(State& st, Transaction& txn, AttachedDb& adb, const Cursor& c, db::OpKind op,
                            std::span<const std::uint8_t> key, std::span<const std::uint8_t> value) {
+  // A live transaction (level 1 or more, never id 0: 0 means "no owner").
+  JF_ASSERT_NE(txn.id, 0u);
+  JF_ASSERT_GE(txn.level, 1);
   RecordId id{c.dbid, c.table.objid, std::string(key.begin(), key.end())};
   const VersionStore::Entry* lock = st.versions.Find(id);
   if (lock != nullptr && lock->owner != txn.id) return JET_errWriteConflict;
@@ -115,6 +118,7 @@ JET_ERR BeginTransaction(State& st, Session& s) {
     if (s.txn->level >= kTransactionLevelMost) return JET_errTransTooDeep;
     s.txn->savepoints.push_back(s.txn->undo.size());
     ++s.txn->level;
+    JF_ASSERT_LE(s.txn->level, kTransactionLevelMost);
     return JET_errSuccess;
   }
   Transaction txn;
@@ -158,6 +162,7 @@ JET_ERR RollbackTransaction(State& st, Session& s) {
   Transaction& txn = *s.txn;
   AssertNesting(txn);
   std::size_t savepoint = txn.level > 1 ? txn.savepoints.back() : 0;
+  JF_ASSERT_LE(savepoint, txn.undo.size());  // a savepoint marks a point of the undo list
   JET_ERR err = UndoTo(st, txn, savepoint);
   if (err < 0) return err;
   JF_ASSERT_EQ(txn.undo.size(), savepoint);
@@ -174,6 +179,7 @@ JET_ERR RollbackTransaction(State& st, Session& s) {
     }
   }
   ReleaseTransaction(st, txn);
+  JF_ASSERT(txn.locks.empty());
   s.txn.reset();
   return JET_errSuccess;
 }
@@ -242,9 +248,11 @@ JET_ERR VisibleStored(State& st, const Session& s, const Cursor& c, std::span<co
                       std::span<const std::uint8_t>* stored, bool* present) {
   AttachedDb* adb = FindDb(st, c.dbid);
   if (adb == nullptr) return JET_errInvalidDatabaseId;
+  JF_ASSERT_EQ(adb->info.dbid, c.dbid);  // st.dbs is keyed by the attachment's dbid
   const RecordRef ref{c.dbid, c.table.objid, std::string_view(reinterpret_cast<const char*>(key.data()), key.size())};
   const VersionStore::Entry* lock = st.versions.Find(ref);
   if (lock != nullptr && lock->owner != SessionTxn(s)) {
+    JF_ASSERT_NE(lock->owner, 0u);  // a lock belongs to a real transaction
     *present = lock->before.present;
     *stored = lock->before.stored;
     return JET_errSuccess;

@@ -253,6 +253,7 @@ JET_ERR BTree::Remove(MiniTxn& mtr, std::span<const std::uint8_t> key, std::vect
   JF_ASSERT_LT(index, format::NodeCount(page));
   LeafNode node;
   if (!DecodeLeafNode(format::NodeAt(page, index), &node)) return JET_errDatabaseCorrupted;
+  JF_ASSERT(CompareKeys(node.key, key) == 0);  // found: the search stopped on this key's node
   if ((err = CopyBytes(node.value, old_value)) < 0) return err;
   return mtr.DeleteNode(leaf, index);
 }
@@ -271,6 +272,7 @@ JET_ERR BTree::InsertAt(MiniTxn& mtr, Path& path, std::size_t level, std::size_t
 
 JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t index,
                      std::span<const std::uint8_t> node) const {
+  JF_ASSERT_LT(level, path.size());
   const std::uint32_t pgno = path[level].pgno;
   std::span<const std::uint8_t> page;
   JET_ERR err = mtr.Read(pgno, &page);
@@ -279,6 +281,9 @@ JET_ERR BTree::Split(MiniTxn& mtr, Path& path, std::size_t level, std::size_t in
   const bool leaf = (h.flags & format::kPageFlagLeaf) != 0;
   SplitNodes split;
   if ((err = SplitPoint(page, index, node, &split)) < 0) return err;
+  // The separator is the right half's first node: both halves hold at least one.
+  JF_ASSERT_GT(split.m, 0u);
+  JF_ASSERT_LT(split.m, split.nodes.size());
   std::span<const std::uint8_t> sep_key;
   if ((err = NodeKey(split.nodes[split.m], leaf, &sep_key)) < 0) return err;
   split.sep_key.assign(sep_key.begin(), sep_key.end());
@@ -392,6 +397,9 @@ JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek see
   Path path;
   JET_ERR err = Descend(db, key, seek == Seek::kLast, &path);
   if (err < 0) return err;
+  // A descent starts at the root and ends on a leaf.
+  JF_ASSERT_GE(path.size(), 1u);
+  JF_ASSERT_EQ(path[0].pgno, root_);
   std::uint32_t pgno = path.back().pgno;
   std::span<const std::uint8_t> page;
   if ((err = db.ReadPage(pgno, &page)) < 0) return err;
@@ -450,6 +458,8 @@ JET_ERR BTree::Check(Database& db, std::uint64_t* records) const {
   Path path;
   JET_ERR err = Descend(db, {}, false, &path);
   if (err < 0) return err;
+  JF_ASSERT_GE(path.size(), 1u);
+  JF_ASSERT_EQ(path[0].pgno, root_);
   std::uint32_t pgno = path.back().pgno;
   std::vector<std::uint8_t> last_key;
   bool have_last = false;

@@ -110,10 +110,12 @@ JET_ERR BufferCache::FlushAndSync() {
     if (frame.dirty) dirty.push_back(pgno);
   }
   std::sort(dirty.begin(), dirty.end());
+  const std::size_t cached = frames_.size();
   for (std::uint32_t pgno : dirty) {
     JET_ERR err = WriteFrame(pgno, frames_.at(pgno));
     if (err < 0) return err;
   }
+  JF_ASSERT_EQ(frames_.size(), cached);  // writing a frame neither loads nor evicts one
   for (const auto& [pgno, frame] : frames_) JF_ASSERT(!frame.dirty);
   return file_.Sync();
 }

@@ -62,7 +62,9 @@ class BufferCache {
   // Makes the log durable up to a position (LogWriter::FlushTo).
   using WalFlush = std::function<JET_ERR(format::Lgpos)>;
 
-  BufferCache(DatabaseFile& file, std::uint32_t max_pages) : file_(file), max_pages_(max_pages) {}
+  // Unbounded until set_max_pages: its instance shares JET_paramCacheSizeMax among its
+  // databases (core/lifecycle.h ShareCache) as soon as it is attached.
+  explicit BufferCache(DatabaseFile& file) : file_(file) {}
 
   void set_wal_flush(WalFlush flush) { wal_flush_ = std::move(flush); }
   // A new limit (at least one page): the next Trim evicts down to it.
@@ -98,7 +100,7 @@ class BufferCache {
   JET_ERR CheckNotStale(std::uint32_t pgno, std::span<const std::uint8_t> page) const;
 
   DatabaseFile& file_;
-  std::uint32_t max_pages_;
+  std::uint32_t max_pages_ = 0;  // 0: unbounded
   WalFlush wal_flush_;
   std::unordered_map<std::uint32_t, Frame> frames_;
   // The dbtime of each page as this cache last wrote it (bounded: WrittenDbtimes).

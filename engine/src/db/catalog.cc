@@ -3,6 +3,7 @@
 #include "db/btree.h"
 #include "format/checksum.h"
 #include "format/page.h"
+#include "jetfault/assert.h"
 
 namespace jet::db {
 namespace {
@@ -49,7 +50,9 @@ JET_ERR CreateTable(MiniTxn& mtr, const std::string& name, TableInfo* out) {
   TableInfo info;
   info.name = name;
   info.objid = ++db.objid_last;
+  JF_ASSERT_GT(info.objid, kCatalogObjid);  // objid_last starts at the catalog's
   if ((err = BTree::Create(mtr, info.objid, &info.root)) < 0) return err;
+  JF_ASSERT_NE(info.root, kCatalogPgno);  // a new tree's root is a page of its own
   std::uint8_t value[8];
   format::StoreU32(value, info.objid);
   format::StoreU32(value + 4, info.root);
@@ -57,6 +60,7 @@ JET_ERR CreateTable(MiniTxn& mtr, const std::string& name, TableInfo* out) {
   if ((err = kCatalog.Put(mtr, Bytes(name), value, BTree::PutMode::kInsert, &existed, nullptr)) < 0) {
     return err;
   }
+  JF_ASSERT(!existed);  // an insert of an existing key is JET_errKeyDuplicate
   *out = info;
   return JET_errSuccess;
 }
@@ -67,6 +71,8 @@ JET_ERR ListTables(Database& db, std::vector<std::string>* names) {
   bool found = false;
   JET_ERR err = kCatalog.SeekKey(db, {}, BTree::Seek::kFirst, &found, &key, nullptr);
   while (err >= 0 && found) {
+    // SeekKey(kGT) refuses a step that does not move past its key: names strictly increase.
+    if (!names->empty()) JF_ASSERT_LT(names->back(), key);
     names->push_back(key);
     std::string next;
     err = kCatalog.SeekKey(db, Bytes(key), BTree::Seek::kGT, &found, &next, nullptr);

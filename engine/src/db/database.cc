@@ -6,8 +6,8 @@
 
 namespace jet::db {
 
-Database::Database(std::uint32_t dbid, std::unique_ptr<DatabaseFile> file, std::uint32_t cache_pages_max)
-    : dbid_(dbid), file_(std::move(file)), cache_(*file_, cache_pages_max) {
+Database::Database(std::uint32_t dbid, std::unique_ptr<DatabaseFile> file)
+    : dbid_(dbid), file_(std::move(file)), cache_(*file_) {
   header = file_->header();
   dbtime = header.dbtime_dirtied;
   pgno_last = header.pgno_last;

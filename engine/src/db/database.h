@@ -24,7 +24,8 @@ inline constexpr std::uint32_t kCatalogObjid = 1;
 
 class Database {
  public:
-  Database(std::uint32_t dbid, std::unique_ptr<DatabaseFile> file, std::uint32_t cache_pages_max);
+  // The page cache starts unbounded; the instance sets its share (ShareCache).
+  Database(std::uint32_t dbid, std::unique_ptr<DatabaseFile> file);
 
   std::uint32_t dbid() const { return dbid_; }
   const std::string& path() const { return file_->path(); }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "format/page.h"
+#include "jetfault/assert.h"
 
 namespace jet::db {
 
@@ -21,6 +22,9 @@ JET_ERR WriteLongValue(Database& db, std::uint32_t objid, std::span<const std::u
     std::span<std::uint8_t> page;
     JET_ERR err = mtr.Allocate(objid, format::kPageFlagLongValue, &pgno, &page);
     if (err < 0) return err;
+    JF_ASSERT_NE(pgno, 0u);  // allocation takes pages above the high-water mark
+    // A chunk is the largest node a fresh page holds (LongValueChunkSize).
+    JF_ASSERT(format::PageHasRoom(page, piece.size()));
     format::PageHeader h = format::LoadPageHeader(page);
     h.pgno_next = next;
     format::StorePageHeader(page, h);
@@ -52,9 +56,11 @@ JET_ERR ReadLongValue(Database& db, std::uint32_t objid, std::uint32_t first_pgn
     std::size_t n = std::min(piece.size(), out.size() - offset);
     std::memcpy(out.data() + offset, piece.data(), n);
     offset += n;
+    JF_ASSERT_LE(piece.size(), remaining);  // its size was checked against what is left
     remaining -= piece.size();
     pgno = h.pgno_next;
   }
+  JF_ASSERT_EQ(offset, out.size());  // each copy stops at the end of out
   return JET_errSuccess;
 }
 

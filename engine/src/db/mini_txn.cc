@@ -144,6 +144,7 @@ void MiniTxn::Commit(format::Lgpos lgpos) {
 void MiniTxn::Abort() {
   // Restoring before-images over changes the log already holds would fork page and log.
   JF_ASSERT(!committed_);
+  JF_ASSERT(!done_);  // once: a second pass would restore stale before-images
   for (auto it = touched_.rbegin(); it != touched_.rend(); ++it) {
     if (it->before) {
       std::memcpy(it->frame->data.get(), it->before.get(), db_.page_size());

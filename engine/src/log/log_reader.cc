@@ -103,6 +103,7 @@ class LogReaderImpl final : public LogReader {
   enum class SegmentKind { kInvalid, kData, kShadow };
 
   JET_ERR OpenGeneration() {
+    JF_ASSERT_LT(index_, generations_.size());  // Start and AdvanceGeneration stay inside the list
     const GenerationInfo& info = generations_[index_];
     format::LogFileHeader header;
     if (JET_ERR err = ReadLogFileHeader(vfs_, info.path, &header); err < 0) return err;
@@ -119,6 +120,8 @@ class LogReaderImpl final : public LogReader {
     csec_file_ = header.csec_file;
     loaded_isec_ = 0;
     generation_ended_ = false;
+    JF_ASSERT(file_ != nullptr);  // an open that succeeded gave a file
+    JF_ASSERT_EQ(generation(), info.generation);
     return JET_errSuccess;
   }
 
@@ -134,6 +137,7 @@ class LogReaderImpl final : public LogReader {
                                  generations_[index_].path, format::ToString(valid_end_), next.generation,
                                  format::ToString(next.prev_generation_end)));
     }
+    JF_ASSERT_LT(index_ + 1, generations_.size());
     ++index_;
     // Start checked every link of the chain: each generation is its predecessor + 1.
     JF_ASSERT_EQ(generations_[index_].generation, generations_[index_ - 1].generation + 1);
@@ -141,6 +145,7 @@ class LogReaderImpl final : public LogReader {
     isec_ = 1;
     ib_ = kFirstDataIb;
     valid_end_ = Lgpos{ib_, isec_, next.generation};
+    JF_ASSERT_EQ(generation(), next.generation);
     return JET_errSuccess;
   }
 
@@ -212,7 +217,12 @@ class LogReaderImpl final : public LogReader {
         return JET_errSuccess;
       }
       if (JET_ERR err = LoadSegment(step); err < 0 || *step == Step::kEnd) return err;
-      if (ib_ < segment_end_) return JET_errSuccess;
+      if (ib_ < segment_end_) {
+        // A record starts inside the loaded segment's record area.
+        JF_ASSERT_EQ(loaded_isec_, isec_);
+        JF_ASSERT_GE(ib_, kFirstDataIb);
+        return JET_errSuccess;
+      }
       ++isec_;
       ib_ = kFirstDataIb;
     }
@@ -236,6 +246,7 @@ class LogReaderImpl final : public LogReader {
       JF_ASSERT_GT(n, 0u);  // ib_ < segment_end_: every pass makes progress
       std::copy_n(segment_.data() + ib_, n, dst.data());
       ib_ = static_cast<std::uint16_t>(ib_ + n);
+      JF_ASSERT_LE(ib_, segment_end_);  // never past the loaded segment's sealed end
       dst = dst.subspan(n);
     }
     *step = Step::kOk;
@@ -287,6 +298,9 @@ class LogReaderImpl final : public LogReader {
   // valid shadow of isec-1, else kInvalid (torn, zero, corrupt, misplaced, short).
   JET_ERR ReadSegment(std::uint16_t isec, std::span<std::uint8_t, kLogSegmentSize> dst, SegmentKind* kind,
                       format::LogSegmentHeader* header) {
+    // Only slots of the open generation's file (LoadSegment checked isec against it).
+    JF_ASSERT(file_ != nullptr);
+    JF_ASSERT_LT(isec, csec_file_);
     std::size_t got = 0;
     if (auto s = file_->Read(std::uint64_t{isec} * kLogSectorSize, dst, &got); !s.ok()) {
       SetLastErrorDetail(fmt::format("read {}: {}", generations_[index_].path, s.ToString()));

@@ -274,8 +274,10 @@ class LogWriterImpl final : public LogWriter {
       const std::size_t n = std::min(bytes.size(), kLogSegmentSize - ib_);
       std::copy_n(bytes.data(), n, buffer_.data() + (buffer_.size() - kLogSegmentSize) + ib_);
       ib_ += n;
+      JF_ASSERT_LE(ib_, kLogSegmentSize);  // the copy stays inside the last segment
       bytes = bytes.subspan(n);
     }
+    JF_ASSERT_EQ(buffer_.size() % kLogSegmentSize, 0u);  // whole segment images only
   }
 
   // Seals and writes the first `count` buffered segments (the last of them may be
@@ -437,6 +439,9 @@ JET_ERR LogWriter::Create(const LogConfig& config, const Signature& sign_log, st
     const format::LogTime tm_prev_gen = previous != nullptr ? previous->tm_create
                                                             : FindTmCreate(*config.vfs, config, generation - 1);
     if (JET_ERR err = writer->StartGeneration(generation, tm_prev_gen, prev_generation_end); err < 0) return err;
+    // A new writer is in the asked generation with nothing pending beyond its end.
+    JF_ASSERT_EQ(writer->generation(), generation);
+    JF_ASSERT_LE(writer->durable(), writer->end());
     *out = std::move(writer);
     return JET_errSuccess;
   } catch (const std::bad_alloc&) {

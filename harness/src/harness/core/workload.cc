@@ -198,11 +198,11 @@ class Generator {
 
   void Preload(WorkloadSpec* spec) {
     const int records = std::min(config_.preload_records, config_.key_space * static_cast<int>(tables_.size()));
+    const std::size_t per_table = (static_cast<std::size_t>(records) + tables_.size() - 1) / tables_.size();
     for (int r = 0; r < records; ++r) {
       // Record r goes to table r mod T, at keys spread evenly over the key space.
       const std::string& table = tables_[static_cast<std::size_t>(r) % tables_.size()];
       const std::size_t slot = static_cast<std::size_t>(r) / tables_.size();
-      const std::size_t per_table = (static_cast<std::size_t>(records) + tables_.size() - 1) / tables_.size();
       const Bytes& key = keys_[slot * keys_.size() / per_table];
       if (spec->preload.empty() || spec->preload.back().ops.size() == 100) spec->preload.emplace_back();
       SpecOp op{OpKind::kInsert, table, key,

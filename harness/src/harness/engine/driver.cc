@@ -25,6 +25,22 @@ std::string NextInstanceName() {
   return fmt::format("jetfault-{}", counter.fetch_add(1));
 }
 
+// A JET call that fills a buffer (data, size, &actual), retried once with a buffer of
+// the size it reported when the first (`guess` bytes) was JET_errBufferTooSmall; on
+// success *out holds the bytes it returned.
+template <class Fill>
+JET_ERR FillGrowing(std::size_t guess, Bytes* out, const Fill& fill) {
+  out->assign(guess, '\0');
+  unsigned long actual = 0;
+  JET_ERR err = fill(out->data(), static_cast<unsigned long>(out->size()), &actual);
+  if (err == JET_errBufferTooSmall) {
+    out->assign(actual, '\0');
+    err = fill(out->data(), static_cast<unsigned long>(out->size()), &actual);
+  }
+  if (err >= 0) out->resize(std::min<std::size_t>(actual, out->size()));
+  return err;
+}
+
 }  // namespace
 
 namespace {
@@ -354,18 +370,10 @@ std::optional<WorkloadSession::OpenProbe> WorkloadSession::StartProbe(const Prob
 }
 
 JET_ERR WorkloadSession::RetrieveRecord(JET_SESID session, JET_TABLEID table, const Bytes& key, Bytes* value) {
-  value->assign(256, '\0');
-  unsigned long size = 0;
-  auto key_size = static_cast<unsigned long>(key.size());
-  JET_ERR err = JetRetrieveRecord(session, table, key.data(), key_size, value->data(),
-                                  static_cast<unsigned long>(value->size()), &size);
-  if (err == JET_errBufferTooSmall) {
-    value->assign(size, '\0');
-    err = JetRetrieveRecord(session, table, key.data(), key_size, value->data(),
-                            static_cast<unsigned long>(value->size()), &size);
-  }
-  if (err >= 0) value->resize(std::min<std::size_t>(size, value->size()));
-  return err;
+  const auto key_size = static_cast<unsigned long>(key.size());
+  return FillGrowing(256, value, [&](void* data, unsigned long size, unsigned long* actual) {
+    return JetRetrieveRecord(session, table, key.data(), key_size, data, size, actual);
+  });
 }
 
 void WorkloadSession::RunTransactions(std::size_t first, std::size_t last, bool inflight, Model* model,
@@ -416,18 +424,10 @@ struct Cursor {
       return false;
     }
     key->assign(key_buffer, std::min<unsigned long>(key_size, sizeof key_buffer));
-    value->assign(4096, '\0');
-    unsigned long value_size = 0;
-    JET_ERR err = JetRetrieveCurrentValue(session, table, value->data(), static_cast<unsigned long>(value->size()),
-                                          &value_size);
-    if (err == JET_errBufferTooSmall) {
-      value->assign(value_size, '\0');
-      err = JetRetrieveCurrentValue(session, table, value->data(), static_cast<unsigned long>(value->size()),
-                                    &value_size);
-    }
-    if (instance.Call("JetRetrieveCurrentValue", [err] { return err; }) < 0) return false;
-    value->resize(std::min<std::size_t>(value_size, value->size()));
-    return true;
+    const JET_ERR err = FillGrowing(4096, value, [&](void* data, unsigned long size, unsigned long* actual) {
+      return JetRetrieveCurrentValue(session, table, data, size, actual);
+    });
+    return instance.Call("JetRetrieveCurrentValue", [err] { return err; }) >= 0;
   }
 
   // Moves; returns 1 on a record, 0 at the end, -1 on a failed call.
@@ -439,16 +439,12 @@ struct Cursor {
 };
 
 std::vector<std::string> TableNames(EngineInstance& instance, JET_SESID session, JET_DBID dbid) {
-  std::string buffer(4096, '\0');
-  unsigned long actual = 0;
-  JET_ERR err = JetGetTableNames(session, dbid, buffer.data(), static_cast<unsigned long>(buffer.size()), &actual);
-  if (err == JET_errBufferTooSmall) {
-    buffer.assign(actual, '\0');
-    err = JetGetTableNames(session, dbid, buffer.data(), static_cast<unsigned long>(buffer.size()), &actual);
-  }
+  std::string buffer;
+  const JET_ERR err = FillGrowing(4096, &buffer, [&](void* data, unsigned long size, unsigned long* actual) {
+    return JetGetTableNames(session, dbid, static_cast<char*>(data), size, actual);
+  });
   std::vector<std::string> names;
   if (instance.Call("JetGetTableNames", [err] { return err; }) < 0) return names;
-  buffer.resize(std::min<std::size_t>(actual, buffer.size()));
   for (std::size_t start = 0; start < buffer.size();) {
     std::size_t end = buffer.find('\0', start);
     if (end == std::string::npos) end = buffer.size();
