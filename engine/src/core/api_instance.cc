@@ -44,7 +44,7 @@ JET_ERR SetParameter(InstanceConfig& c, unsigned long paramid, JET_API_PTR lPara
       }
       return JET_errSuccess;
     case JET_paramDatabasePageSize:
-      if (!jet::format::IsSupportedDbPageSize(static_cast<std::uint32_t>(lParam))) return JET_errInvalidParameter;
+      if (!jet::format::IsSupportedPageSize(static_cast<std::uint32_t>(lParam))) return JET_errInvalidParameter;
       c.page_size = static_cast<std::uint32_t>(lParam);
       return JET_errSuccess;
     case JET_paramVfs: c.vfs = reinterpret_cast<faultfs::Vfs*>(lParam); return JET_errSuccess;

@@ -12,7 +12,7 @@
 namespace jet::db {
 namespace {
 
-constexpr std::size_t kMaxPageSize = 32768;
+using format::kMaxPageSize;
 
 JET_ERR Io(const faultfs::Status& s) { return IoError(s, FileKind::kDatabase); }
 
@@ -88,7 +88,7 @@ JET_ERR DatabaseFile::Open(faultfs::Vfs& vfs, const std::string& path, bool read
   JET_ERR err = ReadHeaderPair(*file, &header);
   if (err < 0) return err;
   // The decoder accepts only the supported page sizes, all within the bytes it read.
-  JF_ASSERT(format::IsSupportedDbPageSize(header.page_size));
+  JF_ASSERT(format::IsSupportedPageSize(header.page_size));
   JF_ASSERT_LE(header.page_size, kMaxPageSize);
   out->reset(new (std::nothrow) DatabaseFile(path, std::move(file), header));
   return *out ? JET_errSuccess : JET_errOutOfMemory;

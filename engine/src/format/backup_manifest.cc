@@ -137,7 +137,7 @@ JET_ERR DecodeBackupManifest(std::span<const std::uint8_t> bytes, BackupManifest
   m.base_name = r.Str();
   const std::size_t log_count = r.U16();
   if (!r.ok() || log_count > r.remaining() / kLogEntrySize) return kDamaged;
-  if (!IsValidPageSize(m.page_size) || m.gen_low <= 0 || m.gen_high < m.gen_low ||
+  if (!IsSupportedPageSize(m.page_size) || m.gen_low <= 0 || m.gen_high < m.gen_low ||
       static_cast<std::int64_t>(m.gen_high) - m.gen_low + 1 != static_cast<std::int64_t>(log_count)) {
     return kDamaged;
   }

@@ -65,10 +65,6 @@ BackupInfo LoadBackupInfo(const std::uint8_t* p) {
 
 }  // namespace
 
-bool IsSupportedDbPageSize(std::uint32_t page_size) {
-  return page_size == 4096 || page_size == 8192 || page_size == 16384 || page_size == 32768;
-}
-
 void EncodeDbHeader(const DbHeader& h, std::span<std::uint8_t> page) {
   std::fill(page.begin(), page.end(), std::uint8_t{0});
   std::uint8_t* p = page.data();
@@ -113,7 +109,7 @@ JET_ERR DecodeDbHeader(std::span<const std::uint8_t> page, DbHeader* out) {
   const std::uint8_t* p = page.data();
   if (LoadU32(p + kOffMagic) != kDbMagic) return JET_errInvalidDatabase;
   std::uint32_t page_size = PeekDbPageSize(page);
-  if (!IsSupportedDbPageSize(page_size)) return JET_errInvalidDatabase;
+  if (!IsSupportedPageSize(page_size)) return JET_errInvalidDatabase;
   if (page.size() < page_size) return JET_errPageSizeMismatch;
   std::span<const std::uint8_t> whole = page.first(page_size);
   if (LoadU32(p + kOffChecksum) != XorChecksum(whole)) return JET_errReadVerifyFailure;
@@ -163,13 +159,13 @@ JET_ERR DecodeDbFileHeader(std::span<const std::uint8_t> file_start, DbHeader* o
   };
   const std::uint32_t size = PeekDbPageSize(file_start);
   JET_ERR err = JET_errInvalidDatabase;
-  if (IsSupportedDbPageSize(size)) {
+  if (IsSupportedPageSize(size)) {
     err = DecodeDbHeaderPair(slice(0, size), slice(size, size), out);
     if (err >= 0) return err;
   } else if (file_start.size() >= kOffMagic + 4 && LoadU32(file_start.data() + kOffMagic) == kDbMagic) {
     err = JET_errReadVerifyFailure;
   }
-  for (std::uint32_t candidate : {4096u, 8192u, 16384u, 32768u}) {
+  for (std::uint32_t candidate : kSupportedPageSizes) {
     if (candidate == size) continue;
     DbHeader shadow;
     if (DecodeDbHeader(slice(candidate, candidate), &shadow) == JET_errSuccess && shadow.page_size == candidate) {

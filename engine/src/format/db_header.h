@@ -12,6 +12,7 @@
 
 #include "format/file_type.h"
 #include "format/lgpos.h"
+#include "format/page_size.h"
 #include "format/signature.h"
 #include "jet/jet.h"
 
@@ -108,7 +109,5 @@ JET_ERR DecodeDbHeaderPair(std::span<const std::uint8_t> primary, std::span<cons
 // unreadable page size is JET_errReadVerifyFailure when the magic is right (a damaged
 // header), JET_errInvalidDatabase otherwise.
 JET_ERR DecodeDbFileHeader(std::span<const std::uint8_t> file_start, DbHeader* out);
-
-bool IsSupportedDbPageSize(std::uint32_t page_size);
 
 }  // namespace jet::format

@@ -9,12 +9,8 @@ namespace jet::format {
 
 namespace off = log_header_offset;
 
-bool IsValidPageSize(std::uint32_t page_size) {
-  return page_size == 4096 || page_size == 8192 || page_size == 16384 || page_size == 32768;
-}
-
 JET_ERR EncodeLogFileHeader(const LogFileHeader& header, std::span<std::uint8_t, kLogHeaderSize> out) {
-  if (header.csec_file < 2 || !IsValidPageSize(header.page_size) || header.generation <= 0) {
+  if (header.csec_file < 2 || !IsSupportedPageSize(header.page_size) || header.generation <= 0) {
     return JET_errInvalidParameter;
   }
   std::fill(out.begin(), out.end(), std::uint8_t{0});
@@ -54,7 +50,7 @@ JET_ERR DecodeLogFileHeader(std::span<const std::uint8_t> bytes, LogFileHeader* 
   h.generation = static_cast<std::int32_t>(LoadU32(p + off::kGeneration));
   h.csec_file = LoadU16(p + off::kCsecLGFile);
   h.page_size = LoadU16(p + off::kCbPageSize);
-  if (h.generation <= 0 || h.csec_file < 2 || !IsValidPageSize(h.page_size)) return JET_errLogFileCorrupt;
+  if (h.generation <= 0 || h.csec_file < 2 || !IsSupportedPageSize(h.page_size)) return JET_errLogFileCorrupt;
   h.tm_create = LoadLogTime(p + off::kTmCreate);
   h.tm_prev_gen = LoadLogTime(p + off::kTmPrevGen);
   h.sign_log = LoadSignature(p + off::kSignLog);

@@ -24,6 +24,7 @@
 #include "format/file_type.h"
 #include "format/lgpos.h"
 #include "format/log_attach.h"
+#include "format/page_size.h"
 #include "format/signature.h"
 #include "jet/jet.h"
 
@@ -68,9 +69,6 @@ struct LogFileHeader {
   std::vector<AttachInfo> attach;
   friend bool operator==(const LogFileHeader&, const LogFileHeader&) = default;
 };
-
-// True for the page sizes the engine supports (4, 8, 16, 32 KiB).
-bool IsValidPageSize(std::uint32_t page_size);
 
 // Encodes into exactly kLogHeaderSize bytes. JET_errInvalidParameter when a field is
 // out of range or the attach list does not fit.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "format/checksum.h"
+#include "format/page_size.h"
 
 namespace jet::format {
 namespace {
@@ -107,7 +108,7 @@ void SealPage(std::span<std::uint8_t> page, std::uint32_t pgno) {
 }
 
 JET_ERR VerifyPage(std::span<const std::uint8_t> page, std::uint32_t pgno) {
-  if (page.size() < 4096 || page.size() % 4 != 0) return JET_errReadVerifyFailure;
+  if (page.size() < kMinPageSize || page.size() % 4 != 0) return JET_errReadVerifyFailure;
   if (IsAllZero(page)) {
     return JET_errPageNotInitialized;
   }
@@ -117,7 +118,7 @@ JET_ERR VerifyPage(std::span<const std::uint8_t> page, std::uint32_t pgno) {
 }
 
 JET_ERR ValidatePageLayout(std::span<const std::uint8_t> page) {
-  if (page.size() < 4096 || page.size() > 32768) return JET_errDatabaseCorrupted;
+  if (page.size() < kMinPageSize || page.size() > kMaxPageSize) return JET_errDatabaseCorrupted;
   PageHeader h = LoadPageHeader(page);
   std::size_t area = DataAreaSize(page.size());
   if (std::size_t{h.ctag} * kTagSize + h.ib_mic_free > area) return JET_errDatabaseCorrupted;

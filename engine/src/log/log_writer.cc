@@ -49,7 +49,7 @@ JET_ERR ValidateConfig(const LogConfig& config) {
       config.log_file_bytes / kLogSectorSize > 0xFFFF) {
     return JET_errInvalidParameter;
   }
-  if (!format::IsValidPageSize(config.page_size)) return JET_errInvalidParameter;
+  if (!format::IsSupportedPageSize(config.page_size)) return JET_errInvalidParameter;
   return JET_errSuccess;
 }
 
