@@ -88,8 +88,9 @@ TEST(SqliteScenarios, DeleteFullLosesAnAcknowledgedCommitAndStaysConsistent) {
 
 // Only a lost-durable-commit while or after the backup runs (a completed copy found
 // empty, or the database's own last commit, as in sqlite-crash-delete-full). After an
-// acknowledged restore a power loss can also bring the restore's journal back, and its
-// rollback has left a malformed database (noted in docs/HARNESS.md, not investigated).
+// acknowledged restore that shrank the file, a power loss can also bring the restore's
+// journal back after the truncation SQLite makes once the journal is deleted: its
+// rollback leaves a malformed database (docs/HARNESS.md, "Expected results").
 TEST(SqliteScenarios, DeleteFullLosesACompletedBackup) {
   const std::string name = ScenarioName(Kind::kBackup, Config{Journal::kDelete, Synchronous::kFull});
   Outcome o = RunCases(name, 4);
