@@ -81,7 +81,10 @@ class EngineUnderTest {
   // not hold an earlier backup). Called between transactions, never inside one. On
   // success the backup holds exactly the state of every transaction committed (lazy
   // ones included) before Backup was called, and nothing else: no rolled-back or
-  // uncommitted write. It is durable when Backup returns: a power loss after that must
+  // uncommitted write. (An engine's backup may also take what commits while it runs,
+  // JET's the log up to the rollover it makes; the seam has one session, so nothing
+  // does, and the window is exact: the commits acknowledged before the call.) It is
+  // durable when Backup returns: a power loss after that must
   // not cost it. The store stays open and usable; what is committed afterwards is
   // not in the backup. The call may fail (code != 0): the store is then as after any
   // failing call (the executor stops), and the backup directory is what an
