@@ -84,11 +84,10 @@ class EngineUnderTest {
   // uncommitted write. (An engine's backup may also take what commits while it runs,
   // JET's the log up to the rollover it makes; the seam has one session, so nothing
   // does, and the window is exact: the commits acknowledged before the call.) It is
-  // durable when Backup returns: a power loss after that must
-  // not cost it. The store stays open and usable; what is committed afterwards is
-  // not in the backup. The call may fail (code != 0): the store is then as after any
-  // failing call (the executor stops), and the backup directory is what an
-  // interrupted backup leaves.
+  // durable when Backup returns: a power loss after that must not cost it. The store
+  // stays open and usable; what is committed afterwards is not in the backup. The call may fail (code != 0): the store
+  // is then as after any failing call (the executor stops), and the backup directory is what an interrupted backup
+  // leaves.
   //
   // Interrupted (the process dies, power fails) part way: `backup_dir` holds either a
   // complete backup (as above) or one Restore refuses. Never anything in between.
