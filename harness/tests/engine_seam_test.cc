@@ -1,37 +1,16 @@
 // The engine seam on JET (issue #16): the honest JET adapter passes the seam's generic
-// crash and I/O-error scenarios, and an adapter that lies about what it did (a durable
-// commit made lazy, a write dropped) makes the same generic crash scenario report the
-// violation with its class and a replay line that reproduces it.
+// crash, I/O-error and backup scenarios, and an adapter that lies about what it did (a
+// durable commit made lazy, a write dropped, a backup missing a commit, a restore that
+// rolls forward past the backup) makes the same generic scenario report the violation
+// with its class and a replay line that reproduces it.
 #include <gtest/gtest.h>
 
 #include "harness/engine/jet_under_test.h"
 #include "harness/engine/scenarios.h"
+#include "seam_liars.h"
 
 namespace jetharness {
 namespace {
-
-// Forwards every call to the honest adapter, except what it lies about.
-class LyingAdapter : public EngineUnderTest {
- public:
-  explicit LyingAdapter(std::unique_ptr<EngineUnderTest> inner) : inner_(std::move(inner)) {}
-  EngineResult Open(faultfs::Vfs* vfs, const WorkloadSpec& spec, bool create) override {
-    return inner_->Open(vfs, spec, create);
-  }
-  EngineResult Begin() override { return inner_->Begin(); }
-  EngineResult Write(const SpecOp& op) override { return inner_->Write(op); }
-  EngineResult Commit(CommitMode mode) override { return inner_->Commit(mode); }
-  EngineResult Rollback() override { return inner_->Rollback(); }
-  EngineResult Scan(const WorkloadSpec& spec, DbState* out) override { return inner_->Scan(spec, out); }
-  EngineResult Close() override { return inner_->Close(); }
-  void Abandon() override { inner_->Abandon(); }
-  std::string CodeViolation(FaultClass fault, const std::string& path, const EngineResult& failure) const override {
-    return inner_->CodeViolation(fault, path, failure);
-  }
-  std::string CodeLabel(int code) const override { return inner_->CodeLabel(code); }
-
- protected:
-  std::unique_ptr<EngineUnderTest> inner_;
-};
 
 // Asked for a durable commit, commits lazily (JET_bitCommitLazyFlush) and says it is done.
 class LazyWhenDurable final : public LyingAdapter {
@@ -62,12 +41,47 @@ Scenario LiarScenario(const std::string& name) {
   return s;
 }
 
+// jet-seam-backup with a backup that misses the last committed write.
+Scenario BackupLiarScenario() {
+  Scenario s = JetSeamBackupScenario();
+  s.name = "jet-seam-backup-omitting-liar";
+  s.run = [](CaseContext& ctx) {
+    SeamEnv env = MakeJetSeamBackupEnv(ctx);
+    env.make = [honest = env.make] { return std::make_unique<BackupOmitsLastWrite>(honest()); };
+    RunSeamBackup(ctx, env);
+  };
+  return s;
+}
+
+// Claims backup support on an instance that does not log circularly: JetRestoreInstance
+// then replays the log path's later generations (ESE's roll forward), so the store's
+// commits after the backup come back. The seam's contract (exactly the backup) is not
+// met, and the generic scenario must say so.
+class RollsForward final : public LyingAdapter {
+ public:
+  using LyingAdapter::LyingAdapter;
+  bool SupportsBackup() const override { return true; }
+};
+
+Scenario RollForwardScenario() {
+  Scenario s = JetSeamBackupScenario();
+  s.name = "jet-seam-backup-rolling-forward";
+  s.run = [](CaseContext& ctx) {
+    SeamEnv env = MakeJetSeamEnv(ctx);  // circular logging off
+    env.make = [honest = env.make] { return std::make_unique<RollsForward>(honest()); };
+    RunSeamBackup(ctx, env);
+  };
+  return s;
+}
+
 const ScenarioRegistry& Registry() {
   static const ScenarioRegistry registry = [] {
     ScenarioRegistry r;
     RegisterScenarios(&r);
     r.Add(LiarScenario<LazyWhenDurable>("jet-seam-crash-lazy-liar"));
     r.Add(LiarScenario<DropsReplaces>("jet-seam-crash-dropping-liar"));
+    r.Add(BackupLiarScenario());
+    r.Add(RollForwardScenario());
     return r;
   }();
   return registry;
@@ -94,7 +108,7 @@ std::vector<CaseResult> RunAll(const std::string& name, std::uint64_t case_step 
 // flush (a failed database fsync inside a deferred checkpoint, then a retry that moved
 // the checkpoint past the dropped pages: docs/HARNESS.md, "What the seam found").
 TEST(JetSeam, TheHonestAdapterPassesTheGenericScenarios) {
-  for (const std::string name : {"jet-seam-crash", "jet-seam-io-error"}) {
+  for (const std::string name : {"jet-seam-crash", "jet-seam-io-error", "jet-seam-backup"}) {
     std::uint64_t states = 0;
     for (const CaseResult& r : RunAll(name)) {
       states += r.crash_states;
@@ -150,6 +164,42 @@ TEST(JetSeam, ADroppedWriteIsCaught) {
     }
   }
   EXPECT_EQ(failing_cases, std::size(kSeeds) * kCases);
+  ASSERT_TRUE(first.has_value());
+  ExpectReplays(name, *first);
+}
+
+// The backup misses the last write committed before Backup was called: every restore
+// of a complete backup shows it, as a lost commit or as content no prefix has.
+TEST(JetSeam, ABackupMissingACommitIsCaught) {
+  const std::string name = "jet-seam-backup-omitting-liar";
+  std::size_t failing_cases = 0;
+  std::optional<Failure> first;
+  for (const CaseResult& r : RunAll(name)) {
+    if (!r.failures.empty()) ++failing_cases;
+    for (const Failure& f : r.failures) {
+      EXPECT_TRUE(f.what.rfind("not-a-prefix", 0) == 0 || f.what.rfind("lost-durable-commit", 0) == 0) << f.what;
+      EXPECT_FALSE(f.shrunk_replay.empty()) << f.replay;
+      if (!first) first = f;
+    }
+  }
+  EXPECT_EQ(failing_cases, std::size(kSeeds) * kCases);
+  ASSERT_TRUE(first.has_value());
+  ExpectReplays(name, *first);
+}
+
+// A restore that rolls forward past the backup brings back commits made after Backup
+// was called: beyond the backup's window.
+TEST(JetSeam, ARestorePastTheBackupIsCaught) {
+  const std::string name = "jet-seam-backup-rolling-forward";
+  std::size_t beyond = 0;
+  std::optional<Failure> first;
+  for (const CaseResult& r : RunAll(name)) {
+    for (const Failure& f : r.failures) {
+      if (f.what.rfind("beyond-window", 0) == 0) ++beyond;
+      if (!first) first = f;
+    }
+  }
+  EXPECT_GT(beyond, 0u);
   ASSERT_TRUE(first.has_value());
   ExpectReplays(name, *first);
 }

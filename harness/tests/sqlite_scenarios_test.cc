@@ -11,6 +11,7 @@
 
 #include "harness/engine/scenarios.h"
 #include "harness/sqlite/scenarios.h"
+#include "seam_liars.h"
 
 namespace jetharness::sqlite {
 namespace {
@@ -21,6 +22,17 @@ const ScenarioRegistry& Registry() {
   static const ScenarioRegistry registry = [] {
     ScenarioRegistry r;
     RegisterSqliteScenarios(&r);
+    // sqlite-backup-wal-full with a backup that misses the last committed write.
+    const Config config{Journal::kWal, Synchronous::kFull};
+    Scenario liar = *r.Find(ScenarioName(Kind::kBackup, config));
+    liar.name = "sqlite-backup-omitting-liar";
+    liar.in_default_campaign = false;
+    liar.run = [config](CaseContext& ctx) {
+      SeamEnv env = MakeSqliteEnv(ctx, config);
+      env.make = [honest = env.make] { return std::make_unique<BackupOmitsLastWrite>(honest()); };
+      RunSeamBackup(ctx, env);
+    };
+    r.Add(std::move(liar));
     return r;
   }();
   return registry;
@@ -74,11 +86,40 @@ TEST(SqliteScenarios, DeleteFullLosesAnAcknowledgedCommitAndStaysConsistent) {
   }
 }
 
+// Only a lost-durable-commit while or after the backup runs (a completed copy found
+// empty, or the database's own last commit, as in sqlite-crash-delete-full). After an
+// acknowledged restore that shrank the file, a power loss can also bring the restore's
+// journal back after the truncation SQLite makes once the journal is deleted: its
+// rollback leaves a malformed database (docs/HARNESS.md, "Expected results").
 TEST(SqliteScenarios, DeleteFullLosesACompletedBackup) {
   const std::string name = ScenarioName(Kind::kBackup, Config{Journal::kDelete, Synchronous::kFull});
   Outcome o = RunCases(name, 4);
   ASSERT_FALSE(o.failures.empty());
-  for (const Failure& f : o.failures) EXPECT_EQ(f.what.rfind("lost-durable-commit", 0), 0u) << f.what;
+  std::size_t lost_copies = 0;
+  for (const Failure& f : o.failures) {
+    if (f.fault_plan.rfind("power loss after Restore returned", 0) == 0) continue;
+    EXPECT_EQ(f.what.rfind("lost-durable-commit", 0), 0u) << f.what << "\n" << f.fault_plan;
+    if (f.fault_plan.rfind("power loss after Backup returned", 0) == 0) ++lost_copies;
+  }
+  EXPECT_GT(lost_copies, 0u);
+}
+
+// The generic backup scenario catches a backup that misses a commit made before Backup
+// was called, on the durable WAL/FULL configuration, in every case (the restore of a
+// complete backup shows it), each finding shrunk.
+TEST(SqliteScenarios, ABackupMissingACommitIsCaught) {
+  const std::string name = "sqlite-backup-omitting-liar";
+  std::size_t failing_cases = 0;
+  for (std::uint64_t i = 0; i < 4; ++i) {
+    ErrMapCoverage coverage;
+    CaseResult r = RunCase(*Registry().Find(name), CaseId{name, 1, i}, std::nullopt, &coverage);
+    if (!r.failures.empty()) ++failing_cases;
+    for (const Failure& f : r.failures) {
+      EXPECT_TRUE(f.what.rfind("not-a-prefix", 0) == 0 || f.what.rfind("lost-durable-commit", 0) == 0) << f.what;
+      EXPECT_FALSE(f.shrunk_replay.empty()) << f.replay;
+    }
+  }
+  EXPECT_EQ(failing_cases, 4u);
 }
 
 TEST(SqliteScenarios, SynchronousOffLosesAcknowledgedCommits) {
@@ -167,6 +208,8 @@ TEST(SqliteShrink, DeleteFullBackupFindingsShrinkToASmallerSource) {
   for (std::uint64_t index = 0; index < 4; ++index) {
     ErrMapCoverage coverage;
     CaseResult r = RunCase(*Registry().Find(name), CaseId{name, 1, index}, std::nullopt, &coverage);
+    // Each class has a shrunk line of its own: the lost backups' (see above).
+    std::erase_if(r.failures, [](const Failure& f) { return f.what.rfind("lost-durable-commit", 0) != 0; });
     if (r.failures.empty()) continue;
     std::optional<ShrunkStepParts> parts = ExpectShrunkReplays(name, index, r);
     ASSERT_TRUE(parts.has_value()) << index;

@@ -10,12 +10,21 @@ JetUnderTest::~JetUnderTest() {
   Abandon();
 }
 
-EngineResult JetUnderTest::Result() const {
-  JF_ASSERT(instance_ != nullptr);
-  const CallFailure& f = instance_->failure();
+namespace {
+
+// An instance's first failure, if any (its calls are sticky), else success.
+EngineResult ResultOf(const EngineInstance& instance) {
+  const CallFailure& f = instance.failure();
   if (!f.failed()) return EngineResult{};
   if (f.code == kModelViolation) return EngineResult{kSeamModelMismatch, f.call, "the engine broke the model"};
   return EngineResult{f.code, f.call, JetErrorName(f.code)};
+}
+
+}  // namespace
+
+EngineResult JetUnderTest::Result() const {
+  JF_ASSERT(instance_ != nullptr);
+  return ResultOf(*instance_);
 }
 
 EngineResult JetUnderTest::Open(faultfs::Vfs* vfs, const WorkloadSpec& spec, bool create) {
@@ -44,6 +53,18 @@ EngineResult JetUnderTest::Commit(CommitMode mode) {
 EngineResult JetUnderTest::Rollback() {
   session_->Rollback();
   return Result();
+}
+
+EngineResult JetUnderTest::Backup(const std::string& backup_dir) {
+  instance_->Backup(backup_dir);
+  return Result();
+}
+
+EngineResult JetUnderTest::Restore(faultfs::Vfs* vfs, const std::string& backup_dir) {
+  JF_ASSERT(instance_ == nullptr);
+  EngineInstance restorer(vfs, settings_);
+  restorer.Restore(backup_dir);
+  return ResultOf(restorer);  // the instance is left uninitialised either way
 }
 
 EngineResult JetUnderTest::Scan(const WorkloadSpec& spec, DbState* out) {
@@ -92,6 +113,15 @@ SeamEnv MakeJetSeamEnv(const CaseContext& ctx) {
   SeamEnv env;
   env.spec = GenerateWorkload(SeamWorkloadConfig(ctx));  // JET's lazy commits kept
   const InstanceSettings settings = JetSeamSettings(env.data_dir);
+  env.make = [settings] { return std::make_unique<JetUnderTest>(settings); };
+  return env;
+}
+
+SeamEnv MakeJetSeamBackupEnv(const CaseContext& ctx) {
+  SeamEnv env = MakeJetSeamEnv(ctx);
+  env.spec.inflight.clear();
+  InstanceSettings settings = JetSeamSettings(env.data_dir);
+  settings.circular = true;
   env.make = [settings] { return std::make_unique<JetUnderTest>(settings); };
   return env;
 }

@@ -6,7 +6,8 @@
 // table open; its single-session calls) and ReadAllDatabases (the scan and its
 // physical checks). One session and one transaction at a time, which is all the seam
 // expresses: the driver's probes, savepoints, in-flight transactions on sessions of
-// their own, backups and restores stay with JET's own scenarios (engine/scenarios.h).
+// their own, incremental backups and restores that roll forward or go elsewhere stay
+// with JET's own scenarios (engine/scenarios.h).
 //
 // Begin/Write/Commit/Rollback are JetBeginTransaction, JetInsertRecord /
 // JetReplaceRecord / JetDeleteRecord, JetCommitTransaction (a lazy commit with
@@ -45,6 +46,21 @@ class JetUnderTest final : public EngineUnderTest {
                             const EngineResult& failure) const override;
   std::string CodeLabel(int code) const override;
 
+  // Only with circular logging: JetRestoreInstance then stops at the backup moment
+  // and deletes the log path's later generations (docs/RESTORE.md, "With circular
+  // logging"). Without it JET rolls the restored databases forward through the log
+  // path's later generations, ESE's documented behaviour and not the seam's contract
+  // (the store's later commits would come back).
+  bool SupportsBackup() const override { return settings_.circular; }
+  // JetBackupInstance (full) on the open instance: the set holds the log up to the
+  // rollover it makes, so every commit before the call, lazy ones included; refused
+  // by JetRestoreInstance (JET_errFileNotFound) until its manifest, written last, is.
+  EngineResult Backup(const std::string& backup_dir) override;
+  // JetRestoreInstance(backup_dir, szDest null) on a new instance: each database back
+  // to its original path, hard recovery, a clean shutdown. It verifies the set before
+  // it writes anything, and is repeatable after a crash (docs/RESTORE.md).
+  EngineResult Restore(faultfs::Vfs* vfs, const std::string& backup_dir) override;
+
  private:
   // The result of the last call: the instance's first failure, if any (its calls are
   // sticky: after one fails, none runs), else success.
@@ -65,5 +81,8 @@ InstanceSettings JetSeamSettings(const std::string& dir);
 // rollbacks as the generator makes them, one transaction left in flight, no probes or
 // savepoints (the seam has one session).
 SeamEnv MakeJetSeamEnv(const CaseContext& ctx);
+// jet-seam-backup's: the same workload on an instance that logs circularly (so that
+// the adapter supports backup and restore), no transaction left in flight.
+SeamEnv MakeJetSeamBackupEnv(const CaseContext& ctx);
 
 }  // namespace jetharness

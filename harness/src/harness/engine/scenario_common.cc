@@ -41,7 +41,8 @@ void RegisterScenarios(ScenarioRegistry* registry) {
                                 ProcessRestoreSharingScenario,
                                 ProcessBackupSharingScenario,
                                 JetSeamCrashScenario,
-                                JetSeamIoErrorScenario}) {
+                                JetSeamIoErrorScenario,
+                                JetSeamBackupScenario}) {
     registry->Add(factory());
   }
 }

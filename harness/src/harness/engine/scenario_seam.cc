@@ -1,6 +1,7 @@
-// jet-seam-crash, jet-seam-io-error: the engine seam's generic scenarios
-// (seam/scenarios.h) on the JET adapter (jet_under_test.h), the same functions the
-// sqlite-crash-* and sqlite-io-error-* scenarios bind to SQLite.
+// jet-seam-crash, jet-seam-io-error, jet-seam-backup: the engine seam's generic
+// scenarios (seam/scenarios.h) on the JET adapter (jet_under_test.h), the same
+// functions the sqlite-crash-*, sqlite-io-error-* and sqlite-backup-* scenarios bind
+// to SQLite.
 #include "harness/engine/jet_under_test.h"
 #include "harness/engine/scenarios.h"
 
@@ -37,6 +38,27 @@ Scenario JetSeamIoErrorScenario() {
       "to a prefix holding every durable commit.";
   s.default_cases = 2;  // an even case and an odd one (long values: the log rolls over, checkpoints run mid-workload)
   s.run = [](CaseContext& ctx) { RunSeamIoError(ctx, MakeJetSeamEnv(ctx)); };
+  return s;
+}
+
+Scenario JetSeamBackupScenario() {
+  Scenario s;
+  s.name = "jet-seam-backup";
+  s.summary =
+      "JET through the engine seam: power loss at every I/O point of JetBackupInstance and of JetRestoreInstance";
+  s.description =
+      "The generic backup scenario of the engine seam (the one sqlite-backup-* runs) on the JET adapter, "
+      "circular logging on (so a restore stops at the backup moment): half of a seeded single-session "
+      "workload, a full JetBackupInstance, the other half (commits the backup must not hold), a clean "
+      "JetTerm. Power fails before every I/O operation of the backup and after it returned, four "
+      "survivor images each: JetRestoreInstance on the image must refuse an incomplete set (the store then "
+      "recovers within the workload's window) or give exactly the commits made before the backup was "
+      "called, and after the backup returned only the latter. Then power fails before every I/O "
+      "operation of a restore and after it returned: the interrupted restore, run again, must give "
+      "exactly the backup, and a returned one must survive. crash-restore and backup-chain check more of "
+      "JET's restore (roll forward, incremental sets, nested crashes).";
+  s.default_cases = 1;
+  s.run = [](CaseContext& ctx) { RunSeamBackup(ctx, MakeJetSeamBackupEnv(ctx)); };
   return s;
 }
 

@@ -52,6 +52,7 @@ Scenario ProcessBackupSharingScenario();
 // scenario_seam.cc: the engine seam's generic scenarios on the JET adapter
 Scenario JetSeamCrashScenario();
 Scenario JetSeamIoErrorScenario();
+Scenario JetSeamBackupScenario();
 
 // ---- shared by the scenario files ---------------------------------------------------
 

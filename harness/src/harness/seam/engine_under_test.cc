@@ -68,6 +68,14 @@ EngineResult RunSpec(EngineUnderTest& engine, const WorkloadSpec& spec, bool inf
   return EngineResult{};
 }
 
+faultfs::Status MakeDirsDurable(faultfs::Vfs& vfs, const std::string& path) {
+  if (faultfs::Status s = faultfs::MakeDirs(vfs, path); !s.ok()) return s;
+  for (std::string dir = path; dir != "/" && dir != "."; dir = faultfs::ParentPath(dir)) {
+    if (faultfs::Status s = vfs.SyncDir(faultfs::ParentPath(dir)); !s.ok()) return s;
+  }
+  return faultfs::Status::Ok();
+}
+
 EngineResult RunPreload(EngineUnderTest& engine, const WorkloadSpec& spec) {
   Model scratch;
   scratch.SetBase(DbState{});

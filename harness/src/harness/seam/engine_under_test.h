@@ -6,8 +6,9 @@
 // executor (RunSpec) and the generic scenarios (seam/scenarios.h) do the rest. Two
 // adapters: JET (harness/engine/jet_under_test.h, over the driver's pieces) and SQLite
 // (harness/sqlite/engine.h, the worked example of docs/HARNESS.md, "Adding an engine").
-// What the seam cannot express (several sessions, savepoints, probes, backup and
-// restore with their codes) JET's own scenarios drive through harness/engine/driver.h.
+// What the seam cannot express (several sessions, savepoints, probes, incremental
+// backups, restores elsewhere, every code of a damaged set) JET's own scenarios drive
+// through harness/engine/driver.h.
 //
 // Contract of every call: it returns an EngineResult (code 0: success). The executor
 // stops at the first failure, as it does for JET (an engine that failed a write may be
@@ -67,9 +68,60 @@ class EngineUnderTest {
   virtual std::string CodeViolation(FaultClass fault, const std::string& faulted_path,
                                     const EngineResult& failure) const = 0;
   virtual std::string CodeLabel(int code) const = 0;
+
+  // ---- backup and restore (optional) ------------------------------------------------
+  //
+  // An adapter whose engine can copy a live store and bring it back says so here and
+  // overrides Backup and Restore; the others keep these defaults, and the generic
+  // backup scenario (RunSeamBackup, seam/scenarios.h) is not registered for them.
+  virtual bool SupportsBackup() const { return false; }
+
+  // A full online backup of the open store into `backup_dir`, on the Vfs the store was
+  // opened on (the adapter creates the directory, durably, if it is absent; it must
+  // not hold an earlier backup). Called between transactions, never inside one. On
+  // success the backup holds exactly the state of every transaction committed (lazy
+  // ones included) before Backup was called, and nothing else: no rolled-back or
+  // uncommitted write. (An engine's backup may also take what commits while it runs,
+  // JET's the log up to the rollover it makes; the seam has one session, so nothing
+  // does, and the window is exact: the commits acknowledged before the call.) It is
+  // durable when Backup returns: a power loss after that must not cost it. The store
+  // stays open and usable; what is committed afterwards is not in the backup. The call may fail (code != 0): the store
+  // is then as after any failing call (the executor stops), and the backup directory is what an interrupted backup
+  // leaves.
+  //
+  // Interrupted (the process dies, power fails) part way: `backup_dir` holds either a
+  // complete backup (as above) or one Restore refuses. Never anything in between.
+  virtual EngineResult Backup(const std::string& backup_dir) {
+    return EngineResult{-1, "Backup", "not supported (SupportsBackup() is false): " + backup_dir};
+  }
+
+  // Replaces the store on `vfs` by the backup in `backup_dir` and runs the engine's
+  // recovery; called on a closed adapter (no Open before it) and leaves it closed,
+  // whatever it returns. On success a following Open(create = false) sees exactly the
+  // backup's state (and runs nothing that brings back later commits of the store). A
+  // directory that holds no complete backup (an interrupted Backup) is refused with an
+  // error before the store is touched: the store then recovers as if Restore had never
+  // run. Restore never changes the backup's content (it may run the backup's own
+  // recovery, e.g. SQLite rolling back an interrupted copy's journal), so:
+  //
+  // Interrupted part way: the store may be in any state, but Restore run again on what
+  // the interruption left (same backup) must succeed with the backup's state, as above.
+  //
+  // How the caller judges it (RunSeamBackup): power loss before every I/O operation of
+  // Backup and of Restore. A backup interrupted before Backup returned must be refused
+  // (store unchanged: within the workload's window at that moment) or restore exactly;
+  // one after it returned must restore exactly; an interrupted Restore rerun must
+  // succeed exactly; and the state of an acknowledged Restore must survive a power loss.
+  virtual EngineResult Restore(faultfs::Vfs* /*vfs*/, const std::string& backup_dir) {
+    return EngineResult{-1, "Restore", "not supported (SupportsBackup() is false): " + backup_dir};
+  }
 };
 
 using EngineFactory = std::function<std::unique_ptr<EngineUnderTest>()>;
+
+// Creates every missing directory along `path` and syncs each one's parent, so that
+// the directories survive a power loss (a store's or a backup's directory).
+faultfs::Status MakeDirsDurable(faultfs::Vfs& vfs, const std::string& path);
 
 // Runs spec's transactions [0, transactions.size()) on an open engine, recording them
 // in *model (whose base the caller set), then, with `inflight`, begins the first

@@ -68,10 +68,7 @@ std::string OpenReadClose(const SeamEnv& env, Machine& machine, DbState* state) 
 
 std::unique_ptr<faultfs::MemFs> SeamSetupDisk(const SeamEnv& env) {
   faultfs::MemFs empty;
-  if (!faultfs::MakeDirs(empty, env.data_dir).ok()) throw std::runtime_error("cannot make " + env.data_dir);
-  for (std::string dir = env.data_dir; dir != "/"; dir = faultfs::ParentPath(dir)) {
-    (void)empty.SyncDir(faultfs::ParentPath(dir));
-  }
+  if (!MakeDirsDurable(empty, env.data_dir).ok()) throw std::runtime_error("cannot make " + env.data_dir);
   Machine machine(empty, faultfs::FaultPlan{}, env.op_budget);
   std::unique_ptr<EngineUnderTest> engine = env.make();
   EngineResult r = engine->Open(&machine.fs(), env.spec, true);
@@ -85,8 +82,12 @@ std::unique_ptr<faultfs::MemFs> SeamSetupDisk(const SeamEnv& env) {
   return machine.disk().CrashImage(faultfs::CrashPolicy::KeepAll());
 }
 
-void SeamVerifyReopen(Step& step, const SeamEnv& env, const faultfs::MemFs& image, const Model& model,
-                      PrefixWindow window) {
+namespace {
+
+// SeamVerifyReopen; with `restored`, the image is what a power loss left after Restore
+// returned, so content beyond the backup's window is the restore itself undone.
+void VerifyReopen(Step& step, const SeamEnv& env, const faultfs::MemFs& image, const Model& model, PrefixWindow window,
+                  bool restored) {
   Machine machine(image, faultfs::FaultPlan{}, env.op_budget);
   DbState first;
   std::string problem = OpenReadClose(env, machine, &first);
@@ -95,7 +96,9 @@ void SeamVerifyReopen(Step& step, const SeamEnv& env, const faultfs::MemFs& imag
   } else {
     StateCheck check = CheckState(model, first, window);
     if (!check.ok()) {
-      step.Fail(check.explanation);
+      step.Fail(restored && check.verdict == StateVerdict::kBeyondWindow
+                    ? "lost-durable-commit: a power loss undid the restore after Restore returned: " + check.explanation
+                    : check.explanation);
     } else {
       DbState second;
       problem = OpenReadClose(env, machine, &second);
@@ -109,6 +112,13 @@ void SeamVerifyReopen(Step& step, const SeamEnv& env, const faultfs::MemFs& imag
   }
   if (machine.hung()) step.Fail(fmt::format("hang: more than {} I/O operations while reopening", env.op_budget));
   step.AddHash(machine.fs().trace_hash());
+}
+
+}  // namespace
+
+void SeamVerifyReopen(Step& step, const SeamEnv& env, const faultfs::MemFs& image, const Model& model,
+                      PrefixWindow window) {
+  VerifyReopen(step, env, image, model, window, false);
 }
 
 namespace {
@@ -220,6 +230,210 @@ void IoErrorCase(CaseContext& ctx, const SeamEnv& env) {
   }
 }
 
+// ---- backup, crash, restore -------------------------------------------------------------
+
+// One run of the backup scenario's workload: the first half of the transactions,
+// Backup, the rest, a clean close (Abandon after a failure). `around_backup(true)` runs
+// just before Backup is called, `around_backup(false)` just after it returned.
+struct BackupRun {
+  Model model;
+  EngineResult failure;
+  std::size_t backed_up = 0;       // commits before Backup was called: the backup's prefix
+  std::uint64_t backup_begin = 0;  // operations before Backup
+  std::uint64_t backup_end = 0;    // operations when it returned
+};
+
+void RunBackupWorkload(Machine& machine, const SeamEnv& env, BackupRun* run,
+                       const std::function<void(bool)>& around_backup = nullptr) {
+  const std::size_t half = env.spec.transactions.size() / 2;
+  WorkloadSpec before = env.spec;
+  before.transactions.resize(half);
+  WorkloadSpec after = env.spec;
+  after.transactions.erase(after.transactions.begin(), after.transactions.begin() + static_cast<std::ptrdiff_t>(half));
+  std::unique_ptr<EngineUnderTest> engine = env.make();
+  run->model.SetBase(PreloadState(env.spec));
+  run->failure = engine->Open(&machine.fs(), env.spec, false);
+  if (run->failure.ok()) run->failure = RunSpec(*engine, before, false, &run->model);
+  if (run->failure.ok()) {
+    run->backed_up = run->model.CommitCount();
+    run->backup_begin = machine.fs().op_count();
+    if (around_backup) around_backup(true);
+    run->failure = engine->Backup(env.backup_dir);
+    run->backup_end = machine.fs().op_count();
+    if (around_backup) around_backup(false);
+  }
+  if (run->failure.ok()) run->failure = RunSpec(*engine, after, false, &run->model);
+  if (run->failure.ok()) {
+    run->failure = engine->Close();
+  } else {
+    machine.fs().CrashNow();
+    engine->Abandon();
+  }
+}
+
+// Restore on a copy of `image`; the machine it ran on, for what it left.
+EngineResult RestoreOn(const SeamEnv& env, Machine& machine) {
+  return env.make()->Restore(&machine.fs(), env.backup_dir);
+}
+
+// A power loss during Backup (or after it returned: `acknowledged`) left `image`.
+void CheckBackupImage(Step& step, const SeamEnv& env, const faultfs::MemFs& image, const Model& model,
+                      PrefixWindow store_window, PrefixWindow backup_window, bool acknowledged) {
+  Machine machine(image, faultfs::FaultPlan{}, env.op_budget);
+  const EngineResult r = RestoreOn(env, machine);
+  step.AddHash(machine.fs().trace_hash());
+  if (machine.hung()) {
+    step.Fail(fmt::format("hang: more than {} I/O operations while restoring", env.op_budget));
+    return;
+  }
+  std::unique_ptr<faultfs::MemFs> after = machine.disk().CrashImage(faultfs::CrashPolicy::KeepAll());
+  if (r.ok()) {
+    VerifyReopen(step, env, *after, model, backup_window, false);
+  } else if (acknowledged) {
+    step.Fail("lost-durable-commit: Backup had returned, and after the power loss Restore refuses the backup: " +
+              r.ToString());
+  } else {
+    // Refused before it touched the store: the store recovers as the workload left it.
+    VerifyReopen(step, env, *after, model, store_window, false);
+  }
+}
+
+// A power loss during Restore left `image`: Restore run again must give the backup.
+void CheckRestoreRerun(Step& step, const SeamEnv& env, const faultfs::MemFs& image, const Model& model,
+                       PrefixWindow backup_window) {
+  Machine machine(image, faultfs::FaultPlan{}, env.op_budget);
+  const EngineResult r = RestoreOn(env, machine);
+  step.AddHash(machine.fs().trace_hash());
+  if (machine.hung()) {
+    step.Fail(fmt::format("hang: more than {} I/O operations while restoring again", env.op_budget));
+  } else if (!r.ok()) {
+    step.Fail("the rerun of an interrupted Restore failed: " + r.ToString());
+  } else {
+    VerifyReopen(step, env, *machine.disk().CrashImage(faultfs::CrashPolicy::KeepAll()), model, backup_window, false);
+  }
+}
+
+void BackupCase(CaseContext& ctx, const SeamEnv& env) {
+  std::unique_ptr<faultfs::MemFs> setup = SeamSetupDisk(env);
+  const std::vector<SurvivorPolicy> policies = SurvivorPolicies(ctx.seed());
+  // Dry runs: the operations of Backup and of a Restore of the final disk.
+  BackupRun dry;
+  std::unique_ptr<faultfs::MemFs> restore_base;
+  {
+    Machine machine(*setup, faultfs::FaultPlan{}, env.op_budget);
+    RunBackupWorkload(machine, env, &dry);
+    if (!dry.failure.ok()) {
+      Step step(ctx, 0);
+      step.Fail("the workload or its backup failed with no fault active: " + dry.failure.ToString());
+      return;
+    }
+    restore_base = machine.disk().CrashImage(faultfs::CrashPolicy::KeepAll());
+  }
+  std::uint64_t restore_ops = 0;
+  {
+    Machine machine(*restore_base, faultfs::FaultPlan{}, env.op_budget);
+    const EngineResult r = RestoreOn(env, machine);
+    if (!r.ok()) {
+      Step step(ctx, 0);
+      step.Fail("the restore failed with no fault active: " + r.ToString());
+      return;
+    }
+    restore_ops = machine.fs().op_count();
+  }
+  // Points 0..backup_ops: before Backup's operation k, backup_ops after it returned;
+  // then restore_first + j: before the Restore's operation j, j = restore_ops after it
+  // returned. The two acknowledged points are always checked.
+  const std::uint64_t backup_ops = dry.backup_end - dry.backup_begin;
+  const std::uint64_t restore_first = backup_ops + 1;
+  const CrashSampling sampling(restore_first + restore_ops, policies.size(), ctx.seed());
+  auto wanted = [&](std::uint64_t k) {
+    if (sampling.Wanted(ctx, k)) return true;
+    if (k != backup_ops) return false;
+    for (std::uint64_t p = 0; p < policies.size(); ++p) {
+      if (ctx.WantStep(sampling.Step(k, p))) return true;
+    }
+    return false;
+  };
+  const PrefixWindow backup_window{dry.backed_up, dry.backed_up};
+
+  // Record once: the disk before every wanted operation of Backup, and after it.
+  Machine machine(*setup, faultfs::FaultPlan{}, env.op_budget);
+  BackupRun run;
+  std::vector<CrashPoint> points;
+  auto snapshot = [&](std::uint64_t k, std::uint64_t hash) {
+    points.push_back(CrashPoint{k, hash, FileRole::kAny,
+                                PrefixWindow{run.model.MinPrefix(), run.model.MaxPrefixIfCrashedNow()},
+                                machine.disk().Clone()});
+  };
+  bool in_backup = false;
+  machine.fs().set_before_op([&](const faultfs::TraceEvent& next, std::uint64_t hash) {
+    if (!in_backup) return;
+    const std::uint64_t k = next.index - run.backup_begin;
+    if (k < backup_ops && wanted(k)) snapshot(k, hash);
+  });
+  RunBackupWorkload(machine, env, &run, [&](bool starting) {
+    in_backup = starting;
+    if (!starting && run.failure.ok() && run.backup_end - run.backup_begin == backup_ops && wanted(backup_ops)) {
+      snapshot(backup_ops, machine.fs().trace_hash());
+    }
+  });
+  machine.fs().set_before_op(nullptr);
+  // Record once: the disk before every wanted operation of the Restore, and after it.
+  Machine restorer(*restore_base, faultfs::FaultPlan{}, env.op_budget);
+  restorer.fs().set_before_op([&](const faultfs::TraceEvent& next, std::uint64_t hash) {
+    if (next.index < restore_ops && wanted(restore_first + next.index)) {
+      points.push_back(
+          CrashPoint{restore_first + next.index, hash, FileRole::kAny, backup_window, restorer.disk().Clone()});
+    }
+  });
+  const EngineResult restored = RestoreOn(env, restorer);
+  restorer.fs().set_before_op(nullptr);
+  if (!run.failure.ok() || run.backup_begin != dry.backup_begin || run.backup_end != dry.backup_end || !restored.ok() ||
+      restorer.fs().op_count() != restore_ops) {
+    Step step(ctx, 0);
+    step.Fail(
+        fmt::format("nondeterministic run: Backup at I/O #{}-{}, then #{}-{}; restore {} I/O operations, then "
+                    "{} ({}, {})",
+                    dry.backup_begin, dry.backup_end, run.backup_begin, run.backup_end, restore_ops,
+                    restorer.fs().op_count(), run.failure.ToString(), restored.ToString()));
+    return;
+  }
+  if (wanted(restore_first + restore_ops)) {
+    points.push_back(CrashPoint{restore_first + restore_ops, restorer.fs().trace_hash(), FileRole::kAny, backup_window,
+                                restorer.disk().Clone()});
+  }
+
+  for (CrashPoint& point : points) {
+    const bool in_restore = point.op >= restore_first;
+    for (std::uint64_t p = 0; p < policies.size(); ++p) {
+      if (!ctx.WantStep(sampling.Step(point.op, p))) continue;
+      Step step(ctx, sampling.Step(point.op, p));
+      const std::string moment = !in_restore
+                                     ? (point.op == backup_ops ? "power loss after Backup returned"
+                                                               : fmt::format("Backup crashed before its I/O #{} of {}",
+                                                                             point.op, backup_ops))
+                                 : point.op == restore_first + restore_ops
+                                     ? std::string("power loss after Restore returned")
+                                     : fmt::format("Restore crashed before its I/O #{} of {}, then run again",
+                                                   point.op - restore_first, restore_ops);
+      step.AddPlan(fmt::format("{} (the backup holds {} of {} commits); survivors: {}", moment, dry.backed_up,
+                               run.model.CommitCount(), policies[p].name));
+      step.AddHash(point.trace_hash);
+      ctx.CountFault(FaultClass::kCrash);
+      ctx.CountCrashState();
+      std::unique_ptr<faultfs::MemFs> image = point.disk->CrashImage(policies[p].policy);
+      if (!in_restore) {
+        CheckBackupImage(step, env, *image, run.model, point.window, backup_window, point.op == backup_ops);
+      } else if (point.op == restore_first + restore_ops) {
+        VerifyReopen(step, env, *image, run.model, backup_window, true);
+      } else {
+        CheckRestoreRerun(step, env, *image, run.model, backup_window);
+      }
+    }
+    point.disk.reset();
+  }
+}
+
 // ---- shrinking ------------------------------------------------------------------------
 
 // The violation class of a failure: its text up to the first colon (the oracle's
@@ -305,5 +519,14 @@ std::optional<ShrunkStepParts> ParseShrunkStep(std::uint64_t step) {
 void RunSeamCrash(CaseContext& ctx, const SeamEnv& env) { RunShrinking(ctx, env, CrashCase); }
 
 void RunSeamIoError(CaseContext& ctx, const SeamEnv& env) { RunShrinking(ctx, env, IoErrorCase); }
+
+void RunSeamBackup(CaseContext& ctx, const SeamEnv& env) {
+  JF_ASSERT(env.make()->SupportsBackup());
+  // The backup is of committed transactions: one left in flight would play no part, so
+  // the shrinker's variants need not try it.
+  SeamEnv committed = env;
+  committed.spec.inflight.clear();
+  RunShrinking(ctx, committed, BackupCase);
+}
 
 }  // namespace jetharness

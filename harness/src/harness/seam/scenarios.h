@@ -22,7 +22,8 @@ namespace jetharness {
 struct SeamEnv {
   EngineFactory make;
   WorkloadSpec spec;
-  std::string data_dir = "/db";  // created (durably) on the empty disk
+  std::string data_dir = "/db";        // created (durably) on the empty disk
+  std::string backup_dir = "/backup";  // RunSeamBackup's: EngineUnderTest::Backup writes it
   std::uint64_t op_budget = kDefaultOpBudget;
 };
 
@@ -53,7 +54,22 @@ void RunSeamCrash(CaseContext& ctx, const SeamEnv& env);
 // leaves afterwards (unsynced writes dropped) must recover within the window.
 void RunSeamIoError(CaseContext& ctx, const SeamEnv& env);
 
-// Both scenarios shrink a failing case (docs/HARNESS.md, "Shrunk findings"): a smaller
+// Backup, crash, restore, for an adapter that SupportsBackup (asserted), by the
+// contract of EngineUnderTest::Backup and Restore. The workload (no transaction left in
+// flight) runs its first half of the transactions, then Backup, then the rest (commits
+// the backup must not hold), then a clean close; the backup holds exactly the first
+// half's commits (window [k, k], k = the commits before Backup was called). Power
+// loss before every I/O operation of Backup (recorded once with the model's window),
+// and after it returned, four survivor images each: Restore on the image must either
+// refuse (before Backup returned only; the store then recovers within the window of
+// that moment) or give exactly the backup. Then power loss before every I/O operation
+// of a Restore of the final disk, and after it returned: an interrupted Restore run
+// again on the image must succeed with exactly the backup, and an acknowledged one
+// must survive the power loss (else lost-durable-commit). Sampled beyond 100 points
+// (both together), shrunk like the others.
+void RunSeamBackup(CaseContext& ctx, const SeamEnv& env);
+
+// The scenarios shrink a failing case (docs/HARNESS.md, "Shrunk findings"): a smaller
 // variant of its workload that fails with the same violation class, replayable as a
 // step of the same case numbered from kShrinkStepBase on.
 using SeamCase = std::function<void(CaseContext&, const SeamEnv&)>;

@@ -82,20 +82,32 @@ EngineResult SqliteEngine::Prepared(const std::string& sql, sqlite3_stmt** out) 
   return EngineResult{};
 }
 
-EngineResult SqliteEngine::Open(faultfs::Vfs* vfs, const WorkloadSpec& spec, bool create) {
-  JF_ASSERT(db_ == nullptr);
+void SqliteEngine::UseVfs(faultfs::Vfs* vfs) {
+  fs_ = vfs;
   vfs_ = std::make_unique<FaultVfs>(vfs, vfs_options_);
   // SQLite's own PRNG (journal nonces, WAL salts) is process-global and seeded from
   // the default VFS: reseed it from the case so a replay writes the same bytes.
   sqlite3_test_control(SQLITE_TESTCTRL_PRNG_SEED, static_cast<int>(vfs_options_.seed & 0x7fffffff), nullptr);
-  int rc = sqlite3_open_v2(config_.database.c_str(), &db_,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXRESCODE, vfs_->name());
-  if (rc != SQLITE_OK) {
-    EngineResult r = Error("sqlite3_open_v2", rc);
+}
+
+EngineResult SqliteEngine::OpenConnection(const std::string& path, int flags, sqlite3** out) const {
+  int rc = sqlite3_open_v2(path.c_str(), out, flags | SQLITE_OPEN_EXRESCODE, vfs_->name());
+  if (rc == SQLITE_OK) return EngineResult{};
+  EngineResult r{rc, "sqlite3_open_v2(" + path + ")", *out != nullptr ? sqlite3_errmsg(*out) : sqlite3_errstr(rc)};
+  sqlite3_close_v2(*out);  // a handle comes back even on failure (or null: a no-op)
+  *out = nullptr;
+  return r;
+}
+
+EngineResult SqliteEngine::Open(faultfs::Vfs* vfs, const WorkloadSpec& spec, bool create) {
+  JF_ASSERT(db_ == nullptr);
+  UseVfs(vfs);
+  EngineResult r = OpenConnection(config_.database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db_);
+  if (!r.ok()) {
     Abandon();
     return r;
   }
-  EngineResult r = Configure(db_);
+  r = Configure(db_);
   if (!r.ok()) return r;
   if (!create) return EngineResult{};
   std::string sql = "BEGIN;";
@@ -138,15 +150,89 @@ EngineResult SqliteEngine::Configure(sqlite3* db) {
   return EngineResult{};
 }
 
-EngineResult SqliteEngine::CountTables(int* tables) {
+namespace {
+
+// Tables in the schema of `db` (0: a database nothing was ever committed to).
+EngineResult CountTables(sqlite3* db, int* tables) {
+  const char* sql = "SELECT count(*) FROM sqlite_schema WHERE type = 'table'";
   sqlite3_stmt* stmt = nullptr;
-  EngineResult r = Prepared("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", &stmt);
-  if (!r.ok()) return r;
-  int rc = sqlite3_step(stmt);
-  *tables = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
-  sqlite3_reset(stmt);
-  if (rc != SQLITE_ROW) return Error("SELECT count(*) FROM sqlite_schema", sqlite3_extended_errcode(db_));
+  int rc = sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(stmt);
+    *tables = rc == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : 0;
+  }
+  sqlite3_finalize(stmt);
+  if (rc != SQLITE_ROW) return EngineResult{sqlite3_extended_errcode(db), sql, sqlite3_errmsg(db)};
   return EngineResult{};
+}
+
+// The online backup API: every page of `from` into `to`, two pages a step (so a crash
+// can fall between steps), committed by the step that returns SQLITE_DONE.
+EngineResult CopyDatabase(sqlite3* from, sqlite3* to) {
+  sqlite3_backup* backup = sqlite3_backup_init(to, "main", from, "main");
+  if (backup == nullptr) return EngineResult{sqlite3_extended_errcode(to), "sqlite3_backup_init", sqlite3_errmsg(to)};
+  int rc;
+  while ((rc = sqlite3_backup_step(backup, 2)) == SQLITE_OK) {
+  }
+  const int finished = sqlite3_backup_finish(backup);
+  if (rc != SQLITE_DONE) return EngineResult{rc, "sqlite3_backup_step", sqlite3_errstr(rc)};
+  if (finished != SQLITE_OK) return EngineResult{finished, "sqlite3_backup_finish", sqlite3_errstr(finished)};
+  return EngineResult{};
+}
+
+// Closes a connection other than the adapter's own; the first failure wins.
+void CloseOther(sqlite3* db, EngineResult* r) {
+  if (db == nullptr) return;
+  const int rc = sqlite3_close(db);
+  if (rc != SQLITE_OK) {
+    if (r->ok()) *r = EngineResult{rc, "sqlite3_close", sqlite3_errmsg(db)};
+    sqlite3_close_v2(db);
+  }
+}
+
+}  // namespace
+
+std::string SqliteEngine::BackupPath(const std::string& backup_dir) const {
+  return faultfs::JoinPath(backup_dir, faultfs::BaseName(config_.database));
+}
+
+EngineResult SqliteEngine::Backup(const std::string& backup_dir) {
+  JF_ASSERT(db_ != nullptr);
+  if (faultfs::Status s = MakeDirsDurable(*fs_, backup_dir); !s.ok()) {
+    return EngineResult{SQLITE_CANTOPEN, "mkdir " + backup_dir, s.ToString()};
+  }
+  sqlite3* copy = nullptr;
+  EngineResult r = OpenConnection(BackupPath(backup_dir), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &copy);
+  if (r.ok()) r = Configure(copy);
+  if (r.ok()) r = CopyDatabase(db_, copy);
+  CloseOther(copy, &r);
+  return r;
+}
+
+EngineResult SqliteEngine::Restore(faultfs::Vfs* vfs, const std::string& backup_dir) {
+  JF_ASSERT(db_ == nullptr);
+  UseVfs(vfs);
+  sqlite3* copy = nullptr;
+  EngineResult r = OpenConnection(BackupPath(backup_dir), SQLITE_OPEN_READWRITE, &copy);
+  if (r.ok()) r = Configure(copy);
+  int tables = 0;
+  if (r.ok()) r = CountTables(copy, &tables);
+  if (r.ok() && tables == 0) {
+    r = EngineResult{SQLITE_NOTFOUND, "Restore", "the backup holds no table: its copy never committed"};
+  }
+  if (r.ok()) r = OpenConnection(config_.database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db_);
+  if (r.ok()) r = Configure(db_);
+  if (r.ok()) r = CopyDatabase(copy, db_);
+  CloseOther(copy, &r);
+  if (db_ == nullptr) {
+    vfs_.reset();
+    return r;
+  }
+  if (!r.ok()) {
+    Abandon();
+    return r;
+  }
+  return Close();
 }
 
 EngineResult SqliteEngine::Write(const SpecOp& op) {

@@ -8,6 +8,10 @@
 // swallowed the PRAGMA would be caught here). SQLite has no per-transaction lazy
 // commit: every commit is judged by the configuration (the workload generates none).
 // Scan adds `PRAGMA integrity_check` (anything but one row "ok" is SQLITE_CORRUPT).
+// Backup and Restore are the online backup API (sqlite3_backup_*), each way: Backup
+// copies the open database into <backup_dir>/<its file name>, Restore copies that file
+// back over the database (one write transaction of the destination, so a crash leaves
+// the old content or the new, and a rerun restores).
 #pragma once
 
 #include <sqlite3.h>
@@ -57,8 +61,15 @@ class SqliteEngine final : public EngineUnderTest {
                             const EngineResult& failure) const override;
   std::string CodeLabel(int code) const override { return ResultCodeLabel(code); }
 
-  // Tables in the schema (0: a database nothing was ever committed to).
-  EngineResult CountTables(int* tables);
+  bool SupportsBackup() const override { return true; }
+  // The copy has this configuration (journal mode, synchronous) and is committed, two
+  // pages a sqlite3_backup_step, by the step that returns SQLITE_DONE: until then an
+  // interrupted copy holds no table (it never committed) and Restore refuses it.
+  EngineResult Backup(const std::string& backup_dir) override;
+  // Refuses (SQLITE_CANTOPEN, or SQLITE_NOTFOUND for a copy with no table) before the
+  // database is opened; opening the copy may roll back its own hot journal.
+  EngineResult Restore(faultfs::Vfs* vfs, const std::string& backup_dir) override;
+
   // Sets this configuration's journal_mode and synchronous on another connection
   // (e.g. a backup's destination) and reads them back.
   EngineResult Configure(sqlite3* db);
@@ -67,6 +78,11 @@ class SqliteEngine final : public EngineUnderTest {
   FaultVfs* vfs() const { return vfs_.get(); }
 
  private:
+  // A FaultVfs over `vfs` for this adapter's connections, SQLite's PRNG reseeded.
+  void UseVfs(faultfs::Vfs* vfs);
+  // Opens `path` on that VFS with `flags` (SQLITE_OPEN_EXRESCODE added).
+  EngineResult OpenConnection(const std::string& path, int flags, sqlite3** out) const;
+  std::string BackupPath(const std::string& backup_dir) const;
   EngineResult Exec(const std::string& sql);
   EngineResult Error(const std::string& call, int code) const;
   EngineResult Prepared(const std::string& sql, sqlite3_stmt** out);
@@ -74,6 +90,7 @@ class SqliteEngine final : public EngineUnderTest {
 
   Config config_;
   VfsOptions vfs_options_;
+  faultfs::Vfs* fs_ = nullptr;  // what vfs_ runs on
   std::unique_ptr<FaultVfs> vfs_;
   sqlite3* db_ = nullptr;
   std::map<std::string, sqlite3_stmt*> statements_;

@@ -15,19 +15,6 @@ Synchronous DurableLevel(Journal journal) {
   return journal == Journal::kWal ? Synchronous::kFull : Synchronous::kExtra;
 }
 
-// Even cases: a few short transactions; odd cases: more and larger ones, with long
-// values (overflow pages) often, so transactions spill pages and the WAL grows.
-SeamEnv MakeSqliteEnv(const CaseContext& ctx, const Config& config) {
-  // --txns and the like apply (not --page-size: SQLite's page size is its own).
-  WorkloadConfig w = SeamWorkloadConfig(ctx);
-  w.lazy_per_million = 0;  // no per-transaction lazy commit in SQLite
-  SeamEnv env;
-  env.spec = GenerateWorkload(w);
-  const VfsOptions vfs{ctx.seed(), 512};
-  env.make = [config, vfs] { return std::make_unique<SqliteEngine>(config, vfs); };
-  return env;
-}
-
 Scenario MakeScenario(Kind kind, const Config& config) {
   const bool durable = config.durable();
   const std::string expect =
@@ -57,14 +44,18 @@ Scenario MakeScenario(Kind kind, const Config& config) {
   } else if (kind == Kind::kBackup) {
     s.summary = fmt::format("SQLite ({}): power loss at every I/O point of the online backup API", config.Name());
     s.description = fmt::format(
-        "SQLite with journal_mode={} and synchronous={}: after a seeded workload, sqlite3_backup_step "
-        "(two pages a step) copies the database into another file on the same VFS; power fails before "
-        "every I/O operation of the backup, four survivor images each. The copy must open, pass "
-        "PRAGMA integrity_check and hold every record of the source, or hold no table at all; once "
-        "the step that returned SQLITE_DONE has returned, only complete. {}",
+        "SQLite with journal_mode={} and synchronous={}, the seam's generic backup scenario: half of a "
+        "seeded workload, then sqlite3_backup_step (two pages a step) copies the database into "
+        "/backup on the same VFS, then the other half. Power fails before every I/O operation of the "
+        "backup and after it returned, four survivor images each: the copy, restored over the database "
+        "(sqlite3_backup_* the other way) must pass PRAGMA integrity_check and hold exactly the commits "
+        "made before the backup, or, until the step that returned SQLITE_DONE, hold no table and be "
+        "refused (the database then recovers within the workload's window). Then power fails before "
+        "every I/O operation of a restore and after it returned: the interrupted restore, run again, "
+        "must give exactly the backup, and a returned one must survive. {}",
         JournalName(config.journal), SynchronousName(config.synchronous), expect);
     s.default_cases = 1;
-    s.run = [config](CaseContext& ctx) { RunSqliteBackup(ctx, config, MakeSqliteEnv(ctx, config)); };
+    s.run = [config](CaseContext& ctx) { RunSeamBackup(ctx, MakeSqliteEnv(ctx, config)); };
   } else {
     s.summary = fmt::format("SQLite ({}): EIO and ENOSPC at every I/O point, then power loss", config.Name());
     s.description = fmt::format(
@@ -81,6 +72,17 @@ Scenario MakeScenario(Kind kind, const Config& config) {
 }
 
 }  // namespace
+
+SeamEnv MakeSqliteEnv(const CaseContext& ctx, const Config& config) {
+  // --txns and the like apply (not --page-size: SQLite's page size is its own).
+  WorkloadConfig w = SeamWorkloadConfig(ctx);
+  w.lazy_per_million = 0;  // no per-transaction lazy commit in SQLite
+  SeamEnv env;
+  env.spec = GenerateWorkload(w);
+  const VfsOptions vfs{ctx.seed(), 512};
+  env.make = [config, vfs] { return std::make_unique<SqliteEngine>(config, vfs); };
+  return env;
+}
 
 std::string ScenarioName(Kind kind, const Config& config) {
   const char* kinds[] = {"crash", "io-error", "backup"};

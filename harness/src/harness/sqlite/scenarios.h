@@ -1,5 +1,5 @@
-// harness/sqlite/scenarios.h — the SQLite scenarios: the seam's crash and I/O-error
-// scenarios (seam/scenarios.h) bound to SQLite in each configuration.
+// harness/sqlite/scenarios.h — the SQLite scenarios: the seam's crash, I/O-error and
+// backup scenarios (seam/scenarios.h) bound to SQLite in each configuration.
 //
 // One scenario per (kind, journal mode, synchronous), named
 // `sqlite-<kind>-<journal>-<synchronous>` (e.g. sqlite-crash-delete-full), so that a
@@ -22,13 +22,11 @@ namespace jetharness::sqlite {
 enum class Kind : std::uint8_t { kCrash, kIoError, kBackup };
 
 std::string ScenarioName(Kind kind, const Config& config);
+// The SeamEnv of a case in `config`: even cases a few short transactions; odd cases
+// more and larger ones, with long values (overflow pages) often, so transactions spill
+// pages and the WAL grows. No lazy commits (SQLite has none per transaction).
+SeamEnv MakeSqliteEnv(const CaseContext& ctx, const Config& config);
 void RegisterSqliteScenarios(ScenarioRegistry* registry);
-
-// sqlite-backup (backup_scenario.cc): sqlite3_backup_* of the workload's database into
-// a copy, power loss before every I/O operation of it; the copy must be complete, or
-// empty unless the backup had returned SQLITE_DONE. A failing case is shrunk
-// (RunShrinking, seam/scenarios.h): the smallest source, its first transactions only.
-void RunSqliteBackup(CaseContext& ctx, const Config& config, const SeamEnv& env);
 
 // The scenarios `jetfault run --engine sqlite` runs. Unset journal: both modes; unset
 // synchronous: the durable level of each mode (FULL for WAL, EXTRA for DELETE).
