@@ -401,31 +401,42 @@ void WorkloadSession::BeginInflight(Model* model) {
 
 namespace {
 
+// The names of the calls a scan makes for every record, made once: Call takes a
+// std::string, and a scan makes millions of calls in a campaign.
+const std::string kRetrieveKey = "JetRetrieveKey";
+const std::string kRetrieveCurrentValue = "JetRetrieveCurrentValue";
+const std::string kRetrieveRecord = "JetRetrieveRecord";
+const std::string kMove = "JetMove";
+
 struct Cursor {
   EngineInstance& instance;
   JET_SESID session;
   JET_TABLEID table;
+  // What JetRetrieveCurrentValue is asked to fill first (4096 bytes), reused record
+  // after record.
+  Bytes buffer = Bytes(4096, '\0');
 
   // Key and value under the cursor; false when a call failed.
   bool Current(Bytes* key, Bytes* value) {
     char key_buffer[JET_cbKeyMost + 1];
     unsigned long key_size = 0;
-    if (instance.Call("JetRetrieveKey", [&] {
+    if (instance.Call(kRetrieveKey, [&] {
           return JetRetrieveKey(session, table, key_buffer, sizeof key_buffer, &key_size, 0);
         }) < 0) {
       return false;
     }
     key->assign(key_buffer, std::min<unsigned long>(key_size, sizeof key_buffer));
-    value->assign(4096, '\0');
     unsigned long value_size = 0;
-    JET_ERR err = JetRetrieveCurrentValue(session, table, value->data(), static_cast<unsigned long>(value->size()),
+    JET_ERR err = JetRetrieveCurrentValue(session, table, buffer.data(), static_cast<unsigned long>(buffer.size()),
                                           &value_size);
     if (err == JET_errBufferTooSmall) {
       value->assign(value_size, '\0');
       err = JetRetrieveCurrentValue(session, table, value->data(), static_cast<unsigned long>(value->size()),
                                     &value_size);
+    } else {
+      value->assign(buffer.data(), std::min<std::size_t>(value_size, buffer.size()));
     }
-    if (instance.Call("JetRetrieveCurrentValue", [err] { return err; }) < 0) return false;
+    if (instance.Call(kRetrieveCurrentValue, [err] { return err; }) < 0) return false;
     value->resize(std::min<std::size_t>(value_size, value->size()));
     return true;
   }
@@ -434,7 +445,7 @@ struct Cursor {
   int Move(long rows) {
     JET_ERR err = JetMove(session, table, rows, 0);
     if (err == JET_errNoCurrentRecord) return 0;
-    return instance.Call("JetMove", [err] { return err; }) < 0 ? -1 : 1;
+    return instance.Call(kMove, [err] { return err; }) < 0 ? -1 : 1;
   }
 };
 
@@ -546,17 +557,21 @@ ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, st
           }
         }
       }
-      for (const auto& [key, value] : forward) {
-        std::string got(value.size() + 1, '\0');
+      TableState* table_state = nullptr;  // a table without records is not in the state
+      std::string got;
+      for (auto& [key, value] : forward) {
+        got.assign(value.size() + 1, '\0');
         unsigned long size = 0;
         JET_ERR err = JetRetrieveRecord(session, table, key.data(), static_cast<unsigned long>(key.size()), got.data(),
                                         static_cast<unsigned long>(got.size()), &size);
-        if (instance.Call("JetRetrieveRecord", [err] { return err; }) < 0) return out;
+        if (instance.Call(kRetrieveRecord, [err] { return err; }) < 0) return out;
         got.resize(std::min<std::size_t>(size, got.size()));
         if (got != value)
           problem(
               fmt::format("table {}: seek to key {} returns another value than the scan", name, DescribeBytes(key)));
-        out.state[name][key] = value;
+        // The scan is ascending (else a problem above): each key goes at the end.
+        if (table_state == nullptr) table_state = &out.state[name];
+        table_state->insert_or_assign(table_state->end(), std::move(key), std::move(value));
       }
     }
   }
