@@ -8,6 +8,15 @@
 namespace faultfs::internal {
 namespace {
 std::size_t BlockCount(std::uint64_t size) { return static_cast<std::size_t>((size + kBlockSize - 1) / kBlockSize); }
+
+const Block& ZeroBlock() {
+  static const Block zeros{};
+  return zeros;
+}
+
+const Block& BytesOf(const std::shared_ptr<const Block>& block) { return block ? *block : ZeroBlock(); }
+
+std::uint64_t Rotl(std::uint64_t v, int r) { return (v << r) | (v >> (64 - r)); }
 }  // namespace
 
 std::size_t FileData::Read(std::uint64_t offset, std::span<std::uint8_t> dst) const {
@@ -64,6 +73,38 @@ void FileData::Resize(std::uint64_t size) {
   size_ = size;
   // Exactly the blocks that cover size_ bytes: Read and Write index them by offset.
   JF_ASSERT_EQ(blocks_.size(), BlockCount(size_));
+}
+
+std::uint64_t FileData::Hash() const {
+  // The hash only picks candidates for SameBytes, which is exact, so it samples: one
+  // 8-byte word in every 64 bytes (a page or a log record rewritten changes one), in
+  // four independent lanes that keep the multiplier busy.
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  constexpr std::size_t kStride = 64;
+  std::uint64_t lanes[4] = {size_, 0x243F6A8885A308D3ULL, 0x13198A2E03707344ULL, 0xA4093822299F31D0ULL};
+  for (const std::shared_ptr<const Block>& block : blocks_) {
+    const std::uint8_t* bytes = BytesOf(block).bytes.data();
+    for (std::size_t at = 0; at < kBlockSize; at += 4 * kStride) {
+      for (std::size_t lane = 0; lane < 4; ++lane) {
+        std::uint64_t word;
+        std::memcpy(&word, bytes + at + lane * kStride, 8);
+        lanes[lane] = (Rotl(lanes[lane], 29) ^ word) * kMul;
+      }
+    }
+  }
+  std::uint64_t h = size_;
+  for (std::uint64_t lane : lanes) h = (Rotl(h, 31) ^ lane) * kMul;
+  return h ^ (h >> 29);
+}
+
+bool FileData::SameBytes(const FileData& other) const {
+  if (size_ != other.size_) return false;
+  JF_ASSERT_EQ(blocks_.size(), other.blocks_.size());  // both cover size_ bytes
+  for (std::size_t i = 0; i < blocks_.size(); ++i) {
+    if (blocks_[i] == other.blocks_[i]) continue;
+    if (BytesOf(blocks_[i]).bytes != BytesOf(other.blocks_[i]).bytes) return false;
+  }
+  return true;
 }
 
 }  // namespace faultfs::internal

@@ -33,6 +33,12 @@ class FileData {
   // Shrinks (discarding bytes) or grows (with zeros) to exactly size.
   void Resize(std::uint64_t size);
 
+  // A hash of size() and a sample of the bytes (one word in 64; a sparse block hashes
+  // as the zeros it reads as): equal data hash equal.
+  std::uint64_t Hash() const;
+  // Same size and bytes. Blocks shared by both are equal without being read.
+  bool SameBytes(const FileData& other) const;
+
  private:
   std::vector<std::shared_ptr<const Block>> blocks_;
   std::uint64_t size_ = 0;

@@ -645,6 +645,69 @@ std::unique_ptr<MemFs> MemFs::CrashImage(const CrashPolicy& policy) const {
   return std::unique_ptr<MemFs>(new MemFs(std::move(image)));
 }
 
+namespace {
+
+// One directory entry of an image in a canonical order (depth first, by name), with
+// files and directories numbered in the order they are first reached: two images hold
+// the same tree exactly when their entries are equal one by one (ImageHash, SameImage).
+struct ImageEntry {
+  std::uint64_t dir = 0;  // canonical number of the directory holding it (root: 0)
+  const std::string* name = nullptr;
+  std::uint64_t target = 0;  // canonical number of what it names
+  bool is_dir = false;
+  const FileData* data = nullptr;  // a file reached here for the first time, else null
+};
+
+std::vector<ImageEntry> ImageEntries(const MemFs::State& st) {
+  JF_ASSERT(st.pending_writes.empty() && st.pending_dir_ops.empty());
+  std::vector<ImageEntry> out;
+  std::map<std::uint64_t, std::uint64_t> number{{kRootId, 0}};
+  std::vector<std::uint64_t> dirs{kRootId};
+  while (!dirs.empty()) {
+    const std::uint64_t dir = dirs.back();
+    dirs.pop_back();
+    for (const auto& [name, child] : st.inodes.at(dir).entries) {
+      const Inode& inode = st.inodes.at(child);
+      JF_ASSERT(inode.handles.empty());
+      auto [it, first] = number.emplace(child, number.size());
+      if (first && inode.is_dir) dirs.push_back(child);
+      out.push_back(
+          ImageEntry{number.at(dir), &name, it->second, inode.is_dir, first && !inode.is_dir ? &inode.live : nullptr});
+    }
+  }
+  return out;
+}
+
+bool SameEntry(const ImageEntry& a, const ImageEntry& b) {
+  if (a.dir != b.dir || *a.name != *b.name || a.target != b.target || a.is_dir != b.is_dir) return false;
+  if ((a.data == nullptr) != (b.data == nullptr)) return false;
+  return a.data == nullptr || a.data->SameBytes(*b.data);
+}
+
+}  // namespace
+
+std::uint64_t MemFs::ImageHash() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  std::uint64_t h = 0x6a09e667f3bcc908ULL;
+  auto add = [&h](std::uint64_t v) { h = SplitMix64::Mix(h ^ v); };
+  for (const ImageEntry& e : ImageEntries(*state_)) {
+    add(e.dir);
+    add(std::hash<std::string>{}(*e.name));
+    add(e.target);
+    add(e.is_dir ? 1 : 0);
+    add(e.data == nullptr ? 0 : e.data->Hash());
+  }
+  return h;
+}
+
+bool MemFs::SameImage(const MemFs& other) const {
+  if (state_ == other.state_) return true;
+  std::scoped_lock lock(state_->mu, other.state_->mu);
+  const std::vector<ImageEntry> a = ImageEntries(*state_);
+  const std::vector<ImageEntry> b = ImageEntries(*other.state_);
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), SameEntry);
+}
+
 std::vector<PendingWrite> MemFs::PendingWrites() const {
   std::lock_guard<std::mutex> lock(state_->mu);
   std::vector<PendingWrite> out;

@@ -131,6 +131,44 @@ TEST(MemFsTest, UnsyncedWritesAreDroppedSyncedSurvive) {
   EXPECT_EQ(Contents(*image->CrashImage(CrashPolicy::DropAll()), "/f"), "synced+volatile");
 }
 
+// Images are equal by what they hold, whatever history built them: a crash anywhere
+// between two syncs loses the same writes; sparse blocks equal written zeros; one
+// byte, one name or a directory where a file was makes them differ.
+TEST(MemFsTest, SameImageComparesWhatTheImagesHold) {
+  MemFs fs;
+  std::unique_ptr<File> f = OpenRw(fs, "/f");
+  ASSERT_TRUE(fs.SyncDir("/").ok());
+  ASSERT_TRUE(f->Write(0, Bytes("synced")).ok());
+  ASSERT_TRUE(f->Sync().ok());
+  ASSERT_TRUE(f->Write(6, Bytes("+volatile")).ok());
+  auto early = fs.CrashImage(CrashPolicy::DropAll());
+  ASSERT_TRUE(f->Write(9000, Bytes("more")).ok());
+  auto late = fs.CrashImage(CrashPolicy::DropAll());
+  EXPECT_TRUE(early->SameImage(*late));
+  EXPECT_EQ(early->ImageHash(), late->ImageHash());
+  auto kept = fs.CrashImage(CrashPolicy::KeepAll());
+  EXPECT_FALSE(early->SameImage(*kept));
+  EXPECT_NE(early->ImageHash(), kept->ImageHash());
+
+  // The same bytes written separately (other blocks), or a hole read as zeros.
+  MemFs a, b;
+  ASSERT_TRUE(OpenRw(a, "/z")->Truncate(5000).ok());
+  ASSERT_TRUE(OpenRw(b, "/z")->Write(0, std::vector<std::uint8_t>(5000, 0)).ok());
+  auto image_a = a.CrashImage(CrashPolicy::KeepAll());
+  auto image_b = b.CrashImage(CrashPolicy::KeepAll());
+  EXPECT_TRUE(image_a->SameImage(*image_b));
+  EXPECT_EQ(image_a->ImageHash(), image_b->ImageHash());
+
+  ASSERT_TRUE(OpenRw(b, "/z")->Write(4999, Bytes("x")).ok());
+  EXPECT_FALSE(image_a->SameImage(*b.CrashImage(CrashPolicy::KeepAll())));
+  auto renamed = a.Clone();
+  ASSERT_TRUE(renamed->Rename("/z", "/y").ok());
+  EXPECT_FALSE(image_a->SameImage(*renamed->CrashImage(CrashPolicy::KeepAll())));
+  MemFs dir;
+  ASSERT_TRUE(dir.MakeDir("/z").ok());
+  EXPECT_FALSE(image_a->SameImage(*dir.CrashImage(CrashPolicy::KeepAll())));
+}
+
 TEST(MemFsTest, NewFileNeedsDirectorySync) {
   MemFs fs;
   ASSERT_TRUE(fs.MakeDir("/d").ok());

@@ -119,8 +119,9 @@ TEST(Scenarios, WorkloadSizeReachesEveryWorkloadBuilder) {
 }
 
 // crash-workload checks equal crash states once: the small shape's workload has runs of
-// reads between writes, so some of its states repeat an earlier one (and are counted
-// as such), while most are distinct.
+// reads between writes, and points between two syncs whose unsynced writes a survivor
+// policy drops alike, so some of its states repeat an earlier one's survivor image
+// (and are counted as such); the others are checked.
 TEST(Scenarios, CrashWorkloadReusesTheCheckOfAnEqualCrashState) {
   ScenarioRegistry registry;
   RegisterScenarios(&registry);
@@ -128,7 +129,7 @@ TEST(Scenarios, CrashWorkloadReusesTheCheckOfAnEqualCrashState) {
                               nullptr);
   ASSERT_TRUE(result.passed()) << result.failures.front().what;
   EXPECT_GT(result.duplicate_crash_states, 0u);
-  EXPECT_LT(result.duplicate_crash_states, result.crash_states / 2);
+  EXPECT_LT(result.duplicate_crash_states, result.crash_states);
 }
 
 TEST(Scenarios, RegistryListsEveryScenarioOnceWithADescription) {

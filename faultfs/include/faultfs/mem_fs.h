@@ -120,6 +120,15 @@ class MemFs final : public Vfs {
   // no pending operations: everything in it is durable. Deterministic in the policy.
   std::unique_ptr<MemFs> CrashImage(const CrashPolicy& policy) const;
 
+  // For crash images (nothing pending, no open handle): a hash of what the image holds
+  // (every name, which are directories and which name the same file, every file's
+  // bytes), and exact equality of two images. Equal images answer every Vfs operation
+  // alike, so a deterministic program run on either does the same I/O and reads the
+  // same bytes. ImageHash may collide; SameImage is exact (shared blocks compare by
+  // pointer, the rest by content).
+  std::uint64_t ImageHash() const;
+  bool SameImage(const MemFs& other) const;
+
   // Pending operations in sequence order; the harness enumerates survivor images
   // from these (each one dropped, each one torn, ...).
   std::vector<PendingWrite> PendingWrites() const;

@@ -25,19 +25,21 @@ std::string NextInstanceName() {
   return fmt::format("jetfault-{}", counter.fetch_add(1));
 }
 
-// A JET call that fills a buffer (data, size, &actual), retried once with a buffer of
-// the size it reported when the first (`guess` bytes) was JET_errBufferTooSmall; on
+// A JET call that fills a buffer (data, size, &actual): asked first to fill `scratch`
+// (whose size is the guess; a caller that fills many keeps one), then, when that was
+// JET_errBufferTooSmall, once more straight into *out at the size it reported. On
 // success *out holds the bytes it returned.
 template <class Fill>
-JET_ERR FillGrowing(std::size_t guess, Bytes* out, const Fill& fill) {
-  out->assign(guess, '\0');
+JET_ERR FillGrowing(Bytes& scratch, Bytes* out, const Fill& fill) {
   unsigned long actual = 0;
-  JET_ERR err = fill(out->data(), static_cast<unsigned long>(out->size()), &actual);
+  JET_ERR err = fill(scratch.data(), static_cast<unsigned long>(scratch.size()), &actual);
   if (err == JET_errBufferTooSmall) {
     out->assign(actual, '\0');
     err = fill(out->data(), static_cast<unsigned long>(out->size()), &actual);
+    if (err >= 0) out->resize(std::min<std::size_t>(actual, out->size()));
+  } else if (err >= 0) {
+    out->assign(scratch.data(), std::min<std::size_t>(actual, scratch.size()));
   }
-  if (err >= 0) out->resize(std::min<std::size_t>(actual, out->size()));
   return err;
 }
 
@@ -371,7 +373,8 @@ std::optional<WorkloadSession::OpenProbe> WorkloadSession::StartProbe(const Prob
 
 JET_ERR WorkloadSession::RetrieveRecord(JET_SESID session, JET_TABLEID table, const Bytes& key, Bytes* value) {
   const auto key_size = static_cast<unsigned long>(key.size());
-  return FillGrowing(256, value, [&](void* data, unsigned long size, unsigned long* actual) {
+  Bytes scratch(256, '\0');
+  return FillGrowing(scratch, value, [&](void* data, unsigned long size, unsigned long* actual) {
     return JetRetrieveRecord(session, table, key.data(), key_size, data, size, actual);
   });
 }
@@ -409,38 +412,49 @@ void WorkloadSession::BeginInflight(Model* model) {
 
 namespace {
 
+// The names of the calls a scan makes for every record, made once: Call takes a
+// std::string, and a scan makes millions of calls in a campaign.
+const std::string kRetrieveKey = "JetRetrieveKey";
+const std::string kRetrieveCurrentValue = "JetRetrieveCurrentValue";
+const std::string kRetrieveRecord = "JetRetrieveRecord";
+const std::string kMove = "JetMove";
+
 struct Cursor {
   EngineInstance& instance;
   JET_SESID session;
   JET_TABLEID table;
+  // What JetRetrieveCurrentValue is asked to fill first (4096 bytes), reused record
+  // after record.
+  Bytes buffer = Bytes(4096, '\0');
 
   // Key and value under the cursor; false when a call failed.
   bool Current(Bytes* key, Bytes* value) {
     char key_buffer[JET_cbKeyMost + 1];
     unsigned long key_size = 0;
-    if (instance.Call("JetRetrieveKey", [&] {
+    if (instance.Call(kRetrieveKey, [&] {
           return JetRetrieveKey(session, table, key_buffer, sizeof key_buffer, &key_size, 0);
         }) < 0) {
       return false;
     }
     key->assign(key_buffer, std::min<unsigned long>(key_size, sizeof key_buffer));
-    const JET_ERR err = FillGrowing(4096, value, [&](void* data, unsigned long size, unsigned long* actual) {
+    const JET_ERR err = FillGrowing(buffer, value, [&](void* data, unsigned long size, unsigned long* actual) {
       return JetRetrieveCurrentValue(session, table, data, size, actual);
     });
-    return instance.Call("JetRetrieveCurrentValue", [err] { return err; }) >= 0;
+    return instance.Call(kRetrieveCurrentValue, [err] { return err; }) >= 0;
   }
 
   // Moves; returns 1 on a record, 0 at the end, -1 on a failed call.
   int Move(long rows) {
     JET_ERR err = JetMove(session, table, rows, 0);
     if (err == JET_errNoCurrentRecord) return 0;
-    return instance.Call("JetMove", [err] { return err; }) < 0 ? -1 : 1;
+    return instance.Call(kMove, [err] { return err; }) < 0 ? -1 : 1;
   }
 };
 
 std::vector<std::string> TableNames(EngineInstance& instance, JET_SESID session, JET_DBID dbid) {
+  Bytes scratch(4096, '\0');
   std::string buffer;
-  const JET_ERR err = FillGrowing(4096, &buffer, [&](void* data, unsigned long size, unsigned long* actual) {
+  const JET_ERR err = FillGrowing(scratch, &buffer, [&](void* data, unsigned long size, unsigned long* actual) {
     return JetGetTableNames(session, dbid, static_cast<char*>(data), size, actual);
   });
   std::vector<std::string> names;
@@ -542,17 +556,21 @@ ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, st
           }
         }
       }
-      for (const auto& [key, value] : forward) {
-        std::string got(value.size() + 1, '\0');
+      TableState* table_state = nullptr;  // a table without records is not in the state
+      std::string got;
+      for (auto& [key, value] : forward) {
+        got.assign(value.size() + 1, '\0');
         unsigned long size = 0;
         JET_ERR err = JetRetrieveRecord(session, table, key.data(), static_cast<unsigned long>(key.size()), got.data(),
                                         static_cast<unsigned long>(got.size()), &size);
-        if (instance.Call("JetRetrieveRecord", [err] { return err; }) < 0) return out;
+        if (instance.Call(kRetrieveRecord, [err] { return err; }) < 0) return out;
         got.resize(std::min<std::size_t>(size, got.size()));
         if (got != value)
           problem(
               fmt::format("table {}: seek to key {} returns another value than the scan", name, DescribeBytes(key)));
-        out.state[name][key] = value;
+        // The scan is ascending (else a problem above): each key goes at the end.
+        if (table_state == nullptr) table_state = &out.state[name];
+        table_state->insert_or_assign(table_state->end(), std::move(key), std::move(value));
       }
     }
   }

@@ -25,6 +25,35 @@ bool MayChangeDisk(faultfs::OpKind op) {
   }
 }
 
+// The survivor images a case has checked, with each check's outcome, found again by
+// content and window (a check's outcome depends on nothing else: the workload's model
+// is the case's).
+class CheckedImages {
+ public:
+  struct Entry {
+    std::unique_ptr<faultfs::MemFs> image;
+    Step::Outcome outcome;
+  };
+  // The entry of an image equal to `image` checked in the same window (*fresh false),
+  // or a new one holding `image` (*fresh true), whose outcome the caller's check fills.
+  // Entries stay where they are for the rest of the case.
+  Entry& FindOrAdd(std::unique_ptr<faultfs::MemFs> image, PrefixWindow window, bool* fresh) {
+    const std::tuple<std::uint64_t, std::size_t, std::size_t> key{image->ImageHash(), window.min, window.max};
+    auto [first, last] = entries_.equal_range(key);
+    for (auto it = first; it != last; ++it) {
+      if (it->second.image->SameImage(*image)) {
+        *fresh = false;
+        return it->second;
+      }
+    }
+    *fresh = true;
+    return entries_.emplace(key, Entry{std::move(image), {}})->second;
+  }
+
+ private:
+  std::multimap<std::tuple<std::uint64_t, std::size_t, std::size_t>, Entry> entries_;
+};
+
 void RunCrashWorkload(CaseContext& ctx) {
   // Cases 2s and 2s+1 run workload shape s (mod 4); odd cases with a tiny page cache:
   // dirty pages are evicted mid-workload, and one more survivor image keeps exactly
@@ -81,9 +110,13 @@ void RunCrashWorkload(CaseContext& ctx) {
     points.push_back(snapshot(ops, machine.fs().trace_hash(), FileRole::kAny));
     changes_before[ops] = changes;
   }
-  // Equal crash states (same disk, survivor policy and window) are checked once; the
-  // others reuse that check's outcome (Step::Reuse). A replay of one step runs it.
-  std::map<std::tuple<std::uint64_t, std::uint64_t, std::size_t, std::size_t>, Step::Outcome> checked;
+  // Equal crash states are checked once; the others reuse that check's outcome
+  // (Step::Reuse). A replay of one step runs it. Two ways to know they are equal: the
+  // same disk and survivor policy (no image built), or, else, the same survivor image
+  // (MemFs::SameImage: e.g. points between two syncs all lose the same unsynced writes);
+  // and the same window.
+  std::map<std::tuple<std::uint64_t, std::uint64_t, std::size_t, std::size_t>, const Step::Outcome*> checked;
+  CheckedImages checked_images;
   // A snapshot says nothing about what the engine's calls return once the device is
   // gone: one point per case (the lowest ranked) also runs the crashed workload through
   // and checks those codes against the error map.
@@ -106,14 +139,21 @@ void RunCrashWorkload(CaseContext& ctx) {
       }
       const auto key = std::make_tuple(changes_before.at(point.op), p, point.window.min, point.window.max);
       if (auto seen = checked.find(key); seen != checked.end()) {
-        step.Reuse(seen->second);
+        step.Reuse(*seen->second);
         ctx.CountDuplicateCrashState();
         continue;
       }
-      Step::Outcome& outcome = checked[key];
-      step.Capture(&outcome);
-      auto image = SurvivorImage(env, *point.disk, policies[p]);
-      VerifyReopen(step, env, *image, Reopen::kSoftRecovery, run.model, point.window);
+      bool fresh = false;
+      CheckedImages::Entry& entry = checked_images.FindOrAdd(SurvivorImage(env, *point.disk, policies[p]), point.window,
+                                                             &fresh);
+      checked[key] = &entry.outcome;
+      if (!fresh) {
+        step.Reuse(entry.outcome);
+        ctx.CountDuplicateCrashState();
+        continue;
+      }
+      step.Capture(&entry.outcome);
+      VerifyReopen(step, env, *entry.image, Reopen::kSoftRecovery, run.model, point.window);
       step.Capture(nullptr);
     }
     point.disk.reset();  // the snapshots' blocks are released as the check goes on
