@@ -24,6 +24,11 @@ struct PrefixWindow {
   std::size_t max = 0;
 };
 
+// The window of a power failure at this moment of the workload `model` records.
+inline PrefixWindow CrashWindowNow(const Model& model) {
+  return PrefixWindow{model.MinPrefix(), model.MaxPrefixIfCrashedNow()};
+}
+
 enum class StateVerdict {
   kOk,
   // The content equals a prefix shorter than the window allows: durable work is lost.

@@ -86,8 +86,7 @@ void RunCrashWorkload(CaseContext& ctx) {
   std::uint64_t changes = 0;
   std::map<std::uint64_t, std::uint64_t> changes_before;
   auto snapshot = [&](std::uint64_t op, std::uint64_t hash, FileRole role) {
-    return CrashPoint{op, hash, role, PrefixWindow{run.model.MinPrefix(), run.model.MaxPrefixIfCrashedNow()},
-                      machine.disk().Clone()};
+    return CrashPoint{op, hash, role, CrashWindowNow(run.model), machine.disk().Clone()};
   };
   machine.fs().set_before_op([&](const faultfs::TraceEvent& next, std::uint64_t hash) {
     if (recorder.Offer(ctx, next.index)) {

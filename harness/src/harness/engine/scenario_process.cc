@@ -175,8 +175,7 @@ void Simulate(const Env& env, const faultfs::MemFs& setup, Simulation* sim, std:
   plan.inflight = true;
   plan.before_call = recorder.BeforeCall();
   auto snapshot = [&](std::uint64_t op) {
-    at->push_back(SimPoint{op, PrefixWindow{sim->run.model.MinPrefix(), sim->run.model.MaxPrefixIfCrashedNow()},
-                           machine.disk().Clone()});
+    at->push_back(SimPoint{op, CrashWindowNow(sim->run.model), machine.disk().Clone()});
   };
   const std::uint64_t stride = last >= first ? (last - first + kMaxSimPoints) / kMaxSimPoints : 1;
   auto wanted = [&](std::uint64_t op) {

@@ -139,9 +139,7 @@ void CrashCase(CaseContext& ctx, const SeamEnv& env) {
   SeamRun run;
   std::vector<CrashPoint> points;
   auto snapshot = [&](std::uint64_t op, std::uint64_t hash) {
-    points.push_back(CrashPoint{op, hash, FileRole::kAny,
-                                PrefixWindow{run.model.MinPrefix(), run.model.MaxPrefixIfCrashedNow()},
-                                machine.disk().Clone()});
+    points.push_back(CrashPoint{op, hash, FileRole::kAny, CrashWindowNow(run.model), machine.disk().Clone()});
   };
   machine.fs().set_before_op([&](const faultfs::TraceEvent& next, std::uint64_t hash) {
     if (next.index < ops && sampling.Wanted(ctx, next.index)) snapshot(next.index, hash);
@@ -223,8 +221,7 @@ void IoErrorCase(CaseContext& ctx, const SeamEnv& env) {
           std::string violation = judge->CodeViolation(faults[f].fault, paths[k], run.failure);
           if (!violation.empty()) step.Fail(run.failure.call + ": " + violation);
         }
-        SeamVerifyReopen(step, env, *after[i], run.model,
-                         PrefixWindow{run.model.MinPrefix(), run.model.MaxPrefixIfCrashedNow()});
+        SeamVerifyReopen(step, env, *after[i], run.model, CrashWindowNow(run.model));
       }
     }
   }
@@ -361,9 +358,7 @@ void BackupCase(CaseContext& ctx, const SeamEnv& env) {
   BackupRun run;
   std::vector<CrashPoint> points;
   auto snapshot = [&](std::uint64_t k, std::uint64_t hash) {
-    points.push_back(CrashPoint{k, hash, FileRole::kAny,
-                                PrefixWindow{run.model.MinPrefix(), run.model.MaxPrefixIfCrashedNow()},
-                                machine.disk().Clone()});
+    points.push_back(CrashPoint{k, hash, FileRole::kAny, CrashWindowNow(run.model), machine.disk().Clone()});
   };
   bool in_backup = false;
   machine.fs().set_before_op([&](const faultfs::TraceEvent& next, std::uint64_t hash) {
