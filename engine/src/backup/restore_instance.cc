@@ -186,6 +186,9 @@ class RestoreJob {
       // Memory (or the spill file) back before the next database.
       if (JET_ERR err = target.links.Discard(); err < 0) return err;
     }
+    // The plan replayed the set's generations, then the log path's.
+    JF_ASSERT_EQ(set_count_, manifest_.logs.size());
+    JF_ASSERT_GE(plan_.generations.size(), set_count_);
     events_.Emit("recovered", fmt::format("\"databases\": {}, \"generations_replayed\": {}", targets_.size(),
                                           plan_.generations.size()));
     return JET_errSuccess;
@@ -210,6 +213,7 @@ class RestoreJob {
       rt_.mutable_config().vfs = &vfs;
     }
     plan_ = MakePlan();
+    JF_ASSERT_EQ(plan_.start.generation, plan_.generations.front().generation);  // replay starts at the set's first
     if (JET_ERR err = core::RunRecovery(rt_, plan_); err < 0) return err;
     return rt_.ShutdownClean();
   }
@@ -307,6 +311,10 @@ class RestoreJob {
       if (JET_ERR err = RefuseSymlink(vfs_, target.path, FileKind::kDatabase, "restore target"); err < 0) return err;
       targets_.push_back(std::move(target));
     }
+    // One target per database of the set, each with its own three paths (target,
+    // temporary copy, spill file): no file of the restore is another's.
+    JF_ASSERT_EQ(targets_.size(), manifest_.dbs.size());
+    JF_ASSERT_EQ(paths.size(), 3 * targets_.size());
     return JET_errSuccess;
   }
 
@@ -361,6 +369,11 @@ class RestoreJob {
       }
       set_generations_.push_back(std::move(g));
     }
+    // The manifest lists gen_low..gen_high, one entry each (its decoder checks that),
+    // and every one of them is now verified, in order.
+    JF_ASSERT_EQ(set_generations_.size(), manifest_.logs.size());
+    JF_ASSERT(!set_generations_.empty());
+    JF_ASSERT_EQ(set_generations_.back().generation, manifest_.gen_high);
     return JET_errSuccess;
   }
 
@@ -526,6 +539,7 @@ class RestoreJob {
       }
       dirs.insert(faultfs::ParentPath(target.path));
     }
+    JF_ASSERT_LE(dirs.size(), targets_.size());
     for (const std::string& dir : dirs) {
       if (auto s = vfs_.SyncDir(dir); !s.ok()) return Fail(s, FileKind::kDatabase, "sync directory " + dir);
     }
@@ -574,6 +588,7 @@ class RestoreJob {
                     fmt::format("log path {}: {}: {}", config_.log_path, JetErrorName(err), LastErrorDetail()));
     }
     const std::int32_t high = manifest_.gen_high;
+    JF_ASSERT(!set_generations_.empty());  // VerifySetLogs ran: the chain continues from its last
     const std::string current_path = faultfs::JoinPath(config_.log_path, log::CurrentLogName(config_.base_name));
     // A restore may use the set directory as its log path: then its logs prove nothing.
     const bool log_path_is_set = faultfs::JoinPath(config_.log_path, "x") == faultfs::JoinPath(set_dir_, "x");
@@ -605,6 +620,11 @@ class RestoreJob {
       }
       later_.push_back(std::move(g));
     }
+    // What recovery will replay after the set: nothing with circular logging, else the
+    // generations right after the set's last, without a gap.
+    JF_ASSERT(!circular() || later_.empty());
+    JF_ASSERT(later_.empty() || later_.front().generation == high + 1);
+    JF_ASSERT(later_.empty() || later_.back().generation == high + static_cast<std::int32_t>(later_.size()));
     // An archived generation at or past the set's last one, or the instance's own
     // checkpoint, proves the lineage went on in this log path, and every rollover
     // leaves a current log behind it: without that log, durable commits are gone, and
@@ -679,6 +699,11 @@ class RestoreJob {
     std::vector<log::GenerationInfo>().swap(later_);
     for (std::size_t i = 1; i < plan.generations.size(); ++i)
       std::vector<log::AttachInfo>().swap(plan.generations[i].attach);
+    // The set's generations, then the log path's: one consecutive run from gen_low.
+    JF_ASSERT_GE(set_count_, 1u);
+    JF_ASSERT_EQ(plan.generations.front().generation, manifest_.gen_low);
+    JF_ASSERT_EQ(plan.generations.back().generation,
+                 manifest_.gen_low + static_cast<std::int32_t>(plan.generations.size()) - 1);
     plan.start = format::FirstRecordLgpos(manifest_.gen_low);
     // Only the set's databases: one attached then but not backed up stays untouched.
     for (const log::AttachInfo& a : plan.generations.front().attach) {
