@@ -49,6 +49,8 @@ class LinkChecker {
   bool Full() const { return limit_ != 0 && broken_.size() >= limit_; }
 
   JET_ERR Check(std::uint32_t pgno, const Entry& header) {
+    JF_ASSERT(header.valid);  // Run checks the links of valid pages only
+    JF_ASSERT_GE(pgno, 1u);
     if (header.flags & format::kPageFlagLongValue) {
       if (header.pgno_prev != 0) return Bad(pgno, "prev", header.pgno_prev, "a long-value page has no prev link");
       if (header.pgno_next == 0) return JET_errSuccess;
@@ -74,6 +76,9 @@ class LinkChecker {
 
   JET_ERR Sibling(std::uint32_t pgno, const Entry& header, std::uint32_t target, bool forward) {
     if (target == 0) return JET_errSuccess;
+    // Only leaf pages have siblings (Check sends long-value and internal pages elsewhere).
+    JF_ASSERT((header.flags & format::kPageFlagLeaf) != 0);
+    JF_ASSERT((header.flags & format::kPageFlagLongValue) == 0);
     const char* name = forward ? "next" : "prev";
     Entry other;
     if (JET_ERR err = Target(pgno, name, target, &other); err < 0 || !other.valid) return err;
@@ -115,6 +120,7 @@ JET_ERR Fail(const faultfs::Status& status, const std::string& what) {
 JET_ERR RecordChunk(const std::string& path, std::uint32_t page_size, std::uint32_t first,
                     std::span<std::uint8_t> chunk, std::size_t got, PageLinkTable& pages) {
   JF_ASSERT_EQ(chunk.size() % page_size, 0u);
+  JF_ASSERT_LE(got, chunk.size());  // a read returns at most what it was asked for
   const auto n = static_cast<std::uint32_t>(chunk.size() / page_size);
   for (std::uint32_t i = 0; i < n; ++i) {
     const std::uint32_t pgno = first + i;
@@ -192,6 +198,8 @@ class PageLinkTable::SpillFile {
     if (slots_[slot].block != block) {
       if (JET_ERR err = Load(block, &slot); err < 0) return err;
     }
+    JF_ASSERT_LT(slot, slot_count_);
+    JF_ASSERT_EQ(slots_[slot].block, block);  // the hit, or what Load just put there
     Slot& s = slots_[slot];
     s.used = ++clock_;
     s.dirty = s.dirty || change;
@@ -216,6 +224,9 @@ class PageLinkTable::SpillFile {
         s.dirty = true;
       }
     }
+    // No cached block lies wholly past the new end any more.
+    for (const Slot& s : slots_) JF_ASSERT(s.block == kNoBlock || std::uint64_t{s.block} * block_entries_ < count);
+    JF_ASSERT_LE(where_.size(), slot_count_);
     if (auto s = file_->Truncate(std::uint64_t{count} * sizeof(Entry)); !s.ok()) return Fail(s, "truncate " + path_);
     return JET_errSuccess;
   }
@@ -275,6 +286,7 @@ class PageLinkTable::SpillFile {
     std::fill(bytes.begin() + static_cast<std::ptrdiff_t>(got), bytes.end(), std::uint8_t{0});  // past the end: free
     s.block = block;
     where_.emplace(block, victim);
+    JF_ASSERT_LE(where_.size(), slot_count_);  // one block per slot, at most
     *out = victim;
     return JET_errSuccess;
   }
@@ -315,6 +327,9 @@ JET_ERR PageLinkTable::Resize(std::uint32_t pgno_last) {
   } else if (pgno_last < pgno_last_) {
     if (JET_ERR err = file_->Shrink(static_cast<std::uint32_t>(count)); err < 0) return err;
   }
+  // Spilled: every entry lives in the file, none in memory.
+  JF_ASSERT(spilled());
+  JF_ASSERT(entries_.empty());
   pgno_last_ = pgno_last;
   return JET_errSuccess;
 }
@@ -358,6 +373,7 @@ JET_ERR PageLinkTable::Get(std::uint32_t pgno, Entry* out) {
     return JET_errSuccess;
   }
   if (file_ == nullptr) {
+    JF_ASSERT_LT(pgno, entries_.size());  // in memory the table holds pgno_last_ + 1 entries
     *out = entries_[pgno];
     return JET_errSuccess;
   }
