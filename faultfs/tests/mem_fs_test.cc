@@ -112,13 +112,19 @@ TEST(MemFsTest, DeleteOfFileOpenWithShareDeleteKeepsHandleUsable) {
   EXPECT_EQ(std::string(buf, buf + 4), "data");
 }
 
+// /f holds "synced" durably (file, name and data), then "+volatile" unsynced after it.
+std::unique_ptr<File> SyncedThenVolatile(MemFs& fs) {
+  std::unique_ptr<File> f = OpenRw(fs, "/f");
+  EXPECT_TRUE(fs.SyncDir("/").ok());
+  EXPECT_TRUE(f->Write(0, Bytes("synced")).ok());
+  EXPECT_TRUE(f->Sync().ok());
+  EXPECT_TRUE(f->Write(6, Bytes("+volatile")).ok());
+  return f;
+}
+
 TEST(MemFsTest, UnsyncedWritesAreDroppedSyncedSurvive) {
   MemFs fs;
-  std::unique_ptr<File> f = OpenRw(fs, "/f");
-  ASSERT_TRUE(fs.SyncDir("/").ok());
-  ASSERT_TRUE(f->Write(0, Bytes("synced")).ok());
-  ASSERT_TRUE(f->Sync().ok());
-  ASSERT_TRUE(f->Write(6, Bytes("+volatile")).ok());
+  std::unique_ptr<File> f = SyncedThenVolatile(fs);
   ASSERT_EQ(fs.PendingWrites().size(), 1u);
   EXPECT_EQ(fs.PendingWrites()[0].offset, 6u);
   EXPECT_EQ(fs.PendingWrites()[0].length, 9u);
@@ -136,11 +142,7 @@ TEST(MemFsTest, UnsyncedWritesAreDroppedSyncedSurvive) {
 // byte, one name or a directory where a file was makes them differ.
 TEST(MemFsTest, SameImageComparesWhatTheImagesHold) {
   MemFs fs;
-  std::unique_ptr<File> f = OpenRw(fs, "/f");
-  ASSERT_TRUE(fs.SyncDir("/").ok());
-  ASSERT_TRUE(f->Write(0, Bytes("synced")).ok());
-  ASSERT_TRUE(f->Sync().ok());
-  ASSERT_TRUE(f->Write(6, Bytes("+volatile")).ok());
+  std::unique_ptr<File> f = SyncedThenVolatile(fs);
   auto early = fs.CrashImage(CrashPolicy::DropAll());
   ASSERT_TRUE(f->Write(9000, Bytes("more")).ok());
   auto late = fs.CrashImage(CrashPolicy::DropAll());
