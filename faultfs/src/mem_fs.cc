@@ -188,6 +188,17 @@ struct MemFs::State {
     return Status::Ok();
   }
 
+  // Resolves an existing path to the directory that names it, the name and
+  // the inode: what Delete, Rename and RemoveDir all start from.
+  Status LookupEntry(const std::string& path, std::uint64_t* parent, std::string* name, std::uint64_t* id) const {
+    Status s = LookupParent(path, parent, name);
+    if (!s.ok()) return s;
+    std::optional<std::uint64_t> found = Entry(*parent, *name);
+    if (!found) return NotFound(path);
+    *id = *found;
+    return Status::Ok();
+  }
+
   std::optional<std::uint64_t> Entry(std::uint64_t dir, const std::string& name) const {
     const Inode& d = inodes.at(dir);
     auto it = d.entries.find(name);
@@ -438,14 +449,12 @@ Status MemFs::Open(const std::string& path, const OpenOptions& options, std::uni
 Status MemFs::Delete(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->mu);
   State& st = *state_;
-  std::uint64_t parent = 0;
+  std::uint64_t parent = 0, id = 0;
   std::string name;
-  Status s = st.LookupParent(path, &parent, &name);
+  Status s = st.LookupEntry(path, &parent, &name, &id);
   if (!s.ok()) return s;
-  std::optional<std::uint64_t> id = st.Entry(parent, name);
-  if (!id) return NotFound(path);
-  if (st.inodes.at(*id).is_dir) return Status::Error(ErrorCode::kAccessDenied, path + " is a directory");
-  if (!st.AllHandlesShareDelete(*id)) {
+  if (st.inodes.at(id).is_dir) return Status::Error(ErrorCode::kAccessDenied, path + " is a directory");
+  if (!st.AllHandlesShareDelete(id)) {
     return Status::Error(ErrorCode::kSharingViolation, path + " is open without FILE_SHARE_DELETE");
   }
   st.DoDirOp("delete " + path, {EntryEffect{parent, name, std::nullopt}});
@@ -458,29 +467,27 @@ Status MemFs::Delete(const std::string& path) {
 Status MemFs::Rename(const std::string& from, const std::string& to) {
   std::lock_guard<std::mutex> lock(state_->mu);
   State& st = *state_;
-  std::uint64_t from_dir = 0, to_dir = 0;
+  std::uint64_t from_dir = 0, to_dir = 0, id = 0;
   std::string from_name, to_name;
-  Status s = st.LookupParent(from, &from_dir, &from_name);
+  Status s = st.LookupEntry(from, &from_dir, &from_name, &id);
   if (!s.ok()) return s;
-  std::optional<std::uint64_t> id = st.Entry(from_dir, from_name);
-  if (!id) return NotFound(from);
-  if (st.inodes.at(*id).is_dir) return Status::Error(ErrorCode::kAccessDenied, from + " is a directory");
+  if (st.inodes.at(id).is_dir) return Status::Error(ErrorCode::kAccessDenied, from + " is a directory");
   s = st.LookupParent(to, &to_dir, &to_name);
   if (!s.ok()) return s;
   if (from_dir == to_dir && from_name == to_name) return Status::Ok();
-  if (!st.AllHandlesShareDelete(*id)) {
+  if (!st.AllHandlesShareDelete(id)) {
     return Status::Error(ErrorCode::kSharingViolation, from + " is open without FILE_SHARE_DELETE");
   }
   std::optional<std::uint64_t> replaced = st.Entry(to_dir, to_name);
   if (replaced) {
-    if (*replaced == *id) return Status::Ok();
+    if (*replaced == id) return Status::Ok();
     if (st.inodes.at(*replaced).is_dir) return Status::Error(ErrorCode::kAccessDenied, to + " is a directory");
     if (!st.AllHandlesShareDelete(*replaced)) {
       return Status::Error(ErrorCode::kSharingViolation, to + " is open without FILE_SHARE_DELETE");
     }
   }
   st.DoDirOp("rename " + from + " -> " + to,
-             {EntryEffect{from_dir, from_name, std::nullopt}, EntryEffect{to_dir, to_name, *id}});
+             {EntryEffect{from_dir, from_name, std::nullopt}, EntryEffect{to_dir, to_name, id}});
   // The live tree shows the move at once (its durability is the pending op's business).
   JF_ASSERT(st.Entry(to_dir, to_name) == id);
   JF_ASSERT(!st.Entry(from_dir, from_name).has_value());
@@ -536,13 +543,11 @@ Status MemFs::MakeDir(const std::string& path) {
 Status MemFs::RemoveDir(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->mu);
   State& st = *state_;
-  std::uint64_t parent = 0;
+  std::uint64_t parent = 0, id = 0;
   std::string name;
-  Status s = st.LookupParent(path, &parent, &name);
+  Status s = st.LookupEntry(path, &parent, &name, &id);
   if (!s.ok()) return s;
-  std::optional<std::uint64_t> id = st.Entry(parent, name);
-  if (!id) return NotFound(path);
-  const Inode& dir = st.inodes.at(*id);
+  const Inode& dir = st.inodes.at(id);
   if (!dir.is_dir) return Status::Error(ErrorCode::kAccessDenied, path + " is not a directory");
   if (!dir.entries.empty()) return Status::Error(ErrorCode::kNotEmpty, path + " is not empty");
   JF_ASSERT(st.inodes.at(parent).is_dir);
