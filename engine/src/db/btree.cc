@@ -163,12 +163,11 @@ JET_ERR BTree::Descend(Database& db, std::span<const std::uint8_t> key, bool rig
   return JET_errDatabaseCorrupted;
 }
 
-JET_ERR BTree::FindInLeaf(Database& db, std::span<const std::uint8_t> key, Path* path,
-                          std::span<const std::uint8_t>* page, std::size_t* index, bool* found) const {
-  JET_ERR err = Descend(db, key, false, path);
+JET_ERR BTree::FindInLeaf(Database& db, std::span<const std::uint8_t> key, LeafSpot* at) const {
+  JET_ERR err = Descend(db, key, false, &at->path);
   if (err < 0) return err;
-  if ((err = db.ReadPage(path->back().pgno, page)) < 0) return err;
-  return LeafSearch(*page, key, index, found);
+  if ((err = db.ReadPage(at->path.back().pgno, &at->page)) < 0) return err;
+  return LeafSearch(at->page, key, &at->index, &at->found);
 }
 
 JET_ERR BTree::Sibling(Database& db, std::uint32_t pgno, bool next, std::uint32_t* sibling) const {
@@ -190,13 +189,12 @@ JET_ERR BTree::Sibling(Database& db, std::uint32_t pgno, bool next, std::uint32_
 
 JET_ERR BTree::Find(Database& db, std::span<const std::uint8_t> key, std::span<const std::uint8_t>* value,
                     bool* found) const {
-  Path path;
-  std::span<const std::uint8_t> page;
-  std::size_t index = 0;
-  JET_ERR err = FindInLeaf(db, key, &path, &page, &index, found);
+  LeafSpot at;
+  JET_ERR err = FindInLeaf(db, key, &at);
+  *found = at.found;
   if (err < 0 || !*found) return err;
   LeafNode node;
-  if (!DecodeLeafNode(format::NodeAt(page, index), &node)) return JET_errDatabaseCorrupted;
+  if (!DecodeLeafNode(format::NodeAt(at.page, at.index), &node)) return JET_errDatabaseCorrupted;
   *value = node.value;
   return JET_errSuccess;
 }
@@ -211,51 +209,45 @@ JET_ERR BTree::Lookup(Database& db, std::span<const std::uint8_t> key, std::vect
 
 JET_ERR BTree::Put(MiniTxn& mtr, std::span<const std::uint8_t> key, std::span<const std::uint8_t> value, PutMode mode,
                    bool* existed, std::vector<std::uint8_t>* old_value) const {
-  Path path;
-  std::span<const std::uint8_t> page;
-  std::size_t index = 0;
-  bool found = false;
-  JET_ERR err = FindInLeaf(mtr.db(), key, &path, &page, &index, &found);
+  LeafSpot at;
+  JET_ERR err = FindInLeaf(mtr.db(), key, &at);
   if (err < 0) return err;
-  const std::uint32_t leaf = path.back().pgno;
-  if (existed != nullptr) *existed = found;
-  if (found && mode == PutMode::kInsert) return JET_errKeyDuplicate;
-  if (!found && mode == PutMode::kReplace) return JET_errRecordNotFound;
+  const std::uint32_t leaf = at.path.back().pgno;
+  if (existed != nullptr) *existed = at.found;
+  if (at.found && mode == PutMode::kInsert) return JET_errKeyDuplicate;
+  if (!at.found && mode == PutMode::kReplace) return JET_errRecordNotFound;
   if (!faultfs::AllocationAllowed("record-copy")) return JET_errOutOfMemory;
   std::vector<std::uint8_t> node;
   EncodeLeafNode(key, value, &node);
   if (node.size() > MaxInlineNode(mtr.db().page_size())) return JET_errRecordTooBig;
-  if (!found) {
-    AssertInsertionPoint(page, index, key, true);
-    return InsertAt(mtr, path, path.size() - 1, index, node);
+  if (!at.found) {
+    AssertInsertionPoint(at.page, at.index, key, true);
+    return InsertAt(mtr, at.path, at.path.size() - 1, at.index, node);
   }
 
-  JF_ASSERT_LT(index, format::NodeCount(page));  // found: the search stopped on a node
-  std::span<const std::uint8_t> old = format::NodeAt(page, index);
+  JF_ASSERT_LT(at.index, format::NodeCount(at.page));  // found: the search stopped on a node
+  std::span<const std::uint8_t> old = format::NodeAt(at.page, at.index);
   LeafNode old_node;
   if (!DecodeLeafNode(old, &old_node)) return JET_errDatabaseCorrupted;
   JF_ASSERT(CompareKeys(old_node.key, key) == 0);  // ... the node of this key
   if ((err = CopyBytes(old_node.value, old_value)) < 0) return err;
-  if (format::LoadPageHeader(page).cb_free + old.size() >= node.size()) return mtr.ReplaceNode(leaf, index, node);
-  if ((err = mtr.DeleteNode(leaf, index)) < 0) return err;
-  return InsertAt(mtr, path, path.size() - 1, index, node);
+  if (format::LoadPageHeader(at.page).cb_free + old.size() >= node.size()) return mtr.ReplaceNode(leaf, at.index, node);
+  if ((err = mtr.DeleteNode(leaf, at.index)) < 0) return err;
+  return InsertAt(mtr, at.path, at.path.size() - 1, at.index, node);
 }
 
 JET_ERR BTree::Remove(MiniTxn& mtr, std::span<const std::uint8_t> key, std::vector<std::uint8_t>* old_value) const {
-  Path path;
-  std::span<const std::uint8_t> page;
-  std::size_t index = 0;
-  bool found = false;
-  JET_ERR err = FindInLeaf(mtr.db(), key, &path, &page, &index, &found);
+  LeafSpot at;
+  JET_ERR err = FindInLeaf(mtr.db(), key, &at);
   if (err < 0) return err;
-  if (!found) return JET_errRecordNotFound;
-  const std::uint32_t leaf = path.back().pgno;
-  JF_ASSERT_LT(index, format::NodeCount(page));
+  if (!at.found) return JET_errRecordNotFound;
+  const std::uint32_t leaf = at.path.back().pgno;
+  JF_ASSERT_LT(at.index, format::NodeCount(at.page));
   LeafNode node;
-  if (!DecodeLeafNode(format::NodeAt(page, index), &node)) return JET_errDatabaseCorrupted;
+  if (!DecodeLeafNode(format::NodeAt(at.page, at.index), &node)) return JET_errDatabaseCorrupted;
   JF_ASSERT(CompareKeys(node.key, key) == 0);  // found: the search stopped on this key's node
   if ((err = CopyBytes(node.value, old_value)) < 0) return err;
-  return mtr.DeleteNode(leaf, index);
+  return mtr.DeleteNode(leaf, at.index);
 }
 
 JET_ERR BTree::InsertAt(MiniTxn& mtr, Path& path, std::size_t level, std::size_t index,

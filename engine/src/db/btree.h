@@ -73,10 +73,15 @@ class BTree {
     std::size_t size_ = 0;
   };
   JET_ERR Descend(Database& db, std::span<const std::uint8_t> key, bool rightmost, Path* path) const;
-  // Leaf descent plus the position of key in the leaf: the leaf (path->back()), the
-  // index of the first node >= key in it, and whether that node is key.
-  JET_ERR FindInLeaf(Database& db, std::span<const std::uint8_t> key, Path* path, std::span<const std::uint8_t>* page,
-                     std::size_t* index, bool* found) const;
+  // Where a key's descent ends: the leaf (path.back(), its bytes in page), the index
+  // of the first node >= key in it, and whether that node is key.
+  struct LeafSpot {
+    Path path;
+    std::span<const std::uint8_t> page;
+    std::size_t index = 0;
+    bool found = false;
+  };
+  JET_ERR FindInLeaf(Database& db, std::span<const std::uint8_t> key, LeafSpot* at) const;
   JET_ERR Sibling(Database& db, std::uint32_t pgno, bool next, std::uint32_t* sibling) const;
   JET_ERR InsertAt(MiniTxn& mtr, Path& path, std::size_t level, std::size_t index,
                    std::span<const std::uint8_t> node) const;
