@@ -103,6 +103,33 @@ JET_ERR WriteInTransaction(State& st, Transaction& txn, AttachedDb& adb, const C
   });
 }
 
+// Ends one level of s's transaction once its work is kept (Commit) or undone
+// (Rollback): a nested level drops its savepoint; the outermost logs `record`
+// for a logged transaction, synced to the log when `sync`, and releases it.
+JET_ERR EndLevel(State& st, Session& s, std::uint8_t record, bool sync) {
+  Transaction& txn = *s.txn;
+  if (txn.level > 1) {
+    txn.savepoints.pop_back();
+    --txn.level;
+    return JET_errSuccess;
+  }
+  if (txn.logged) {
+    log::Lgpos lgpos;
+    JET_ERR err = LogTxnRecord(st, record, txn.id, &lgpos);
+    if (err >= 0 && st.logging) JF_ASSERT_LT(txn.begin_lgpos, lgpos);  // the end after Begin
+    if (err >= 0 && sync) err = FlushLogTo(st, lgpos);
+    if (err < 0) {
+      // Whether the record reached the log is unknown: only recovery can tell.
+      st.failed = true;
+      return err;
+    }
+  }
+  ReleaseTransaction(st, txn);
+  JF_ASSERT(txn.locks.empty());
+  s.txn.reset();
+  return JET_errSuccess;
+}
+
 }  // namespace
 
 // Level n of a transaction has n-1 savepoints (one per nested Begin).
@@ -135,26 +162,7 @@ JET_ERR CommitTransaction(State& st, Session& s, JET_GRBIT grbit) {
   if (!s.txn) return JET_errNotInTransaction;
   Transaction& txn = *s.txn;
   AssertNesting(txn);
-  if (txn.level > 1) {
-    txn.savepoints.pop_back();
-    --txn.level;
-    return JET_errSuccess;
-  }
-  if (txn.logged) {
-    log::Lgpos lgpos;
-    JET_ERR err = LogTxnRecord(st, db::kLrCommit, txn.id, &lgpos);
-    if (err >= 0 && st.logging) JF_ASSERT_LT(txn.begin_lgpos, lgpos);  // Commit after Begin
-    if (err >= 0 && !(grbit & JET_bitCommitLazyFlush)) err = FlushLogTo(st, lgpos);
-    if (err < 0) {
-      // Whether the commit reached the log is unknown: only recovery can tell.
-      st.failed = true;
-      return err;
-    }
-  }
-  ReleaseTransaction(st, txn);
-  JF_ASSERT(txn.locks.empty());
-  s.txn.reset();
-  return JET_errSuccess;
+  return EndLevel(st, s, db::kLrCommit, !(grbit & JET_bitCommitLazyFlush));
 }
 
 JET_ERR RollbackTransaction(State& st, Session& s) {
@@ -166,22 +174,7 @@ JET_ERR RollbackTransaction(State& st, Session& s) {
   JET_ERR err = UndoTo(st, txn, savepoint);
   if (err < 0) return err;
   JF_ASSERT_EQ(txn.undo.size(), savepoint);
-  if (txn.level > 1) {
-    txn.savepoints.pop_back();
-    --txn.level;
-    return JET_errSuccess;
-  }
-  if (txn.logged) {
-    log::Lgpos lgpos;
-    if ((err = LogTxnRecord(st, db::kLrRollback, txn.id, &lgpos)) < 0) {
-      st.failed = true;
-      return err;
-    }
-  }
-  ReleaseTransaction(st, txn);
-  JF_ASSERT(txn.locks.empty());
-  s.txn.reset();
-  return JET_errSuccess;
+  return EndLevel(st, s, db::kLrRollback, false);
 }
 
 JET_ERR AbandonTransaction(State& st, Session& s) {
