@@ -1,5 +1,7 @@
 #include "backup_test_util.h"
 
+#include "backup/backup_set.h"
+
 namespace jet_test {
 
 std::vector<StatusEvent>& StatusEvents() {
@@ -67,6 +69,22 @@ JET_ERR BackupRestoreTest::ReadRestored(JET_INSTANCE inst, const std::string& db
   if (err >= 0) err = ReadTable(ses, tab, out);
   if (err < 0) return err;
   return JetTerm(inst);
+}
+
+void BackupRestoreTest::AddSetFileNamedAfterTheFirst(const std::string& suffix) {
+  jet::format::BackupManifest m;
+  ASSERT_JET(jet::backup::ReadManifest(fs_, "/backup", &m));
+  jet::format::BackupDbEntry other = m.dbs[0];
+  other.file_name = m.dbs[0].file_name + suffix;
+  other.original_path = "/data/other.edb";
+  m.dbs.push_back(other);
+  ASSERT_JET(jet::backup::WriteManifest(fs_, "/backup", m));
+}
+
+void BackupRestoreTest::ExpectRestored(JET_INSTANCE inst, const std::string& db_path, const Model& expected) {
+  Model restored;
+  ASSERT_JET(ReadRestored(inst, db_path, &restored));
+  EXPECT_EQ(restored, expected) << "the database restored at " << db_path;
 }
 
 }  // namespace jet_test

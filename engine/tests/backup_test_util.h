@@ -50,6 +50,12 @@ class BackupRestoreTest : public EngineTest {
   JET_ERR NewInstance(JET_INSTANCE* inst);
   // JetInit on inst, attach the database at path and read table "t".
   JET_ERR ReadRestored(JET_INSTANCE inst, const std::string& db_path, Model* out);
+  // Adds to the manifest of the set in /backup a second database (restored to
+  // /data/other.edb) whose file is named like the first's plus `suffix`: a name a
+  // scratch file of the restore would take. Call with ASSERT_NO_FATAL_FAILURE.
+  void AddSetFileNamedAfterTheFirst(const std::string& suffix);
+  // ReadRestored, which must succeed, and what it reads must be `expected`.
+  void ExpectRestored(JET_INSTANCE inst, const std::string& db_path, const Model& expected);
 
   faultfs::MemFs fs_;
   BackupConfig config_;

@@ -53,9 +53,7 @@ class RestoreCodes : public BackupRestoreTest {
     JET_INSTANCE inst = 0;
     ASSERT_JET(NewInstance(&inst));
     ASSERT_JET(JetRestoreInstance(inst, "/backup", "/restored", nullptr));
-    Model restored;
-    ASSERT_JET(ReadRestored(inst, "/restored/test.edb", &restored));
-    EXPECT_EQ(restored, at_backup_);
+    ExpectRestored(inst, "/restored/test.edb", at_backup_);
   }
 
   std::vector<std::uint8_t> Copy() {

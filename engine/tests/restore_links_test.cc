@@ -141,9 +141,7 @@ TEST_F(RestoreLinks, LinksRecoveryChangesAreReadAgainNotTakenFromTheCopy) {
   ASSERT_JET(NewInstance(&inst));
   ASSERT_JET(JetRestoreInstance(inst, "/backup", nullptr, nullptr));
   EXPECT_JET_ERR(JET_errSuccess, jet::backup::VerifyDatabaseLinks(fs_, kDbPath, config_.page_size));
-  Model restored;
-  ASSERT_JET(ReadRestored(inst, kDbPath, &restored));
-  EXPECT_EQ(restored, model_);
+  ExpectRestored(inst, kDbPath, model_);
 }
 
 // Page content is input, never an invariant (restore_fuzzer's findings): flag bits
@@ -252,9 +250,7 @@ TEST_F(RestoreLinks, ARestoreWithATinyCacheWritesRedonePagesEarlyAndEndsTheSame)
   ASSERT_JET(JetSetSystemParameter(&inst, JET_sesidNil, JET_paramCacheSizeMax, 16, nullptr));
   ASSERT_JET(JetRestoreInstance(inst, "/backup", nullptr, nullptr));
   EXPECT_JET_ERR(JET_errSuccess, jet::backup::VerifyDatabaseLinks(fs_, kDbPath, config_.page_size));
-  Model restored;
-  ASSERT_JET(ReadRestored(inst, kDbPath, &restored));
-  EXPECT_EQ(restored, model_);
+  ExpectRestored(inst, kDbPath, model_);
 }
 
 }  // namespace

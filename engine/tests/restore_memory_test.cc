@@ -391,9 +391,7 @@ TEST_F(RestoreMemory, ASetWhoseLinkTableOutgrowsItsMemoryRestoresTheSameFromTheS
   EXPECT_TRUE(Scratch("/restored").empty()) << "spill file deleted";
   JET_INSTANCE inst = 0;
   ASSERT_JET(NewInstance(&inst));
-  Model restored;
-  ASSERT_JET(ReadRestored(inst, "/restored/test.edb", &restored));
-  EXPECT_EQ(restored, model_);
+  ExpectRestored(inst, "/restored/test.edb", model_);
   EXPECT_JET_ERR(JET_errSuccess, jet::backup::VerifyDatabaseLinks(fs_, "/restored/test.edb", config_.page_size));
 }
 
@@ -427,20 +425,12 @@ TEST_F(RestoreMemory, AStaleSpillFileFromACrashIsReplacedAndRemoved) {
   EXPECT_TRUE(Scratch("/data").empty());
   JET_INSTANCE inst = 0;
   ASSERT_JET(NewInstance(&inst));
-  Model restored;
-  ASSERT_JET(ReadRestored(inst, kDbPath, &restored));
-  EXPECT_EQ(restored, model_);
+  ExpectRestored(inst, kDbPath, model_);
 }
 
 TEST_F(RestoreMemory, ASpillFileNameThatIsAnotherTargetIsInvalidPath) {
   ASSERT_NO_FATAL_FAILURE(BackupThenCrash(20, 0));
-  jet::format::BackupManifest m;
-  ASSERT_JET(jet::backup::ReadManifest(fs_, "/backup", &m));
-  jet::format::BackupDbEntry other = m.dbs[0];
-  other.file_name = m.dbs[0].file_name + ".jetlinks";
-  other.original_path = "/data/other.edb";
-  m.dbs.push_back(other);
-  ASSERT_JET(jet::backup::WriteManifest(fs_, "/backup", m));
+  ASSERT_NO_FATAL_FAILURE(AddSetFileNamedAfterTheFirst(".jetlinks"));
   std::string detail;
   EXPECT_JET_ERR(JET_errInvalidPath, Restore(0, "/restored", nullptr, &detail));
   EXPECT_NE(detail.find(".jetlinks"), std::string::npos) << detail;

@@ -56,20 +56,12 @@ TEST_F(RestoreOnePass, AStaleTemporaryFromACrashIsReplaced) {
   EXPECT_FALSE(exists);
   JET_INSTANCE inst = 0;
   ASSERT_JET(NewInstance(&inst));
-  Model restored;
-  ASSERT_JET(ReadRestored(inst, kDbPath, &restored));
-  EXPECT_EQ(restored, model_);
+  ExpectRestored(inst, kDbPath, model_);
 }
 
 TEST_F(RestoreOnePass, ATemporaryNameThatIsAnotherTargetIsInvalidPath) {
   ASSERT_NO_FATAL_FAILURE(BackupThenCrash(20, 0));
-  jet::format::BackupManifest m;
-  ASSERT_JET(jet::backup::ReadManifest(fs_, "/backup", &m));
-  jet::format::BackupDbEntry other = m.dbs[0];
-  other.file_name = m.dbs[0].file_name + ".jetrestore";
-  other.original_path = "/data/other.edb";
-  m.dbs.push_back(other);
-  ASSERT_JET(jet::backup::WriteManifest(fs_, "/backup", m));
+  ASSERT_NO_FATAL_FAILURE(AddSetFileNamedAfterTheFirst(".jetrestore"));
   JET_INSTANCE inst = 0;
   ASSERT_JET(NewInstance(&inst));
   EXPECT_JET_ERR(JET_errInvalidPath, JetRestoreInstance(inst, "/backup", "/restored", nullptr));

@@ -80,9 +80,7 @@ TEST_F(BackupRestoreTest, RestoreAfterARestartReplaysTheLaterGenerations) {
   JET_INSTANCE inst = 0;
   ASSERT_JET(NewInstance(&inst));
   ASSERT_JET(JetRestoreInstance(inst, "/backup", nullptr, nullptr));
-  Model restored;
-  ASSERT_JET(ReadRestored(inst, kDbPath, &restored));
-  EXPECT_EQ(restored, model_);
+  ExpectRestored(inst, kDbPath, model_);
 }
 
 TEST_F(BackupRestoreTest, IncrementalBackupExtendsTheSet) {
@@ -100,9 +98,7 @@ TEST_F(BackupRestoreTest, IncrementalBackupExtendsTheSet) {
   JET_INSTANCE inst = 0;
   ASSERT_JET(NewInstance(&inst));
   ASSERT_JET(JetRestoreInstance(inst, "/backup", "/restored", nullptr));
-  Model restored;
-  ASSERT_JET(ReadRestored(inst, "/restored/test.edb", &restored));
-  EXPECT_EQ(restored, at_incremental);
+  ExpectRestored(inst, "/restored/test.edb", at_incremental);
 }
 
 // Disaster recovery: the machine is gone and only the backup set survives. The new
@@ -121,9 +117,7 @@ TEST_F(BackupRestoreTest, RestoreOntoAFreshMachineCreatesTheInstanceDirectories)
   bool exists = false;
   ASSERT_TRUE(fs_.IsDirectory("/log", &exists).ok());
   EXPECT_TRUE(exists);
-  Model restored;
-  ASSERT_JET(ReadRestored(inst, kDbPath, &restored));
-  EXPECT_EQ(restored, at_backup);
+  ExpectRestored(inst, kDbPath, at_backup);
 }
 
 // The log path holds archived generations written after the backup but its current
@@ -151,9 +145,7 @@ TEST_F(BackupRestoreTest, MissingCurrentLogAfterLaterGenerationsIsRefused) {
 
   ASSERT_TRUE(faultfs::WriteWholeFile(fs_, "/log/edb.log", current).ok());
   ASSERT_JET(JetRestoreInstance(inst, "/backup", "/restored", nullptr));
-  Model restored;
-  ASSERT_JET(ReadRestored(inst, "/restored/test.edb", &restored));
-  EXPECT_EQ(restored, model_);
+  ExpectRestored(inst, "/restored/test.edb", model_);
 }
 
 // The destination cannot be the backup set itself (its copies would be overwritten
@@ -164,9 +156,7 @@ TEST_F(BackupRestoreTest, DestinationThatIsTheSetIsRefused) {
   ASSERT_JET(NewInstance(&inst));
   EXPECT_JET_ERR(JET_errInvalidPath, JetRestoreInstance(inst, "/backup", "/backup/", nullptr));
   ASSERT_JET(JetRestoreInstance(inst, "/backup", "/restored", nullptr));
-  Model restored;
-  ASSERT_JET(ReadRestored(inst, "/restored/test.edb", &restored));
-  EXPECT_EQ(restored, model_);
+  ExpectRestored(inst, "/restored/test.edb", model_);
 }
 
 // Right after a backup the log path holds only the current log (earlier generations
@@ -183,9 +173,7 @@ TEST_F(BackupRestoreTest, MissingCurrentLogIsRefusedWhileTheCheckpointRemembersI
   EXPECT_NE(std::string(JetGetLastErrorDetail()).find("checkpoint"), std::string::npos) << JetGetLastErrorDetail();
   ASSERT_TRUE(fs_.Delete("/sys/edb.chk").ok());
   ASSERT_JET(JetRestoreInstance(inst, "/backup", "/restored", nullptr));
-  Model restored;
-  ASSERT_JET(ReadRestored(inst, "/restored/test.edb", &restored));
-  EXPECT_EQ(restored, at_backup);
+  ExpectRestored(inst, "/restored/test.edb", at_backup);
 }
 
 }  // namespace
