@@ -22,6 +22,16 @@ FaultPlan Plan(const std::string& text) {
 
 std::uint64_t Count(const FaultFs& fs, FaultKind kind) { return fs.fault_counts()[static_cast<std::size_t>(kind)]; }
 
+// Writes `data` at offset 0 of a new /f through a FaultFs with `plan` over a MemFs:
+// the write's code in *code, and what the MemFs then stores.
+std::string StoredAfterOneWrite(const std::string& plan, const std::vector<std::uint8_t>& data, ErrorCode* code) {
+  MemFs base;
+  FaultFs fs(&base, Plan(plan));
+  std::unique_ptr<File> f = OpenRw(fs, "/f");
+  *code = f->Write(0, data).code();
+  return Contents(base, "/f");
+}
+
 TEST(FaultFsTest, FailsTheNthMatchingOperationOnce) {
   MemFs base;
   FaultFs fs(&base, Plan("fail op=write path=/db/* nth=1 error=disk_full"));
@@ -93,32 +103,29 @@ TEST(FaultFsTest, CorruptReadDamagesOnlyTheReturnedBytes) {
 }
 
 TEST(FaultFsTest, CorruptWriteStoresDamagedBytes) {
-  MemFs base;
-  FaultFs fs(&base, Plan("corrupt_write corrupt=zero amount=8"));
-  std::unique_ptr<File> f = OpenRw(fs, "/f");
-  ASSERT_TRUE(f->Write(0, std::vector<std::uint8_t>(32, 0xFF)).ok());
-  std::string stored = Contents(base, "/f");
+  ErrorCode code = ErrorCode::kOk;
+  std::string stored = StoredAfterOneWrite("corrupt_write corrupt=zero amount=8", std::vector<std::uint8_t>(32, 0xFF),
+                                           &code);
+  ASSERT_EQ(code, ErrorCode::kOk);
   ASSERT_EQ(stored.size(), 32u);
   EXPECT_EQ(std::count(stored.begin(), stored.end(), '\0'), 8);
   EXPECT_NE(stored.find(std::string(8, '\0')), std::string::npos) << "one run of zeros";
 }
 
 TEST(FaultFsTest, GarbageCorruption) {
-  MemFs base;
-  FaultFs fs(&base, Plan("seed 3\ncorrupt_write corrupt=garbage amount=16"));
-  std::unique_ptr<File> f = OpenRw(fs, "/f");
-  ASSERT_TRUE(f->Write(0, std::vector<std::uint8_t>(64, 0)).ok());
-  std::string stored = Contents(base, "/f");
+  ErrorCode code = ErrorCode::kOk;
+  std::string stored = StoredAfterOneWrite("seed 3\ncorrupt_write corrupt=garbage amount=16",
+                                           std::vector<std::uint8_t>(64, 0), &code);
+  ASSERT_EQ(code, ErrorCode::kOk);
   EXPECT_GT(std::count_if(stored.begin(), stored.end(), [](char c) { return c != 0; }), 8);
 }
 
 TEST(FaultFsTest, TornWriteStoresAPrefixOfUnitsThenFails) {
   for (std::uint64_t seed = 0; seed < 8; ++seed) {
-    MemFs base;
-    FaultFs fs(&base, Plan("seed " + std::to_string(seed) + "\ntorn unit=512"));
-    std::unique_ptr<File> f = OpenRw(fs, "/f");
-    EXPECT_EQ(f->Write(0, std::vector<std::uint8_t>(4096, 'n')).code(), ErrorCode::kIoError);
-    std::string stored = Contents(base, "/f");
+    ErrorCode code = ErrorCode::kOk;
+    std::string stored = StoredAfterOneWrite("seed " + std::to_string(seed) + "\ntorn unit=512",
+                                             std::vector<std::uint8_t>(4096, 'n'), &code);
+    EXPECT_EQ(code, ErrorCode::kIoError) << "seed " << seed;
     EXPECT_EQ(stored.size() % 512, 0u) << "seed " << seed;
     EXPECT_LT(stored.size(), 4096u) << "seed " << seed;
     EXPECT_EQ(stored, std::string(stored.size(), 'n'));
