@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+
 #include "harness/seam/scenarios.h"
 
 namespace jetharness::sqlite {
@@ -15,59 +17,67 @@ Synchronous DurableLevel(Journal journal) {
   return journal == Journal::kWal ? Synchronous::kFull : Synchronous::kExtra;
 }
 
+// Each kind of scenario, in Kind's order: its part of the scenario name, its summary
+// ({}: the configuration's name) and description ({} {} {}: journal_mode,
+// synchronous, what to expect of the configuration), its default cases and the seam's
+// generic scenario it runs.
+struct KindRow {
+  const char* name = "";
+  const char* summary = "";
+  const char* description = "";
+  std::uint64_t default_cases = 1;
+  void (*run)(CaseContext& ctx, const SeamEnv& env) = nullptr;
+};
+constexpr KindRow kKinds[] = {
+    {"crash", "SQLite ({}): power loss at every I/O point, four survivor images, hot-journal/WAL recovery",
+     "SQLite with journal_mode={} and synchronous={} on the faultfs VFS runs a seeded workload "
+     "(inserts, replaces, deletes, rollbacks, long values, one transaction left open) once, "
+     "recorded: before every I/O operation the disk is snapshotted with the model's window. Each of "
+     "four survivor images (unsynced dropped, kept, random subset, random subset torn at 512 "
+     "bytes) is reopened (SQLite rolls back a hot journal or replays the WAL), read back with "
+     "PRAGMA integrity_check, and must equal a prefix of the commits holding every acknowledged "
+     "one; then a clean close and reopen must show the same content. {}",
+     2, RunSeamCrash},
+    {"io-error", "SQLite ({}): EIO and ENOSPC at every I/O point, then power loss",
+     "SQLite with journal_mode={} and synchronous={}: EIO (a failed sync also loses its dirty "
+     "data) and ENOSPC on every I/O operation of a seeded workload. The failing call must return "
+     "SQLITE_IOERR_* or SQLITE_CANTOPEN (ENOSPC: also SQLITE_FULL); whatever it returned, the "
+     "disk a power failure then leaves (unsynced writes dropped, or kept) must reopen to a prefix "
+     "holding every acknowledged commit: never a silent success with lost data. {}",
+     1, RunSeamIoError},
+    {"backup", "SQLite ({}): power loss at every I/O point of the online backup API",
+     "SQLite with journal_mode={} and synchronous={}, the seam's generic backup scenario: half of a "
+     "seeded workload, then sqlite3_backup_step (two pages a step) copies the database into "
+     "/backup on the same VFS, then the other half. Power fails before every I/O operation of the "
+     "backup and after it returned, four survivor images each: the copy, restored over the database "
+     "(sqlite3_backup_* the other way) must pass PRAGMA integrity_check and hold exactly the commits "
+     "made before the backup, or, until the step that returned SQLITE_DONE, hold no table and be "
+     "refused (the database then recovers within the workload's window). Then power fails before "
+     "every I/O operation of a restore and after it returned: the interrupted restore, run again, "
+     "must give exactly the backup, and a returned one must survive. {}",
+     1, RunSeamBackup},
+};
+
+static_assert(std::size(kKinds) == static_cast<std::size_t>(Kind::kBackup) + 1, "one row per Kind, in its order");
+
+const KindRow& RowOf(Kind kind) { return kKinds[static_cast<std::size_t>(kind)]; }
+
 Scenario MakeScenario(Kind kind, const Config& config) {
   const bool durable = config.durable();
   const std::string expect =
       durable ? "Durable configuration: every acknowledged commit must survive (0 violations expected)."
               : "Not durable across power loss: violations (lost-durable-commit, or worse) are the expected "
                 "result; run only when named.";
+  const KindRow& row = RowOf(kind);
   Scenario s;
   s.name = ScenarioName(kind, config);
   // The default campaign's slice: the two configurations `--engine sqlite` runs.
   s.in_default_campaign = config.synchronous == DurableLevel(config.journal);
-  if (kind == Kind::kCrash) {
-    s.summary = fmt::format(
-        "SQLite ({}): power loss at every I/O point, four survivor images, hot-journal/WAL "
-        "recovery",
-        config.Name());
-    s.description = fmt::format(
-        "SQLite with journal_mode={} and synchronous={} on the faultfs VFS runs a seeded workload "
-        "(inserts, replaces, deletes, rollbacks, long values, one transaction left open) once, "
-        "recorded: before every I/O operation the disk is snapshotted with the model's window. Each of "
-        "four survivor images (unsynced dropped, kept, random subset, random subset torn at 512 "
-        "bytes) is reopened (SQLite rolls back a hot journal or replays the WAL), read back with "
-        "PRAGMA integrity_check, and must equal a prefix of the commits holding every acknowledged "
-        "one; then a clean close and reopen must show the same content. {}",
-        JournalName(config.journal), SynchronousName(config.synchronous), expect);
-    s.default_cases = 2;
-    s.run = [config](CaseContext& ctx) { RunSeamCrash(ctx, MakeSqliteEnv(ctx, config)); };
-  } else if (kind == Kind::kBackup) {
-    s.summary = fmt::format("SQLite ({}): power loss at every I/O point of the online backup API", config.Name());
-    s.description = fmt::format(
-        "SQLite with journal_mode={} and synchronous={}, the seam's generic backup scenario: half of a "
-        "seeded workload, then sqlite3_backup_step (two pages a step) copies the database into "
-        "/backup on the same VFS, then the other half. Power fails before every I/O operation of the "
-        "backup and after it returned, four survivor images each: the copy, restored over the database "
-        "(sqlite3_backup_* the other way) must pass PRAGMA integrity_check and hold exactly the commits "
-        "made before the backup, or, until the step that returned SQLITE_DONE, hold no table and be "
-        "refused (the database then recovers within the workload's window). Then power fails before "
-        "every I/O operation of a restore and after it returned: the interrupted restore, run again, "
-        "must give exactly the backup, and a returned one must survive. {}",
-        JournalName(config.journal), SynchronousName(config.synchronous), expect);
-    s.default_cases = 1;
-    s.run = [config](CaseContext& ctx) { RunSeamBackup(ctx, MakeSqliteEnv(ctx, config)); };
-  } else {
-    s.summary = fmt::format("SQLite ({}): EIO and ENOSPC at every I/O point, then power loss", config.Name());
-    s.description = fmt::format(
-        "SQLite with journal_mode={} and synchronous={}: EIO (a failed sync also loses its dirty "
-        "data) and ENOSPC on every I/O operation of a seeded workload. The failing call must return "
-        "SQLITE_IOERR_* or SQLITE_CANTOPEN (ENOSPC: also SQLITE_FULL); whatever it returned, the "
-        "disk a power failure then leaves (unsynced writes dropped, or kept) must reopen to a prefix "
-        "holding every acknowledged commit: never a silent success with lost data. {}",
-        JournalName(config.journal), SynchronousName(config.synchronous), expect);
-    s.default_cases = 1;
-    s.run = [config](CaseContext& ctx) { RunSeamIoError(ctx, MakeSqliteEnv(ctx, config)); };
-  }
+  s.summary = fmt::format(fmt::runtime(row.summary), config.Name());
+  s.description = fmt::format(fmt::runtime(row.description), JournalName(config.journal),
+                              SynchronousName(config.synchronous), expect);
+  s.default_cases = row.default_cases;
+  s.run = [config, run = row.run](CaseContext& ctx) { run(ctx, MakeSqliteEnv(ctx, config)); };
   return s;
 }
 
@@ -85,8 +95,7 @@ SeamEnv MakeSqliteEnv(const CaseContext& ctx, const Config& config) {
 }
 
 std::string ScenarioName(Kind kind, const Config& config) {
-  const char* kinds[] = {"crash", "io-error", "backup"};
-  return fmt::format("sqlite-{}-{}", kinds[static_cast<int>(kind)], config.Name());
+  return fmt::format("sqlite-{}-{}", RowOf(kind).name, config.Name());
 }
 
 void RegisterSqliteScenarios(ScenarioRegistry* registry) {
