@@ -46,30 +46,33 @@ JET_INSTANCE StartInstance(faultfs::Vfs& vfs, const Layout& layout, unsigned lon
   return instance;
 }
 
+BenchTable StartWithTable(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size, const char* table_name) {
+  BenchTable t;
+  t.instance = StartInstance(vfs, layout, page_size);
+  Check(JetBeginSession(t.instance, &t.sesid, nullptr, nullptr), "JetBeginSession");
+  Check(JetCreateDatabase(t.sesid, layout.db_path().c_str(), nullptr, &t.dbid, 0), "JetCreateDatabase");
+  Check(JetCreateTable(t.sesid, t.dbid, table_name, 0, 0, &t.table), "JetCreateTable");
+  return t;
+}
+
 void BuildBackedUpDatabase(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size, std::uint32_t records,
                            std::uint32_t value_bytes, std::uint32_t txn_size) {
-  JET_INSTANCE instance = StartInstance(vfs, layout, page_size);
-  JET_SESID sesid = 0;
-  Check(JetBeginSession(instance, &sesid, nullptr, nullptr), "JetBeginSession");
-  JET_DBID dbid = 0;
-  Check(JetCreateDatabase(sesid, layout.db_path().c_str(), nullptr, &dbid, 0), "JetCreateDatabase");
-  JET_TABLEID table = 0;
-  Check(JetCreateTable(sesid, dbid, "bench", 0, 0, &table), "JetCreateTable");
+  const BenchTable t = StartWithTable(vfs, layout, page_size, "bench");
   std::vector<std::uint8_t> value(value_bytes);
   for (std::uint32_t i = 0; i < records; ++i) {
-    if (i % txn_size == 0) Check(JetBeginTransaction(sesid), "JetBeginTransaction");
+    if (i % txn_size == 0) Check(JetBeginTransaction(t.sesid), "JetBeginTransaction");
     std::uint8_t key[4] = {static_cast<std::uint8_t>(i >> 24), static_cast<std::uint8_t>(i >> 16),
                            static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
     for (std::uint32_t b = 0; b < value_bytes; ++b) value[b] = static_cast<std::uint8_t>(i * 31 + b);
-    Check(JetInsertRecord(sesid, table, key, sizeof key, value.data(), value_bytes), "JetInsertRecord");
+    Check(JetInsertRecord(t.sesid, t.table, key, sizeof key, value.data(), value_bytes), "JetInsertRecord");
     if (i % txn_size == txn_size - 1 || i + 1 == records) {
-      Check(JetCommitTransaction(sesid, JET_bitCommitLazyFlush), "JetCommitTransaction");
+      Check(JetCommitTransaction(t.sesid, JET_bitCommitLazyFlush), "JetCommitTransaction");
     }
   }
-  Check(JetCloseTable(sesid, table), "JetCloseTable");
-  Check(JetBackupInstance(instance, layout.backup_path().c_str(), 0, nullptr), "JetBackupInstance");
-  Check(JetEndSession(sesid, 0), "JetEndSession");
-  Check(JetTerm(instance), "JetTerm");
+  Check(JetCloseTable(t.sesid, t.table), "JetCloseTable");
+  Check(JetBackupInstance(t.instance, layout.backup_path().c_str(), 0, nullptr), "JetBackupInstance");
+  Check(JetEndSession(t.sesid, 0), "JetEndSession");
+  Check(JetTerm(t.instance), "JetTerm");
 }
 
 std::uint64_t CopyTree(faultfs::Vfs& vfs, const std::string& from, const std::string& to) {

@@ -35,6 +35,16 @@ JET_INSTANCE CreateConfiguredInstance(faultfs::Vfs& vfs, const Layout& layout, u
 // Creates an instance on vfs with the given page size and returns it initialised.
 JET_INSTANCE StartInstance(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size);
 
+// An initialised instance with one session on a new database at layout.db_path()
+// that holds one empty table, open.
+struct BenchTable {
+  JET_INSTANCE instance = 0;
+  JET_SESID sesid = 0;
+  JET_DBID dbid = 0;
+  JET_TABLEID table = 0;
+};
+BenchTable StartWithTable(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size, const char* table_name);
+
 // Loads `records` records of `value_bytes` bytes in transactions of `txn_size`,
 // takes a full backup, and shuts down cleanly. Deterministic contents.
 void BuildBackedUpDatabase(faultfs::Vfs& vfs, const Layout& layout, unsigned long page_size, std::uint32_t records,

@@ -16,20 +16,14 @@ using Clock = std::chrono::steady_clock;
 void BM_CommitDurableOverLazy(benchmark::State& state) {
   faultfs::MemFs fs;
   Layout layout{"/commit"};
-  JET_INSTANCE instance = StartInstance(fs, layout, 8192);
-  JET_SESID sesid = 0;
-  Check(JetBeginSession(instance, &sesid, nullptr, nullptr), "JetBeginSession");
-  JET_DBID dbid = 0;
-  Check(JetCreateDatabase(sesid, layout.db_path().c_str(), nullptr, &dbid, 0), "JetCreateDatabase");
-  JET_TABLEID table = 0;
-  Check(JetCreateTable(sesid, dbid, "t", 0, 0, &table), "JetCreateTable");
+  const BenchTable t = StartWithTable(fs, layout, 8192, "t");
   std::uint32_t next = 0;
   std::uint8_t value[64] = {};
   auto one_txn = [&](JET_GRBIT grbit) {
-    Check(JetBeginTransaction(sesid), "JetBeginTransaction");
+    Check(JetBeginTransaction(t.sesid), "JetBeginTransaction");
     std::uint32_t k = next++;
-    Check(JetInsertRecord(sesid, table, &k, sizeof k, value, sizeof value), "JetInsertRecord");
-    Check(JetCommitTransaction(sesid, grbit), "JetCommitTransaction");
+    Check(JetInsertRecord(t.sesid, t.table, &k, sizeof k, value, sizeof value), "JetInsertRecord");
+    Check(JetCommitTransaction(t.sesid, grbit), "JetCommitTransaction");
   };
   double durable = 0, lazy = 0;
   for (auto _ : state) {
@@ -42,9 +36,9 @@ void BM_CommitDurableOverLazy(benchmark::State& state) {
     lazy += std::chrono::duration<double>(t2 - t1).count();
   }
   state.counters["durable_over_lazy"] = durable / lazy;
-  Check(JetCloseTable(sesid, table), "JetCloseTable");
-  Check(JetEndSession(sesid, 0), "JetEndSession");
-  Check(JetTerm(instance), "JetTerm");
+  Check(JetCloseTable(t.sesid, t.table), "JetCloseTable");
+  Check(JetEndSession(t.sesid, 0), "JetEndSession");
+  Check(JetTerm(t.instance), "JetTerm");
 }
 BENCHMARK(BM_CommitDurableOverLazy)->Iterations(2000);
 
