@@ -24,13 +24,17 @@ AttachedDb* DbByPath(State& st, const std::string& path) {
 }
 
 // The attached database behind an open database handle of the session, and whether
-// updates through it are allowed.
-JET_ERR OpenDb(State& st, Session& s, JET_DBID dbid, AttachedDb** adb, bool* read_only) {
+// updates through it are refused (attached or opened read-only).
+struct OpenedDb {
+  AttachedDb* adb = nullptr;
+  bool read_only = false;
+};
+JET_ERR OpenDb(State& st, Session& s, JET_DBID dbid, OpenedDb* out) {
   auto it = st.dbs.find(dbid);
   auto open = s.open_dbs.find(dbid);
   if (it == st.dbs.end() || open == s.open_dbs.end()) return JET_errInvalidDatabaseId;
-  *adb = &it->second;
-  *read_only = it->second.read_only || open->second;
+  out->adb = &it->second;
+  out->read_only = it->second.read_only || open->second;
   return JET_errSuccess;
 }
 
@@ -51,6 +55,13 @@ bool ValidTableName(JET_PCSTR name) {
   if (name == nullptr) return false;
   std::size_t n = std::strlen(name);
   return n > 0 && n <= jet::db::kTableNameMost;
+}
+
+// What a call on a table by name checks first: the name is one a table may have, and
+// the database is open in the session.
+JET_ERR OpenDbForTable(State& st, Session& s, JET_DBID dbid, JET_PCSTR name, OpenedDb* out) {
+  if (!ValidTableName(name)) return JET_errInvalidName;
+  return OpenDb(st, s, dbid, out);
 }
 
 }  // namespace
@@ -170,14 +181,12 @@ JET_ERR JetCloseDatabase(JET_SESID sesid, JET_DBID dbid, JET_GRBIT) {
 JET_ERR JetCreateTable(JET_SESID sesid, JET_DBID dbid, JET_PCSTR szTableName, unsigned long, unsigned long,
                        JET_TABLEID* ptableid) {
   return WithSession(sesid, [&](InstanceRuntime&, State& st, Session& s) -> JET_ERR {
-    if (!ValidTableName(szTableName)) return JET_errInvalidName;
-    AttachedDb* adb = nullptr;
-    bool read_only = false;
-    JET_ERR err = OpenDb(st, s, dbid, &adb, &read_only);
+    OpenedDb db;
+    JET_ERR err = OpenDbForTable(st, s, dbid, szTableName, &db);
     if (err < 0) return err;
-    if (read_only) return JET_errPermissionDenied;
+    if (db.read_only) return JET_errPermissionDenied;
     jet::db::TableInfo info;
-    if ((err = jet::core::CreateTable(st, s, *adb, szTableName, &info)) < 0) return err;
+    if ((err = jet::core::CreateTable(st, s, *db.adb, szTableName, &info)) < 0) return err;
     return OpenCursor(s, dbid, info, false, ptableid);
   });
 }
@@ -185,17 +194,15 @@ JET_ERR JetCreateTable(JET_SESID sesid, JET_DBID dbid, JET_PCSTR szTableName, un
 JET_ERR JetOpenTable(JET_SESID sesid, JET_DBID dbid, JET_PCSTR szTableName, const void*, unsigned long, JET_GRBIT,
                      JET_TABLEID* ptableid) {
   return WithSession(sesid, [&](InstanceRuntime&, State& st, Session& s) -> JET_ERR {
-    if (!ValidTableName(szTableName)) return JET_errInvalidName;
-    AttachedDb* adb = nullptr;
-    bool read_only = false;
-    JET_ERR err = OpenDb(st, s, dbid, &adb, &read_only);
+    OpenedDb db;
+    JET_ERR err = OpenDbForTable(st, s, dbid, szTableName, &db);
     if (err < 0) return err;
     jet::db::TableInfo info;
     bool found = false;
-    if ((err = jet::db::LookupTable(*adb->db, szTableName, &info, &found)) < 0) return err;
+    if ((err = jet::db::LookupTable(*db.adb->db, szTableName, &info, &found)) < 0) return err;
     if (!found || !jet::core::TableVisible(st, s, dbid, szTableName)) return JET_errObjectNotFound;
-    adb->roots[info.objid] = info.root;
-    return OpenCursor(s, dbid, info, read_only, ptableid);
+    db.adb->roots[info.objid] = info.root;
+    return OpenCursor(s, dbid, info, db.read_only, ptableid);
   });
 }
 
@@ -208,12 +215,11 @@ JET_ERR JetCloseTable(JET_SESID sesid, JET_TABLEID tableid) {
 JET_ERR JetGetTableNames(JET_SESID sesid, JET_DBID dbid, char* buffer, unsigned long cbBuffer,
                          unsigned long* pcbActual) {
   return WithSession(sesid, [&](InstanceRuntime&, State& st, Session& s) -> JET_ERR {
-    AttachedDb* adb = nullptr;
-    bool read_only = false;
-    JET_ERR err = OpenDb(st, s, dbid, &adb, &read_only);
+    OpenedDb db;
+    JET_ERR err = OpenDb(st, s, dbid, &db);
     if (err < 0) return err;
     std::vector<std::string> names;
-    if ((err = jet::db::ListTables(*adb->db, &names)) < 0) return err;
+    if ((err = jet::db::ListTables(*db.adb->db, &names)) < 0) return err;
     std::string packed;
     for (const std::string& name : names) {
       if (!jet::core::TableVisible(st, s, dbid, name)) continue;
