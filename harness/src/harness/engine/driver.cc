@@ -517,33 +517,36 @@ ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, st
         return out;
       }
       Cursor cursor{instance, session, table};
-      std::vector<std::pair<Bytes, Bytes>> forward;
-      std::uint64_t moves = 0;
-      for (int at = cursor.Move(JET_MoveFirst); at != 0; at = cursor.Move(JET_MoveNext)) {
-        if (at < 0) return out;
-        if (++moves > move_budget) {
-          problem(fmt::format("hang: forward scan of {} did not end within {} moves", name, move_budget));
-          break;
+      // One scan from `first` by `step`, each record to visit in turn; false when an
+      // engine call failed (the read-back ends there). A scan that does not end within
+      // move_budget moves is a hang (a cycle of page links) and stops.
+      auto scan = [&](long first, long step, const char* direction, auto&& visit) {
+        std::uint64_t moves = 0;
+        for (int at = cursor.Move(first); at != 0; at = cursor.Move(step)) {
+          if (at < 0) return false;
+          if (++moves > move_budget) {
+            problem(fmt::format("hang: {} scan of {} did not end within {} moves", direction, name, move_budget));
+            break;
+          }
+          Bytes key, value;
+          if (!cursor.Current(&key, &value)) return false;
+          visit(std::move(key), std::move(value));
         }
-        Bytes key, value;
-        if (!cursor.Current(&key, &value)) return out;
+        return true;
+      };
+      std::vector<std::pair<Bytes, Bytes>> forward;
+      const bool forward_read = scan(JET_MoveFirst, JET_MoveNext, "forward", [&](Bytes key, Bytes value) {
         if (!forward.empty() && !(forward.back().first < key)) {
           problem(fmt::format("scan of {}: key {} follows {} (not ascending)", name, DescribeBytes(key),
                               DescribeBytes(forward.back().first)));
         }
         forward.emplace_back(std::move(key), std::move(value));
-      }
+      });
+      if (!forward_read) return out;
       std::vector<Bytes> backward;
-      moves = 0;
-      for (int at = cursor.Move(JET_MoveLast); at != 0; at = cursor.Move(JET_MovePrevious)) {
-        if (at < 0) return out;
-        if (++moves > move_budget) {
-          problem(fmt::format("hang: backward scan of {} did not end within {} moves", name, move_budget));
-          break;
-        }
-        Bytes key, value;
-        if (!cursor.Current(&key, &value)) return out;
-        backward.push_back(std::move(key));
+      if (!scan(JET_MoveLast, JET_MovePrevious, "backward",
+                [&](Bytes key, Bytes) { backward.push_back(std::move(key)); })) {
+        return out;
       }
       if (backward.size() != forward.size()) {
         problem(
