@@ -132,6 +132,23 @@ TEST_F(RestoreCodes, HeaderNotMatchingTheManifestIsDatabasePatchFileMismatch) {
   ExpectPristineRestores();
 }
 
+// Header and trailer are sealed and agree with each other, but describe one page
+// fewer than the copy (and the manifest) holds.
+TEST_F(RestoreCodes, HeaderPageCountNotMatchingTheManifestIsDatabasePatchFileMismatch) {
+  BackupThenCrash();
+  EditHeader([](format::DbHeader& h) { h.pgno_last -= 1; });
+  EditTrailer([](format::BackupTrailer& t) { t.pgno_last -= 1; });
+  EXPECT_JET_ERR(JET_errDatabasePatchFileMismatch, Restore("page count"));
+  ExpectPristineRestores();
+}
+
+TEST_F(RestoreCodes, TrailerPageCountNotMatchingTheHeaderIsDatabasePatchFileMismatch) {
+  BackupThenCrash();
+  EditTrailer([](format::BackupTrailer& t) { t.pgno_last += 1; });
+  EXPECT_JET_ERR(JET_errDatabasePatchFileMismatch, Restore("trailer does not match"));
+  ExpectPristineRestores();
+}
+
 TEST_F(RestoreCodes, TrailerNotMatchingTheHeaderIsDatabasePatchFileMismatch) {
   BackupThenCrash();
   EditTrailer([](format::BackupTrailer& t) { t.sign_log.random ^= 1; });

@@ -555,6 +555,14 @@ class RestoreJob {
         header.bkinfo_full_cur.lgpos_mark != manifest_.lgpos_mark) {
       return Refuse(JET_errDatabasePatchFileMismatch, source + ": header does not match the manifest");
     }
+    // The file's size was checked against the manifest's page count; a header that
+    // describes another count would make recovery read pages the copy does not hold,
+    // or leave pages it holds outside the database.
+    if (header.pgno_last != entry.pgno_last) {
+      return Refuse(JET_errDatabasePatchFileMismatch,
+                    fmt::format("{}: the header's page count {} does not match the manifest's {}", source,
+                                header.pgno_last, entry.pgno_last));
+    }
     return JET_errSuccess;
   }
 
@@ -564,7 +572,7 @@ class RestoreJob {
       return Refuse(JET_errBadPatchPage, source + ": the trailer page is damaged");
     }
     if (trailer.sign_db != header.sign_db || trailer.sign_log != header.sign_log ||
-        trailer.bkinfo != header.bkinfo_full_cur) {
+        trailer.bkinfo != header.bkinfo_full_cur || trailer.pgno_last != header.pgno_last) {
       return Refuse(JET_errDatabasePatchFileMismatch, source + ": the trailer does not match the header");
     }
     if (trailer.gen_min_required < manifest_.gen_low) {
