@@ -29,9 +29,8 @@ struct LogMutation {
 
   std::vector<std::uint8_t> Payload(std::size_t r) const {
     const LogImage::Record& record = image.records[r];
-    std::vector<std::uint8_t> payload;
-    payload.reserve(record.payload_size);
-    for (std::size_t k = record.begin + 12; k < record.end(); ++k) payload.push_back(StreamByte(k));
+    std::vector<std::uint8_t> payload(record.payload_size);
+    for (std::size_t k = 0; k < payload.size(); ++k) payload[k] = StreamByte(record.begin + 12 + k);
     return payload;
   }
 
