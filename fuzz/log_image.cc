@@ -28,19 +28,25 @@ std::size_t LastDataIsec(std::size_t file_size, std::uint16_t csec_file) {
 
 std::uint32_t StreamCrc(std::span<const std::uint8_t> file, const LogImage& image, const LogImage::Record& record) {
   std::array<std::uint8_t, 8> header{};
-  for (std::size_t k = 0; k < header.size(); ++k) header[k] = file[image.stream[record.begin + k]];
+  for (std::size_t k = 0; k < header.size(); ++k) header[k] = file[image.Offset(record.begin + k)];
   // The payload gathered into one piece: format::Crc32cExtend continues from a finished
   // CRC the way the engine wrote it, which is not the CRC of the concatenation, so the
   // payload must be given in one call as LogRecordCrcMatches does.
-  // Sized once and filled through pointers: the mutators call this for every record of
-  // every mutation, and per-byte push_back was a fifth of log_stream_fuzzer's time.
+  // Sized once, not grown by push_back: the mutators call this for every record of
+  // every mutation.
   std::vector<std::uint8_t> payload(record.payload_size);
-  const std::uint32_t* offsets = image.stream.data() + record.begin + kRecordHeader;
-  for (std::size_t k = 0; k < payload.size(); ++k) payload[k] = file[offsets[k]];
+  for (std::size_t k = 0; k < payload.size(); ++k) payload[k] = file[image.Offset(record.begin + kRecordHeader + k)];
   return format::Crc32cExtend(format::Crc32c(header), payload);
 }
 
 }  // namespace
+
+std::size_t LogImage::Offset(std::size_t k) const {
+  // The first segment ending after k holds it (segments without data end where they begin).
+  const auto s = std::upper_bound(segments.begin(), segments.end(), k,
+                                  [](std::size_t at, const Segment& segment) { return at < segment.stream_end; });
+  return s->isec * kSector + format::kLogSegmentHeaderSize + (k - s->stream_begin);
+}
 
 std::vector<std::pair<std::size_t, std::size_t>> LogImage::PayloadRuns(std::size_t r, std::size_t from,
                                                                        std::size_t n) const {
@@ -49,10 +55,11 @@ std::vector<std::pair<std::size_t, std::size_t>> LogImage::PayloadRuns(std::size
   const std::size_t first = record.begin + kRecordHeader + std::min<std::size_t>(from, record.payload_size);
   const std::size_t last = std::min(first + n, record.end());
   for (std::size_t k = first; k < last; ++k) {
-    if (!runs.empty() && runs.back().first + runs.back().second == stream[k]) {
+    const std::size_t offset = Offset(k);
+    if (!runs.empty() && runs.back().first + runs.back().second == offset) {
       ++runs.back().second;
     } else {
-      runs.emplace_back(stream[k], 1);
+      runs.emplace_back(offset, 1);
     }
   }
   return runs;
@@ -66,7 +73,6 @@ bool ParseLogImage(std::span<const std::uint8_t> file, LogImage* out, bool check
   out->csec_file = header.csec_file;
   out->page_size = header.page_size;
   const std::size_t last = LastDataIsec(file.size(), header.csec_file);
-  out->stream.reserve(last * (kSector - format::kLogSegmentHeaderSize));
   for (std::size_t isec = 1; isec <= last; ++isec) {
     format::LogSegmentHeader segment;
     if (format::VerifyLogSegment(file.subspan(isec * kSector, kSector), header.generation,
@@ -76,16 +82,11 @@ bool ParseLogImage(std::span<const std::uint8_t> file, LogImage* out, bool check
     }
     LogImage::Segment s;
     s.isec = static_cast<std::uint16_t>(isec);
-    s.stream_begin = out->stream.size();
-    // Filled through a pointer, not per-byte push_back (the mutators parse every input).
-    const std::size_t first = isec * kSector + format::kLogSegmentHeaderSize;
-    const std::size_t count = segment.ib_end > format::kLogSegmentHeaderSize
-                                  ? segment.ib_end - format::kLogSegmentHeaderSize
-                                  : 0;
-    out->stream.resize(s.stream_begin + count);
-    std::uint32_t* offsets = out->stream.data() + s.stream_begin;
-    for (std::size_t k = 0; k < count; ++k) offsets[k] = static_cast<std::uint32_t>(first + k);
-    s.stream_end = out->stream.size();
+    s.stream_begin = out->stream_size;
+    if (segment.ib_end > format::kLogSegmentHeaderSize) {
+      out->stream_size += segment.ib_end - format::kLogSegmentHeaderSize;
+    }
+    s.stream_end = out->stream_size;
     s.full = segment.ib_end == kSector;
     out->segments.push_back(s);
   }
@@ -97,13 +98,13 @@ bool ParseLogImage(std::span<const std::uint8_t> file, LogImage* out, bool check
     return false;
   };
   std::size_t pos = 0;
-  while (pos + kRecordHeader <= out->stream.size()) {
+  while (pos + kRecordHeader <= out->stream_size) {
     std::array<std::uint8_t, kRecordHeader> header_bytes{};
-    for (std::size_t k = 0; k < kRecordHeader; ++k) header_bytes[k] = file[out->stream[pos + k]];
+    for (std::size_t k = 0; k < kRecordHeader; ++k) header_bytes[k] = file[out->Offset(pos + k)];
     format::LogRecordHeader record_header;
     if (format::DecodeLogRecordHeader(header_bytes, &record_header) < 0) break;
     LogImage::Record record{pos, record_header.type, record_header.payload_size};
-    if (record_header.payload_size > out->stream.size() - pos - kRecordHeader) break;
+    if (record_header.payload_size > out->stream_size - pos - kRecordHeader) break;
     if (crosses_sealed_end(pos, record.end())) break;
     if (check_crc && StreamCrc(file, *out, record) != record_header.crc) break;
     out->records.push_back(record);
@@ -130,12 +131,12 @@ void ResealLogEdit(std::span<const std::uint8_t> before, std::span<std::uint8_t>
   if (ParseLogImage(before, &image)) {
     for (const LogImage::Record& record : image.records) {
       // Every byte of the record lies in [first, last]; a change there may be in it.
-      const std::size_t first = image.stream[record.begin];
-      const std::size_t last = image.stream[record.end() - 1];
+      const std::size_t first = image.Offset(record.begin);
+      const std::size_t last = image.Offset(record.end() - 1);
       if (end <= first || begin > last || last >= after.size()) continue;
       const std::uint32_t crc = StreamCrc(after, image, record);
       for (std::size_t k = 0; k < 4; ++k) {
-        const std::size_t at = image.stream[record.begin + 8 + k];
+        const std::size_t at = image.Offset(record.begin + 8 + k);
         after[at] = static_cast<std::uint8_t>(crc >> (8 * k));
         segments.insert(at / kSector);
       }
@@ -170,7 +171,7 @@ void RepairLog(std::vector<std::uint8_t>& file) {
   for (const LogImage::Record& record : image.records) {
     const std::uint32_t crc = StreamCrc(file, image, record);
     for (std::size_t k = 0; k < 4; ++k) {
-      const std::size_t at = image.stream[record.begin + 8 + k];
+      const std::size_t at = image.Offset(record.begin + 8 + k);
       file[at] = static_cast<std::uint8_t>(crc >> (8 * k));
       segments.insert(at / kSector);
     }
