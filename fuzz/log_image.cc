@@ -28,14 +28,14 @@ std::size_t LastDataIsec(std::size_t file_size, std::uint16_t csec_file) {
 
 std::uint32_t StreamCrc(std::span<const std::uint8_t> file, const LogImage& image, const LogImage::Record& record) {
   std::array<std::uint8_t, 8> header{};
-  for (std::size_t k = 0; k < header.size(); ++k) header[k] = file[image.Offset(record.begin + k)];
+  image.Gather(file, record.begin, header);
   // The payload gathered into one piece: format::Crc32cExtend continues from a finished
   // CRC the way the engine wrote it, which is not the CRC of the concatenation, so the
   // payload must be given in one call as LogRecordCrcMatches does.
   // Sized once, not grown by push_back: the mutators call this for every record of
   // every mutation.
   std::vector<std::uint8_t> payload(record.payload_size);
-  for (std::size_t k = 0; k < payload.size(); ++k) payload[k] = file[image.Offset(record.begin + kRecordHeader + k)];
+  image.Gather(file, record.begin + kRecordHeader, payload);
   return format::Crc32cExtend(format::Crc32c(header), payload);
 }
 
@@ -46,6 +46,18 @@ std::size_t LogImage::Offset(std::size_t k) const {
   const auto s = std::upper_bound(segments.begin(), segments.end(), k,
                                   [](std::size_t at, const Segment& segment) { return at < segment.stream_end; });
   return s->isec * kSector + format::kLogSegmentHeaderSize + (k - s->stream_begin);
+}
+
+void LogImage::Gather(std::span<const std::uint8_t> file, std::size_t from, std::span<std::uint8_t> out) const {
+  for (std::size_t done = 0; done < out.size();) {
+    const std::size_t k = from + done;
+    const auto s = std::upper_bound(segments.begin(), segments.end(), k,
+                                    [](std::size_t at, const Segment& segment) { return at < segment.stream_end; });
+    const std::size_t n = std::min(out.size() - done, s->stream_end - k);
+    std::copy_n(file.begin() + static_cast<std::ptrdiff_t>(Offset(k)), n,
+                out.begin() + static_cast<std::ptrdiff_t>(done));
+    done += n;
+  }
 }
 
 std::vector<std::pair<std::size_t, std::size_t>> LogImage::PayloadRuns(std::size_t r, std::size_t from,
@@ -100,7 +112,7 @@ bool ParseLogImage(std::span<const std::uint8_t> file, LogImage* out, bool check
   std::size_t pos = 0;
   while (pos + kRecordHeader <= out->stream_size) {
     std::array<std::uint8_t, kRecordHeader> header_bytes{};
-    for (std::size_t k = 0; k < kRecordHeader; ++k) header_bytes[k] = file[out->Offset(pos + k)];
+    out->Gather(file, pos, header_bytes);
     format::LogRecordHeader record_header;
     if (format::DecodeLogRecordHeader(header_bytes, &record_header) < 0) break;
     LogImage::Record record{pos, record_header.type, record_header.payload_size};

@@ -47,6 +47,9 @@ struct LogImage {
   // a table of every byte's offset cost 4 bytes per byte, allocated and zeroed on every
   // parse — a fifth of log_stream_fuzzer's time.)
   std::size_t Offset(std::size_t k) const;
+  // Copies record-stream bytes [from, from + out.size()) of `file` into `out`, a
+  // segment's run at a time.
+  void Gather(std::span<const std::uint8_t> file, std::size_t from, std::span<std::uint8_t> out) const;
 
   // The file offsets of record r's payload bytes [from, from + n), as runs that each
   // lie in one segment: (file offset, length).

@@ -25,12 +25,10 @@ struct LogMutation {
   std::vector<std::uint8_t>& file;
   const LogImage& image;
 
-  std::uint8_t StreamByte(std::size_t k) const { return file[image.Offset(k)]; }
-
   std::vector<std::uint8_t> Payload(std::size_t r) const {
     const LogImage::Record& record = image.records[r];
     std::vector<std::uint8_t> payload(record.payload_size);
-    for (std::size_t k = 0; k < payload.size(); ++k) payload[k] = StreamByte(record.begin + 12 + k);
+    image.Gather(file, record.begin + 12, payload);
     return payload;
   }
 
