@@ -28,17 +28,37 @@ std::size_t LastDataIsec(std::size_t file_size, std::uint16_t csec_file) {
 
 std::uint32_t StreamCrc(std::span<const std::uint8_t> file, const LogImage& image, const LogImage::Record& record) {
   std::array<std::uint8_t, 8> header{};
-  for (std::size_t k = 0; k < header.size(); ++k) header[k] = file[image.stream[record.begin + k]];
+  image.Gather(file, record.begin, header);
   // The payload gathered into one piece: format::Crc32cExtend continues from a finished
   // CRC the way the engine wrote it, which is not the CRC of the concatenation, so the
   // payload must be given in one call as LogRecordCrcMatches does.
-  std::vector<std::uint8_t> payload;
-  payload.reserve(record.payload_size);
-  for (std::size_t k = record.begin + kRecordHeader; k < record.end(); ++k) payload.push_back(file[image.stream[k]]);
+  // Sized once, not grown by push_back: the mutators call this for every record of
+  // every mutation.
+  std::vector<std::uint8_t> payload(record.payload_size);
+  image.Gather(file, record.begin + kRecordHeader, payload);
   return format::Crc32cExtend(format::Crc32c(header), payload);
 }
 
 }  // namespace
+
+std::size_t LogImage::Offset(std::size_t k) const {
+  // The first segment ending after k holds it (segments without data end where they begin).
+  const auto s = std::upper_bound(segments.begin(), segments.end(), k,
+                                  [](std::size_t at, const Segment& segment) { return at < segment.stream_end; });
+  return s->isec * kSector + format::kLogSegmentHeaderSize + (k - s->stream_begin);
+}
+
+void LogImage::Gather(std::span<const std::uint8_t> file, std::size_t from, std::span<std::uint8_t> out) const {
+  for (std::size_t done = 0; done < out.size();) {
+    const std::size_t k = from + done;
+    const auto s = std::upper_bound(segments.begin(), segments.end(), k,
+                                    [](std::size_t at, const Segment& segment) { return at < segment.stream_end; });
+    const std::size_t n = std::min(out.size() - done, s->stream_end - k);
+    std::copy_n(file.begin() + static_cast<std::ptrdiff_t>(Offset(k)), n,
+                out.begin() + static_cast<std::ptrdiff_t>(done));
+    done += n;
+  }
+}
 
 std::vector<std::pair<std::size_t, std::size_t>> LogImage::PayloadRuns(std::size_t r, std::size_t from,
                                                                        std::size_t n) const {
@@ -47,10 +67,11 @@ std::vector<std::pair<std::size_t, std::size_t>> LogImage::PayloadRuns(std::size
   const std::size_t first = record.begin + kRecordHeader + std::min<std::size_t>(from, record.payload_size);
   const std::size_t last = std::min(first + n, record.end());
   for (std::size_t k = first; k < last; ++k) {
-    if (!runs.empty() && runs.back().first + runs.back().second == stream[k]) {
+    const std::size_t offset = Offset(k);
+    if (!runs.empty() && runs.back().first + runs.back().second == offset) {
       ++runs.back().second;
     } else {
-      runs.emplace_back(stream[k], 1);
+      runs.emplace_back(offset, 1);
     }
   }
   return runs;
@@ -73,11 +94,11 @@ bool ParseLogImage(std::span<const std::uint8_t> file, LogImage* out, bool check
     }
     LogImage::Segment s;
     s.isec = static_cast<std::uint16_t>(isec);
-    s.stream_begin = out->stream.size();
-    for (std::size_t ib = format::kLogSegmentHeaderSize; ib < segment.ib_end; ++ib) {
-      out->stream.push_back(static_cast<std::uint32_t>(isec * kSector + ib));
+    s.stream_begin = out->stream_size;
+    if (segment.ib_end > format::kLogSegmentHeaderSize) {
+      out->stream_size += segment.ib_end - format::kLogSegmentHeaderSize;
     }
-    s.stream_end = out->stream.size();
+    s.stream_end = out->stream_size;
     s.full = segment.ib_end == kSector;
     out->segments.push_back(s);
   }
@@ -89,13 +110,13 @@ bool ParseLogImage(std::span<const std::uint8_t> file, LogImage* out, bool check
     return false;
   };
   std::size_t pos = 0;
-  while (pos + kRecordHeader <= out->stream.size()) {
+  while (pos + kRecordHeader <= out->stream_size) {
     std::array<std::uint8_t, kRecordHeader> header_bytes{};
-    for (std::size_t k = 0; k < kRecordHeader; ++k) header_bytes[k] = file[out->stream[pos + k]];
+    out->Gather(file, pos, header_bytes);
     format::LogRecordHeader record_header;
     if (format::DecodeLogRecordHeader(header_bytes, &record_header) < 0) break;
     LogImage::Record record{pos, record_header.type, record_header.payload_size};
-    if (record_header.payload_size > out->stream.size() - pos - kRecordHeader) break;
+    if (record_header.payload_size > out->stream_size - pos - kRecordHeader) break;
     if (crosses_sealed_end(pos, record.end())) break;
     if (check_crc && StreamCrc(file, *out, record) != record_header.crc) break;
     out->records.push_back(record);
@@ -122,12 +143,12 @@ void ResealLogEdit(std::span<const std::uint8_t> before, std::span<std::uint8_t>
   if (ParseLogImage(before, &image)) {
     for (const LogImage::Record& record : image.records) {
       // Every byte of the record lies in [first, last]; a change there may be in it.
-      const std::size_t first = image.stream[record.begin];
-      const std::size_t last = image.stream[record.end() - 1];
+      const std::size_t first = image.Offset(record.begin);
+      const std::size_t last = image.Offset(record.end() - 1);
       if (end <= first || begin > last || last >= after.size()) continue;
       const std::uint32_t crc = StreamCrc(after, image, record);
       for (std::size_t k = 0; k < 4; ++k) {
-        const std::size_t at = image.stream[record.begin + 8 + k];
+        const std::size_t at = image.Offset(record.begin + 8 + k);
         after[at] = static_cast<std::uint8_t>(crc >> (8 * k));
         segments.insert(at / kSector);
       }
@@ -162,7 +183,7 @@ void RepairLog(std::vector<std::uint8_t>& file) {
   for (const LogImage::Record& record : image.records) {
     const std::uint32_t crc = StreamCrc(file, image, record);
     for (std::size_t k = 0; k < 4; ++k) {
-      const std::size_t at = image.stream[record.begin + 8 + k];
+      const std::size_t at = image.Offset(record.begin + 8 + k);
       file[at] = static_cast<std::uint8_t>(crc >> (8 * k));
       segments.insert(at / kSector);
     }

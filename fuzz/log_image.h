@@ -26,12 +26,12 @@ namespace jetfault::fuzz {
 struct LogImage {
   struct Segment {
     std::uint16_t isec = 0;
-    std::size_t stream_begin = 0;  // index into `stream` of its first record byte
+    std::size_t stream_begin = 0;  // index in the record stream of its first byte
     std::size_t stream_end = 0;
     bool full = false;  // ib_end == 4096: a record may continue into the next segment
   };
   struct Record {
-    std::size_t begin = 0;  // index into `stream` of its 12-byte header
+    std::size_t begin = 0;  // index in the record stream of its 12-byte header
     std::uint8_t type = 0;
     std::uint32_t payload_size = 0;
     std::size_t end() const { return begin + 12 + payload_size; }
@@ -39,9 +39,17 @@ struct LogImage {
   std::int32_t generation = 0;
   std::uint16_t csec_file = 0;
   std::uint32_t page_size = 0;
-  std::vector<std::uint32_t> stream;  // file offset of each record-stream byte, in order
+  std::size_t stream_size = 0;  // bytes in the record stream (the segments' data, in order)
   std::vector<Segment> segments;
   std::vector<Record> records;
+
+  // The file offset of record-stream byte k < stream_size. (Computed from the segments:
+  // a table of every byte's offset cost 4 bytes per byte, allocated and zeroed on every
+  // parse — a fifth of log_stream_fuzzer's time.)
+  std::size_t Offset(std::size_t k) const;
+  // Copies record-stream bytes [from, from + out.size()) of `file` into `out`, a
+  // segment's run at a time.
+  void Gather(std::span<const std::uint8_t> file, std::size_t from, std::span<std::uint8_t> out) const;
 
   // The file offsets of record r's payload bytes [from, from + n), as runs that each
   // lie in one segment: (file offset, length).

@@ -25,13 +25,10 @@ struct LogMutation {
   std::vector<std::uint8_t>& file;
   const LogImage& image;
 
-  std::uint8_t StreamByte(std::size_t k) const { return file[image.stream[k]]; }
-
   std::vector<std::uint8_t> Payload(std::size_t r) const {
     const LogImage::Record& record = image.records[r];
-    std::vector<std::uint8_t> payload;
-    payload.reserve(record.payload_size);
-    for (std::size_t k = record.begin + 12; k < record.end(); ++k) payload.push_back(StreamByte(k));
+    std::vector<std::uint8_t> payload(record.payload_size);
+    image.Gather(file, record.begin + 12, payload);
     return payload;
   }
 
@@ -70,7 +67,7 @@ struct LogMutation {
 
   MutationKind Type() {
     const LogImage::Record& record = image.records[rng.Below(image.records.size())];
-    const std::size_t at = image.stream[record.begin];
+    const std::size_t at = image.Offset(record.begin);
     const std::vector<std::uint8_t> before = file;
     file[at] = rng.Percent(80) ? image.records[rng.Below(image.records.size())].type
                                : static_cast<std::uint8_t>(rng.Next());
@@ -128,9 +125,9 @@ struct LogMutation {
       case 1: {  // lgposDurable: a record's position, the end of the stream and beyond, or mutated
         format::Lgpos durable;
         if (!image.records.empty() && rng.Percent(40)) {
-          durable = LgposAt(image.stream[image.records[rng.Below(image.records.size())].begin]);
-        } else if (!image.stream.empty() && rng.Percent(50)) {
-          durable = LgposAt(image.stream.back() + 1 + rng.Below(2 * kSector));
+          durable = LgposAt(image.Offset(image.records[rng.Below(image.records.size())].begin));
+        } else if (image.stream_size != 0 && rng.Percent(50)) {
+          durable = LgposAt(image.Offset(image.stream_size - 1) + 1 + rng.Below(2 * kSector));
         } else {
           MutateField(rng, std::span(file).subspan(base + 24, 8), file, fallback);
           break;

@@ -219,8 +219,8 @@ std::string BrokenSeal(const std::string& path, const Input& before, const Input
     if (ParseLogImage(before, &image) && after.size() >= before.size()) {
       for (const LogImage::Record& record : image.records) {
         std::vector<std::uint8_t> header(12), payload;
-        for (std::size_t k = 0; k < 12; ++k) header[k] = after[image.stream[record.begin + k]];
-        for (std::size_t k = record.begin + 12; k < record.end(); ++k) payload.push_back(after[image.stream[k]]);
+        for (std::size_t k = 0; k < 12; ++k) header[k] = after[image.Offset(record.begin + k)];
+        for (std::size_t k = record.begin + 12; k < record.end(); ++k) payload.push_back(after[image.Offset(k)]);
         if (!format::LogRecordCrcMatches(std::span<const std::uint8_t, 12>(header.data(), 12), payload)) {
           return "record CRC";
         }
@@ -327,7 +327,7 @@ std::vector<std::pair<std::uint8_t, Input>> LogRecords(const Input& file) {
   if (!ParseLogImage(file, &image)) return out;
   for (const LogImage::Record& record : image.records) {
     Input payload;
-    for (std::size_t k = record.begin + 12; k < record.end(); ++k) payload.push_back(file[image.stream[k]]);
+    for (std::size_t k = record.begin + 12; k < record.end(); ++k) payload.push_back(file[image.Offset(k)]);
     out.emplace_back(record.type, std::move(payload));
   }
   return out;

@@ -124,7 +124,7 @@ class RestoreMutation {
 
   std::optional<RestoreEdit> RecordType(std::size_t index, std::vector<std::uint8_t>& file, const LogImage& image) {
     if (image.records.empty()) return std::nullopt;
-    const std::size_t at = image.stream[image.records[rng_.Below(image.records.size())].begin];
+    const std::size_t at = image.Offset(image.records[rng_.Below(image.records.size())].begin);
     const std::uint8_t type = rng_.Percent(80) ? image.records[rng_.Below(image.records.size())].type
                                                : static_cast<std::uint8_t>(rng_.Next());
     (void)file;

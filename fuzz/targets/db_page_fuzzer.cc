@@ -19,6 +19,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "checksum_fixup.h"
@@ -30,12 +31,11 @@ namespace {
 namespace format = jet::format;
 using jetfault::fuzz::Bytes;
 using jetfault::fuzz::InputReader;
-using Node = std::vector<std::uint8_t>;
 
 constexpr std::array<std::size_t, 4> kPageSizes = {4096, 8192, 16384, 32768};
 
-// The model of a page's nodes: views of their bytes (into the input or into the nodes
-// read from the page before the edits), so inserting and deleting moves 16-byte views,
+// The model of a page's nodes: views of their bytes (into the input or into a snapshot
+// of the page taken before the edits), so inserting and deleting moves 16-byte views,
 // never node bytes.
 using ModelNode = std::span<const std::uint8_t>;
 
@@ -56,24 +56,28 @@ std::span<const std::uint8_t> NodeInArea(std::span<const std::uint8_t> page, std
   return node;
 }
 
-std::vector<Node> ReadNodes(std::span<const std::uint8_t> page) {
+// Views of the page's nodes, each checked to lie inside the node area (and no node past
+// the count). Views, not copies: the page is a snapshot the caller keeps unchanged.
+std::vector<ModelNode> ReadNodes(std::span<const std::uint8_t> page) {
   const std::uint16_t count = format::NodeCount(page);
-  std::vector<Node> nodes;
-  for (std::size_t i = 0; i < count; ++i) {
-    const auto node = NodeInArea(page, count, i);
-    nodes.emplace_back(node.begin(), node.end());
-  }
+  std::vector<ModelNode> nodes;
+  nodes.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) nodes.push_back(NodeInArea(page, count, i));
   FUZZ_CHECK(format::NodeAt(page, count).empty());
   return nodes;
 }
 
-// ReadNodes(page) == model, without copying the nodes (it runs after every edit).
+// The page's nodes equal the model's, byte for byte (it runs after every edit).
 bool NodesEqual(std::span<const std::uint8_t> page, const std::vector<ModelNode>& model) {
   const std::uint16_t count = format::NodeCount(page);
   if (count != model.size()) return false;
+  const ModelNode* expected = model.data();
   for (std::size_t i = 0; i < count; ++i) {
     const auto node = NodeInArea(page, count, i);
-    if (node.size() != model[i].size() || !std::equal(node.begin(), node.end(), model[i].begin())) return false;
+    if (node.size() != expected[i].size() ||
+        (!node.empty() && std::memcmp(node.data(), expected[i].data(), node.size()) != 0)) {
+      return false;
+    }
   }
   return format::NodeAt(page, count).empty();
 }
@@ -84,8 +88,7 @@ bool SameIdentity(const format::PageHeader& a, const format::PageHeader& b) {
          a.flags == b.flags;
 }
 
-void RunEdits(std::span<std::uint8_t> page, const std::vector<Node>& nodes, InputReader& script) {
-  std::vector<ModelNode> model(nodes.begin(), nodes.end());
+void RunEdits(std::span<std::uint8_t> page, std::vector<ModelNode> model, InputReader& script) {
   const format::PageHeader identity = format::LoadPageHeader(page);
   const std::size_t area = page.size() - format::kPageHeaderSize;
   std::size_t used = UsedBytes(model);  // kept equal to UsedBytes(model) as the model changes
@@ -122,8 +125,9 @@ void RunEdits(std::span<std::uint8_t> page, const std::vector<Node>& nodes, Inpu
     if (err != JET_errSuccess) jetfault::fuzz::CheckIsKnownError(err);
     FUZZ_CHECK(format::ValidatePageLayout(page) == JET_errSuccess);
     FUZZ_CHECK(NodesEqual(page, model));
-    FUZZ_CHECK(format::LoadPageHeader(page).cb_free == area - used);
-    FUZZ_CHECK(SameIdentity(format::LoadPageHeader(page), identity));
+    const format::PageHeader after = format::LoadPageHeader(page);
+    FUZZ_CHECK(after.cb_free == area - used);
+    FUZZ_CHECK(SameIdentity(after, identity));
   }
 }
 
@@ -140,10 +144,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const JET_ERR raw = format::VerifyPage(page, pgno);
   if (raw != JET_errSuccess) jetfault::fuzz::CheckIsKnownError(raw);
 
-  // 2. The header codec is exact.
-  std::vector<std::uint8_t> header_copy(page.begin(), page.end());
-  format::StorePageHeader(header_copy, format::LoadPageHeader(page));
-  FUZZ_CHECK(header_copy == page);
+  // 2. The header codec is exact. `scratch` is a page-sized buffer reused below.
+  std::vector<std::uint8_t> scratch(page);
+  format::StorePageHeader(scratch, format::LoadPageHeader(page));
+  FUZZ_CHECK(scratch == page);
 
   // 3. With a valid checksum, only the layout decides; the pgno binds.
   jetfault::fuzz::FixNumberedChecksum(page, pgno);
@@ -155,13 +159,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
 
-  // 4. The nodes survive a rebuild.
-  const std::vector<Node> nodes = ReadNodes(page);
-  const format::PageHeader header = format::LoadPageHeader(page);
-  std::vector<std::uint8_t> rebuilt(page_size);
+  // 4. The nodes survive a rebuild. They are read from a snapshot of the page (the
+  // edits below change the page; the model's views must not change with it).
+  std::copy(page.begin(), page.end(), scratch.begin());
+  const std::span<const std::uint8_t> snapshot(scratch);
+  const std::vector<ModelNode> nodes = ReadNodes(snapshot);
+  const format::PageHeader header = format::LoadPageHeader(snapshot);
+  // InitPage zero-fills it: no need to value-initialise.
+  const std::unique_ptr<std::uint8_t[]> rebuilt_bytes(new std::uint8_t[page_size]);
+  const std::span<std::uint8_t> rebuilt(rebuilt_bytes.get(), page_size);
   format::InitPage(rebuilt, header.objid, header.flags, header.dbtime);
   for (std::size_t i = 0; i < nodes.size(); ++i) FUZZ_CHECK(format::InsertNode(rebuilt, i, nodes[i]) == JET_errSuccess);
-  FUZZ_CHECK(ReadNodes(rebuilt) == nodes);
+  FUZZ_CHECK(NodesEqual(rebuilt, nodes));
 
   // 5. Edits against a model, on the page as it was (holes and all).
   RunEdits(page, nodes, input);
