@@ -238,7 +238,7 @@ bool TableVisible(const State& st, const Session& s, std::uint32_t dbid, const s
 }
 
 JET_ERR VisibleStored(State& st, const Session& s, const Cursor& c, std::span<const std::uint8_t> key,
-                      std::span<const std::uint8_t>* stored, bool* present) {
+                      std::span<const std::uint8_t>* stored, bool* present, db::LeafPosition* hint) {
   AttachedDb* adb = FindDb(st, c.dbid);
   if (adb == nullptr) return JET_errInvalidDatabaseId;
   JF_ASSERT_EQ(adb->info.dbid, c.dbid);  // st.dbs is keyed by the attachment's dbid
@@ -250,23 +250,27 @@ JET_ERR VisibleStored(State& st, const Session& s, const Cursor& c, std::span<co
     *stored = lock->before.stored;
     return JET_errSuccess;
   }
-  return db::BTree(c.table.root, c.table.objid).Find(*adb->db, key, stored, present);
+  return db::BTree(c.table.root, c.table.objid).Find(*adb->db, key, stored, present, hint);
 }
 
 JET_ERR SeekVisible(State& st, Session& s, const Cursor& c, std::span<const std::uint8_t> key, bool forward,
-                    bool inclusive, bool* found, std::string* out_key) {
+                    bool inclusive, bool* found, std::string* out_key, db::LeafPosition* position) {
   *found = false;
   AttachedDb* adb = FindDb(st, c.dbid);
   if (adb == nullptr) return JET_errInvalidDatabaseId;
   db::BTree tree(c.table.root, c.table.objid);
   std::string probe(key.begin(), key.end());
+  // In: where probe may lie; after each SeekKey: where tree_key lies. A probe that is
+  // not tree_key (a key only the version store holds) fails the hint's own key check.
+  db::LeafPosition local;
+  db::LeafPosition& at = position != nullptr ? *position : local;
   for (;;) {
     auto probe_bytes = std::span(reinterpret_cast<const std::uint8_t*>(probe.data()), probe.size());
     using Seek = db::BTree::Seek;
     Seek seek = forward ? (inclusive ? Seek::kGE : Seek::kGT) : (inclusive ? Seek::kLE : Seek::kLT);
     bool tree_found = false;
     std::string tree_key;
-    JET_ERR err = tree.SeekKey(*adb->db, probe_bytes, seek, &tree_found, &tree_key, nullptr);
+    JET_ERR err = tree.SeekKey(*adb->db, probe_bytes, seek, &tree_found, &tree_key, nullptr, &at);
     if (err < 0) return err;
     const RecordId* locked = st.versions.Neighbour(c.dbid, c.table.objid, probe_bytes, forward, inclusive);
     if (!tree_found && locked == nullptr) return JET_errSuccess;
@@ -281,7 +285,8 @@ JET_ERR SeekVisible(State& st, Session& s, const Cursor& c, std::span<const std:
     std::span<const std::uint8_t> stored;
     bool present = false;
     auto candidate_bytes = std::span(reinterpret_cast<const std::uint8_t*>(candidate.data()), candidate.size());
-    if ((err = VisibleStored(st, s, c, candidate_bytes, &stored, &present)) < 0) return err;
+    const bool in_tree = tree_found && candidate == tree_key;
+    if ((err = VisibleStored(st, s, c, candidate_bytes, &stored, &present, in_tree ? &at : nullptr)) < 0) return err;
     // Each round moves past the previous probe in the asked direction (onto it only
     // when inclusive), so the walk over a finite tree and lock set ends.
     if (forward) {
@@ -292,6 +297,7 @@ JET_ERR SeekVisible(State& st, Session& s, const Cursor& c, std::span<const std:
     if (present) {
       *found = true;
       *out_key = std::move(candidate);
+      if (!in_tree) at.pgno = 0;  // where *out_key lies is not known
       return JET_errSuccess;
     }
     probe = std::move(candidate);
