@@ -114,11 +114,13 @@ JET_ERR JetMove(JET_SESID sesid, JET_TABLEID tableid, long cRow, JET_GRBIT grbit
       return c.positioned ? JET_errSuccess : JET_errNoCurrentRecord;
     } else {
       if (!c.positioned) return JET_errNoCurrentRecord;
-      key = c.key;
       const bool forward = cRow > 0;
-      for (long n = forward ? cRow : -cRow; n > 0; --n) {
+      const long steps = forward ? cRow : -cRow;
+      for (long n = 0; n < steps; ++n) {
         std::string next;
-        err = jet::core::SeekVisible(st, s, c, Bytes(key), forward, false, &found, &next, &position);
+        // The first step is from c.key (unchanged until the move is done), the others
+        // from the key the step before reached.
+        err = jet::core::SeekVisible(st, s, c, Bytes(n == 0 ? c.key : key), forward, false, &found, &next, &position);
         if (err < 0 || !found) break;
         key = std::move(next);
       }
