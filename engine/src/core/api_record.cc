@@ -55,10 +55,10 @@ JET_ERR Write(JET_SESID sesid, JET_TABLEID tableid, jet::db::OpKind op, const vo
 // Copies the visible value of key straight from where it lies (page or version store)
 // into the caller's buffer. JET_errRecordNotFound when there is none.
 JET_ERR CopyValue(State& st, Session& s, const Cursor& c, std::span<const std::uint8_t> key, void* pvData,
-                  unsigned long cbData, unsigned long* pcbActual) {
+                  unsigned long cbData, unsigned long* pcbActual, jet::db::LeafPosition* hint) {
   std::span<const std::uint8_t> stored;
   bool present = false;
-  JET_ERR err = jet::core::VisibleStored(st, s, c, key, &stored, &present);
+  JET_ERR err = jet::core::VisibleStored(st, s, c, key, &stored, &present, hint);
   if (err < 0) return err;
   if (!present) return JET_errRecordNotFound;
   std::uint32_t size = 0;
@@ -93,7 +93,7 @@ JET_ERR JetRetrieveRecord(JET_SESID sesid, JET_TABLEID tableid, const void* pvKe
                           unsigned long cbData, unsigned long* pcbActual) {
   if (JET_ERR err = CheckKey(pvKey, cbKey); err < 0) return err;
   return WithCursor(sesid, tableid, [&](State& st, Session& s, Cursor& c) {
-    return CopyValue(st, s, c, Bytes(pvKey, cbKey), pvData, cbData, pcbActual);
+    return CopyValue(st, s, c, Bytes(pvKey, cbKey), pvData, cbData, pcbActual, nullptr);
   });
 }
 
@@ -102,20 +102,25 @@ JET_ERR JetMove(JET_SESID sesid, JET_TABLEID tableid, long cRow, JET_GRBIT grbit
   return WithCursor(sesid, tableid, [&](State& st, Session& s, Cursor& c) -> JET_ERR {
     bool found = false;
     std::string key;
+    // Where key lies (a hint each step starts from, updated as it goes: a hint is
+    // checked against the key it is used for, so one left by a failed move is harmless).
+    jet::db::LeafPosition& position = c.position;
     JET_ERR err = JET_errSuccess;
     if (cRow == JET_MoveFirst || cRow == JET_MoveLast) {
       const bool first = cRow == JET_MoveFirst;
       err = jet::core::SeekVisible(st, s, c, first ? std::span<const std::uint8_t>() : Bytes(KeyAfterAll()), first,
-                                   true, &found, &key);
+                                   true, &found, &key, &position);
     } else if (cRow == 0) {
       return c.positioned ? JET_errSuccess : JET_errNoCurrentRecord;
     } else {
       if (!c.positioned) return JET_errNoCurrentRecord;
-      key = c.key;
       const bool forward = cRow > 0;
-      for (long n = forward ? cRow : -cRow; n > 0; --n) {
+      const long steps = forward ? cRow : -cRow;
+      for (long n = 0; n < steps; ++n) {
         std::string next;
-        err = jet::core::SeekVisible(st, s, c, Bytes(key), forward, false, &found, &next);
+        // The first step is from c.key (unchanged until the move is done), the others
+        // from the key the step before reached.
+        err = jet::core::SeekVisible(st, s, c, Bytes(n == 0 ? c.key : key), forward, false, &found, &next, &position);
         if (err < 0 || !found) break;
         key = std::move(next);
       }
@@ -123,6 +128,7 @@ JET_ERR JetMove(JET_SESID sesid, JET_TABLEID tableid, long cRow, JET_GRBIT grbit
     if (err < 0) return err;
     if (!found) {
       c.positioned = false;
+      position.pgno = 0;
       return JET_errNoCurrentRecord;
     }
     c.positioned = true;
@@ -147,7 +153,7 @@ JET_ERR JetRetrieveCurrentValue(JET_SESID sesid, JET_TABLEID tableid, void* pvDa
                                 unsigned long* pcbActual) {
   return WithCursor(sesid, tableid, [&](State& st, Session& s, Cursor& c) -> JET_ERR {
     if (!c.positioned) return JET_errNoCurrentRecord;
-    JET_ERR err = CopyValue(st, s, c, Bytes(c.key), pvData, cbData, pcbActual);
+    JET_ERR err = CopyValue(st, s, c, Bytes(c.key), pvData, cbData, pcbActual, &c.position);
     return err == JET_errRecordNotFound ? JET_errNoCurrentRecord : err;
   });
 }

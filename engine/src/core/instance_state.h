@@ -12,6 +12,7 @@
 
 #include "core/instance.h"
 #include "core/version_store.h"
+#include "db/btree.h"
 #include "db/catalog.h"
 #include "db/database.h"
 #include "db/redo.h"
@@ -53,6 +54,9 @@ struct Cursor {
   bool read_only = false;  // opened through a read-only database handle or attachment
   bool positioned = false;
   std::string key;  // current record's key when positioned
+  // Where key lay in the table's tree when the cursor moved there: a hint that spares
+  // the next move and value read a descent from the root (db/btree.h LeafPosition).
+  db::LeafPosition position;
 };
 
 struct Session {

@@ -238,7 +238,7 @@ bool TableVisible(const State& st, const Session& s, std::uint32_t dbid, const s
 }
 
 JET_ERR VisibleStored(State& st, const Session& s, const Cursor& c, std::span<const std::uint8_t> key,
-                      std::span<const std::uint8_t>* stored, bool* present) {
+                      std::span<const std::uint8_t>* stored, bool* present, db::LeafPosition* hint) {
   AttachedDb* adb = FindDb(st, c.dbid);
   if (adb == nullptr) return JET_errInvalidDatabaseId;
   JF_ASSERT_EQ(adb->info.dbid, c.dbid);  // st.dbs is keyed by the attachment's dbid
@@ -250,51 +250,59 @@ JET_ERR VisibleStored(State& st, const Session& s, const Cursor& c, std::span<co
     *stored = lock->before.stored;
     return JET_errSuccess;
   }
-  return db::BTree(c.table.root, c.table.objid).Find(*adb->db, key, stored, present);
+  return db::BTree(c.table.root, c.table.objid).Find(*adb->db, key, stored, present, hint);
 }
 
 JET_ERR SeekVisible(State& st, Session& s, const Cursor& c, std::span<const std::uint8_t> key, bool forward,
-                    bool inclusive, bool* found, std::string* out_key) {
+                    bool inclusive, bool* found, std::string* out_key, db::LeafPosition* position) {
   *found = false;
   AttachedDb* adb = FindDb(st, c.dbid);
   if (adb == nullptr) return JET_errInvalidDatabaseId;
   db::BTree tree(c.table.root, c.table.objid);
-  std::string probe(key.begin(), key.end());
+  auto as_bytes = [](const std::string& k) {
+    return std::span(reinterpret_cast<const std::uint8_t*>(k.data()), k.size());
+  };
+  std::string probe;  // after a candidate nobody sees: that candidate (probe_bytes)
+  std::span<const std::uint8_t> probe_bytes = key;
+  // In: where probe may lie; after each SeekKey: where tree_key lies. A probe that is
+  // not tree_key (a key only the version store holds) fails the hint's own key check.
+  db::LeafPosition local;
+  db::LeafPosition& at = position != nullptr ? *position : local;
   for (;;) {
-    auto probe_bytes = std::span(reinterpret_cast<const std::uint8_t*>(probe.data()), probe.size());
     using Seek = db::BTree::Seek;
     Seek seek = forward ? (inclusive ? Seek::kGE : Seek::kGT) : (inclusive ? Seek::kLE : Seek::kLT);
     bool tree_found = false;
     std::string tree_key;
-    JET_ERR err = tree.SeekKey(*adb->db, probe_bytes, seek, &tree_found, &tree_key, nullptr);
+    JET_ERR err = tree.SeekKey(*adb->db, probe_bytes, seek, &tree_found, &tree_key, nullptr, &at);
     if (err < 0) return err;
     const RecordId* locked = st.versions.Neighbour(c.dbid, c.table.objid, probe_bytes, forward, inclusive);
     if (!tree_found && locked == nullptr) return JET_errSuccess;
-    std::string candidate;
-    if (!tree_found) {
-      candidate = locked->key;
-    } else if (locked == nullptr) {
-      candidate = tree_key;
-    } else {
-      candidate = (forward ? locked->key < tree_key : locked->key > tree_key) ? locked->key : tree_key;
-    }
+    // The nearer of the tree's key and a locked one (a key another transaction removed
+    // from the tree may still be visible here).
+    const bool in_tree = tree_found &&
+                         (locked == nullptr || (forward ? locked->key >= tree_key : locked->key <= tree_key));
+    std::string candidate = in_tree ? std::move(tree_key) : locked->key;
     std::span<const std::uint8_t> stored;
     bool present = false;
-    auto candidate_bytes = std::span(reinterpret_cast<const std::uint8_t*>(candidate.data()), candidate.size());
-    if ((err = VisibleStored(st, s, c, candidate_bytes, &stored, &present)) < 0) return err;
+    if ((err = VisibleStored(st, s, c, as_bytes(candidate), &stored, &present, in_tree ? &at : nullptr)) < 0) {
+      return err;
+    }
     // Each round moves past the previous probe in the asked direction (onto it only
     // when inclusive), so the walk over a finite tree and lock set ends.
+    const std::string_view before(reinterpret_cast<const char*>(probe_bytes.data()), probe_bytes.size());
     if (forward) {
-      JF_ASSERT(inclusive ? candidate >= probe : candidate > probe);
+      JF_ASSERT(inclusive ? candidate >= before : candidate > before);
     } else {
-      JF_ASSERT(inclusive ? candidate <= probe : candidate < probe);
+      JF_ASSERT(inclusive ? candidate <= before : candidate < before);
     }
     if (present) {
       *found = true;
       *out_key = std::move(candidate);
+      if (!in_tree) at.pgno = 0;  // where *out_key lies is not known
       return JET_errSuccess;
     }
     probe = std::move(candidate);
+    probe_bytes = as_bytes(probe);
     inclusive = false;
   }
 }

@@ -33,11 +33,15 @@ JET_ERR CreateTable(State& st, Session& s, AttachedDb& adb, const std::string& n
 bool TableVisible(const State& st, const Session& s, std::uint32_t dbid, const std::string& name);
 // The record as this session sees it (its own writes, others' before-images), in
 // place: *stored points into the version store or the page cache and stays valid
-// until the next change or cache trim. *present false when it does not exist.
+// until the next change or cache trim. *present false when it does not exist. *hint
+// (may be null): where key may lie in the tree, kept up to date when the tree is read
+// (db/btree.h LeafPosition).
 JET_ERR VisibleStored(State& st, const Session& s, const Cursor& c, std::span<const std::uint8_t> key,
-                      std::span<const std::uint8_t>* stored, bool* present);
-// The nearest visible key in a direction (inclusive of `key` when asked).
+                      std::span<const std::uint8_t>* stored, bool* present, db::LeafPosition* hint = nullptr);
+// The nearest visible key in a direction (inclusive of `key` when asked). *position
+// (may be null) is in: where `key` may lie in the tree, out: where *out_key lies (none
+// when it is only in the version store), so a cursor's next step starts from its leaf.
 JET_ERR SeekVisible(State& st, Session& s, const Cursor& c, std::span<const std::uint8_t> key, bool forward,
-                    bool inclusive, bool* found, std::string* out_key);
+                    bool inclusive, bool* found, std::string* out_key, db::LeafPosition* position = nullptr);
 
 }  // namespace jet::core

@@ -51,8 +51,12 @@ JET_ERR NodeKey(std::span<const std::uint8_t> node, bool leaf, std::span<const s
 
 // The first index in [first, NodeCount) whose key is > key (upper) or >= key (!upper):
 // the one binary search both the internal-page descent and the leaf search use.
+// With fence (the descent: upper), the greatest key compared at or below key raises
+// fence->low and the least compared above it lowers fence->high: any key within them
+// makes the same comparisons, so its search takes the same path.
+template <class Fence>
 JET_ERR SearchNodes(std::span<const std::uint8_t> page, std::span<const std::uint8_t> key, bool leaf, std::size_t first,
-                    bool upper, std::size_t* pos) {
+                    bool upper, std::size_t* pos, Fence* fence) {
   std::size_t lo = first, hi = format::NodeCount(page);
   while (lo < hi) {
     std::size_t mid = (lo + hi) / 2;
@@ -61,8 +65,16 @@ JET_ERR SearchNodes(std::span<const std::uint8_t> page, std::span<const std::uin
     const int cmp = CompareKeys(mid_key, key);
     if (cmp < 0 || (upper && cmp == 0)) {
       lo = mid + 1;
+      if (fence != nullptr && (!fence->has_low || CompareKeys(mid_key, fence->low) > 0)) {
+        fence->has_low = true;
+        fence->low = mid_key;
+      }
     } else {
       hi = mid;
+      if (fence != nullptr && (!fence->has_high || CompareKeys(mid_key, fence->high) < 0)) {
+        fence->has_high = true;
+        fence->high = mid_key;
+      }
     }
   }
   JF_ASSERT_LE(first, lo);
@@ -87,11 +99,18 @@ void AssertInsertionPoint(std::span<const std::uint8_t> page, std::size_t index,
   }
 }
 
+struct NoFence {
+  bool has_low = false;
+  bool has_high = false;
+  std::span<const std::uint8_t> low;
+  std::span<const std::uint8_t> high;
+};
+
 // The index of the first leaf node >= key, and whether it is key.
 JET_ERR LeafSearch(std::span<const std::uint8_t> page, std::span<const std::uint8_t> key, std::size_t* index,
                    bool* found) {
   *found = false;
-  JET_ERR err = SearchNodes(page, key, true, 0, false, index);
+  JET_ERR err = SearchNodes<NoFence>(page, key, true, 0, false, index, nullptr);
   if (err < 0 || *index >= format::NodeCount(page)) return err;
   std::span<const std::uint8_t> k;
   if ((err = NodeKey(format::NodeAt(page, *index), true, &k)) < 0) return err;
@@ -134,8 +153,10 @@ JET_ERR BTree::Create(MiniTxn& mtr, std::uint32_t objid, std::uint32_t* root) {
   return mtr.Allocate(objid, format::kPageFlagRoot | format::kPageFlagLeaf, root, &page);
 }
 
-JET_ERR BTree::Descend(Database& db, std::span<const std::uint8_t> key, bool rightmost, Path* path) const {
+JET_ERR BTree::Descend(Database& db, std::span<const std::uint8_t> key, bool rightmost, Path* path,
+                       FenceSpans* fence) const {
   *path = Path();
+  if (fence != nullptr) *fence = FenceSpans{};
   std::uint32_t pgno = root_;
   while (!path->full()) {
     std::span<const std::uint8_t> page;
@@ -151,7 +172,7 @@ JET_ERR BTree::Descend(Database& db, std::span<const std::uint8_t> key, bool rig
     // Child i covers [key_i, key_(i+1)); node 0 covers everything below key_1, so the
     // child is the last node from 1 on whose key is <= key.
     std::size_t index = h.ctag;
-    if (!rightmost && (err = SearchNodes(page, key, false, 1, true, &index)) < 0) return err;
+    if (!rightmost && (err = SearchNodes(page, key, false, 1, true, &index, fence)) < 0) return err;
     JF_ASSERT_GE(index, 1u);  // the search starts at node 1
     --index;
     JF_ASSERT_LT(index, h.ctag);
@@ -163,8 +184,8 @@ JET_ERR BTree::Descend(Database& db, std::span<const std::uint8_t> key, bool rig
   return JET_errDatabaseCorrupted;
 }
 
-JET_ERR BTree::FindInLeaf(Database& db, std::span<const std::uint8_t> key, LeafSpot* at) const {
-  JET_ERR err = Descend(db, key, false, &at->path);
+JET_ERR BTree::FindInLeaf(Database& db, std::span<const std::uint8_t> key, LeafSpot* at, FenceSpans* fence) const {
+  JET_ERR err = Descend(db, key, false, &at->path, fence);
   if (err < 0) return err;
   if ((err = db.ReadPage(at->path.back().pgno, &at->page)) < 0) return err;
   return LeafSearch(at->page, key, &at->index, &at->found);
@@ -187,15 +208,60 @@ JET_ERR BTree::Sibling(Database& db, std::uint32_t pgno, bool next, std::uint32_
   return JET_errSuccess;
 }
 
-JET_ERR BTree::Find(Database& db, std::span<const std::uint8_t> key, std::span<const std::uint8_t>* value,
-                    bool* found) const {
+JET_ERR BTree::AtHint(Database& db, std::span<const std::uint8_t> key, const LeafPosition& hint,
+                      std::span<const std::uint8_t>* page, LeafNode* node, bool* holds) const {
+  *holds = false;
+  if (hint.pgno == 0 || !hint.fenced || hint.db_dbtime != db.dbtime) return JET_errSuccess;
+  if ((hint.has_low && CompareKeys(key, hint.low) < 0) || (hint.has_high && CompareKeys(key, hint.high) >= 0)) {
+    return JET_errSuccess;
+  }
+  if (JET_ERR err = db.ReadPage(hint.pgno, page); err < 0) return err;
+  const format::PageHeader h = format::LoadPageHeader(*page);
+  if (h.dbtime != hint.leaf_dbtime || h.objid != objid_ || !(h.flags & format::kPageFlagLeaf) ||
+      hint.index >= format::NodeCount(*page)) {
+    return JET_errSuccess;
+  }
+  *holds = DecodeLeafNode(format::NodeAt(*page, hint.index), node) && CompareKeys(node->key, key) == 0;
+  return JET_errSuccess;
+}
+
+void BTree::Remember(Database& db, std::uint32_t pgno, std::size_t index, std::span<const std::uint8_t> page,
+                     const FenceSpans* fence, LeafPosition* p) {
+  JF_ASSERT_LT(index, format::NodeCount(page));  // a node was found there
+  p->pgno = pgno;
+  p->index = index;
+  p->leaf_dbtime = format::LoadPageHeader(page).dbtime;
+  p->db_dbtime = db.dbtime;
+  p->fenced = fence != nullptr;
+  if (fence == nullptr) return;
+  p->has_low = fence->has_low;
+  p->has_high = fence->has_high;
+  p->low.assign(fence->low.begin(), fence->low.end());
+  p->high.assign(fence->high.begin(), fence->high.end());
+}
+
+JET_ERR BTree::Find(Database& db, std::span<const std::uint8_t> key, std::span<const std::uint8_t>* value, bool* found,
+                    LeafPosition* hint) const {
+  if (hint != nullptr) {
+    std::span<const std::uint8_t> page;
+    LeafNode node;
+    bool holds = false;
+    if (JET_ERR err = AtHint(db, key, *hint, &page, &node, &holds); err < 0 || holds) {
+      *found = holds;
+      *value = node.value;
+      return err;
+    }
+    hint->pgno = 0;
+  }
   LeafSpot at;
-  JET_ERR err = FindInLeaf(db, key, &at);
+  FenceSpans fence;
+  JET_ERR err = FindInLeaf(db, key, &at, &fence);
   *found = at.found;
   if (err < 0 || !*found) return err;
   LeafNode node;
   if (!DecodeLeafNode(format::NodeAt(at.page, at.index), &node)) return JET_errDatabaseCorrupted;
   *value = node.value;
+  if (hint != nullptr) Remember(db, at.path.back().pgno, at.index, at.page, &fence, hint);
   return JET_errSuccess;
 }
 
@@ -384,22 +450,35 @@ JET_ERR BTree::SplitSibling(MiniTxn& mtr, std::uint32_t pgno, const format::Page
 }
 
 JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek seek, bool* found, std::string* out_key,
-                       std::vector<std::uint8_t>* out_value) const {
+                       std::vector<std::uint8_t>* out_value, LeafPosition* position) const {
   *found = false;
-  Path path;
-  JET_ERR err = Descend(db, key, seek == Seek::kLast, &path);
-  if (err < 0) return err;
-  // A descent starts at the root and ends on a leaf.
-  JF_ASSERT_GE(path.size(), 1u);
-  JF_ASSERT_EQ(path[0].pgno, root_);
-  std::uint32_t pgno = path.back().pgno;
+  const bool keyed = seek != Seek::kFirst && seek != Seek::kLast;
+  std::uint32_t pgno = 0;
   std::span<const std::uint8_t> page;
-  if ((err = db.ReadPage(pgno, &page)) < 0) return err;
   std::size_t lower = 0;
   bool exact = false;
-  if (seek != Seek::kFirst && seek != Seek::kLast) {
-    if ((err = LeafSearch(page, key, &lower, &exact)) < 0) return err;
+  LeafNode hinted;
+  bool holds = false;
+  FenceSpans fence;
+  JET_ERR err = JET_errSuccess;
+  if (keyed && position != nullptr && (err = AtHint(db, key, *position, &page, &hinted, &holds)) < 0) return err;
+  if (holds) {
+    // A descent would end on this leaf, and its search on this node.
+    pgno = position->pgno;
+    lower = position->index;
+    exact = true;
+  } else {
+    Path path;
+    if ((err = Descend(db, key, seek == Seek::kLast, &path, &fence)) < 0) return err;
+    // A descent starts at the root and ends on a leaf.
+    JF_ASSERT_GE(path.size(), 1u);
+    JF_ASSERT_EQ(path[0].pgno, root_);
+    pgno = path.back().pgno;
+    if ((err = db.ReadPage(pgno, &page)) < 0) return err;
+    if (keyed && (err = LeafSearch(page, key, &lower, &exact)) < 0) return err;
   }
+  if (position != nullptr) position->pgno = 0;
+  const std::uint32_t reached = pgno;  // where the descent ended, or the hint's leaf
   const bool forward = seek == Seek::kGE || seek == Seek::kGT || seek == Seek::kFirst;
   // Signed position in the current leaf; normalised across empty or exhausted leaves.
   std::ptrdiff_t pos = 0;
@@ -429,7 +508,7 @@ JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek see
   // Separators or sibling links that disagree with the keys (a stale page) can land a
   // seek on the wrong side of its key; a caller stepping from key to key would then
   // never get past it.
-  if (seek != Seek::kFirst && seek != Seek::kLast) {
+  if (keyed) {
     const int cmp = CompareKeys(node.key, key);
     const bool beyond = seek == Seek::kGE   ? cmp >= 0
                         : seek == Seek::kGT ? cmp > 0
@@ -442,6 +521,17 @@ JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek see
     out_key->assign(node.key.begin(), node.key.end());
   }
   if ((err = CopyBytes(node.value, out_value)) < 0) return err;
+  if (position != nullptr) {
+    // Fenced only where this search's own comparisons (or the hint's) say a descent
+    // for the key found would end; the hint keeps its fence for a node of its leaf.
+    const bool fenced = pgno == reached && seek != Seek::kLast;
+    if (holds && fenced) {
+      position->pgno = pgno;
+      position->index = static_cast<std::size_t>(pos);
+    } else {
+      Remember(db, pgno, static_cast<std::size_t>(pos), page, fenced ? &fence : nullptr, position);
+    }
+  }
   *found = true;
   return JET_errSuccess;
 }

@@ -19,6 +19,33 @@
 
 namespace jet::db {
 
+struct LeafNode;  // db/node.h
+
+// Where a key was found, kept by a cursor so that its next move or value read starts
+// from that leaf instead of descending from the root. Only a hint, which holds while
+//  * nothing in the database changed since (the database's dbtime, which every change
+//    raises, is the same),
+//  * the leaf, read as any page, still has its dbtime, belongs to this tree and holds
+//    the key in that slot, and
+//  * the key lies within the fence of the descent that reached the leaf: the bounds
+//    its binary searches compared against, so a descent for the key would take the
+//    same path to the same leaf, even through pages whose keys are out of order.
+// A search from a hint that holds returns what a search from the root returns; any
+// other hint is ignored and the search descends.
+struct LeafPosition {
+  std::uint32_t pgno = 0;  // 0: none
+  std::size_t index = 0;
+  std::uint64_t leaf_dbtime = 0;
+  std::uint64_t db_dbtime = 0;
+  // The fence [low, high) (an absent bound: unbounded). A seek that went on to a
+  // sibling leaf or took the rightmost path compared nothing there: not fenced.
+  bool fenced = false;
+  bool has_low = false;
+  bool has_high = false;
+  std::vector<std::uint8_t> low;
+  std::vector<std::uint8_t> high;
+};
+
 class BTree {
  public:
   BTree(std::uint32_t root, std::uint32_t objid) : root_(root), objid_(objid) {}
@@ -32,8 +59,10 @@ class BTree {
 
   // The stored value of key in place: *value points into the page cache and stays
   // valid until the cache next evicts (Trim) or discards a page. *found false when absent.
-  JET_ERR Find(Database& db, std::span<const std::uint8_t> key, std::span<const std::uint8_t>* value,
-               bool* found) const;
+  // *hint (may be null) is in: a position where key may lie, out: where key lies (none
+  // when absent).
+  JET_ERR Find(Database& db, std::span<const std::uint8_t> key, std::span<const std::uint8_t>* value, bool* found,
+               LeafPosition* hint = nullptr) const;
   // The stored value of key (copied), *found false when absent.
   JET_ERR Lookup(Database& db, std::span<const std::uint8_t> key, std::vector<std::uint8_t>* value, bool* found) const;
 
@@ -47,8 +76,11 @@ class BTree {
 
   enum class Seek { kGE, kGT, kLE, kLT, kFirst, kLast };
   // The nearest key in the given direction; *found false when there is none.
+  // *position (may be null) is in: a hint where key may lie (a keyed seek then starts
+  // from that leaf when the hint holds), out: where the key found lies (none when
+  // nothing was found).
   JET_ERR SeekKey(Database& db, std::span<const std::uint8_t> key, Seek seek, bool* found, std::string* out_key,
-                  std::vector<std::uint8_t>* out_value) const;
+                  std::vector<std::uint8_t>* out_value, LeafPosition* position = nullptr) const;
 
   // Walks the whole leaf chain checking links; counts records (tests, integrity check).
   JET_ERR Check(Database& db, std::uint64_t* records) const;
@@ -72,7 +104,17 @@ class BTree {
     std::array<PathEntry, kMaxDepth> entries_{};
     std::size_t size_ = 0;
   };
-  JET_ERR Descend(Database& db, std::span<const std::uint8_t> key, bool rightmost, Path* path) const;
+  // The bounds a descent's binary searches compared key against (LeafPosition), in
+  // place in the pages read (valid until the cache next evicts).
+  struct FenceSpans {
+    bool has_low = false;
+    bool has_high = false;
+    std::span<const std::uint8_t> low;
+    std::span<const std::uint8_t> high;
+  };
+  // fence (may be null) receives the bounds; a rightmost descent compares nothing.
+  JET_ERR Descend(Database& db, std::span<const std::uint8_t> key, bool rightmost, Path* path,
+                  FenceSpans* fence = nullptr) const;
   // Where a key's descent ends: the leaf (path.back(), its bytes in page), the index
   // of the first node >= key in it, and whether that node is key.
   struct LeafSpot {
@@ -81,7 +123,15 @@ class BTree {
     std::size_t index = 0;
     bool found = false;
   };
-  JET_ERR FindInLeaf(Database& db, std::span<const std::uint8_t> key, LeafSpot* at) const;
+  JET_ERR FindInLeaf(Database& db, std::span<const std::uint8_t> key, LeafSpot* at, FenceSpans* fence = nullptr) const;
+  // *holds when hint still holds for key (LeafPosition): then *page is its leaf and
+  // *node the node of key in it. Errors are those of reading the leaf.
+  JET_ERR AtHint(Database& db, std::span<const std::uint8_t> key, const LeafPosition& hint,
+                 std::span<const std::uint8_t>* page, LeafNode* node, bool* holds) const;
+  // Records in *p that a search ended at node index of leaf pgno (its bytes: page);
+  // fence: the bounds of the descent that reached it, or null when there are none.
+  static void Remember(Database& db, std::uint32_t pgno, std::size_t index, std::span<const std::uint8_t> page,
+                       const FenceSpans* fence, LeafPosition* p);
   JET_ERR Sibling(Database& db, std::uint32_t pgno, bool next, std::uint32_t* sibling) const;
   JET_ERR InsertAt(MiniTxn& mtr, Path& path, std::size_t level, std::size_t index,
                    std::span<const std::uint8_t> node) const;

@@ -69,13 +69,14 @@ JET_ERR ListTables(Database& db, std::vector<std::string>* names) {
   names->clear();
   std::string key;
   bool found = false;
-  JET_ERR err = kCatalog.SeekKey(db, {}, BTree::Seek::kFirst, &found, &key, nullptr);
+  LeafPosition at;  // each step starts from the leaf of the name before
+  JET_ERR err = kCatalog.SeekKey(db, {}, BTree::Seek::kFirst, &found, &key, nullptr, &at);
   while (err >= 0 && found) {
     // SeekKey(kGT) refuses a step that does not move past its key: names strictly increase.
     if (!names->empty()) JF_ASSERT_LT(names->back(), key);
     names->push_back(key);
     std::string next;
-    err = kCatalog.SeekKey(db, Bytes(key), BTree::Seek::kGT, &found, &next, nullptr);
+    err = kCatalog.SeekKey(db, Bytes(key), BTree::Seek::kGT, &found, &next, nullptr, &at);
     key = std::move(next);
   }
   return err;
