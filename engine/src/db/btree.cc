@@ -54,9 +54,8 @@ JET_ERR NodeKey(std::span<const std::uint8_t> node, bool leaf, std::span<const s
 // With fence (the descent: upper), the greatest key compared at or below key raises
 // fence->low and the least compared above it lowers fence->high: any key within them
 // makes the same comparisons, so its search takes the same path.
-template <class Fence>
 JET_ERR SearchNodes(std::span<const std::uint8_t> page, std::span<const std::uint8_t> key, bool leaf, std::size_t first,
-                    bool upper, std::size_t* pos, Fence* fence) {
+                    bool upper, std::size_t* pos, FenceSpans* fence) {
   std::size_t lo = first, hi = format::NodeCount(page);
   while (lo < hi) {
     std::size_t mid = (lo + hi) / 2;
@@ -99,18 +98,11 @@ void AssertInsertionPoint(std::span<const std::uint8_t> page, std::size_t index,
   }
 }
 
-struct NoFence {
-  bool has_low = false;
-  bool has_high = false;
-  std::span<const std::uint8_t> low;
-  std::span<const std::uint8_t> high;
-};
-
 // The index of the first leaf node >= key, and whether it is key.
 JET_ERR LeafSearch(std::span<const std::uint8_t> page, std::span<const std::uint8_t> key, std::size_t* index,
                    bool* found) {
   *found = false;
-  JET_ERR err = SearchNodes<NoFence>(page, key, true, 0, false, index, nullptr);
+  JET_ERR err = SearchNodes(page, key, true, 0, false, index, nullptr);
   if (err < 0 || *index >= format::NodeCount(page)) return err;
   std::span<const std::uint8_t> k;
   if ((err = NodeKey(format::NodeAt(page, *index), true, &k)) < 0) return err;

@@ -46,6 +46,15 @@ struct LeafPosition {
   std::vector<std::uint8_t> high;
 };
 
+// The bounds a descent's binary searches compared key against (LeafPosition), in
+// place in the pages read (valid until the cache next evicts).
+struct FenceSpans {
+  bool has_low = false;
+  bool has_high = false;
+  std::span<const std::uint8_t> low;
+  std::span<const std::uint8_t> high;
+};
+
 class BTree {
  public:
   BTree(std::uint32_t root, std::uint32_t objid) : root_(root), objid_(objid) {}
@@ -103,14 +112,6 @@ class BTree {
    private:
     std::array<PathEntry, kMaxDepth> entries_{};
     std::size_t size_ = 0;
-  };
-  // The bounds a descent's binary searches compared key against (LeafPosition), in
-  // place in the pages read (valid until the cache next evicts).
-  struct FenceSpans {
-    bool has_low = false;
-    bool has_high = false;
-    std::span<const std::uint8_t> low;
-    std::span<const std::uint8_t> high;
   };
   // fence (may be null) receives the bounds; a rightmost descent compares nothing.
   JET_ERR Descend(Database& db, std::span<const std::uint8_t> key, bool rightmost, Path* path,
