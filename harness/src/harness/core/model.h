@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,11 +32,12 @@ namespace jetharness {
 
 // Keys and values are binary; std::string is a convenient owner of bytes.
 using Bytes = std::string;
-using TableState = std::map<Bytes, Bytes>;
+// std::less<>: the oracle looks records up by views, without copying keys.
+using TableState = std::map<Bytes, Bytes, std::less<>>;
 // The logical content of the databases: table name -> key -> value. Table names are
 // unique across the databases of one instance (see workload.h). Tables with no
 // records are absent, so that "created but empty" and "not created" compare equal.
-using DbState = std::map<std::string, TableState>;
+using DbState = std::map<std::string, TableState, std::less<>>;
 
 // One record change. value == nullopt means delete.
 struct Op {

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <map>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "harness/core/hex.h"
@@ -35,48 +37,86 @@ std::string DescribeBytes(const Bytes& bytes) {
 namespace {
 
 using RecordId = std::pair<std::string, Bytes>;  // (table, key)
+// A record named by views into a state or the model, which outlive every walk: the
+// oracle runs once per crash state and must not copy keys to compare them.
+using RecordRef = std::pair<std::string_view, std::string_view>;
 
-std::optional<Bytes> Lookup(const DbState& state, const RecordId& id) {
+// The record's value in `state`, or nullptr when absent.
+const Bytes* Find(const DbState& state, RecordRef id) {
   auto table = state.find(id.first);
-  if (table == state.end()) return std::nullopt;
+  if (table == state.end()) return nullptr;
   auto record = table->second.find(id.second);
-  if (record == table->second.end()) return std::nullopt;
-  return record->second;
+  return record == table->second.end() ? nullptr : &record->second;
 }
 
-std::string DescribeValue(const std::optional<Bytes>& value) {
-  return value.has_value() ? DescribeBytes(*value) : std::string("(absent)");
+bool SameValue(const Bytes* a, const Bytes* b) { return a == nullptr ? b == nullptr : b != nullptr && *a == *b; }
+
+std::string DescribeValue(const Bytes* value) {
+  return value != nullptr ? DescribeBytes(*value) : std::string("(absent)");
+}
+
+// Calls differ(id) for every record whose value differs between two states, in
+// (table, key) order: one merge of the two sorted maps.
+template <class Differ>
+void ForEachDifference(const DbState& a, const DbState& b, const Differ& differ) {
+  auto all = [&differ](const DbState::value_type& table) {
+    for (const auto& [key, value] : table.second) differ(RecordRef{table.first, key});
+  };
+  auto ta = a.begin(), tb = b.begin();
+  while (ta != a.end() || tb != b.end()) {
+    if (tb == b.end() || (ta != a.end() && ta->first < tb->first)) {
+      all(*ta++);
+    } else if (ta == a.end() || tb->first < ta->first) {
+      all(*tb++);
+    } else {
+      const TableState &ra = ta->second, &rb = tb->second;
+      auto ia = ra.begin(), ib = rb.begin();
+      while (ia != ra.end() || ib != rb.end()) {
+        if (ib == rb.end() || (ia != ra.end() && ia->first < ib->first)) {
+          differ(RecordRef{ta->first, (ia++)->first});
+        } else if (ia == ra.end() || ib->first < ia->first) {
+          differ(RecordRef{tb->first, (ib++)->first});
+        } else {
+          if (ia->second != ib->second) differ(RecordRef{ta->first, ia->first});
+          ++ia;
+          ++ib;
+        }
+      }
+      ++ta;
+      ++tb;
+    }
+  }
 }
 
 // Walks the prefixes 0..max keeping the set of records where the model differs from
-// `actual`; each transaction only touches its own keys, so the walk is linear.
+// `actual`; each transaction only touches its own keys, so the walk is linear. The
+// model's state after the prefix walked is its base overlaid with the records the
+// commits so far wrote, so the base (a preload of hundreds of records) is not copied.
 struct PrefixWalk {
   const Model& model;
   const DbState& actual;
-  DbState state;
-  std::set<RecordId> differing;
+  std::map<RecordRef, const Bytes*> written;  // each record's last value; nullptr: deleted
+  std::set<RecordRef> differing;
 
-  PrefixWalk(const Model& m, const DbState& a) : model(m), actual(a), state(m.base()) {
-    for (const DbState* side : std::initializer_list<const DbState*>{&actual, &state}) {
-      for (const auto& [table, records] : *side) {
-        for (const auto& [key, value] : records) differing.insert({table, key});
-      }
-    }
-    for (auto it = differing.begin(); it != differing.end();) {
-      it = Lookup(state, *it) == Lookup(actual, *it) ? differing.erase(it) : std::next(it);
-    }
+  PrefixWalk(const Model& m, const DbState& a) : model(m), actual(a) {
+    ForEachDifference(model.base(), actual, [this](RecordRef id) { differing.insert(id); });
   }
-  void Refresh(const RecordId& id) {
-    if (Lookup(state, id) == Lookup(actual, id)) {
-      differing.erase(id);
-    } else {
-      differing.insert(id);
-    }
+  const Bytes* StateValue(RecordRef id) const {
+    auto it = written.find(id);
+    return it != written.end() ? it->second : Find(model.base(), id);
   }
   void Apply(std::size_t index) {
     const Txn& txn = model.txn(model.commit_order()[index]);
-    ApplyOps(txn.ops, &state);
-    for (const Op& op : txn.ops) Refresh({op.table, op.key});
+    // Op by op: a record's last op decides its value, and its refresh comes after it.
+    for (const Op& op : txn.ops) {
+      const RecordRef id{op.table, op.key};
+      written.insert_or_assign(id, op.value ? &*op.value : nullptr);
+      if (SameValue(StateValue(id), Find(actual, id))) {
+        differing.erase(id);
+      } else {
+        differing.insert(id);
+      }
+    }
   }
 };
 
@@ -99,8 +139,8 @@ std::string FindUncommittedValue(const Model& model, const DbState& actual) {
       for (const Op& op : *ops) {
         if (!op.value) continue;
         RecordId id{op.table, op.key};
-        std::optional<Bytes> seen = Lookup(actual, id);
-        if (seen == op.value && committed_writes.count({id, *op.value}) == 0) {
+        const Bytes* seen = Find(actual, id);
+        if (seen != nullptr && *seen == *op.value && committed_writes.count({id, *op.value}) == 0) {
           return fmt::format("table {} key {} holds {}, written only by transaction {} ({})", op.table,
                              DescribeBytes(op.key), DescribeBytes(*op.value), txn.id,
                              ops == &txn.undone ? "undone by a savepoint rollback" : TxnOutcomeName(txn.outcome));
@@ -149,21 +189,14 @@ PrefixScan ScanPrefixes(const Model& model, const DbState& actual, PrefixWindow 
 
 // The first record (in table, key order) whose value differs between the two states.
 std::string FirstDifference(const DbState& expected, const DbState& actual) {
-  std::set<RecordId> ids;
-  for (const DbState* state : std::initializer_list<const DbState*>{&expected, &actual}) {
-    for (const auto& [table, records] : *state) {
-      for (const auto& [key, value] : records) ids.insert({table, key});
-    }
-  }
-  for (const RecordId& id : ids) {
-    std::optional<Bytes> want = Lookup(expected, id);
-    std::optional<Bytes> got = Lookup(actual, id);
-    if (want != got) {
-      return fmt::format("first differing record: table {} key {}: expected {}, engine has {}", id.first,
-                         DescribeBytes(id.second), DescribeValue(want), DescribeValue(got));
-    }
-  }
-  return "no differing record";
+  std::string first;
+  ForEachDifference(expected, actual, [&](RecordRef id) {
+    if (!first.empty()) return;
+    first = fmt::format("first differing record: table {} key {}: expected {}, engine has {}", id.first,
+                        DescribeBytes(Bytes(id.second)), DescribeValue(Find(expected, id)),
+                        DescribeValue(Find(actual, id)));
+  });
+  return first.empty() ? "no differing record" : first;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "harness/core/oracle.h"
 
@@ -431,11 +432,10 @@ struct Cursor {
   bool Current(Bytes* key, Bytes* value) {
     char key_buffer[JET_cbKeyMost + 1];
     unsigned long key_size = 0;
-    if (instance.Call(kRetrieveKey, [&] {
-          return JetRetrieveKey(session, table, key_buffer, sizeof key_buffer, &key_size, 0);
-        }) < 0) {
-      return false;
-    }
+    // Called first and then reported: a lambda of one code fits std::function's own
+    // storage, one capturing the call's arguments would be allocated for every record.
+    const JET_ERR key_err = JetRetrieveKey(session, table, key_buffer, sizeof key_buffer, &key_size, 0);
+    if (instance.Call(kRetrieveKey, [key_err] { return key_err; }) < 0) return false;
     key->assign(key_buffer, std::min<unsigned long>(key_size, sizeof key_buffer));
     const JET_ERR err = FillGrowing(buffer, value, [&](void* data, unsigned long size, unsigned long* actual) {
       return JetRetrieveCurrentValue(session, table, data, size, actual);
@@ -519,7 +519,9 @@ ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, st
       Cursor cursor{instance, session, table};
       // One scan from `first` by `step`, each record to visit in turn; false when an
       // engine call failed (the read-back ends there). A scan that does not end within
-      // move_budget moves is a hang (a cycle of page links) and stops.
+      // move_budget moves is a hang (a cycle of page links) and stops. The key and
+      // value buffers are the scan's, reused record after record.
+      Bytes at_key, at_value;  // the record under the cursor
       auto scan = [&](long first, long step, const char* direction, auto&& visit) {
         std::uint64_t moves = 0;
         for (int at = cursor.Move(first); at != 0; at = cursor.Move(step)) {
@@ -528,36 +530,37 @@ ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, st
             problem(fmt::format("hang: {} scan of {} did not end within {} moves", direction, name, move_budget));
             break;
           }
-          Bytes key, value;
-          if (!cursor.Current(&key, &value)) return false;
-          visit(std::move(key), std::move(value));
+          if (!cursor.Current(&at_key, &at_value)) return false;
+          visit();
         }
         return true;
       };
       std::vector<std::pair<Bytes, Bytes>> forward;
-      const bool forward_read = scan(JET_MoveFirst, JET_MoveNext, "forward", [&](Bytes key, Bytes value) {
-        if (!forward.empty() && !(forward.back().first < key)) {
-          problem(fmt::format("scan of {}: key {} follows {} (not ascending)", name, DescribeBytes(key),
+      const bool forward_read = scan(JET_MoveFirst, JET_MoveNext, "forward", [&] {
+        if (!forward.empty() && !(forward.back().first < at_key)) {
+          problem(fmt::format("scan of {}: key {} follows {} (not ascending)", name, DescribeBytes(at_key),
                               DescribeBytes(forward.back().first)));
         }
-        forward.emplace_back(std::move(key), std::move(value));
+        forward.emplace_back(at_key, at_value);
       });
       if (!forward_read) return out;
-      std::vector<Bytes> backward;
-      if (!scan(JET_MoveLast, JET_MovePrevious, "backward",
-                [&](Bytes key, Bytes) { backward.push_back(std::move(key)); })) {
+      // The backward scan must be the forward one reversed: its j-th key is compared
+      // with the forward scan's (n-1-j)-th as it comes, and the forward record nearest
+      // the start that differs is reported.
+      std::size_t backward = 0;
+      std::optional<std::size_t> differs_at;
+      if (!scan(JET_MoveLast, JET_MovePrevious, "backward", [&] {
+            if (backward < forward.size() && forward[forward.size() - 1 - backward].first != at_key) {
+              differs_at = forward.size() - 1 - backward;
+            }
+            ++backward;
+          })) {
         return out;
       }
-      if (backward.size() != forward.size()) {
-        problem(
-            fmt::format("table {}: forward scan saw {} records, backward {}", name, forward.size(), backward.size()));
-      } else {
-        for (std::size_t i = 0; i < forward.size(); ++i) {
-          if (backward[backward.size() - 1 - i] != forward[i].first) {
-            problem(fmt::format("table {}: backward scan differs from forward at record {}", name, i));
-            break;
-          }
-        }
+      if (backward != forward.size()) {
+        problem(fmt::format("table {}: forward scan saw {} records, backward {}", name, forward.size(), backward));
+      } else if (differs_at) {
+        problem(fmt::format("table {}: backward scan differs from forward at record {}", name, *differs_at));
       }
       TableState* table_state = nullptr;  // a table without records is not in the state
       std::string got;
