@@ -114,8 +114,9 @@ class InputReader {
     return Take(size);
   }
   // As Blob, but a view of the input's bytes (valid as long as the input is).
-  Bytes BlobView(std::size_t max_size) {
-    const std::size_t size = std::min<std::size_t>(U16(), max_size);
+  Bytes BlobView(std::size_t max_size) { return TakeView(std::min<std::size_t>(U16(), max_size)); }
+  // As Take, but a view of the input's bytes.
+  Bytes TakeView(std::size_t size) {
     const std::size_t n = std::min(size, input_.size() - offset_);
     const Bytes view = input_.subspan(offset_, n);
     offset_ += n;

@@ -8,6 +8,7 @@
 //             cut to whole sectors), checksum recomputed;
 //   segments  additionally every segment's number and checksum recomputed, so the
 //             record framing inside them is what gets exercised.
+// (A way that gives the same bytes as the one before it is not read again.)
 // Each way: ListGenerations + LogReader yield records or a known JET_err, never a
 // crash; record positions strictly increase inside the one generation; the record
 // count is bounded by the file size. Then the round trip: the records read are
@@ -156,10 +157,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size > 16 * kSector) return -1;
   std::vector<std::uint8_t> file(data, data + size);
   Check(file);
+  // A fix that leaves the file as it was (the custom mutator re-seals what it changes, so
+  // most inputs are already consistent) would only repeat the check just made on the
+  // same bytes — the reads and the rewrite are deterministic — so it is made once.
+  std::vector<std::uint8_t> checked = file;
   FixHeader(file);
-  Check(file);
+  if (file != checked) {
+    Check(file);
+    checked = file;
+  }
   FixSegments(file);
-  Check(file);
+  if (file != checked) Check(file);
   return 0;
 }
 
