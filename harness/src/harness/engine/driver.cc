@@ -113,15 +113,6 @@ void EngineInstance::Violation(std::string what) {
   failure_ = CallFailure{std::move(what), kModelViolation};
 }
 
-JET_ERR EngineInstance::Call(const std::string& name, const std::function<JET_ERR()>& fn) {
-  if (failure_.failed()) return failure_.code;
-  if (before_call_) before_call_(name);
-  JET_ERR err = fn();
-  if (observer_) observer_(name, err);
-  if (err < 0) failure_ = CallFailure{name, err};
-  return err;
-}
-
 JET_ERR EngineInstance::Init() {
   JET_ERR err = Call("JetInit", [&] { return JetInit(&instance_); });
   running_ = err >= 0;
@@ -432,10 +423,11 @@ struct Cursor {
   bool Current(Bytes* key, Bytes* value) {
     char key_buffer[JET_cbKeyMost + 1];
     unsigned long key_size = 0;
-    // Called first and then reported: a lambda of one code fits std::function's own
-    // storage, one capturing the call's arguments would be allocated for every record.
-    const JET_ERR key_err = JetRetrieveKey(session, table, key_buffer, sizeof key_buffer, &key_size, 0);
-    if (instance.Call(kRetrieveKey, [key_err] { return key_err; }) < 0) return false;
+    if (instance.Call(kRetrieveKey, [&] {
+          return JetRetrieveKey(session, table, key_buffer, sizeof key_buffer, &key_size, 0);
+        }) < 0) {
+      return false;
+    }
     key->assign(key_buffer, std::min<unsigned long>(key_size, sizeof key_buffer));
     const JET_ERR err = FillGrowing(buffer, value, [&](void* data, unsigned long size, unsigned long* actual) {
       return JetRetrieveCurrentValue(session, table, data, size, actual);

@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "faultfs/vfs.h"
@@ -50,7 +51,17 @@ class EngineInstance {
   EngineInstance& operator=(const EngineInstance&) = delete;
 
   // Runs `fn` (an API call) unless an earlier call failed; records and reports it.
-  JET_ERR Call(const std::string& name, const std::function<JET_ERR()>& fn);
+  // A template rather than std::function: a scan makes a call per record, and a
+  // lambda capturing its arguments would otherwise be allocated every time.
+  template <class Fn>
+  JET_ERR Call(const std::string& name, Fn&& fn) {
+    if (failure_.failed()) return failure_.code;
+    if (before_call_) before_call_(name);
+    const JET_ERR err = std::forward<Fn>(fn)();
+    if (observer_) observer_(name, err);
+    if (err < 0) failure_ = CallFailure{name, err};
+    return err;
+  }
   // The engine contradicted the model (`what` says how): recorded like a failed call
   // with code kModelViolation, so the phase ends and every check reports it.
   void Violation(std::string what);
