@@ -155,7 +155,8 @@ std::string FindUncommittedValue(const Model& model, const DbState& actual) {
 
 namespace {
 
-// Where `actual` meets the model's prefixes 0..MaxPrefix(), in one walk.
+// Where `actual` meets the model's prefixes 0..MaxPrefix(), in one walk (ending at the first
+// match inside the window).
 struct PrefixScan {
   std::optional<std::size_t> first_match;      // the first prefix equal to it
   std::optional<std::size_t> match_in_window;  // the first equal one inside the window
@@ -178,6 +179,13 @@ PrefixScan ScanPrefixes(const Model& model, const DbState& actual, PrefixWindow 
     if (diff < scan.closest_diff || (diff == scan.closest_diff && distance(n) < distance(scan.closest))) {
       scan.closest = n;
       scan.closest_diff = diff;
+    }
+    // Nothing after the first match inside the window changes the scan: first_match is
+    // set, and no later prefix beats this one's 0 differing records at distance 0. The
+    // usual state (an accepted one) so walks only up to its own prefix.
+    if (scan.match_in_window) {
+      JF_ASSERT(scan.closest == n && scan.closest_diff == 0);
+      break;
     }
     if (n == model.MaxPrefix()) break;
     walk.Apply(n);
