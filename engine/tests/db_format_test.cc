@@ -36,8 +36,8 @@ format::DbHeader SampleHeader(std::uint32_t page_size) {
   return h;
 }
 
-// XorChecksum and IsAllZero read whole blocks a u64 at a time (format/checksum.cc);
-// they must agree with the word-by-word definition at every size and alignment.
+// XorChecksum reads whole blocks 64 bytes at a time in four 16-byte lanes, IsAllZero a
+// u64 at a time (format/checksum.cc); they must agree with the word-by-word definition at every size and alignment.
 TEST(ChecksumTest, XorChecksumAndIsAllZeroMatchTheirDefinitionsAtEverySizeAndOffset) {
   rc::check([](std::vector<std::uint8_t> bytes, std::uint8_t skip) {
     const std::size_t begin = std::min<std::size_t>(skip % 8, bytes.size());
@@ -49,12 +49,14 @@ TEST(ChecksumTest, XorChecksumAndIsAllZeroMatchTheirDefinitionsAtEverySizeAndOff
     const std::span<const std::uint8_t> all = std::span<const std::uint8_t>(bytes).subspan(begin);
     RC_ASSERT(format::IsAllZero(all) == std::all_of(all.begin(), all.end(), [](std::uint8_t b) { return b == 0; }));
   });
-  // Whole pages, and a single set byte anywhere in an otherwise zero page.
+  // Whole pages, and a single set byte anywhere in an otherwise zero page (in each of the
+  // four lanes, and in the checksum word XorChecksum folds in and out again).
   for (const std::size_t size : {4096u, 8192u, 32768u}) {
     std::vector<std::uint8_t> page(size, 0);
     EXPECT_TRUE(format::IsAllZero(page));
     EXPECT_EQ(format::XorChecksum(page), format::kXorSeed);
-    for (const std::size_t at : {std::size_t{0}, std::size_t{3}, std::size_t{4}, size / 2 + 1, size - 1}) {
+    for (const std::size_t at : {std::size_t{0}, std::size_t{3}, std::size_t{4}, std::size_t{21}, std::size_t{38},
+                                 std::size_t{55}, size / 2 + 1, size - 1}) {
       page[at] = 0x5a;
       EXPECT_FALSE(format::IsAllZero(page));
       const std::uint32_t word = at < 4 ? 0u : std::uint32_t{0x5a} << (8 * (at % 4));

