@@ -17,6 +17,7 @@ const Block& ZeroBlock() {
 const Block& BytesOf(const std::shared_ptr<const Block>& block) { return block ? *block : ZeroBlock(); }
 
 std::uint64_t Rotl(std::uint64_t v, int r) { return (v << r) | (v >> (64 - r)); }
+constexpr std::uint64_t kHashMul = 0x9E3779B97F4A7C15ULL;
 }  // namespace
 
 std::size_t FileData::Read(std::uint64_t offset, std::span<std::uint8_t> dst) const {
@@ -75,25 +76,33 @@ void FileData::Resize(std::uint64_t size) {
   JF_ASSERT_EQ(blocks_.size(), BlockCount(size_));
 }
 
-std::uint64_t FileData::Hash() const {
+std::uint64_t Block::SampleHash() const {
+  std::uint64_t h = sample_hash_.load(std::memory_order_relaxed);
+  if (h != 0) return h;
   // The hash only picks candidates for SameBytes, which is exact, so it samples: one
   // 8-byte word in every 64 bytes (a page or a log record rewritten changes one), in
   // four independent lanes that keep the multiplier busy.
-  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ULL;
   constexpr std::size_t kStride = 64;
-  std::uint64_t lanes[4] = {size_, 0x243F6A8885A308D3ULL, 0x13198A2E03707344ULL, 0xA4093822299F31D0ULL};
-  for (const std::shared_ptr<const Block>& block : blocks_) {
-    const std::uint8_t* bytes = BytesOf(block).bytes.data();
-    for (std::size_t at = 0; at < kBlockSize; at += 4 * kStride) {
-      for (std::size_t lane = 0; lane < 4; ++lane) {
-        std::uint64_t word;
-        std::memcpy(&word, bytes + at + lane * kStride, 8);
-        lanes[lane] = (Rotl(lanes[lane], 29) ^ word) * kMul;
-      }
+  std::uint64_t lanes[4] = {0x243F6A8885A308D3ULL, 0x13198A2E03707344ULL, 0xA4093822299F31D0ULL, 0x082EFA98EC4E6C89ULL};
+  for (std::size_t at = 0; at < kBlockSize; at += 4 * kStride) {
+    for (std::size_t lane = 0; lane < 4; ++lane) {
+      std::uint64_t word;
+      std::memcpy(&word, bytes.data() + at + lane * kStride, 8);
+      lanes[lane] = (Rotl(lanes[lane], 29) ^ word) * kHashMul;
     }
   }
-  std::uint64_t h = size_;
-  for (std::uint64_t lane : lanes) h = (Rotl(h, 31) ^ lane) * kMul;
+  h = 0;
+  for (std::uint64_t lane : lanes) h = (Rotl(h, 31) ^ lane) * kHashMul;
+  h ^= h >> 29;
+  if (h == 0) h = 1;  // 0 means "not computed"
+  sample_hash_.store(h, std::memory_order_relaxed);
+  return h;
+}
+
+std::uint64_t FileData::Hash() const {
+  // Each block's sampled hash, in order: a sparse block hashes as the zeros it reads as.
+  std::uint64_t h = size_ ^ 0x452821E638D01377ULL;
+  for (const std::shared_ptr<const Block>& block : blocks_) h = (Rotl(h, 31) ^ BytesOf(block).SampleHash()) * kHashMul;
   return h ^ (h >> 29);
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,20 @@ inline constexpr std::size_t kBlockSize = 4096;
 
 struct Block {
   std::array<std::uint8_t, kBlockSize> bytes{};
+
+  Block() = default;
+  // A copy takes the bytes only: it is made to be written, so its hash is not known.
+  Block(const Block& other) : bytes(other.bytes) {}
+  Block& operator=(const Block&) = delete;
+
+  // The hash of a sample of the bytes, computed on first use and kept: a block is never
+  // changed once a FileData holds it (copy-on-write), and crash images share most of
+  // their blocks, so each is sampled once rather than once per image hashed. Threads
+  // that race here store the same value.
+  std::uint64_t SampleHash() const;
+
+ private:
+  mutable std::atomic<std::uint64_t> sample_hash_{0};  // 0: not computed yet
 };
 
 class FileData {
