@@ -37,7 +37,8 @@ format::DbHeader SampleHeader(std::uint32_t page_size) {
 }
 
 // XorChecksum reads whole blocks 64 bytes at a time in four 16-byte lanes, IsAllZero a
-// u64 at a time (format/checksum.cc); they must agree with the word-by-word definition at every size and alignment.
+// u64 at a time (format/checksum.cc); they must agree with the word-by-word definition
+// at every size and alignment.
 TEST(ChecksumTest, XorChecksumAndIsAllZeroMatchTheirDefinitionsAtEverySizeAndOffset) {
   rc::check([](std::vector<std::uint8_t> bytes, std::uint8_t skip) {
     const std::size_t begin = std::min<std::size_t>(skip % 8, bytes.size());

@@ -429,14 +429,18 @@ struct Cursor {
       return false;
     }
     key->assign(key_buffer, std::min<unsigned long>(key_size, sizeof key_buffer));
-    const JET_ERR err = FillGrowing(buffer, value, [&](void* data, unsigned long size, unsigned long* actual) {
-      return JetRetrieveCurrentValue(session, table, data, size, actual);
-    });
-    return instance.Call(kRetrieveCurrentValue, [err] { return err; }) >= 0;
+    return instance.Call(kRetrieveCurrentValue, [&] {
+      return FillGrowing(buffer, value, [&](void* data, unsigned long size, unsigned long* actual) {
+        return JetRetrieveCurrentValue(session, table, data, size, actual);
+      });
+    }) >= 0;
   }
 
   // Moves; returns 1 on a record, 0 at the end, -1 on a failed call.
+  // JetMove runs outside Call because JET_errNoCurrentRecord ends a scan rather than
+  // failing it; so the guard Call would apply (no call after a failure) is here.
   int Move(long rows) {
+    if (instance.failure().failed()) return -1;
     JET_ERR err = JetMove(session, table, rows, 0);
     if (err == JET_errNoCurrentRecord) return 0;
     return instance.Call(kMove, [err] { return err; }) < 0 ? -1 : 1;
@@ -446,11 +450,14 @@ struct Cursor {
 std::vector<std::string> TableNames(EngineInstance& instance, JET_SESID session, JET_DBID dbid) {
   Bytes scratch(4096, '\0');
   std::string buffer;
-  const JET_ERR err = FillGrowing(scratch, &buffer, [&](void* data, unsigned long size, unsigned long* actual) {
-    return JetGetTableNames(session, dbid, static_cast<char*>(data), size, actual);
-  });
   std::vector<std::string> names;
-  if (instance.Call("JetGetTableNames", [err] { return err; }) < 0) return names;
+  if (instance.Call("JetGetTableNames", [&] {
+        return FillGrowing(scratch, &buffer, [&](void* data, unsigned long size, unsigned long* actual) {
+          return JetGetTableNames(session, dbid, static_cast<char*>(data), size, actual);
+        });
+      }) < 0) {
+    return names;
+  }
   for (std::size_t start = 0; start < buffer.size();) {
     std::size_t end = buffer.find('\0', start);
     if (end == std::string::npos) end = buffer.size();
@@ -559,9 +566,13 @@ ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, st
       for (auto& [key, value] : forward) {
         got.assign(value.size() + 1, '\0');
         unsigned long size = 0;
-        JET_ERR err = JetRetrieveRecord(session, table, key.data(), static_cast<unsigned long>(key.size()), got.data(),
-                                        static_cast<unsigned long>(got.size()), &size);
-        if (instance.Call(kRetrieveRecord, [err] { return err; }) < 0) return out;
+        const Bytes& seek_key = key;  // clang 14 cannot capture a structured binding
+        if (instance.Call(kRetrieveRecord, [&] {
+              return JetRetrieveRecord(session, table, seek_key.data(), static_cast<unsigned long>(seek_key.size()),
+                                       got.data(), static_cast<unsigned long>(got.size()), &size);
+            }) < 0) {
+          return out;
+        }
         got.resize(std::min<std::size_t>(size, got.size()));
         if (got != value)
           problem(
