@@ -5,6 +5,7 @@
 #include "backup/backup_set.h"
 #include "backup_test_util.h"
 #include "core/test_reset.h"
+#include "format/checksum.h"
 #include "log/log.h"
 #include "log_test_util.h"
 
@@ -85,6 +86,27 @@ TEST_F(BackupRestoreTest, FullBackupProgressManifestAndTruncation) {
   ASSERT_EQ(jet::log::ListGenerations(fs_, "/log", "edb", &after), JET_errSuccess);
   EXPECT_LT(after.front().generation, m.gen_high + 2);
   EXPECT_GT(after.front().generation, before.front().generation);
+  ASSERT_JET(JetTerm(inst_));
+}
+
+// The manifest's per-log CRC is the CRC-32C of the whole file (docs/formats/backup.md),
+// however many reads the backup made of it: 1 MiB logs are many copy buffers long.
+TEST_F(BackupRestoreTest, ManifestLogCrcIsTheWholeFilesCrc32c) {
+  config_.log_kib = 1024;
+  ASSERT_JET(Start(true));
+  Load(0, 50);
+  ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
+  jet::format::BackupManifest m;
+  ASSERT_EQ(jet::backup::ReadManifest(fs_, "/backup", &m), JET_errSuccess);
+  ASSERT_FALSE(m.logs.empty());
+  for (const jet::format::BackupLogEntry& log : m.logs) {
+    const std::string path = "/backup/" + jet::log::ArchivedLogName("edb", log.generation);
+    std::vector<std::uint8_t> bytes;
+    ASSERT_TRUE(faultfs::ReadWholeFile(fs_, path, &bytes).ok()) << path;
+    EXPECT_EQ(bytes.size(), 1024u * 1024u) << path;
+    EXPECT_EQ(log.size, bytes.size()) << path;
+    EXPECT_EQ(log.crc, jet::format::Crc32c(bytes)) << path;
+  }
   ASSERT_JET(JetTerm(inst_));
 }
 

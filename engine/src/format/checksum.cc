@@ -120,6 +120,21 @@ namespace {
 // Boost.CRC's table-driven CRC-32C rather than a hand-written table (see README: dependencies).
 using Crc32cEngine = boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true>;
 
+std::uint32_t ReverseBits(std::uint32_t v) {
+  v = ((v >> 1) & 0x55555555u) | ((v & 0x55555555u) << 1);
+  v = ((v >> 2) & 0x33333333u) | ((v & 0x33333333u) << 2);
+  v = ((v >> 4) & 0x0F0F0F0Fu) | ((v & 0x0F0F0F0Fu) << 4);
+  v = ((v >> 8) & 0x00FF00FFu) | ((v & 0x00FF00FFu) << 8);
+  return (v >> 16) | (v << 16);
+}
+
+// Boost takes an initial remainder unreflected and reflects it into its register, so
+// the finished CRC `crc` resumed as an initial remainder starts the register at
+// reverse_bits(crc ^ ~0). Crc32cExtend keeps that (log record CRCs were made with it);
+// Crc32cContinue starts the register at crc ^ ~0, which is what makes it the CRC of
+// the concatenation.
+std::uint32_t ExtendStart(std::uint32_t crc) { return ReverseBits(crc ^ 0xFFFFFFFF) ^ 0xFFFFFFFF; }
+
 #if defined(__x86_64__)
 // SSE4.2's crc32 instruction computes the same reflected CRC-32C register update
 // (without the initial and final inversion), 8 bytes at a time: about 10x the table.
@@ -133,33 +148,31 @@ __attribute__((target("sse4.2"))) std::uint32_t Crc32cRegisterSse42(std::uint32_
 }
 
 const bool kHaveSse42 = __builtin_cpu_supports("sse4.2");
-
-std::uint32_t ReverseBits(std::uint32_t v) {
-  v = ((v >> 1) & 0x55555555u) | ((v & 0x55555555u) << 1);
-  v = ((v >> 2) & 0x33333333u) | ((v & 0x33333333u) << 2);
-  v = ((v >> 4) & 0x0F0F0F0Fu) | ((v & 0x0F0F0F0Fu) << 4);
-  v = ((v >> 8) & 0x00FF00FFu) | ((v & 0x00FF00FFu) << 8);
-  return (v >> 16) | (v << 16);
-}
 #endif
 }  // namespace
 
-std::uint32_t Crc32c(std::span<const std::uint8_t> data) { return Crc32cExtend(0, data); }
+std::uint32_t Crc32c(std::span<const std::uint8_t> data) { return Crc32cContinue(0, data); }
+
+std::uint32_t Crc32cContinue(std::uint32_t crc, std::span<const std::uint8_t> data) {
+#if defined(__x86_64__)
+  if (kHaveSse42) return Crc32cRegisterSse42(crc ^ 0xFFFFFFFF, data.data(), data.size()) ^ 0xFFFFFFFF;
+#endif
+  return Crc32cContinuePortable(crc, data);
+}
+
+std::uint32_t Crc32cContinuePortable(std::uint32_t crc, std::span<const std::uint8_t> data) {
+  Crc32cEngine engine(ReverseBits(crc ^ 0xFFFFFFFF));  // the register at crc ^ ~0 (see ExtendStart)
+  engine.process_bytes(data.data(), data.size());
+  return engine.checksum();
+}
 
 std::uint32_t Crc32cExtend(std::uint32_t crc, std::span<const std::uint8_t> data) {
-#if defined(__x86_64__)
-  // Exactly what the table computes (the on-disk CRCs were made with it): Boost takes
-  // the initial remainder unreflected and reflects it into its register, so resuming
-  // from a finished CRC starts the register at reverse_bits(crc ^ ~0), not crc ^ ~0.
-  if (kHaveSse42) {
-    return Crc32cRegisterSse42(ReverseBits(crc ^ 0xFFFFFFFF), data.data(), data.size()) ^ 0xFFFFFFFF;
-  }
-#endif
-  return Crc32cExtendPortable(crc, data);
+  return Crc32cContinue(ExtendStart(crc), data);
 }
 
 std::uint32_t Crc32cExtendPortable(std::uint32_t crc, std::span<const std::uint8_t> data) {
-  // crc_optimal keeps the pre-final-XOR remainder; resuming from a finished CRC undoes the final XOR.
+  // The definition log record CRCs were written with: the finished CRC handed to Boost
+  // as the initial remainder with the final XOR undone.
   Crc32cEngine engine(crc ^ 0xFFFFFFFF);
   engine.process_bytes(data.data(), data.size());
   return engine.checksum();

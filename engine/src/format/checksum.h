@@ -18,12 +18,19 @@ inline constexpr std::uint32_t kXorSeed = 0x89abcdef;
 std::uint32_t XorChecksum(std::span<const std::uint8_t> block);
 // True when every byte is zero (a never-written page or header).
 bool IsAllZero(std::span<const std::uint8_t> bytes);
-// CRC-32C (Castagnoli), as used by iSCSI/ext4; initial ~0, final ~.
+// CRC-32C (Castagnoli), as used by iSCSI/ext4; initial ~0, final ~. Every function
+// below uses the CPU's CRC-32C instruction when it has one (x86-64 SSE4.2), else the
+// portable table; the *Portable forms are the table alone, on every CPU.
 std::uint32_t Crc32c(std::span<const std::uint8_t> data);
-// Continues crc (a finished CRC of earlier bytes, 0 for none) over data. Uses the
-// CPU's CRC-32C instruction when it has one (x86-64 SSE4.2), else the portable table.
+// Crc32c(earlier + data) from crc = Crc32c(earlier) (0 for none): a file's CRC
+// computed a read at a time is the same whatever the reads' sizes (backup set files).
+std::uint32_t Crc32cContinue(std::uint32_t crc, std::span<const std::uint8_t> data);
+std::uint32_t Crc32cContinuePortable(std::uint32_t crc, std::span<const std::uint8_t> data);
+// A log record's CRC (format/log_segment.h): Crc32cExtend(Crc32c(header), payload).
+// Resuming from crc this way is NOT the CRC of the concatenation (it re-enters crc
+// bit-reversed, as Boost.CRC does with an initial remainder): it is a definition of the
+// log format, kept as the records were written; use it for nothing else.
 std::uint32_t Crc32cExtend(std::uint32_t crc, std::span<const std::uint8_t> data);
-// The table-driven implementation (Boost.CRC), on every CPU.
 std::uint32_t Crc32cExtendPortable(std::uint32_t crc, std::span<const std::uint8_t> data);
 
 // Little-endian field access on byte buffers; every on-disk struct uses these.

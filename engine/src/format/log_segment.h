@@ -22,7 +22,8 @@
 // Records are framed as a 12-byte header and the payload, and may span segments (but
 // never generations):
 //     0 u8 type   1 u8 flags (0)   2 u16 reserved (0)   4 u32 cbPayload
-//     8 u32 crc32c over header bytes 0..7 and the payload
+//     8 u32 Crc32cExtend(Crc32c(header bytes 0..7), payload) (format/checksum.h: not
+//       the CRC-32C of the two together; docs/formats/log.md)
 #pragma once
 
 #include <cstdint>
