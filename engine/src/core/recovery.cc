@@ -303,7 +303,7 @@ class Recovery {
                          rec.op == db::OpKind::kDelete;
     if (logical && rec.txn != 0) {
       UnfinishedTxn& txn = txns_[rec.txn];
-      RecordId id{rec.dbid, rec.objid, std::string(rec.key.begin(), rec.key.end())};
+      RecordId id{rec.dbid, rec.objid, std::string(reinterpret_cast<const char*>(rec.key.data()), rec.key.size())};
       if (txn.first.count(id) == 0) {
         txn.first[id] = BeforeImage{rec.before_present,
                                     std::vector<std::uint8_t>(rec.before.begin(), rec.before.end())};

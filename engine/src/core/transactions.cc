@@ -84,7 +84,7 @@ JET_ERR WriteInTransaction(State& st, Transaction& txn, AttachedDb& adb, const C
   // A live transaction (level 1 or more, never id 0: 0 means "no owner").
   JF_ASSERT_NE(txn.id, 0u);
   JF_ASSERT_GE(txn.level, 1);
-  RecordId id{c.dbid, c.table.objid, std::string(key.begin(), key.end())};
+  RecordId id{c.dbid, c.table.objid, std::string(reinterpret_cast<const char*>(key.data()), key.size())};
   const VersionStore::Entry* lock = st.versions.Find(id);
   if (lock != nullptr && lock->owner != txn.id) return JET_errWriteConflict;
   BeforeImage current;

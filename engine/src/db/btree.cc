@@ -510,7 +510,9 @@ JET_ERR BTree::SeekKey(Database& db, std::span<const std::uint8_t> key, Seek see
   }
   if (out_key != nullptr) {
     if (!faultfs::AllocationAllowed("record-copy")) return JET_errOutOfMemory;
-    out_key->assign(node.key.begin(), node.key.end());
+    // (pointer, size), not the iterator pair: from uint8_t iterators std::string copies
+    // a char at a time, and this runs for every record a scan steps onto.
+    out_key->assign(reinterpret_cast<const char*>(node.key.data()), node.key.size());
   }
   if ((err = CopyBytes(node.value, out_value)) < 0) return err;
   if (position != nullptr) {
