@@ -1,6 +1,7 @@
 // CRC-32C: the known answer, and the CPU-instruction path equal to the portable table
-// for every length, alignment, starting CRC and chaining (log segments and backup set
-// files are checked in pieces).
+// for every length, alignment, starting CRC and chaining; Crc32cContinue is the CRC of
+// the concatenation (backup set files are checked a read at a time), Crc32cExtend the
+// log record's own chaining.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -41,8 +42,8 @@ TEST(Crc32c, EqualsThePortableTableForEveryLengthOffsetAndSplit) {
       const auto piece = std::span<const std::uint8_t>(data).subspan(offset, length);
       const std::uint32_t expected = Crc32cExtendPortable(0, piece);
       ASSERT_EQ(Crc32c(piece), expected) << offset << "+" << length;
-      // Resuming from any finished CRC gives what the table gives (on-disk CRCs of
-      // log segments and set files were made by chaining the table's Extend).
+      // Resuming from any finished CRC gives what the table gives (log record CRCs
+      // were made by chaining the table's Extend).
       const auto seed = static_cast<std::uint32_t>(rng());
       ASSERT_EQ(Crc32cExtend(seed, piece), Crc32cExtendPortable(seed, piece)) << offset << "+" << length;
       const std::size_t split = length / 3;

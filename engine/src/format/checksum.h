@@ -3,7 +3,8 @@
 // XorChecksum is ESE's "old format" checksum: 0x89abcdef XOR every little-endian
 // u32 word from byte 4 to the end of the block. It guards database headers, log
 // file headers, checkpoint copies and (with the page number in the high half)
-// database pages and log segments. Crc32c guards individual log records.
+// database pages and log segments. Crc32c guards individual log records, the backup
+// manifest and, as a whole-file CRC, each log of a backup set.
 #pragma once
 
 #include <cstddef>
