@@ -52,9 +52,13 @@ void FileData::Write(std::uint64_t offset, std::span<const std::uint8_t> data) {
     std::size_t chunk = std::min(data.size() - done, kBlockSize - within);
     JF_ASSERT_LT(index, blocks_.size());  // grown above to cover [offset, end)
     // Copy-on-write: never modify a block in place, it may be shared with a snapshot.
-    auto fresh = blocks_[index] ? std::make_shared<Block>(*blocks_[index]) : std::make_shared<Block>();
-    std::memcpy(fresh->bytes.data() + within, data.data() + done, chunk);
-    blocks_[index] = std::move(fresh);
+    if (chunk == kBlockSize) {
+      blocks_[index] = std::make_shared<Block>(data.subspan(done).first<kBlockSize>());
+    } else {
+      auto fresh = blocks_[index] ? std::make_shared<Block>(*blocks_[index]) : std::make_shared<Block>();
+      std::memcpy(fresh->bytes.data() + within, data.data() + done, chunk);
+      blocks_[index] = std::move(fresh);
+    }
     done += chunk;
   }
 }

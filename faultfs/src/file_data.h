@@ -6,6 +6,7 @@
 // with a fresh copy, so a block shared with a snapshot is never changed under it.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstddef>
@@ -19,9 +20,12 @@ namespace faultfs::internal {
 inline constexpr std::size_t kBlockSize = 4096;
 
 struct Block {
-  std::array<std::uint8_t, kBlockSize> bytes{};
+  std::array<std::uint8_t, kBlockSize> bytes;  // every constructor sets all of them
 
-  Block() = default;
+  Block() { bytes.fill(0); }
+  // A block of exactly these bytes (a write that covers the whole block): no zero-fill
+  // first.
+  explicit Block(std::span<const std::uint8_t, kBlockSize> src) { std::copy(src.begin(), src.end(), bytes.begin()); }
   // A copy takes the bytes only: it is made to be written, so its hash is not known.
   Block(const Block& other) : bytes(other.bytes) {}
   Block& operator=(const Block&) = delete;

@@ -34,6 +34,11 @@ struct Inode {
   std::map<std::string, std::uint64_t> entries;          // directories: volatile entries
   std::map<std::string, std::uint64_t> durable_entries;  // directories: durable entries
   std::map<std::uint64_t, OpenHandle> handles;           // open handles, by handle id
+  // Files: live is durable with this file's pending writes applied in issue order. Then
+  // a sync makes live itself durable (a copy of block pointers) instead of writing every
+  // pending byte a second time. False once that stops holding: a pending write was lost
+  // (LoseUnsyncedWrites) or stored bytes were corrupted under pending writes.
+  bool live_is_durable_plus_pending = true;
 };
 
 // A pending change of one file's data or size.
@@ -250,14 +255,24 @@ struct MemFs::State {
 
   void SyncFile(std::uint64_t id) {
     Inode& inode = inodes.at(id);
-    // Re-apply the pending writes rather than copy the volatile data: writes lost by a
-    // failed sync (LoseUnsyncedWrites) must stay lost.
-    std::erase_if(pending_writes, [&](const WriteRecord& w) {
-      if (w.file_id != id) return false;
-      ApplyWrite(inode.durable, w);
-      return true;
-    });
+    if (inode.live_is_durable_plus_pending) {
+      std::erase_if(pending_writes, [&](const WriteRecord& w) { return w.file_id == id; });
+      inode.durable = inode.live;
+    } else {
+      // Re-apply the pending writes rather than copy the volatile data: writes lost by a
+      // failed sync (LoseUnsyncedWrites) must stay lost.
+      std::erase_if(pending_writes, [&](const WriteRecord& w) {
+        if (w.file_id != id) return false;
+        ApplyWrite(inode.durable, w);
+        return true;
+      });
+    }
     ++epoch;
+  }
+
+  bool HasPendingWrites(std::uint64_t id) const {
+    return std::any_of(pending_writes.begin(), pending_writes.end(),
+                       [&](const WriteRecord& w) { return w.file_id == id; });
   }
 
   void SyncDirectory(std::uint64_t id) {
@@ -735,7 +750,10 @@ std::size_t MemFs::LoseUnsyncedWrites(File& file) {
   auto* mem_file = dynamic_cast<MemFile*>(&file);
   if (mem_file == nullptr || mem_file->state() != state_.get()) return 0;
   std::lock_guard<std::mutex> lock(state_->mu);
-  return std::erase_if(state_->pending_writes, [&](const WriteRecord& w) { return w.file_id == mem_file->inode(); });
+  const std::size_t lost = std::erase_if(state_->pending_writes,
+                                         [&](const WriteRecord& w) { return w.file_id == mem_file->inode(); });
+  if (lost != 0) state_->inodes.at(mem_file->inode()).live_is_durable_plus_pending = false;
+  return lost;
 }
 
 Status MemFs::CorruptStored(const std::string& path, std::uint64_t offset, std::span<const std::uint8_t> bytes) {
@@ -745,6 +763,9 @@ Status MemFs::CorruptStored(const std::string& path, std::uint64_t offset, std::
   if (!s.ok()) return s;
   Inode& inode = state_->inodes.at(id);
   if (inode.is_dir) return Status::Error(ErrorCode::kAccessDenied, path + " is a directory");
+  // The same bytes land in both states; a pending write over them keeps its own bytes
+  // in live but not in durable, so the two no longer differ by the pending writes alone.
+  if (state_->HasPendingWrites(id)) inode.live_is_durable_plus_pending = false;
   for (FileData* data : {&inode.live, &inode.durable}) {
     if (offset >= data->size()) continue;
     const std::uint64_t size = data->size();
