@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "harness/core/oracle.h"
+#include "harness/engine/progress_check.h"
 
 namespace jetharness {
 
@@ -119,20 +120,36 @@ JET_ERR EngineInstance::Init() {
   return err;
 }
 
+void EngineInstance::ContractViolation(std::string what) {
+  if (failure_.code == kModelViolation) return;
+  if (observer_) observer_(what, kModelViolation);
+  failure_ = CallFailure{std::move(what), kModelViolation};
+}
+
+JET_ERR EngineInstance::CallWithProgress(const std::string& name, JET_SNP snp,
+                                         const std::function<JET_ERR(JET_PFNSTATUS)>& fn) {
+  std::string broken;
+  const JET_ERR err = Call(name, [&] { return CallWithCheckedProgress(snp, fn, &broken); });
+  if (!broken.empty()) ContractViolation(fmt::format("{}'s progress reports: {}", name, broken));
+  return err;
+}
+
 JET_ERR EngineInstance::Restore(const std::string& backup_dir) {
   const std::string& dest = settings_.layout.restore_dest;
-  return Call("JetRestoreInstance", [&] {
-    return JetRestoreInstance(instance_, backup_dir.c_str(), dest.empty() ? nullptr : dest.c_str(), nullptr);
+  return CallWithProgress("JetRestoreInstance", JET_snpRestore, [&](JET_PFNSTATUS pfn) {
+    return JetRestoreInstance(instance_, backup_dir.c_str(), dest.empty() ? nullptr : dest.c_str(), pfn);
   });
 }
 
 JET_ERR EngineInstance::Backup(const std::string& backup_dir) {
-  return Call("JetBackupInstance", [&] { return JetBackupInstance(instance_, backup_dir.c_str(), 0, nullptr); });
+  return CallWithProgress("JetBackupInstance", JET_snpBackup,
+                          [&](JET_PFNSTATUS pfn) { return JetBackupInstance(instance_, backup_dir.c_str(), 0, pfn); });
 }
 
 JET_ERR EngineInstance::BackupIncremental(const std::string& backup_dir) {
-  return Call("JetBackupInstance",
-              [&] { return JetBackupInstance(instance_, backup_dir.c_str(), JET_bitBackupIncremental, nullptr); });
+  return CallWithProgress("JetBackupInstance", JET_snpBackup, [&](JET_PFNSTATUS pfn) {
+    return JetBackupInstance(instance_, backup_dir.c_str(), JET_bitBackupIncremental, pfn);
+  });
 }
 
 JET_ERR EngineInstance::Term() {

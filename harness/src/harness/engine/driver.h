@@ -65,12 +65,18 @@ class EngineInstance {
   // The engine contradicted the model (`what` says how): recorded like a failed call
   // with code kModelViolation, so the phase ends and every check reports it.
   void Violation(std::string what);
+  // The engine broke a contract that holds whatever the call returned (its progress
+  // reports): recorded as Violation is, and also in place of a failed call's code, so
+  // that a contract broken on the way to an error is reported too.
+  void ContractViolation(std::string what);
   // Called with the call's name just before Call() runs it (after an earlier failure:
   // not at all). Lets a child process report "commit issued" before the call returns.
   void set_before_call(std::function<void(const std::string& call)> hook) { before_call_ = std::move(hook); }
 
   JET_ERR Init();  // JetInit (soft recovery when needed)
-  // JetRestoreInstance(instance, dir, layout.restore_dest or null, null)
+  // JetRestoreInstance(instance, dir, layout.restore_dest or null, pfn). The backup and
+  // restore calls pass a pfn whose reports are checked (progress_check.h); a broken
+  // contract is a ContractViolation.
   JET_ERR Restore(const std::string& backup_dir);
   JET_ERR Backup(const std::string& backup_dir);             // full backup
   JET_ERR BackupIncremental(const std::string& backup_dir);  // JET_bitBackupIncremental
@@ -83,6 +89,9 @@ class EngineInstance {
   const InstanceSettings& settings() const { return settings_; }
 
  private:
+  // Call(name, fn(pfn)) with a ProgressRecorder's pfn, then its check.
+  JET_ERR CallWithProgress(const std::string& name, JET_SNP snp, const std::function<JET_ERR(JET_PFNSTATUS)>& fn);
+
   JET_INSTANCE instance_ = JET_instanceNil;
   bool running_ = false;
   InstanceSettings settings_;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "harness/core/hash.h"
+#include "harness/engine/progress_check.h"
 #include "harness/engine/scenarios.h"
 
 namespace jetharness {
@@ -20,6 +21,14 @@ struct Misuse {
   std::set<JET_ERR> expected;
   std::function<JET_ERR(const Env&, faultfs::MemFs&)> run;
 };
+
+// A backup or restore call with a checked pfn: its code, or kModelViolation when its
+// progress reports broke the contract (progress_check.h).
+JET_ERR Reporting(JET_SNP snp, const std::function<JET_ERR(JET_PFNSTATUS)>& call) {
+  std::string broken;
+  const JET_ERR err = CallWithCheckedProgress(snp, call, &broken);
+  return broken.empty() ? err : kModelViolation;
+}
 
 JET_ERR InitAndDo(const Env& env, faultfs::MemFs& disk, const std::function<JET_ERR(EngineInstance&)>& fn) {
   EngineInstance instance(&disk, env.settings);
@@ -50,19 +59,25 @@ std::vector<Misuse> Misuses() {
        {JET_errInvalidPath, JET_errFileNotFound, JET_errInvalidParameter, JET_errNoBackupDirectory},
        [](const Env& env, faultfs::MemFs& disk) {
          EngineInstance instance(&disk, env.settings);
-         return JetRestoreInstance(instance.handle(), "/no/such/backup", nullptr, nullptr);
+         return Reporting(JET_snpRestore, [&](JET_PFNSTATUS pfn) {
+           return JetRestoreInstance(instance.handle(), "/no/such/backup", nullptr, pfn);
+         });
        }},
       {"JetRestoreInstance with a null backup path",
        {JET_errInvalidParameter, JET_errInvalidPath, JET_errNoBackupDirectory},
        [](const Env& env, faultfs::MemFs& disk) {
          EngineInstance instance(&disk, env.settings);
-         return JetRestoreInstance(instance.handle(), nullptr, nullptr, nullptr);
+         return Reporting(JET_snpRestore, [&](JET_PFNSTATUS pfn) {
+           return JetRestoreInstance(instance.handle(), nullptr, nullptr, pfn);
+         });
        }},
       {"JetRestoreInstance on a running instance",
        {JET_errAlreadyInitialized, JET_errAfterInitialization},
        [](const Env& env, faultfs::MemFs& disk) {
-         return InitAndDo(
-             env, disk, [](EngineInstance& i) { return JetRestoreInstance(i.handle(), "/backup", nullptr, nullptr); });
+         return InitAndDo(env, disk, [](EngineInstance& i) {
+           return Reporting(JET_snpRestore,
+                            [&](JET_PFNSTATUS pfn) { return JetRestoreInstance(i.handle(), "/backup", nullptr, pfn); });
+         });
        }},
       {"JetSetSystemParameter(page size) after JetInit",
        {JET_errAlreadyInitialized, JET_errAfterInitialization, JET_errSystemParamsAlreadySet},
@@ -116,14 +131,18 @@ std::vector<Misuse> Misuses() {
          (void)faultfs::MakeDirs(disk, "/full");
          std::vector<std::uint8_t> bytes = {1};
          (void)faultfs::WriteWholeFile(disk, "/full/junk", bytes);
-         return InitAndDo(env, disk,
-                          [](EngineInstance& i) { return JetBackupInstance(i.handle(), "/full", 0, nullptr); });
+         return InitAndDo(env, disk, [](EngineInstance& i) {
+           return Reporting(JET_snpBackup,
+                            [&](JET_PFNSTATUS pfn) { return JetBackupInstance(i.handle(), "/full", 0, pfn); });
+         });
        }},
       {"JetBackupInstance with no directory",
        {JET_errNoBackupDirectory, JET_errInvalidParameter, JET_errInvalidPath},
        [](const Env& env, faultfs::MemFs& disk) {
-         return InitAndDo(env, disk,
-                          [](EngineInstance& i) { return JetBackupInstance(i.handle(), nullptr, 0, nullptr); });
+         return InitAndDo(env, disk, [](EngineInstance& i) {
+           return Reporting(JET_snpBackup,
+                            [&](JET_PFNSTATUS pfn) { return JetBackupInstance(i.handle(), nullptr, 0, pfn); });
+         });
        }},
       {"JetCommitTransaction outside a transaction",
        {JET_errNotInTransaction},
