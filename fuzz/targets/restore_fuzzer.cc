@@ -16,6 +16,8 @@
 //     (restore/allowed_codes.h) — never another code; a set forged by re-sealed edits
 //     may also get recovery's codes for a log and database that disagree;
 //   * with no edits and no faults the restore succeeds;
+//   * its JET_PFNSTATUS reports keep their contract (harness/engine/progress_check.h),
+//     whatever it returns;
 //   * the same input restored twice (from the same edited files, a fresh FaultFs with
 //     the same plan) gives the same code and, on success, the same content;
 //   * after a success the restored database passes the physical checks of
@@ -126,6 +128,11 @@ Outcome RestoreOnce(const faultfs::MemFs& files, const faultfs::FaultPlan* plan,
     }
     out.err = instance.Restore(settings.layout.backup_dir);
     out.phase = g_phase;
+    // Whatever the code: the progress reports kept their contract (harness/engine/progress_check.h).
+    if (instance.failure().code == jetharness::kModelViolation) {
+      std::fprintf(stderr, "%s\n", instance.failure().ToString().c_str());
+    }
+    FUZZ_CHECK(instance.failure().code != jetharness::kModelViolation);
   }  // the instance ends (JetTerm2 abrupt: a no-op after a restore), then the FaultFs
   if (out.err >= 0) {
     out.content = jetfault::fuzz::JudgeRestoredDatabase(*fs, settings, forged);
