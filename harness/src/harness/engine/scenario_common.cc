@@ -262,13 +262,15 @@ void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, co
   if (outcome == ReopenOutcome::kOk && fault.attempt == Reopen::kRestore) VerifyPagesByBackup(step, env, machine);
   if (outcome != ReopenOutcome::kRefused) return;
   auto left = machine.ProcessCrashImage();
-  if (read.refused_by == "JetRestoreInstance" && fault.role == FileRole::kBackupSet) {
-    // docs/RESTORE.md: everything wrong with the set is found before anything is
-    // written, so a refused set costs the instance nothing (its databases, logs and
-    // checkpoint may be all that is left of the durable commits).
+  if (read.refused_by == "JetRestoreInstance" && (fault.role == FileRole::kBackupSet || fault.refused_before_writing)) {
+    // docs/RESTORE.md: everything wrong with the set, and a log path that does not
+    // continue it, is found before anything is written, so such a refusal costs the
+    // instance nothing (its databases, logs and checkpoint may be all that is left of
+    // the durable commits).
     std::string changed = FirstChangedFile(*image, *left);
     if (!changed.empty()) {
-      step.Fail("restore refused the damaged backup set but had already changed the instance's files: " + changed);
+      step.Fail(fmt::format("restore refused the damaged {} but had already changed the instance's files: {}",
+                            fault.role == FileRole::kBackupSet ? "backup set" : "log path", changed));
     }
   }
   if (fault.repair) {

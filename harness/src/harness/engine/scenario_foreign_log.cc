@@ -54,7 +54,7 @@ struct ForeignLogCase : LogHeavyCase {
 // source file of `from`; the repair copies the originals back.
 StepAction Replaced(const ForeignLogCase& c, FileRole role, Reopen how, const std::string& what,
                     const faultfs::MemFs& from, std::vector<std::pair<std::string, std::string>> moves,
-                    FaultClass fault = FaultClass::kForeignLog) {
+                    FaultClass fault = FaultClass::kForeignLog, bool refused_before_writing = false) {
   std::vector<std::string> originals;
   for (const auto& [source, target] : moves) {
     if (FileSizeOf(from, source) == 0 || FileSizeOf(*c.base.after, target) == 0) {
@@ -63,17 +63,21 @@ StepAction Replaced(const ForeignLogCase& c, FileRole role, Reopen how, const st
     originals.push_back(target);
   }
   const faultfs::MemFs* source_disk = &from;
-  return StepAction::Fault(DamageThenReopen(
+  FileFault damage = DamageThenReopen(
       c.base, fault, role, what, how,
       [source_disk, moves](faultfs::MemFs& disk) {
         for (const auto& [source, target] : moves) CopyFile(*source_disk, &disk, source, target);
       },
-      originals));
+      originals);
+  damage.refused_before_writing = refused_before_writing;
+  return StepAction::Fault(std::move(damage));
 }
 
-// The same-numbered file of the other lineage.
+// The same-numbered file of the other lineage. In the log path, restore checks every
+// generation's signLog before it writes anything (docs/RESTORE.md, log choice 2).
 StepAction Foreign(const ForeignLogCase& c, FileRole role, Reopen how, const std::string& path) {
-  return Replaced(c, role, how, "foreign " + path, *c.other.after, {{path, path}});
+  return Replaced(c, role, how, "foreign " + path, *c.other.after, {{path, path}}, FaultClass::kForeignLog,
+                  role == FileRole::kLog && how == Reopen::kRestore);
 }
 
 template <Reopen how>

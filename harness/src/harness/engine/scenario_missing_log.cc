@@ -103,8 +103,11 @@ StepAction Deleted(const MissingLogCase& c, FileRole role, Reopen how, const std
     if (s.ok()) s = disk.SyncDir(faultfs::ParentPath(path));
     if (!s.ok()) throw std::runtime_error("delete " + path + ": " + s.ToString());
   };
-  return StepAction::Fault(
-      DamageThenReopen(c.base, FaultClass::kMissingLog, role, "delete " + path, how, damage, {path}));
+  FileFault fault = DamageThenReopen(c.base, FaultClass::kMissingLog, role, "delete " + path, how, damage, {path});
+  // A generation missing from the log path is a gap after the set (or a missing edb.log),
+  // which restore checks before it writes anything (docs/RESTORE.md, log choice 2 and 4).
+  fault.refused_before_writing = role == FileRole::kLog && how == Reopen::kRestore;
+  return StepAction::Fault(std::move(fault));
 }
 
 template <Pick pick>

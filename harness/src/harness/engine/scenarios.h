@@ -156,6 +156,10 @@ struct FileFault {
   Reopen repair_how = Reopen::kSoftRecovery;
   PrefixWindow repair_window;
   bool must_succeed = false;
+  // A restore that refuses this damage must refuse it before writing anything: the
+  // instance's files stay byte for byte as they were (docs/RESTORE.md checks the set and
+  // the log path's generations first). Always so for damage to the backup set.
+  bool refused_before_writing = false;
 };
 void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, const Baseline& base,
                   const FileFault& fault);
