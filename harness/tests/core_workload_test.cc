@@ -33,11 +33,19 @@ TEST(Workload, SameSeedSameWorkloadOtherSeedOtherWorkload) {
   EXPECT_TRUE(differs);
 }
 
+// How often a transaction wrote a record it had already written (CheckValid's count).
+struct Rewrites {
+  std::size_t in_transaction = 0;  // outside a savepoint's nested part
+  std::size_t in_savepoint = 0;    // a nested part writing a record the part before it wrote
+};
+
 // Replays the spec against a set of present keys: inserts must hit absent keys,
 // replaces and deletes present ones; in-flight transactions touch disjoint keys; a
-// savepoint's writes leave no trace; a probe's contested records are the owner's and
-// its own writes touch records nobody else holds.
-void CheckValid(const WorkloadConfig& config) {
+// savepoint's writes leave no trace, and no write after its nested part touches a record
+// the nested part wrote; a probe's contested records are the owner's and its own writes
+// touch records nobody else holds.
+Rewrites CheckValid(const WorkloadConfig& config) {
+  Rewrites rewrites;
   const std::uint64_t seed = config.seed;
   WorkloadSpec spec = GenerateWorkload(config);
   using Present = std::map<std::string, std::set<Bytes>>;
@@ -69,22 +77,38 @@ void CheckValid(const WorkloadConfig& config) {
     if (i == spec.inflight_begin_after) {
       for (const TxnSpec& txn : spec.inflight) {
         apply(txn.ops, present, 0, 0);
-        for (const SpecOp& op : txn.ops) EXPECT_TRUE(held.insert({op.table, op.key}).second) << "seed " << seed;
+        std::set<std::pair<std::string, Bytes>> mine;
+        for (const SpecOp& op : txn.ops) {
+          if (mine.insert({op.table, op.key}).second) {
+            EXPECT_TRUE(held.insert({op.table, op.key}).second) << "seed " << seed;
+          } else {
+            ++rewrites.in_transaction;
+          }
+        }
       }
     }
     if (i == spec.transactions.size()) break;
     const TxnSpec& txn = spec.transactions[i];
-    std::set<std::pair<std::string, Bytes>> owner;
-    for (const SpecOp& op : txn.ops) {
+    std::set<std::pair<std::string, Bytes>> owner, nested;
+    for (std::size_t j = 0; j < txn.ops.size(); ++j) {
+      const SpecOp& op = txn.ops[j];
       // Nothing touches a key an open transaction holds (that would be a write conflict).
       EXPECT_EQ(held.count({op.table, op.key}), 0u) << "seed " << seed;
-      EXPECT_TRUE(owner.insert({op.table, op.key}).second) << "one write per record per transaction, seed " << seed;
+      const bool in_nested = txn.has_savepoint() && j >= txn.savepoint_begin && j < txn.savepoint_end;
+      if (txn.has_savepoint() && j >= txn.savepoint_end) {
+        EXPECT_EQ(nested.count({op.table, op.key}), 0u) << "a write after the savepoint's rollback to a record its "
+                                                           "nested part wrote, seed "
+                                                        << seed;
+      }
+      if (in_nested) nested.insert({op.table, op.key});
+      if (!owner.insert({op.table, op.key}).second) ++(in_nested ? rewrites.in_savepoint : rewrites.in_transaction);
     }
     apply(txn.ops, present, txn.savepoint_begin, txn.savepoint_end);
     if (txn.probe) {
       const ProbeSpec& probe = *txn.probe;
       EXPECT_FALSE(txn.has_savepoint());
-      ASSERT_LE(probe.after_ops, txn.ops.size());
+      EXPECT_LE(probe.after_ops, txn.ops.size());
+      if (probe.after_ops > txn.ops.size()) return rewrites;
       // Every record the owner wrote before the probe may be contested; at least one is.
       EXPECT_TRUE(!probe.contested.empty() || probe.after_ops == 0) << "seed " << seed;
       for (const SpecOp& op : probe.contested) {
@@ -116,6 +140,7 @@ void CheckValid(const WorkloadConfig& config) {
       }
     }
   }
+  return rewrites;
 }
 
 TEST(Workload, OperationsAreValidAgainstTheCommittedState) {
@@ -136,6 +161,7 @@ TEST(Workload, OperationsAreValidAgainstTheCommittedState) {
 // Every feature on at once, many seeds: probes, savepoints, runs of deletes, long keys.
 TEST(Workload, ProbesSavepointsAndRangeDeletesAreValid) {
   std::size_t probes = 0, savepoints = 0, range_deletes = 0;
+  Rewrites rewrites;
   for (std::uint64_t seed = 1; seed <= 60; ++seed) {
     WorkloadConfig config;
     config.seed = seed;
@@ -149,7 +175,9 @@ TEST(Workload, ProbesSavepointsAndRangeDeletesAreValid) {
     config.range_delete_per_million = 150'000;
     config.range_delete_keys = 6;
     config.key_bytes = seed % 2 == 0 ? 200 : 0;
-    CheckValid(config);
+    const Rewrites seen = CheckValid(config);
+    rewrites.in_transaction += seen.in_transaction;
+    rewrites.in_savepoint += seen.in_savepoint;
     for (const TxnSpec& txn : GenerateWorkload(config).transactions) {
       probes += txn.probe ? 1 : 0;
       savepoints += txn.has_savepoint() ? 1 : 0;
@@ -165,6 +193,10 @@ TEST(Workload, ProbesSavepointsAndRangeDeletesAreValid) {
   EXPECT_GT(probes, 50u);
   EXPECT_GT(savepoints, 50u);
   EXPECT_GT(range_deletes, 20u);
+  // Records written twice in one transaction, and inside a savepoint after the part
+  // before it (what undo must get right per write, not per transaction).
+  EXPECT_GT(rewrites.in_transaction, 50u);
+  EXPECT_GT(rewrites.in_savepoint, 20u);
 }
 
 // With the chunk size known, long values straddle page boundaries: n chunks - 1, n

@@ -173,6 +173,19 @@ class Generator {
     }
   }
 
+  // With even odds, one more write to a record of ops[begin, end) (records the
+  // transaction already wrote): its undo — a rollback, a savepoint's rollback, recovery's
+  // undo of a transaction left open — must bring back the value from before the write it
+  // undoes, which is not the committed one when the record was written earlier in the
+  // transaction.
+  void MaybeRewrite(std::size_t begin, std::size_t end, KeySet& view, std::vector<SpecOp>* ops) {
+    if (end <= begin || !rng_.Chance(500'000)) return;
+    const SpecOp& again = (*ops)[begin + rng_.Uniform(end - begin)];
+    const std::string table = again.table;
+    const Bytes key = again.key;
+    ops->push_back(Write(table, key, view));
+  }
+
   int OpCount() {
     return 1 + static_cast<int>(rng_.Uniform(static_cast<std::uint64_t>(config_.max_ops_per_transaction)));
   }
@@ -217,6 +230,7 @@ class Generator {
     KeySet view = present_;
     RecordSet taken;
     RandomWrites(OpCount(), view, taken, &txn.ops);
+    MaybeRewrite(0, txn.ops.size(), view, &txn.ops);
     // Later transactions leave these records alone: touching one would be a write
     // conflict, which is not what an in-flight transaction is for.
     for (const SpecOp& op : txn.ops) held_.insert({op.table, op.key});
@@ -237,10 +251,13 @@ class Generator {
     if (rng_.Chance(config_.savepoint_per_million) && ops >= 2) {
       // before | nested, rolled back | after: the nested part's writes leave no trace
       // in the view, and its records are not written again (their undo is at stake).
+      // The nested part may write a record the part before it wrote: the savepoint's
+      // rollback must bring back that value, not the committed one.
       int before = static_cast<int>(rng_.Uniform(static_cast<std::uint64_t>(ops)));
       RandomWrites(before, view, taken, &txn.ops);
       txn.savepoint_begin = txn.ops.size();
       KeySet nested = view;
+      MaybeRewrite(0, txn.savepoint_begin, nested, &txn.ops);
       RandomWrites(std::max(1, ops - before), nested, taken, &txn.ops);
       txn.savepoint_end = txn.ops.size();
       RandomWrites(1 + static_cast<int>(rng_.Uniform(3)), view, taken, &txn.ops);
@@ -270,6 +287,7 @@ class Generator {
       return txn;
     } else {
       RandomWrites(ops, view, taken, &txn.ops);
+      MaybeRewrite(0, txn.ops.size(), view, &txn.ops);
     }
     txn.end = End();
     if (txn.end != TxnEnd::kRollback) Apply(txn.ops, txn.savepoint_begin, txn.savepoint_end);
