@@ -124,7 +124,8 @@ JET_ERR CreateDatabase(InstanceRuntime& rt, const std::string& path, bool overwr
   info.sign_db = NewSignature();
   info.page_size = rt.config().page_size;
   // The create record is durable before the file exists: redo recreates a file whose
-  // creation did not reach storage.
+  // creation did not reach storage, and recovery creates the catalog root below when
+  // its record did not reach the log (recovery.cc, FinishInterruptedCreations).
   std::vector<std::uint8_t> payload;
   db::EncodeAttachRecord(ToRecord(info), &payload);
   log::Lgpos lgpos;

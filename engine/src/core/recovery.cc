@@ -11,7 +11,9 @@
 #include "core/instance_state.h"
 #include "core/lifecycle.h"
 #include "core/record_ops.h"
+#include "db/catalog.h"
 #include "db/log_records.h"
+#include "db/mini_txn.h"
 #include "db/redo.h"
 #include "faultfs/posix_fs.h"
 #include "format/log_segment.h"
@@ -51,6 +53,7 @@ class Recovery {
     // Undo and the checkpoint go to a new log, in the generation after the last one read.
     JF_ASSERT(st_.log != nullptr);
     JF_ASSERT_EQ(st_.log->generation(), end_.generation + 1);
+    if ((err = FinishInterruptedCreations()) < 0) return err;
     if ((err = Undo()) < 0) return err;
     return Finish();
   }
@@ -336,6 +339,31 @@ class Recovery {
     JF_ASSERT_LE(prev_end, end_);  // only ever loosened downwards
     JF_ASSERT(previous == nullptr || previous->generation == end_.generation);
     return StartLog(rt_, sign_log_, end_.generation + 1, prev_end, previous);
+  }
+
+  // JetCreateDatabase logs the create record (flushed before the file exists) and then
+  // the catalog root as a second record. A crash between the two leaves a log that
+  // creates the file and nothing else: redo recreates a header without a catalog, a
+  // database every later call would fail on (JET_errPageNotInitialized). Recovery
+  // finishes such a creation as the interrupted call would have, logged like any
+  // operation, so the database is empty and whole.
+  JET_ERR FinishInterruptedCreations() {
+    for (auto& [dbid, adb] : st_.dbs) {
+      if (adb.db->pgno_last != 0) continue;  // the catalog root is page 1: allocated first
+      db::MiniTxn mtr(*adb.db);
+      JET_ERR err = db::CreateCatalog(mtr);
+      if (err < 0) {
+        mtr.Abort();
+        return err;
+      }
+      db::OperationRecord rec;
+      rec.dbid = dbid;
+      rec.op = db::OpKind::kCreateDb;
+      rec.objid = db::kCatalogObjid;
+      if ((err = LogOperation(st_, mtr, rec)) < 0) return err;
+      JF_ASSERT_EQ(adb.db->pgno_last, db::kCatalogPgno);
+    }
+    return JET_errSuccess;
   }
 
   JET_ERR Undo() {
