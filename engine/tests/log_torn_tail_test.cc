@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "faultfs/mem_fs.h"
+#include "faultfs/vfs.h"
 #include "faultfs/prng.h"
 #include "log/log.h"
 #include "log_test_util.h"
@@ -104,6 +105,50 @@ TEST(LogTornTail, FlippedBitInAnEarlierSyncedSegmentIsCorruption) {
     ASSERT_TRUE(image->CorruptStored("/logs/edb.log", at, std::span(&flipped, 1)).ok());
     EXPECT_EQ(ReadAllRecords(*image, "/logs").err, JET_errLogFileCorrupt) << "byte " << at;
   }
+}
+
+// A misdirected write (faultfs `misdirect`): the shadow the last synced flush wrote
+// after its segments lands on one of them instead of its own slot, which stays blank.
+// No later slot then claims the clobbered segment durable, but the misplaced shadow
+// does: its header carries the durable position of the flush that wrote it, past the
+// slot it landed on. A torn write of that slot's own never claims that (it was written
+// before the slot was durable), so the damage is corruption, not a torn tail
+// (`jetfault run --seed 22`, lost-write, found it: the records lost silently).
+TEST(LogTornTail, ShadowMisdirectedOntoASyncedSegmentIsCorruption) {
+  faultfs::MemFs fs;
+  ASSERT_TRUE(fs.MakeDir("/logs").ok());
+  std::unique_ptr<LogWriter> writer;
+  ASSERT_EQ(LogWriter::Create(SmallLogConfig(&fs, 16), TestSignature(1), 1, Lgpos{}, nullptr, &writer), JET_errSuccess);
+  Lgpos lgpos;
+  for (std::uint32_t i = 0; i < 3; ++i) ASSERT_EQ(writer->Append(1, TestPayload(i, 700), &lgpos), JET_errSuccess);
+  ASSERT_EQ(writer->Flush(true), JET_errSuccess);
+  const std::uint16_t first = writer->end().isec;  // the last flush's first slot
+  for (std::uint32_t i = 3; i < 9; ++i) ASSERT_EQ(writer->Append(1, TestPayload(i, 1500), &lgpos), JET_errSuccess);
+  ASSERT_EQ(writer->Flush(true), JET_errSuccess);
+  const std::uint16_t shadow = writer->end().isec;  // where that flush put its shadow
+  writer.reset();
+  ASSERT_GE(shadow - first, 2) << "the last flush spans several segments";
+  std::vector<std::uint8_t> bytes;
+  ASSERT_TRUE(faultfs::ReadWholeFile(fs, "/logs/edb.log", &bytes).ok());
+  const auto slot = [&](std::uint16_t isec) {
+    return std::vector<std::uint8_t>(bytes.begin() + isec * 4096, bytes.begin() + (isec + 1) * 4096);
+  };
+  ASSERT_EQ(ReadAllRecords(fs, "/logs").err, JET_errSuccess);
+  for (std::uint16_t target = first; target < shadow; ++target) {
+    auto image = fs.Clone();
+    ASSERT_TRUE(
+        image->CorruptStored("/logs/edb.log", std::uint64_t{shadow} * 4096, std::vector<std::uint8_t>(4096)).ok());
+    ASSERT_TRUE(image->CorruptStored("/logs/edb.log", std::uint64_t{target} * 4096, slot(shadow)).ok());
+    EXPECT_EQ(ReadAllRecords(*image, "/logs").err, JET_errLogFileCorrupt)
+        << "shadow of slot " << shadow - 1 << " landed on slot " << target;
+  }
+  // Its own slot left blank and nothing clobbered is the ordinary end of the log.
+  auto blank = fs.Clone();
+  ASSERT_TRUE(
+      blank->CorruptStored("/logs/edb.log", std::uint64_t{shadow} * 4096, std::vector<std::uint8_t>(4096)).ok());
+  auto result = ReadAllRecords(*blank, "/logs");
+  EXPECT_EQ(result.err, JET_errSuccess);
+  EXPECT_EQ(result.records.size(), 9u);
 }
 
 }  // namespace

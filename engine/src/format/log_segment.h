@@ -76,6 +76,12 @@ JET_ERR SealLogSegment(const LogSegmentHeader& header, std::span<std::uint8_t> s
 JET_ERR VerifyLogSegment(std::span<const std::uint8_t> segment, std::int32_t generation, std::uint16_t isec,
                          LogSegmentHeader* out);
 
+// Verifies a segment as an intact segment of whichever slot of `generation` its own
+// header names (lgposSegment and flags): what a write misdirected onto another sector
+// leaves there. JET_errLogReadVerifyFailure unless VerifyLogSegment accepts it for that
+// slot.
+JET_ERR VerifyLogSegmentAnySlot(std::span<const std::uint8_t> segment, std::int32_t generation, LogSegmentHeader* out);
+
 // The lgposDurable a segment's header claims, without verifying anything (bytes
 // 24..31; zero for a short span). For a segment that failed verification: its header
 // sits in the first 512 bytes, so after a torn write it is either the writer's whole

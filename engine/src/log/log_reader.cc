@@ -4,8 +4,9 @@
 // segment that fails verification (or at the end of the file). Whether that end is
 // a torn tail or corruption is decided by the torn-tail rule (ARCHITECTURE rule 3):
 // if any later valid segment of the same file says that a position beyond the bad
-// segment was already durable when it was written, data that was acknowledged
-// durable is gone -> JET_errLogFileCorrupt. Otherwise the bad segment was never
+// segment was already durable when it was written (or the bad sector holds an intact
+// image of another slot, a misdirected write, that says so), data that was
+// acknowledged durable is gone -> JET_errLogFileCorrupt. Otherwise the bad segment was never
 // acknowledged, and the generation simply ends there. Before applying the rule the
 // reader looks for the shadow every flush writes after its last segment: a bad
 // segment k followed by a valid shadow of k was damaged after the shadow reached the
@@ -321,6 +322,22 @@ class LogReaderImpl final : public LogReader {
     JF_ASSERT_LT(bad_isec, csec_file_);
     const Lgpos past_bad{0, static_cast<std::uint16_t>(bad_isec + 1), generation()};
     std::array<std::uint8_t, kLogSegmentSize> later{};
+    // bad_isec itself may hold a write misdirected onto it: an intact segment (or
+    // shadow) of another slot of this file. Its lgposDurable is the word of the flush
+    // that wrote it; past bad_isec, bad_isec was durable and is gone. (A torn or garbled
+    // write of bad_isec's own fails that verification, and was written before bad_isec
+    // was durable.)
+    {
+      SegmentKind kind;
+      format::LogSegmentHeader found;
+      if (JET_ERR err = ReadSegment(bad_isec, later, &kind, &found); err < 0) return err;
+      if (kind == SegmentKind::kInvalid && format::VerifyLogSegmentAnySlot(later, generation(), &found) >= 0 &&
+          found.lgpos_durable >= past_bad) {
+        return Corrupt(
+            fmt::format("{}: segment {} holds segment {}'s image (a misdirected write) that says it was durable",
+                        generations_[index_].path, bad_isec, found.slot_isec()));
+      }
+    }
     for (std::uint32_t isec = bad_isec + 1u; isec < csec_file_; ++isec) {
       SegmentKind kind;
       format::LogSegmentHeader header;
