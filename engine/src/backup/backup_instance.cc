@@ -97,7 +97,10 @@ class LogPins {
       std::array<std::uint8_t, format::kLogHeaderSize> bytes{};
       std::size_t got = 0;
       format::LogFileHeader header;
-      if (!file->Read(0, bytes, &got).ok() || format::DecodeLogFileHeader(bytes, &header) < 0) continue;
+      // An I/O error is the backup's failure; a header that does not decode (a file a
+      // rollover is still writing) is skipped and seen next time.
+      if (auto r = file->Read(0, bytes, &got); !r.ok()) return Fail(r, FileKind::kLog, "read " + path);
+      if (format::DecodeLogFileHeader(bytes, &header) < 0) continue;
       if (header.generation >= low && pins_.count(header.generation) == 0) pins_[header.generation] = std::move(file);
     }
     return JET_errSuccess;
