@@ -109,9 +109,8 @@ EngineInstance::~EngineInstance() {
 }
 
 void EngineInstance::Violation(std::string what) {
-  if (failure_.failed()) return;
-  if (observer_) observer_(what, kModelViolation);
-  failure_ = CallFailure{std::move(what), kModelViolation};
+  // After a failed call the model's prediction no longer holds: nothing to record.
+  if (!failure_.failed()) ContractViolation(std::move(what));
 }
 
 JET_ERR EngineInstance::Init() {
