@@ -41,9 +41,9 @@ struct Rewrites {
 
 // Replays the spec against a set of present keys: inserts must hit absent keys,
 // replaces and deletes present ones; in-flight transactions touch disjoint keys; a
-// savepoint's writes leave no trace, and no write after its nested part touches a record
-// the nested part wrote; a probe's contested records are the owner's and its own writes
-// touch records nobody else holds.
+// rolled-back savepoint's writes leave no trace, a committed one's join the outer
+// transaction, and no write after its nested part touches a record the nested part wrote; a probe's contested records
+// are the owner's and its own writes touch records nobody else holds.
 Rewrites CheckValid(const WorkloadConfig& config) {
   Rewrites rewrites;
   const std::uint64_t seed = config.seed;
@@ -103,7 +103,7 @@ Rewrites CheckValid(const WorkloadConfig& config) {
       if (in_nested) nested.insert({op.table, op.key});
       if (!owner.insert({op.table, op.key}).second) ++(in_nested ? rewrites.in_savepoint : rewrites.in_transaction);
     }
-    apply(txn.ops, present, txn.savepoint_begin, txn.savepoint_end);
+    apply(txn.ops, present, txn.undone_begin(), txn.undone_end());
     if (txn.probe) {
       const ProbeSpec& probe = *txn.probe;
       EXPECT_FALSE(txn.has_savepoint());
@@ -133,7 +133,7 @@ Rewrites CheckValid(const WorkloadConfig& config) {
     }
     if (txn.end != TxnEnd::kRollback) {
       for (std::size_t j = 0; j < txn.ops.size(); ++j) {
-        if (txn.has_savepoint() && j >= txn.savepoint_begin && j < txn.savepoint_end) continue;
+        if (j >= txn.undone_begin() && j < txn.undone_end()) continue;
         const SpecOp& op = txn.ops[j];
         if (op.kind == OpKind::kDelete) present[op.table].erase(op.key);
         else present[op.table].insert(op.key);
@@ -160,7 +160,7 @@ TEST(Workload, OperationsAreValidAgainstTheCommittedState) {
 
 // Every feature on at once, many seeds: probes, savepoints, runs of deletes, long keys.
 TEST(Workload, ProbesSavepointsAndRangeDeletesAreValid) {
-  std::size_t probes = 0, savepoints = 0, range_deletes = 0;
+  std::size_t probes = 0, savepoints = 0, committed_savepoints = 0, undone_with_outer = 0, range_deletes = 0;
   Rewrites rewrites;
   for (std::uint64_t seed = 1; seed <= 60; ++seed) {
     WorkloadConfig config;
@@ -172,6 +172,7 @@ TEST(Workload, ProbesSavepointsAndRangeDeletesAreValid) {
     config.inflight_transactions = 2;
     config.probe_per_million = 300'000;
     config.savepoint_per_million = 300'000;
+    config.savepoint_commit_per_million = 500'000;
     config.range_delete_per_million = 150'000;
     config.range_delete_keys = 6;
     config.key_bytes = seed % 2 == 0 ? 200 : 0;
@@ -181,6 +182,12 @@ TEST(Workload, ProbesSavepointsAndRangeDeletesAreValid) {
     for (const TxnSpec& txn : GenerateWorkload(config).transactions) {
       probes += txn.probe ? 1 : 0;
       savepoints += txn.has_savepoint() ? 1 : 0;
+      committed_savepoints += txn.has_savepoint() && txn.savepoint_commits ? 1 : 0;
+      // A committed savepoint's writes are all kept: its undone range is empty.
+      if (txn.savepoint_commits) {
+        EXPECT_EQ(txn.undone_begin(), txn.undone_end());
+        undone_with_outer += txn.end == TxnEnd::kRollback ? 1 : 0;
+      }
       bool all_deletes = txn.ops.size() > 1;
       for (const SpecOp& op : txn.ops) all_deletes = all_deletes && op.kind == OpKind::kDelete;
       range_deletes += all_deletes ? 1 : 0;
@@ -192,6 +199,10 @@ TEST(Workload, ProbesSavepointsAndRangeDeletesAreValid) {
   // The features really occur (a generator that never draws them would pass the above).
   EXPECT_GT(probes, 50u);
   EXPECT_GT(savepoints, 50u);
+  EXPECT_GT(committed_savepoints, 20u);
+  EXPECT_LT(committed_savepoints, savepoints);  // and rolled-back ones too
+  // Committed nested writes that the outer transaction's rollback must undo.
+  EXPECT_GT(undone_with_outer, 10u);
   EXPECT_GT(range_deletes, 20u);
   // Records written twice in one transaction, and inside a savepoint after the part
   // before it (what undo must get right per write, not per transaction).

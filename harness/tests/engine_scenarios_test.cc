@@ -83,11 +83,11 @@ TEST(ScenarioRegressions, StepsThatFoundEngineBugsPass) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllScenarios, ScenarioSmoke,
-                         ::testing::Values("crash-workload", "crash-restore", "crash-restore-nested", "backup-chain",
-                                           "missing-log", "corrupt-page", "corrupt-log", "lost-write", "foreign-log",
-                                           "sharing-violation", "io-error", "oom", "bad-args", "circular-log",
-                                           "property", "process-kill", "process-restore-kill", "process-backup-kill",
-                                           "process-sharing"),
+                         ::testing::Values("crash-workload", "crash-restore", "crash-restore-nested", "crash-create",
+                                           "backup-chain", "missing-log", "corrupt-page", "corrupt-log", "lost-write",
+                                           "foreign-log", "sharing-violation", "io-error", "oom", "bad-args",
+                                           "circular-log", "property", "process-kill", "process-restore-kill",
+                                           "process-backup-kill", "process-sharing"),
                          [](const ::testing::TestParamInfo<std::string>& param_info) {
                            std::string name = param_info.param;
                            for (char& c : name) c = c == '-' ? '_' : c;

@@ -195,8 +195,8 @@ class Generator {
     return rng_.Chance(config_.lazy_per_million) ? TxnEnd::kCommitLazy : TxnEnd::kCommitDurable;
   }
 
-  // A commit of ops: the committed state changes by every write outside the
-  // (rolled back) savepoint range [skip_begin, skip_end).
+  // A commit of ops: the committed state changes by every write outside the range
+  // [skip_begin, skip_end) that a savepoint's rollback undid.
   void Apply(const std::vector<SpecOp>& ops, std::size_t skip_begin = 0, std::size_t skip_end = 0) {
     for (std::size_t i = 0; i < ops.size(); ++i) {
       if (i >= skip_begin && i < skip_end) continue;
@@ -249,10 +249,13 @@ class Generator {
     RecordSet taken;
     const int ops = OpCount();
     if (rng_.Chance(config_.savepoint_per_million) && ops >= 2) {
-      // before | nested, rolled back | after: the nested part's writes leave no trace
-      // in the view, and its records are not written again (their undo is at stake).
-      // The nested part may write a record the part before it wrote: the savepoint's
-      // rollback must bring back that value, not the committed one.
+      // before | nested | after. A nested part that is rolled back leaves no trace in
+      // the view; one that commits joins the outer transaction. Either way its records
+      // are not written again (their undo is at stake). The nested part may write a
+      // record the part before it wrote: the savepoint's rollback must bring back that
+      // value, not the committed one.
+      txn.savepoint_commits = config_.savepoint_commit_per_million != 0 &&
+                              rng_.Chance(config_.savepoint_commit_per_million);
       int before = static_cast<int>(rng_.Uniform(static_cast<std::uint64_t>(ops)));
       RandomWrites(before, view, taken, &txn.ops);
       txn.savepoint_begin = txn.ops.size();
@@ -260,6 +263,7 @@ class Generator {
       MaybeRewrite(0, txn.savepoint_begin, nested, &txn.ops);
       RandomWrites(std::max(1, ops - before), nested, taken, &txn.ops);
       txn.savepoint_end = txn.ops.size();
+      if (txn.savepoint_commits) view = std::move(nested);
       RandomWrites(1 + static_cast<int>(rng_.Uniform(3)), view, taken, &txn.ops);
     } else if (rng_.Chance(config_.probe_per_million)) {
       RandomWrites(std::max(1, ops / 2), view, taken, &txn.ops);
@@ -289,8 +293,10 @@ class Generator {
       RandomWrites(ops, view, taken, &txn.ops);
       MaybeRewrite(0, txn.ops.size(), view, &txn.ops);
     }
-    txn.end = End();
-    if (txn.end != TxnEnd::kRollback) Apply(txn.ops, txn.savepoint_begin, txn.savepoint_end);
+    // A committed nested level's writes must be undone with the outer transaction: half
+    // of those transactions roll back (End() alone rarely would).
+    txn.end = txn.savepoint_commits && rng_.Chance(500'000) ? TxnEnd::kRollback : End();
+    if (txn.end != TxnEnd::kRollback) Apply(txn.ops, txn.undone_begin(), txn.undone_end());
     return txn;
   }
 

@@ -61,6 +61,11 @@ struct WorkloadConfig {
   // (JetBeginTransaction inside a transaction) that is rolled back (JetRollback undoes
   // the innermost level only) before the outer transaction goes on.
   std::uint32_t savepoint_per_million = 0;
+  // Of those savepoints, how many end with JetCommitTransaction at the nested level
+  // instead: the nested writes become the outer transaction's, kept or undone with it
+  // and durable only with its commit (a crash before it must undo them). Zero draws
+  // nothing from the seed, so workloads without it keep their streams.
+  std::uint32_t savepoint_commit_per_million = 0;
   // Records inserted (in transactions of up to 100) before the workload, at setup:
   // the workload then starts on a B-tree that already has its depth, and recovery
   // replays only what the workload adds. Spread evenly over the key space.
@@ -126,11 +131,17 @@ struct TxnSpec {
   std::vector<SpecOp> ops;
   TxnEnd end = TxnEnd::kCommitDurable;
   // ops [savepoint_begin, savepoint_end) run in a nested transaction that is rolled
-  // back; none of them is visible afterwards. Empty range: no savepoint.
+  // back (none of them is visible afterwards) or, when savepoint_commits, committed
+  // into the outer transaction. Empty range: no savepoint.
   std::size_t savepoint_begin = 0;
   std::size_t savepoint_end = 0;
+  bool savepoint_commits = false;
   std::optional<ProbeSpec> probe;
   bool has_savepoint() const { return savepoint_end > savepoint_begin; }
+  // The ops the savepoint's rollback undoes: [undone_begin, undone_end), empty when
+  // there is no savepoint or its nested level commits.
+  std::size_t undone_begin() const { return savepoint_commits ? 0 : savepoint_begin; }
+  std::size_t undone_end() const { return savepoint_commits ? 0 : savepoint_end; }
 };
 
 struct DatabaseSpec {

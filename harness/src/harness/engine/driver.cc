@@ -167,6 +167,53 @@ void EngineInstance::TermAbrupt() {
   running_ = false;
 }
 
+namespace {
+
+// The names of the calls a scan makes for every record, made once: Call takes a
+// std::string, and a scan makes millions of calls in a campaign.
+const std::string kRetrieveKey = "JetRetrieveKey";
+const std::string kRetrieveCurrentValue = "JetRetrieveCurrentValue";
+const std::string kRetrieveRecord = "JetRetrieveRecord";
+const std::string kMove = "JetMove";
+
+struct Cursor {
+  EngineInstance& instance;
+  JET_SESID session;
+  JET_TABLEID table;
+  // What JetRetrieveCurrentValue is asked to fill first (4096 bytes), reused record
+  // after record.
+  Bytes buffer = Bytes(4096, '\0');
+
+  // Key and value under the cursor; false when a call failed.
+  bool Current(Bytes* key, Bytes* value) {
+    char key_buffer[JET_cbKeyMost + 1];
+    unsigned long key_size = 0;
+    if (instance.Call(kRetrieveKey, [&] {
+          return JetRetrieveKey(session, table, key_buffer, sizeof key_buffer, &key_size, 0);
+        }) < 0) {
+      return false;
+    }
+    key->assign(key_buffer, std::min<unsigned long>(key_size, sizeof key_buffer));
+    return instance.Call(kRetrieveCurrentValue, [&] {
+      return FillGrowing(buffer, value, [&](void* data, unsigned long size, unsigned long* actual) {
+        return JetRetrieveCurrentValue(session, table, data, size, actual);
+      });
+    }) >= 0;
+  }
+
+  // Moves; returns 1 on a record, 0 at the end, -1 on a failed call.
+  // JetMove runs outside Call because JET_errNoCurrentRecord ends a scan rather than
+  // failing it; so the guard Call would apply (no call after a failure) is here.
+  int Move(long rows) {
+    if (instance.failure().failed()) return -1;
+    JET_ERR err = JetMove(session, table, rows, 0);
+    if (err == JET_errNoCurrentRecord) return 0;
+    return instance.Call(kMove, [err] { return err; }) < 0 ? -1 : 1;
+  }
+};
+
+}  // namespace
+
 WorkloadSession::WorkloadSession(EngineInstance& instance, const WorkloadSpec& spec, bool create)
     : instance_(instance), spec_(spec) {
   instance_.Call("JetBeginSession", [&] { return JetBeginSession(instance_.handle(), &session_, nullptr, nullptr); });
@@ -316,9 +363,16 @@ bool WorkloadSession::RunOne(const TxnSpec& txn, JET_SESID session, bool end, Mo
     }
     if (!Write(session, ids[i], txn.ops[i], id, model)) return false;
     if (txn.has_savepoint() && i + 1 == txn.savepoint_end) {
-      // Rolls back the innermost level only: the outer transaction goes on.
-      if (instance_.Call("JetRollback (savepoint)", [&] { return JetRollback(session, 0); }) < 0) return false;
-      model->RolledBackTo(id, mark);
+      // Ends the innermost level only: the outer transaction goes on. A nested commit
+      // changes nothing the model knows: its writes are the outer transaction's.
+      if (txn.savepoint_commits) {
+        if (instance_.Call("JetCommitTransaction (savepoint)", [&] { return JetCommitTransaction(session, 0); }) < 0) {
+          return false;
+        }
+      } else {
+        if (instance_.Call("JetRollback (savepoint)", [&] { return JetRollback(session, 0); }) < 0) return false;
+        model->RolledBackTo(id, mark);
+      }
     }
   }
   if (!end) return true;
@@ -373,10 +427,52 @@ std::optional<WorkloadSession::OpenProbe> WorkloadSession::StartProbe(const Prob
     }
     if (instance_.Call(WriteCallName(op.kind), [write] { return write; }) < 0) return std::nullopt;
   }
+  // A scan of every table sees it as last committed, too: not the inserts of the owner
+  // or of transactions left in flight, and their deletes and replaces with the committed
+  // records (JetMove must walk the version store as a seek does).
+  for (const DatabaseSpec& db : spec_.databases) {
+    for (const std::string& name : db.tables) {
+      const JET_TABLEID table = TableId(session, name);
+      if (!ok() || !CheckCommittedScan(session, table, name, *model)) return std::nullopt;
+    }
+  }
   for (std::size_t i = 0; i < spec.ops.size(); ++i) {
     if (!Write(session, ids[i], spec.ops[i], probe.id, model)) return std::nullopt;
   }
   return probe;
+}
+
+bool WorkloadSession::CheckCommittedScan(JET_SESID session, JET_TABLEID table, const std::string& name,
+                                         const Model& model) {
+  const DbState committed = model.AcknowledgedState();
+  const auto in_state = committed.find(name);
+  const TableState expected = in_state == committed.end() ? TableState{} : in_state->second;
+  Cursor cursor{instance_, session, table};
+  TableState seen;
+  Bytes key, value;
+  // One move more than the committed records: enough to see that there are more.
+  for (int at = cursor.Move(JET_MoveFirst); at != 0 && seen.size() <= expected.size(); at = cursor.Move(JET_MoveNext)) {
+    if (at < 0 || !cursor.Current(&key, &value)) return false;
+    seen.insert_or_assign(key, value);
+  }
+  if (seen == expected) return true;
+  auto differs = std::mismatch(seen.begin(), seen.end(), expected.begin(), expected.end());
+  std::string what;
+  if (differs.first == seen.end()) {
+    what = fmt::format("the committed record {} is missing", DescribeBytes(differs.second->first));
+  } else if (differs.second == expected.end() || differs.first->first < differs.second->first) {
+    what = fmt::format("it shows {}, which is not committed", DescribeBytes(differs.first->first));
+  } else if (differs.first->first == differs.second->first) {
+    what = fmt::format("record {} holds {}, the committed value is {}", DescribeBytes(differs.first->first),
+                       DescribeBytes(differs.first->second), DescribeBytes(differs.second->second));
+  } else {
+    what = fmt::format("the committed record {} is missing", DescribeBytes(differs.second->first));
+  }
+  instance_.Violation(fmt::format(
+      "a scan of {} (JetMove) by another session while an open transaction holds records of it: {} ({} records "
+      "seen, {} committed)",
+      name, what, seen.size(), expected.size()));
+  return false;
 }
 
 JET_ERR WorkloadSession::RetrieveRecord(JET_SESID session, JET_TABLEID table, const Bytes& key, Bytes* value) {
@@ -419,49 +515,6 @@ void WorkloadSession::BeginInflight(Model* model) {
 }
 
 namespace {
-
-// The names of the calls a scan makes for every record, made once: Call takes a
-// std::string, and a scan makes millions of calls in a campaign.
-const std::string kRetrieveKey = "JetRetrieveKey";
-const std::string kRetrieveCurrentValue = "JetRetrieveCurrentValue";
-const std::string kRetrieveRecord = "JetRetrieveRecord";
-const std::string kMove = "JetMove";
-
-struct Cursor {
-  EngineInstance& instance;
-  JET_SESID session;
-  JET_TABLEID table;
-  // What JetRetrieveCurrentValue is asked to fill first (4096 bytes), reused record
-  // after record.
-  Bytes buffer = Bytes(4096, '\0');
-
-  // Key and value under the cursor; false when a call failed.
-  bool Current(Bytes* key, Bytes* value) {
-    char key_buffer[JET_cbKeyMost + 1];
-    unsigned long key_size = 0;
-    if (instance.Call(kRetrieveKey, [&] {
-          return JetRetrieveKey(session, table, key_buffer, sizeof key_buffer, &key_size, 0);
-        }) < 0) {
-      return false;
-    }
-    key->assign(key_buffer, std::min<unsigned long>(key_size, sizeof key_buffer));
-    return instance.Call(kRetrieveCurrentValue, [&] {
-      return FillGrowing(buffer, value, [&](void* data, unsigned long size, unsigned long* actual) {
-        return JetRetrieveCurrentValue(session, table, data, size, actual);
-      });
-    }) >= 0;
-  }
-
-  // Moves; returns 1 on a record, 0 at the end, -1 on a failed call.
-  // JetMove runs outside Call because JET_errNoCurrentRecord ends a scan rather than
-  // failing it; so the guard Call would apply (no call after a failure) is here.
-  int Move(long rows) {
-    if (instance.failure().failed()) return -1;
-    JET_ERR err = JetMove(session, table, rows, 0);
-    if (err == JET_errNoCurrentRecord) return 0;
-    return instance.Call(kMove, [err] { return err; }) < 0 ? -1 : 1;
-  }
-};
 
 std::vector<std::string> TableNames(EngineInstance& instance, JET_SESID session, JET_DBID dbid) {
   Bytes scratch(4096, '\0');
@@ -520,6 +573,9 @@ ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, st
                   [&] { return JetOpenDatabase(session, path.c_str(), nullptr, &dbid, 0); });
     if (instance.failure().failed()) return out;
     std::vector<std::string> names = TableNames(instance, session, dbid);
+    std::vector<std::string>& listed = out.tables[db.file_name];
+    listed = names;
+    std::sort(listed.begin(), listed.end());
     for (const std::string& expected : db.tables) {
       if (std::find(names.begin(), names.end(), expected) == names.end()) {
         problem(fmt::format("table {} of {} is missing after recovery", expected, db.file_name));

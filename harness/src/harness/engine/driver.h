@@ -149,6 +149,9 @@ class WorkloadSession {
   // Begins the probe's transaction, checks its reads and conflicts, runs its writes.
   std::optional<OpenProbe> StartProbe(const ProbeSpec& spec, Model* model);
   bool Write(JET_SESID session, JET_TABLEID table, const SpecOp& op, Model::TxnId id, Model* model);
+  // A scan of `table` (named `name`) on `session` shows exactly its committed records;
+  // false (a Violation or a failed call recorded) when not.
+  bool CheckCommittedScan(JET_SESID session, JET_TABLEID table, const std::string& name, const Model& model);
   bool End(JET_SESID session, TxnEnd end, Model::TxnId id, Model* model);
   JET_ERR BeginCall(JET_SESID session);
   JET_ERR CommitCall(JET_SESID session, CommitMode mode);
@@ -172,6 +175,9 @@ class WorkloadSession {
 // The databases as read back through the API, with the physical checks' verdict.
 struct ReadBack {
   DbState state;
+  // Per database file name ("db0.edb"), the tables JetGetTableNames listed, sorted
+  // (DbState leaves out a table without records).
+  std::map<std::string, std::vector<std::string>> tables;
   // Empty when every physical check passed; else the first problem found (a failed
   // call is reported through the instance's failure instead).
   std::string physical_problem;

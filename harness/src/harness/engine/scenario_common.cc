@@ -22,6 +22,7 @@ void RegisterScenarios(ScenarioRegistry* registry) {
   for (Scenario (*factory)() : {CrashWorkloadScenario,
                                 CrashRestoreScenario,
                                 CrashRestoreNestedScenario,
+                                CrashCreateScenario,
                                 BackupChainScenario,
                                 MissingLogScenario,
                                 CorruptPageScenario,
@@ -111,6 +112,7 @@ Env MakeShapedEnv(std::uint64_t seed, WorkloadShape shape, int inflight) {
       config.key_space = 16;
       config.probe_per_million = 400'000;
       config.savepoint_per_million = 250'000;
+      config.savepoint_commit_per_million = 500'000;
       config.rollback_per_million = 150'000;
       config.long_value_per_million = 80'000;
       break;

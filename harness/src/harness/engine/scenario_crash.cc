@@ -54,52 +54,38 @@ class CheckedImages {
   std::multimap<std::tuple<std::uint64_t, std::size_t, std::size_t>, Entry> entries_;
 };
 
-void RunCrashWorkload(CaseContext& ctx) {
-  // Cases 2s and 2s+1 run workload shape s (mod 4); odd cases with a tiny page cache:
-  // dirty pages are evicted mid-workload, and one more survivor image keeps exactly
-  // the database writes (write-ahead order).
-  const WorkloadShape shape = ShapeOfCase(ctx.id().index / 2);
-  Env env = MakeShapedEnv(ctx.seed(), shape);
-  const bool tiny_cache = ctx.id().index % 2 == 1;
-  // One page, except for the deep tree: a descent through three levels and a split
-  // already hold more than a few pages, so 8 still evicts within every operation
-  // while recovery stays affordable.
-  if (tiny_cache) env.settings.cache_pages_max = shape == WorkloadShape::kDeepTree ? 8 : 1;
-  auto setup = SetupDisk(env);
-  WorkloadPlan plan;
-  plan.inflight = true;
-  std::vector<SurvivorPolicy> policies = tiny_cache ? EvictionSurvivorPolicies(ctx.seed())
-                                                    : SurvivorPolicies(ctx.seed());
-  const std::uint64_t per_point = policies.size();
-  // Record once: the workload runs a single time, and before the I/O operations the
+}  // namespace
+
+void CheckEveryCrashPoint(CaseContext& ctx, const RecordedCrashes& c) {
+  CrashPointRecorder recorder(c.policies.size(), ctx.seed());
+  const std::uint64_t per_point = c.policies.size();
+  // Record once: the run happens a single time, and before the I/O operations the
   // case checks (crash_points.h: at most 100, chosen as the run goes) the disk is
   // snapshotted (copy-on-write) with the window the model allows for a power failure
   // there. A power failure changes nothing the engine did before it, so each snapshot
   // is exactly the disk of a run that crashed before k.
-  CrashPointRecorder recorder(per_point, ctx.seed());
-  Machine machine(*setup, faultfs::FaultPlan{}, env.op_budget);
+  Machine machine(c.start, faultfs::FaultPlan{}, c.env.op_budget);
   machine.KeepTraceOnlyForPrinting();
-  WorkloadRun run;
   // Operations that may change the disk before each kept point: two points with as
   // many have byte-identical disks and pending operations (only reads, sizes, listings
   // and existence checks lie between them), hence identical survivor images.
   std::uint64_t changes = 0;
   std::map<std::uint64_t, std::uint64_t> changes_before;
   auto snapshot = [&](std::uint64_t op, std::uint64_t hash, FileRole role) {
-    return CrashPoint{op, hash, role, CrashWindowNow(run.model), machine.disk().Clone()};
+    return CrashPoint{op, hash, role, c.window(), machine.disk().Clone()};
   };
   machine.fs().set_before_op([&](const faultfs::TraceEvent& next, std::uint64_t hash) {
     if (recorder.Offer(ctx, next.index)) {
-      recorder.Keep(snapshot(next.index, hash, ClassifyPath(env.settings.layout, next.path)));
+      recorder.Keep(snapshot(next.index, hash, ClassifyPath(c.env.settings.layout, next.path)));
       changes_before[next.index] = changes;
     }
     if (MayChangeDisk(next.op)) ++changes;
   });
-  RunWorkloadInto(machine.fs(), env, plan, nullptr, &run);
+  const std::string failure = c.run(machine.fs());
   machine.fs().set_before_op(nullptr);
-  if (run.failure.failed()) {
+  if (!failure.empty()) {
     Step step(ctx, 0);
-    step.Fail("the workload failed with no fault active: " + run.failure.ToString());
+    step.Fail(fmt::format("the {} failed with no fault active: {}", c.what, failure));
     return;
   }
   const std::uint64_t ops = machine.fs().op_count();
@@ -117,7 +103,7 @@ void RunCrashWorkload(CaseContext& ctx) {
   std::map<std::tuple<std::uint64_t, std::uint64_t, std::size_t, std::size_t>, const Step::Outcome*> checked;
   CheckedImages checked_images;
   // A snapshot says nothing about what the engine's calls return once the device is
-  // gone: one point per case (the lowest ranked) also runs the crashed workload through
+  // gone: one point per case (the lowest ranked) also runs the crashed run through
   // and checks those codes against the error map.
   const std::optional<std::uint64_t> run_through = recorder.lowest();
   for (CrashPoint& point : points) {
@@ -125,17 +111,11 @@ void RunCrashWorkload(CaseContext& ctx) {
       if (!ctx.WantStep(recorder.Step(point.op, p))) continue;
       Step step(ctx, recorder.Step(point.op, p));
       step.AddPlan(fmt::format("crash before I/O #{} of {} ({}); survivors: {}", point.op, ops,
-                               FileRoleName(point.role), policies[p].name));
+                               FileRoleName(point.role), c.policies[p].name));
       step.AddHash(point.trace_hash);
       ctx.CountFault(FaultClass::kCrash);
       ctx.CountCrashState();
-      if (p == 0 && point.op == run_through) {
-        Machine crashed(*setup, OneRulePlan(ctx.seed(), CrashRule(point.op)), env.op_budget);
-        FailedCalls failed;
-        RunWorkload(crashed.fs(), env, plan, failed.Observer());
-        failed.Check(step, FaultClass::kCrash, point.role, Phase::kWorkload);
-        step.AddHash(crashed.fs().trace_hash());
-      }
+      if (p == 0 && point.op == run_through) c.run_through(step, point.op, point.role);
       const auto key = std::make_tuple(changes_before.at(point.op), p, point.window.min, point.window.max);
       if (auto seen = checked.find(key); seen != checked.end()) {
         step.Reuse(*seen->second);
@@ -143,8 +123,8 @@ void RunCrashWorkload(CaseContext& ctx) {
         continue;
       }
       bool fresh = false;
-      CheckedImages::Entry& entry = checked_images.FindOrAdd(SurvivorImage(env, *point.disk, policies[p]), point.window,
-                                                             &fresh);
+      CheckedImages::Entry& entry = checked_images.FindOrAdd(SurvivorImage(c.env, *point.disk, c.policies[p]),
+                                                             point.window, &fresh);
       checked[key] = &entry.outcome;
       if (!fresh) {
         step.Reuse(entry.outcome);
@@ -152,11 +132,48 @@ void RunCrashWorkload(CaseContext& ctx) {
         continue;
       }
       step.Capture(&entry.outcome);
-      VerifyReopen(step, env, *entry.image, Reopen::kSoftRecovery, run.model, point.window);
+      c.check(step, *entry.image, point.window);
       step.Capture(nullptr);
     }
     point.disk.reset();  // the snapshots' blocks are released as the check goes on
   }
+}
+
+namespace {
+
+void RunCrashWorkload(CaseContext& ctx) {
+  // Cases 2s and 2s+1 run workload shape s (mod 4); odd cases with a tiny page cache:
+  // dirty pages are evicted mid-workload, and one more survivor image keeps exactly
+  // the database writes (write-ahead order).
+  const WorkloadShape shape = ShapeOfCase(ctx.id().index / 2);
+  Env env = MakeShapedEnv(ctx.seed(), shape);
+  const bool tiny_cache = ctx.id().index % 2 == 1;
+  // One page, except for the deep tree: a descent through three levels and a split
+  // already hold more than a few pages, so 8 still evicts within every operation
+  // while recovery stays affordable.
+  if (tiny_cache) env.settings.cache_pages_max = shape == WorkloadShape::kDeepTree ? 8 : 1;
+  auto setup = SetupDisk(env);
+  WorkloadPlan plan;
+  plan.inflight = true;
+  WorkloadRun run;
+  CheckEveryCrashPoint(ctx,
+                       RecordedCrashes{"workload", env, *setup,
+                                       tiny_cache ? EvictionSurvivorPolicies(ctx.seed()) : SurvivorPolicies(ctx.seed()),
+                                       [&] { return CrashWindowNow(run.model); },
+                                       [&](faultfs::Vfs& vfs) {
+                                         RunWorkloadInto(vfs, env, plan, nullptr, &run);
+                                         return run.failure.failed() ? run.failure.ToString() : std::string();
+                                       },
+                                       [&](Step& step, std::uint64_t op, FileRole role) {
+                                         Machine crashed(*setup, OneRulePlan(ctx.seed(), CrashRule(op)), env.op_budget);
+                                         FailedCalls failed;
+                                         RunWorkload(crashed.fs(), env, plan, failed.Observer());
+                                         failed.Check(step, FaultClass::kCrash, role, Phase::kWorkload);
+                                         step.AddHash(crashed.fs().trace_hash());
+                                       },
+                                       [&](Step& step, const faultfs::MemFs& image, PrefixWindow window) {
+                                         VerifyReopen(step, env, image, Reopen::kSoftRecovery, run.model, window);
+                                       }});
 }
 
 // A restore crashed at I/O point `r`: the survivor image after it, and what the

@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/core/scenario.h"
 #include "harness/engine/sim.h"
@@ -30,6 +31,7 @@ int RunBadArgsChild(int case_number);
 Scenario CrashWorkloadScenario();
 Scenario CrashRestoreScenario();
 Scenario CrashRestoreNestedScenario();
+Scenario CrashCreateScenario();
 Scenario MissingLogScenario();
 Scenario CorruptPageScenario();
 Scenario CorruptLogScenario();
@@ -95,6 +97,26 @@ class FailedCalls {
  private:
   std::vector<std::pair<std::string, JET_ERR>> calls_;
 };
+
+// A run recorded once and checked at its crash points (scenario_crash.cc: crash-workload,
+// crash-create). CheckEveryCrashPoint runs `run` once on a Machine over `start`; before
+// each I/O operation the case checks (crash_points.h) it snapshots the disk with
+// `window()`, what a power failure there allows. Each point's survivor image under each
+// policy is one step (k * policies + p), checked by `check` once per distinct state
+// (equal states reuse the outcome). The point of lowest rank is also run through
+// crashed by `run_through`, which checks the codes the calls return.
+struct RecordedCrashes {
+  const char* what;  // "workload": in "the workload failed with no fault active"
+  const Env& env;
+  const faultfs::MemFs& start;
+  std::vector<SurvivorPolicy> policies;
+  std::function<PrefixWindow()> window;
+  // The recorded run; returns its failure ("" when it succeeded).
+  std::function<std::string(faultfs::Vfs& vfs)> run;
+  std::function<void(Step& step, std::uint64_t op, FileRole role)> run_through;
+  std::function<void(Step& step, const faultfs::MemFs& image, PrefixWindow window)> check;
+};
+void CheckEveryCrashPoint(CaseContext& ctx, const RecordedCrashes& crashes);
 
 // A plan with one rule.
 faultfs::FaultPlan OneRulePlan(std::uint64_t seed, const faultfs::FaultRule& rule);
