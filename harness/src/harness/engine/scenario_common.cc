@@ -261,6 +261,10 @@ void RunFileFault(CaseContext& ctx, std::uint64_t step_index, const Env& env, co
   step.AddHash(machine.fs().trace_hash());
   step.AddHash(static_cast<std::uint64_t>(outcome));
   if (machine.hung()) step.Fail(fmt::format("hang: more than {} I/O operations", env.op_budget));
+  if (outcome == ReopenOutcome::kOk && fault.must_refuse) {
+    step.Fail(fmt::format("{} returned success although the damage must be refused: {}",
+                          fault.attempt == Reopen::kRestore ? "restore" : "soft recovery", fault.description));
+  }
   if (outcome == ReopenOutcome::kOk && fault.attempt == Reopen::kRestore) VerifyPagesByBackup(step, env, machine);
   if (outcome != ReopenOutcome::kRefused) return;
   auto left = machine.ProcessCrashImage();

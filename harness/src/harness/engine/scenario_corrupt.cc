@@ -192,6 +192,89 @@ StepAction OneCheckpointCopy(const CorruptPageCase& c, faultfs::SplitMix64& rng)
   return StepAction::Fault(f);
 }
 
+// ESE's database header (DBFILEHDR) is the first 748 bytes of pages 0 and 1, a copy
+// each; the checksum covers the whole page. Garbage inside it, in one copy or both.
+constexpr std::uint64_t kDbHeaderBytes = 748;
+
+std::uint64_t HeaderOffset(const CorruptPageCase& c, std::uint64_t copy, faultfs::SplitMix64& rng) {
+  return copy * c.env.settings.page_size + rng.Uniform(kDbHeaderBytes - kGarbageBytes + 1);
+}
+
+// The other copy is intact: soft recovery must use it and succeed with every durable
+// commit (an engine that takes the garbled copy without checking its checksum reads
+// garbage fields: another database's signature, a wrong state or page count).
+StepAction OneHeaderCopy(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
+  if (c.pages < 2) return StepAction::Skip("the database has no header pair");
+  const std::uint64_t copy = rng.Uniform(2);
+  FileFault f = Garbled(c.base, FaultClass::kCorruptPage, FileRole::kDatabase, c.db, HeaderOffset(c, copy, rng),
+                        rng.Next(), Reopen::kSoftRecovery);
+  f.description += copy == 0 ? " (the header; its shadow intact)" : " (the header's shadow; the header intact)";
+  f.must_succeed = true;
+  return StepAction::Fault(f);
+}
+
+// Both copies garbled: nothing says what the database is; soft recovery must refuse
+// it (a page-damage code), and a restore from the intact set must then reach every
+// durable commit.
+StepAction BothHeaderCopies(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
+  if (c.pages < 2) return StepAction::Skip("the database has no header pair");
+  const std::string path = c.db;
+  const std::uint64_t first = HeaderOffset(c, 0, rng);
+  const std::uint64_t second = HeaderOffset(c, 1, rng);
+  const std::uint64_t first_seed = rng.Next();
+  const std::uint64_t second_seed = rng.Next();
+  FileFault f = DamageThenReopen(
+      c.base, FaultClass::kCorruptPage, FileRole::kDatabase,
+      fmt::format("garble the header of {} at offset {} and its shadow at {}", path, first, second),
+      Reopen::kSoftRecovery,
+      [=](faultfs::MemFs& disk) {
+        CorruptBytes(disk, path, first, kGarbageBytes, first_seed);
+        CorruptBytes(disk, path, second, kGarbageBytes, second_seed);
+      },
+      {});
+  f.must_refuse = true;
+  f.repair = [](faultfs::MemFs&) {};
+  f.repair_how = Reopen::kRestore;
+  return StepAction::Fault(f);
+}
+
+// The backup set's copy: its header pair and its trailer (the last page, ESE's patch
+// page) are checked before anything is written (docs/RESTORE.md: JET_errBadPatchPage
+// for the trailer), so a restore must refuse either damage.
+StepAction SetCopyHeaders(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
+  const std::string path = c.env.settings.layout.backup_dir + "/" + c.copy.value_or("");
+  if (!c.copy || FileSizeOf(*c.base.after, path) < 3 * c.env.settings.page_size) {
+    return StepAction::Skip("no database copy in the backup set");
+  }
+  const std::uint64_t first = HeaderOffset(c, 0, rng);
+  const std::uint64_t second = HeaderOffset(c, 1, rng);
+  const std::uint64_t first_seed = rng.Next();
+  const std::uint64_t second_seed = rng.Next();
+  FileFault f = DamageThenReopen(
+      c.base, FaultClass::kCorruptPage, FileRole::kBackupSet,
+      fmt::format("garble the header of {} at offset {} and its shadow at {}", path, first, second), Reopen::kRestore,
+      [=](faultfs::MemFs& disk) {
+        CorruptBytes(disk, path, first, kGarbageBytes, first_seed);
+        CorruptBytes(disk, path, second, kGarbageBytes, second_seed);
+      },
+      {path});
+  f.must_refuse = true;
+  return StepAction::Fault(f);
+}
+
+StepAction SetCopyTrailer(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
+  const std::uint32_t page = c.env.settings.page_size;
+  const std::string path = c.env.settings.layout.backup_dir + "/" + c.copy.value_or("");
+  const std::uint64_t size = c.copy ? FileSizeOf(*c.base.after, path) : 0;
+  if (size < 3 * page) return StepAction::Skip("no database copy in the backup set");
+  const std::uint64_t offset = (size / page - 1) * page + rng.Uniform(page - kGarbageBytes + 1);
+  FileFault f = Garbled(c.base, FaultClass::kCorruptPage, FileRole::kBackupSet, path, offset, rng.Next(),
+                        Reopen::kRestore);
+  f.description += " (its trailer page)";
+  f.must_refuse = true;
+  return StepAction::Fault(f);
+}
+
 StepAction GarbledPageThenBackup(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
   std::optional<std::uint64_t> offset = LiveDataPageOffset(c, rng);
   if (!offset) return StepAction::Skip("the database has no data pages");
@@ -228,6 +311,12 @@ const StepRow<CorruptPageCase> kCorruptPageSteps[] = {
     {"a data page of a second full backup's copy garbled (no log record re-images it), restore must refuse",
      SecondBackupCopyPage},
     {"one copy of the checkpoint garbled, soft recovery must succeed with every durable commit", OneCheckpointCopy},
+    {"one copy of the live database's header garbled, soft recovery must succeed with every durable commit",
+     OneHeaderCopy},
+    {"both copies of the live database's header garbled, soft recovery must refuse; then restore from the set",
+     BothHeaderCopies},
+    {"both copies of the header of the backup set's database copy garbled, restore must refuse", SetCopyHeaders},
+    {"the trailer page of the backup set's database copy garbled, restore must refuse", SetCopyTrailer},
 };
 
 void RunCorruptPage(CaseContext& ctx) {
@@ -265,6 +354,19 @@ StepAction ArchivedLogPathGeneration(const CorruptLogCase& c, faultfs::SplitMix6
 
 StepAction CurrentLogGeneration(const CorruptLogCase& c, faultfs::SplitMix64& rng) {
   return GarbledLog(c, rng, FileRole::kLog, c.env.settings.layout.CurrentLogPath(), Reopen::kSoftRecovery);
+}
+
+// The header sector of edb.log (4096 bytes, all under its checksum): recovery starts
+// from it and has no other copy, so it must refuse (JET_errLogFileCorrupt); with the
+// file repaired it must succeed.
+StepAction CurrentLogHeader(const CorruptLogCase& c, faultfs::SplitMix64& rng) {
+  const std::string path = c.env.settings.layout.CurrentLogPath();
+  if (FileSizeOf(*c.base.after, path) < 4096) return StepAction::Skip(path + " has no header sector");
+  FileFault f = Garbled(c.base, FaultClass::kCorruptLog, FileRole::kLog, path, rng.Uniform(4096 - kGarbageBytes + 1),
+                        rng.Next(), Reopen::kSoftRecovery);
+  f.description += " (its header sector)";
+  f.must_refuse = true;
+  return StepAction::Fault(f);
 }
 
 StepAction BackupSetGeneration(const CorruptLogCase& c, faultfs::SplitMix64& rng) {
@@ -377,6 +479,7 @@ const StepRow<CorruptLogCase> kCorruptLogSteps[] = {
      TruncatedFollowedGeneration<Reopen::kRestore>},
     {"the last segments of a log-path generation after the set zeroed, checkpoint deleted, soft recovery",
      TruncatedFollowedGeneration<Reopen::kSoftRecovery>},
+    {"the header sector of the current generation garbled, soft recovery must refuse", CurrentLogHeader},
 };
 
 void RunCorruptLog(CaseContext& ctx) {
@@ -393,7 +496,7 @@ Scenario CorruptPageScenario() {
       "Sixteen seeded bytes of a data page are overwritten on the medium: in the live database (then soft "
       "recovery and a full read; afterwards a restore from the intact backup set must reach every durable "
       "commit), in the backup set's database copy (then restore; afterwards the copy is repaired and the "
-      "restore must succeed; also in a second full backup taken right after one that followed the last transaction, whose logs hold no record that re-images a data page; a refused set must leave the instance's files unchanged), in both copies of the checkpoint (and in one: soft recovery must then succeed with every durable commit), and in the live database before a full backup (which must refuse it or write a set that restores correctly). Every failure must carry a page-damage "
+      "restore must succeed; also in a second full backup taken right after one that followed the last transaction, whose logs hold no record that re-images a data page; a refused set must leave the instance's files unchanged), in both copies of the checkpoint (and in one: soft recovery must then succeed with every durable commit), in the live database before a full backup (which must refuse it or write a set that restores correctly), in one copy of the live database's header pair (soft recovery must succeed with every durable commit) and in both (soft recovery must refuse; then a restore from the set), and in both header copies or the trailer page of the set's copy (restore must refuse). Every failure must carry a page-damage "
       "code; every success must show correct content (an unused page may be garbled harmlessly).",
       20, RunCorruptPage};
   s.steps = StepNames(kCorruptPageSteps);
@@ -408,7 +511,8 @@ Scenario CorruptLogScenario() {
              "succeed. Torn tails: a power failure tears every pending log write at 512-byte units; soft recovery "
              "must succeed with every durable commit. A backup-set generation whose last written sector is zeroed (a "
              "torn copy) must be refused by restore; so must an archived log-path generation that lost its last "
-             "segments (restore, and soft recovery without a checkpoint).",
+             "segments (restore, and soft recovery without a checkpoint), and the current generation's header sector "
+             "garbled (soft recovery must refuse; repaired, succeed).",
              20, RunCorruptLog};
   s.steps = StepNames(kCorruptLogSteps);
   return s;

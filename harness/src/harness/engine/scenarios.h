@@ -178,6 +178,10 @@ struct FileFault {
   Reopen repair_how = Reopen::kSoftRecovery;
   PrefixWindow repair_window;
   bool must_succeed = false;
+  // The damage leaves nothing the engine may trust (both copies of a header, the one
+  // header of the generation recovery starts from): a success is a violation, whatever
+  // the content (an engine that reads past a failed checksum gets lucky at best).
+  bool must_refuse = false;
   // A restore that refuses this damage must refuse it before writing anything: the
   // instance's files stay byte for byte as they were (docs/RESTORE.md checks the set and
   // the log path's generations first). Always so for damage to the backup set.
