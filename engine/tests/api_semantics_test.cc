@@ -61,6 +61,49 @@ TEST_F(ApiSemanticsTest, LegacyAndMultiInstanceModesExcludeEachOther) {
   EXPECT_EQ(jet::core::InstanceRuntime::ResolveInstanceForInit(&bogus, &rt), JET_errInvalidParameter);
 }
 
+// A generation must hold JET_cpgLogFileMin pages: at 32 KiB pages a 64 KiB log could
+// not hold one table creation's record (JetCreateTable failed with
+// JET_errRecordTooBig). JetInit and JetRestoreInstance refuse the pair before writing
+// anything; a size that holds them works, a table creation and splits included.
+TEST_F(ApiSemanticsTest, LogFileSizeBelowEightPagesIsRefusedByInitAndRestore) {
+  const std::string value(3000, 'v');
+  {
+    ASSERT_JET(CreateConfigured(&fs_, &inst_, 32768, 8 * 32));
+    JET_SESID ses = JET_sesidNil;
+    JET_DBID dbid = JET_dbidNil;
+    JET_TABLEID tab = JET_tableidNil;
+    ASSERT_JET(InitAndOpenTable(&inst_, &ses, &dbid, &tab, true));
+    JET_TABLEID second = JET_tableidNil;
+    ASSERT_JET(JetCreateTable(ses, dbid, "second", 0, 0, &second));
+    for (int i = 0; i < 40; ++i) {  // ten records a leaf: splits
+      const std::string key = "key" + std::to_string(1000 + i);
+      ASSERT_JET(JetInsertRecord(ses, tab, key.data(), static_cast<unsigned long>(key.size()), value.data(),
+                                 static_cast<unsigned long>(value.size())));
+    }
+    ASSERT_JET(JetBackupInstance(inst_, "/backup", 0, nullptr));
+    ASSERT_JET(JetTerm(inst_));
+  }
+  faultfs::MemFs fresh;
+  JET_INSTANCE small = JET_instanceNil;
+  ASSERT_JET(CreateConfigured(&fresh, &small, 32768, 8 * 32 - 4));
+  EXPECT_EQ(JetInit(&small), JET_errInvalidParameter);
+  EXPECT_NE(std::string(JetGetLastErrorDetail()).find("JET_paramLogFileSize 252 KiB"), std::string::npos)
+      << JetGetLastErrorDetail();
+  bool exists = true;
+  ASSERT_TRUE(fresh.Exists("/log/edb.log", &exists).ok());
+  EXPECT_FALSE(exists) << "JetInit wrote a log before refusing";
+  ASSERT_JET(JetTerm(small));
+  // Restore refuses before installing anything.
+  JET_INSTANCE restorer = JET_instanceNil;
+  ASSERT_JET(CreateConfigured(&fs_, &restorer, 32768, 8 * 32 - 4));
+  EXPECT_EQ(JetRestoreInstance(restorer, "/backup", "/restored", nullptr), JET_errInvalidParameter);
+  ASSERT_TRUE(fs_.Exists("/restored/test.edb", &exists).ok());
+  EXPECT_FALSE(exists) << "JetRestoreInstance installed a database before refusing";
+  ASSERT_JET(JetSetSystemParameter(&restorer, 0, JET_paramLogFileSize, 8 * 32, nullptr));
+  ASSERT_JET(JetRestoreInstance(restorer, "/backup", "/restored", nullptr));
+  ASSERT_JET(JetTerm(restorer));
+}
+
 TEST_F(ApiSemanticsTest, SystemParametersAreValidatedAndFrozenByInit) {
   ASSERT_JET(CreateConfigured(&fs_, &inst_));
   EXPECT_EQ(JetSetSystemParameter(&inst_, 0, JET_paramDatabasePageSize, 12288, nullptr), JET_errInvalidParameter);

@@ -82,6 +82,12 @@ inline constexpr unsigned long JET_paramTempPath = 1;      // accepted, unused
 inline constexpr unsigned long JET_paramLogFilePath = 2;   // log directory (string)
 inline constexpr unsigned long JET_paramBaseName = 3;      // exactly 3 characters, default "edb"
 inline constexpr unsigned long JET_paramLogFileSize = 11;  // KiB per log generation (default 1024)
+// jetfault: a log generation holds at least this many database pages. One log record
+// carries the image of every page one operation changes (a split: both halves and the
+// parent) and never spans generations, so JetInit and JetRestoreInstance refuse a
+// JET_paramLogFileSize below JET_cpgLogFileMin * JET_paramDatabasePageSize / 1024 KiB
+// with JET_errInvalidParameter (the 64 KiB floor covers it up to 8 KiB pages).
+inline constexpr unsigned long JET_cpgLogFileMin = 8;
 inline constexpr unsigned long JET_paramCircularLog = 17;  // 0/1, default 0
 // Page cache limit of each attached database, in pages. Default (and 0): 32 MiB of
 // pages at JET_paramDatabasePageSize (4,096 of 8 KiB); ESE's default is physical memory.

@@ -157,6 +157,9 @@ class RestoreJob {
       return Refuse(JET_errPageSizeMismatch, fmt::format("the set has {}-byte pages, JET_paramDatabasePageSize is {}",
                                                          manifest_.page_size, config_.page_size));
     }
+    if (const std::string why = config_.LogFileSizeProblem(); !why.empty()) {
+      return Refuse(JET_errInvalidParameter, why);
+    }
     if (JET_ERR err = ChooseTargets(); err < 0) return err;
     ShareLinkMemory();
     if (JET_ERR err = VerifySetLogs(); err < 0) return err;

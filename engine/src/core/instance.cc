@@ -276,6 +276,13 @@ JET_ERR InitLocked(InstanceRuntime& rt) {
   InstanceConfig& config = rt.mutable_config();
   if (config.vfs == nullptr) config.vfs = &faultfs::DefaultPosixFs();
   if (!config.recovery) return InitUnlogged(rt);
+  // Checked once the logs found have had their say (JET_errPageSizeMismatch first), before
+  // anything is written.
+  auto log_too_small = [&config] {
+    const std::string why = config.LogFileSizeProblem();
+    if (!why.empty()) SetLastErrorDetail(why);
+    return !why.empty();
+  };
   faultfs::Vfs& vfs = *config.vfs;
   JET_ERR err = MakeDir(vfs, config.log_path);
   if (err >= 0) err = MakeDir(vfs, config.system_path);
@@ -296,11 +303,13 @@ JET_ERR InitLocked(InstanceRuntime& rt) {
                          " but the log path holds no log");
       return JET_errMissingLogFile;
     }
+    if (log_too_small()) return JET_errInvalidParameter;
     return InitNewLog(rt);
   }
 
   RecoveryPlan plan;
   if ((err = PlanRecovery(config, generations, have_checkpoint ? &checkpoint : nullptr, &plan)) < 0) return err;
+  if (log_too_small()) return JET_errInvalidParameter;
   return RunRecoveryLocked(rt, plan);
 }
 

@@ -53,6 +53,16 @@ struct InstanceConfig {
   // machine's physical memory, with its cache shrinking under memory pressure, which
   // jetfault does not have; docs/ESE_FACTS.md §6).
   static constexpr std::uint64_t kDefaultCacheBytes = 32u << 20;
+  // Empty when a log generation holds JET_cpgLogFileMin pages (jet.h), else why not:
+  // JetInit and JetRestoreInstance then refuse with JET_errInvalidParameter.
+  std::string LogFileSizeProblem() const {
+    if (std::uint64_t{log_file_bytes} >= std::uint64_t{JET_cpgLogFileMin} * page_size) return {};
+    return "JET_paramLogFileSize " + std::to_string(log_file_bytes / 1024) + " KiB holds fewer than " +
+           std::to_string(JET_cpgLogFileMin) + " pages of " + std::to_string(page_size) +
+           " bytes (JET_paramDatabasePageSize): a log record carries whole page images and never spans "
+           "generations; at least " +
+           std::to_string(JET_cpgLogFileMin * page_size / 1024) + " KiB";
+  }
   std::uint32_t CachePagesMax() const {
     return cache_pages_max != 0 ? cache_pages_max : static_cast<std::uint32_t>(kDefaultCacheBytes / page_size);
   }

@@ -90,7 +90,7 @@ EngineInstance::EngineInstance(faultfs::Vfs* vfs, const InstanceSettings& settin
   set_string("JET_paramSystemPath", JET_paramSystemPath, settings.layout.system_dir);
   set_string("JET_paramLogFilePath", JET_paramLogFilePath, settings.layout.log_dir);
   set_number("JET_paramDatabasePageSize", JET_paramDatabasePageSize, settings.page_size);
-  set_number("JET_paramLogFileSize", JET_paramLogFileSize, settings.log_file_kib);
+  set_number("JET_paramLogFileSize", JET_paramLogFileSize, settings.LogFileKib());
   set_number("JET_paramCircularLog", JET_paramCircularLog, settings.circular ? 1 : 0);
   // A restore into another directory creates it, as a restore onto a new machine
   // would be asked to (JetRestoreInstance refuses a missing szDest otherwise).

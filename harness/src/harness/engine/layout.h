@@ -2,11 +2,13 @@
 // role a path plays (for the error map).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
 #include "harness/core/errmap.h"
 #include "jet/file_names.h"
+#include "jet/jet.h"
 
 namespace jetharness {
 
@@ -49,6 +51,11 @@ struct InstanceSettings {
   std::uint32_t page_size = 4096;
   std::uint32_t log_file_kib = 64;  // small generations: many of them per workload
   bool circular = false;
+  // JET_paramLogFileSize as set: log_file_kib, raised to the JET_cpgLogFileMin pages a
+  // generation must hold (jet.h), so small generations grow with the page size.
+  std::uint32_t LogFileKib() const {
+    return std::max<std::uint32_t>(log_file_kib, static_cast<std::uint32_t>(JET_cpgLogFileMin * page_size / 1024));
+  }
   // Page cache limit (JET_paramCacheSizeMax; 0 = the engine's default, 32 MiB of pages).
   // A small cache makes the engine evict dirty pages mid-transaction, which is where
   // the write-ahead rule matters.

@@ -99,10 +99,11 @@ std::vector<Misuse> Misuses() {
       {"JetInit with another page size than the logs",
        {JET_errPageSizeMismatch},
        [](const Env& env, faultfs::MemFs& disk) {
-         // Logs of this page size first, then an instance of twice the size.
+         // Logs of this page size first, then an instance of twice the size (half of
+         // the largest, 32 KiB).
          InitAndDo(env, disk, [](EngineInstance& i) { return i.Term(); });
          Env other = env;
-         other.settings.page_size = env.settings.page_size * 2;
+         other.settings.page_size = env.settings.page_size == 32768 ? 16384 : env.settings.page_size * 2;
          EngineInstance instance(&disk, other.settings);
          return instance.Init();
        }},
