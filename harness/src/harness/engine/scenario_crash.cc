@@ -209,6 +209,8 @@ struct RecordedRestore {
   std::uint64_t ops = 0;
   std::map<std::uint64_t, CrashPoint> points;
   std::string error;
+  // The disk (with its pending operations) the moment JetRestoreInstance returned.
+  std::unique_ptr<faultfs::MemFs> returned;
 };
 
 RecordedRestore RecordRestore(const Env& env, const faultfs::MemFs& image,
@@ -229,6 +231,7 @@ RecordedRestore RecordRestore(const Env& env, const faultfs::MemFs& image,
   }
   machine.fs().set_before_op(nullptr);
   recorded.ops = machine.fs().op_count();
+  recorded.returned = machine.disk().Clone();
   for (CrashPoint& point : recorder.Take()) recorded.points.emplace(point.op, std::move(point));
   return recorded;
 }
@@ -343,6 +346,22 @@ void RunCrashRestore(CaseContext& ctx) {
       VerifyReopen(step, env, *crashed.image, Reopen::kRestore, base.run.model, window);
     }
     point.disk.reset();
+  }
+  // Row r == ops: the power fails right after JetRestoreInstance returned success. What
+  // it restored is durable then: soft recovery alone (no second restore, which would
+  // mask an unsynced install) must reach every durable commit.
+  for (std::uint64_t v = 0; v < policies.size(); ++v) {
+    const std::uint64_t index = 1 + ops * per_point + v;
+    if (!ctx.WantStep(index)) continue;
+    Step step(ctx, index);
+    step.AddPlan(
+        fmt::format("power loss right after JetRestoreInstance returned (I/O #{}); survivors: {}; then "
+                    "soft recovery",
+                    ops, policies[v].name));
+    ctx.CountFault(FaultClass::kCrash);
+    ctx.CountCrashState();
+    VerifyReopen(step, env, *SurvivorImage(env, *recorded.returned, policies[v]), Reopen::kSoftRecovery, base.run.model,
+                 window);
   }
 }
 
@@ -482,7 +501,9 @@ Scenario CrashRestoreScenario() {
       "before each I/O operation r is what a restore crashed before r leaves (one r a case is also run through "
       "crashed, to check the codes the restore returns). Each survivor image is restored again "
       "and must succeed with every durable commit present. A nested step crashes that second restore too (at a "
-      "seeded point) before a third restore must succeed. Exhaustive over the first level on small databases.",
+      "seeded point) before a third restore must succeed. Exhaustive over the first level on small databases. "
+      "Last, a power failure right after JetRestoreInstance returned (each survivor image): what it restored "
+      "must be durable, so soft recovery alone must reach every durable commit.",
       3, RunCrashRestore};
 }
 
