@@ -213,26 +213,31 @@ StepAction OneHeaderCopy(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
   return StepAction::Fault(f);
 }
 
-// Both copies garbled: nothing says what the database is; soft recovery must refuse
-// it (a page-damage code), and a restore from the intact set must then reach every
-// durable commit.
-StepAction BothHeaderCopies(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
-  if (c.pages < 2) return StepAction::Skip("the database has no header pair");
-  const std::string path = c.db;
+// Garbage in both copies of the header pair of `path` (the live database or the set's
+// copy), then `how`, which must refuse: nothing says what the database is.
+FileFault GarbledHeaderPair(const CorruptPageCase& c, faultfs::SplitMix64& rng, FileRole role, const std::string& path,
+                            Reopen how, std::vector<std::string> originals) {
   const std::uint64_t first = HeaderOffset(c, 0, rng);
   const std::uint64_t second = HeaderOffset(c, 1, rng);
   const std::uint64_t first_seed = rng.Next();
   const std::uint64_t second_seed = rng.Next();
   FileFault f = DamageThenReopen(
-      c.base, FaultClass::kCorruptPage, FileRole::kDatabase,
-      fmt::format("garble the header of {} at offset {} and its shadow at {}", path, first, second),
-      Reopen::kSoftRecovery,
+      c.base, FaultClass::kCorruptPage, role,
+      fmt::format("garble the header of {} at offset {} and its shadow at {}", path, first, second), how,
       [=](faultfs::MemFs& disk) {
         CorruptBytes(disk, path, first, kGarbageBytes, first_seed);
         CorruptBytes(disk, path, second, kGarbageBytes, second_seed);
       },
-      {});
+      std::move(originals));
   f.must_refuse = true;
+  return f;
+}
+
+// The live database: soft recovery must refuse it (a page-damage code), and a restore
+// from the intact set must then reach every durable commit.
+StepAction BothHeaderCopies(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
+  if (c.pages < 2) return StepAction::Skip("the database has no header pair");
+  FileFault f = GarbledHeaderPair(c, rng, FileRole::kDatabase, c.db, Reopen::kSoftRecovery, {});
   f.repair = [](faultfs::MemFs&) {};
   f.repair_how = Reopen::kRestore;
   return StepAction::Fault(f);
@@ -246,20 +251,7 @@ StepAction SetCopyHeaders(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
   if (!c.copy || FileSizeOf(*c.base.after, path) < 3 * c.env.settings.page_size) {
     return StepAction::Skip("no database copy in the backup set");
   }
-  const std::uint64_t first = HeaderOffset(c, 0, rng);
-  const std::uint64_t second = HeaderOffset(c, 1, rng);
-  const std::uint64_t first_seed = rng.Next();
-  const std::uint64_t second_seed = rng.Next();
-  FileFault f = DamageThenReopen(
-      c.base, FaultClass::kCorruptPage, FileRole::kBackupSet,
-      fmt::format("garble the header of {} at offset {} and its shadow at {}", path, first, second), Reopen::kRestore,
-      [=](faultfs::MemFs& disk) {
-        CorruptBytes(disk, path, first, kGarbageBytes, first_seed);
-        CorruptBytes(disk, path, second, kGarbageBytes, second_seed);
-      },
-      {path});
-  f.must_refuse = true;
-  return StepAction::Fault(f);
+  return StepAction::Fault(GarbledHeaderPair(c, rng, FileRole::kBackupSet, path, Reopen::kRestore, {path}));
 }
 
 StepAction SetCopyTrailer(const CorruptPageCase& c, faultfs::SplitMix64& rng) {
