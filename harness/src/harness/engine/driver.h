@@ -149,9 +149,9 @@ class WorkloadSession {
   // Begins the probe's transaction, checks its reads and conflicts, runs its writes.
   std::optional<OpenProbe> StartProbe(const ProbeSpec& spec, Model* model);
   bool Write(JET_SESID session, JET_TABLEID table, const SpecOp& op, Model::TxnId id, Model* model);
-  // A scan of `table` (named `name`) on `session` shows exactly its committed records;
-  // false (a Violation or a failed call recorded) when not.
-  bool CheckCommittedScan(JET_SESID session, JET_TABLEID table, const std::string& name, const Model& model);
+  // A scan of `table` (named `name`) on `session` shows exactly `expected`, its
+  // committed records; false (a Violation or a failed call recorded) when not.
+  bool CheckCommittedScan(JET_SESID session, JET_TABLEID table, const std::string& name, const TableState& expected);
   bool End(JET_SESID session, TxnEnd end, Model::TxnId id, Model* model);
   JET_ERR BeginCall(JET_SESID session);
   JET_ERR CommitCall(JET_SESID session, CommitMode mode);
