@@ -75,6 +75,54 @@ TEST(Model, NothingMayFollowAnUncertainCommit) {
   EXPECT_THROW(m.Begin(CommitMode::kDurable), std::logic_error);
 }
 
+// JetCommitTransaction(JET_bitWaitLastLevel0Commit) makes the lazy commits before it
+// durable: the window's lower end moves past them, and a state without them is a lost
+// durable commit.
+TEST(Model, AFlushMakesEarlierLazyCommitsDurable) {
+  Model m = History();
+  ASSERT_EQ(m.MinPrefix(), 2u);
+  m.Flushed();
+  EXPECT_EQ(m.MinPrefix(), 3u);
+  EXPECT_EQ(CheckState(m, m.StateAfter(2), DefaultWindow(m)).verdict, StateVerdict::kLostDurableCommit);
+  EXPECT_TRUE(CheckState(m, m.StateAfter(3), DefaultWindow(m)).ok());
+  // A later lazy commit is not covered by that flush.
+  auto t = m.Begin(CommitMode::kLazy);
+  m.Put(t, "t0", "z", "1");
+  m.Committed(t);
+  EXPECT_EQ(m.MinPrefix(), 3u);
+  EXPECT_EQ(m.MaxPrefix(), 4u);
+}
+
+TEST(Model, NoFlushAfterAnUncertainCommitOrDuringACommit) {
+  Model m;
+  auto t = m.Begin(CommitMode::kLazy);
+  m.CommitIssued(t);
+  EXPECT_THROW(m.Flushed(), std::logic_error);
+  m.CommitUncertain(t);
+  EXPECT_THROW(m.Flushed(), std::logic_error);
+}
+
+// What a transaction must read: its own last write of a record, else the committed
+// value; writes of a rolled-back savepoint no longer count.
+TEST(Model, ATransactionSeesItsOwnWrites) {
+  Model m = History();
+  auto t = m.Begin(CommitMode::kDurable);
+  EXPECT_EQ(m.ValueSeenBy(t, "t0", "a"), std::optional<Bytes>("2"));  // committed by txn1
+  EXPECT_EQ(m.ValueSeenBy(t, "t0", "b"), std::nullopt);               // deleted by txn3
+  m.Put(t, "t0", "a", "3");
+  const std::size_t mark = m.Savepoint(t);
+  m.Put(t, "t0", "a", "4");
+  m.Delete(t, "t1", "x");
+  EXPECT_EQ(m.ValueSeenBy(t, "t0", "a"), std::optional<Bytes>("4"));
+  EXPECT_EQ(m.ValueSeenBy(t, "t1", "x"), std::nullopt);
+  m.RolledBackTo(t, mark);
+  EXPECT_EQ(m.ValueSeenBy(t, "t0", "a"), std::optional<Bytes>("3"));
+  EXPECT_EQ(m.ValueSeenBy(t, "t1", "x"), std::optional<Bytes>("9"));
+  // Another transaction still reads the committed value.
+  auto other = m.Begin(CommitMode::kDurable);
+  EXPECT_EQ(m.ValueSeenBy(other, "t0", "a"), std::optional<Bytes>("2"));
+}
+
 TEST(Oracle, AcceptsEveryPrefixInTheWindow) {
   Model m = History();
   for (std::size_t n = m.MinPrefix(); n <= m.MaxPrefix(); ++n) {

@@ -210,6 +210,26 @@ TEST(Workload, ProbesSavepointsAndRangeDeletesAreValid) {
   EXPECT_GT(rewrites.in_savepoint, 20u);
 }
 
+// Flushes (JET_bitWaitLastLevel0Commit) follow lazily committed transactions (the
+// owner's commit or its probe's), every one of them when asked always, none when not.
+TEST(Workload, FlushesFollowLazyCommitsOnly) {
+  std::size_t flushes = 0;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    WorkloadConfig config;
+    config.seed = seed;
+    config.transactions = 20;
+    config.probe_per_million = 300'000;
+    for (const TxnSpec& txn : GenerateWorkload(config).transactions) EXPECT_FALSE(txn.flush_after);
+    config.flush_per_million = 1'000'000;
+    for (const TxnSpec& txn : GenerateWorkload(config).transactions) {
+      const bool lazy = txn.end == TxnEnd::kCommitLazy || (txn.probe && txn.probe->end == TxnEnd::kCommitLazy);
+      EXPECT_EQ(txn.flush_after, lazy) << "seed " << seed;
+      flushes += txn.flush_after ? 1 : 0;
+    }
+  }
+  EXPECT_GT(flushes, 50u);
+}
+
 // With the chunk size known, long values straddle page boundaries: n chunks - 1, n
 // chunks exactly, n chunks + 1.
 TEST(Workload, LongValuesStraddleChunkBoundaries) {

@@ -61,6 +61,15 @@ void Model::CommitUncertain(TxnId id) {
 
 void Model::RolledBack(TxnId id) { Open(id).outcome = TxnOutcome::kRolledBack; }
 
+void Model::Flushed() {
+  // An uncertain commit ends the workload (see model.h): no call follows it.
+  if (!commit_order_.empty() && txns_[commit_order_.back()].outcome == TxnOutcome::kCommitUncertain) {
+    throw std::logic_error("Model: a flush after an uncertain commit");
+  }
+  if (pending_commit_) throw std::logic_error("Model: a flush while a commit call is in progress");
+  flushed_prefix_ = commit_order_.size();
+}
+
 void Model::RolledBackTo(TxnId id, std::size_t mark) {
   Txn& txn = Open(id);
   if (mark > txn.ops.size()) throw std::logic_error("Model: savepoint mark beyond the transaction's writes");
@@ -84,12 +93,20 @@ std::optional<Bytes> Model::CommittedValue(const std::string& table, const Bytes
   return record->second;
 }
 
+std::optional<Bytes> Model::ValueSeenBy(TxnId id, const std::string& table, const Bytes& key) const {
+  const Txn& txn = txns_.at(id);
+  for (auto op = txn.ops.rbegin(); op != txn.ops.rend(); ++op) {
+    if (op->table == table && op->key == key) return op->value;
+  }
+  return CommittedValue(table, key);
+}
+
 std::size_t Model::MinPrefix() const {
-  for (std::size_t i = commit_order_.size(); i > 0; --i) {
+  for (std::size_t i = commit_order_.size(); i > flushed_prefix_; --i) {
     const Txn& txn = txns_[commit_order_[i - 1]];
     if (txn.outcome == TxnOutcome::kCommitted && txn.mode == CommitMode::kDurable && !txn.ops.empty()) return i;
   }
-  return 0;
+  return flushed_prefix_;
 }
 
 void ApplyOps(const std::vector<Op>& ops, DbState* state) {

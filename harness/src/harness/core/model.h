@@ -11,6 +11,9 @@
 //     and so was everything logged before it. A transaction that changed nothing
 //     writes no commit record (as in ESE, where only JET_bitWaitLastLevel0Commit
 //     flushes earlier commits), so its durable commit promises nothing;
+//   * so is every commit acknowledged before a JetCommitTransaction(
+//     JET_bitWaitLastLevel0Commit) returned success (Flushed): that call flushes the
+//     log, lazy commits included;
 //   * lazily acknowledged commits and commits whose call failed ("uncertain": the
 //     commit record may or may not have reached the log) may or may not be inside;
 //   * rolled-back and in-flight transactions are never visible.
@@ -89,6 +92,9 @@ class Model {
   // The commit call failed or never returned (crash): the commit may have happened.
   void CommitUncertain(TxnId txn);
   void RolledBack(TxnId txn);
+  // JetCommitTransaction(JET_bitWaitLastLevel0Commit) returned success: every commit
+  // acknowledged so far is durable, lazy ones too.
+  void Flushed();
   // A savepoint (JetBeginTransaction inside the transaction): returns its mark.
   std::size_t Savepoint(TxnId txn) const { return txns_.at(txn).ops.size(); }
   // JetRollback of the innermost level returned: the writes since `mark` are undone.
@@ -96,6 +102,9 @@ class Model {
   // The value a record has in the state every acknowledged commit so far leaves
   // (nullopt: absent): what another transaction must read while one holds the record.
   std::optional<Bytes> CommittedValue(const std::string& table, const Bytes& key) const;
+  // The value the open transaction txn must read for a record: its own last write of
+  // it (savepoints rolled back excluded), else the committed value.
+  std::optional<Bytes> ValueSeenBy(TxnId txn, const std::string& table, const Bytes& key) const;
 
   const Txn& txn(TxnId id) const { return txns_.at(id); }
   const std::vector<Txn>& txns() const { return txns_; }
@@ -103,7 +112,8 @@ class Model {
   const std::vector<TxnId>& commit_order() const { return commit_order_; }
 
   // Every legal recovered state is StateAfter(n) for some n in [MinPrefix, MaxPrefix].
-  // MinPrefix: one past the last durably acknowledged commit. MaxPrefix: all attempts.
+  // MinPrefix: one past the last durably acknowledged commit, or the commits
+  // acknowledged before the last flush if more. MaxPrefix: all attempts.
   std::size_t MinPrefix() const;
   std::size_t MaxPrefix() const { return commit_order_.size(); }
   // What MaxPrefix() would be if the machine died now: a commit call in progress is
@@ -124,6 +134,7 @@ class Model {
   std::vector<Txn> txns_;
   std::vector<TxnId> commit_order_;
   std::optional<TxnId> pending_commit_;
+  std::size_t flushed_prefix_ = 0;  // commit attempts made durable by the last Flushed()
 };
 
 // Applies one transaction's ops to a state (used by the model and the oracle).

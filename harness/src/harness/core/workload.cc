@@ -119,9 +119,9 @@ class Generator {
     int begin_after = config_.inflight_begin_after < 0 ? config_.transactions / 2
                                                        : std::min(config_.inflight_begin_after, config_.transactions);
     spec.inflight_begin_after = static_cast<std::size_t>(begin_after);
-    for (int t = 0; t < begin_after; ++t) spec.transactions.push_back(Transaction());
+    for (int t = 0; t < begin_after; ++t) spec.transactions.push_back(MaybeFlushed(Transaction()));
     for (int t = 0; t < config_.inflight_transactions; ++t) spec.inflight.push_back(Inflight());
-    for (int t = begin_after; t < config_.transactions; ++t) spec.transactions.push_back(Transaction());
+    for (int t = begin_after; t < config_.transactions; ++t) spec.transactions.push_back(MaybeFlushed(Transaction()));
     return spec;
   }
 
@@ -234,6 +234,14 @@ class Generator {
     // Later transactions leave these records alone: touching one would be a write
     // conflict, which is not what an in-flight transaction is for.
     for (const SpecOp& op : txn.ops) held_.insert({op.table, op.key});
+    return txn;
+  }
+
+  // A lazily committed transaction (its own or its probe's commit) may be followed by a
+  // flush of the log (TxnSpec::flush_after).
+  TxnSpec MaybeFlushed(TxnSpec txn) {
+    const bool lazy = txn.end == TxnEnd::kCommitLazy || (txn.probe && txn.probe->end == TxnEnd::kCommitLazy);
+    txn.flush_after = lazy && config_.flush_per_million != 0 && rng_.Chance(config_.flush_per_million);
     return txn;
   }
 

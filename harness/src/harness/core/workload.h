@@ -66,6 +66,10 @@ struct WorkloadConfig {
   // and durable only with its commit (a crash before it must undo them). Zero draws
   // nothing from the seed, so workloads without it keep their streams.
   std::uint32_t savepoint_commit_per_million = 0;
+  // Of the lazily committed transactions, how many are followed by
+  // JetCommitTransaction(JET_bitWaitLastLevel0Commit), which must make every commit so
+  // far durable (a crash after it returned may not lose them). Zero draws nothing.
+  std::uint32_t flush_per_million = 0;
   // Records inserted (in transactions of up to 100) before the workload, at setup:
   // the workload then starts on a B-tree that already has its depth, and recovery
   // replays only what the workload adds. Spread evenly over the key space.
@@ -136,6 +140,8 @@ struct TxnSpec {
   std::size_t savepoint_begin = 0;
   std::size_t savepoint_end = 0;
   bool savepoint_commits = false;
+  // After the transaction ends, JetCommitTransaction(JET_bitWaitLastLevel0Commit).
+  bool flush_after = false;
   std::optional<ProbeSpec> probe;
   bool has_savepoint() const { return savepoint_end > savepoint_begin; }
   // The ops the savepoint's rollback undoes: [undone_begin, undone_end), empty when

@@ -303,7 +303,9 @@ bool WorkloadSession::Write(JET_SESID session, JET_TABLEID table, const SpecOp& 
   }
   // On failure: stop here. The transaction never commits; a rollback attempt is not
   // made because the instance may be unusable (the failure already ends the phase).
-  return instance_.Call(WriteCallName(op.kind), [&] { return WriteCall(session, table, op); }) >= 0;
+  if (instance_.Call(WriteCallName(op.kind), [&] { return WriteCall(session, table, op); }) < 0) return false;
+  // A transaction reads its own writes.
+  return CheckOwnRead(session, table, op, id, *model, fmt::format("right after {}", WriteCallName(op.kind)).c_str());
 }
 
 JET_ERR WorkloadSession::WriteRecord(const SpecOp& op) {
@@ -372,13 +374,44 @@ bool WorkloadSession::RunOne(const TxnSpec& txn, JET_SESID session, bool end, Mo
       } else {
         if (instance_.Call("JetRollback (savepoint)", [&] { return JetRollback(session, 0); }) < 0) return false;
         model->RolledBackTo(id, mark);
+        // The transaction reads its records as they were at the savepoint again.
+        for (std::size_t j = txn.savepoint_begin; j < txn.savepoint_end; ++j) {
+          if (!CheckOwnRead(session, ids[j], txn.ops[j], id, *model, "after JetRollback of the savepoint")) {
+            return false;
+          }
+        }
       }
     }
   }
   if (!end) return true;
   if (!End(session, txn.end, id, model)) return false;
-  if (probe && !txn.probe->ends_before_owner) return End(probe->session, txn.probe->end, probe->id, model);
+  if (probe && !txn.probe->ends_before_owner && !End(probe->session, txn.probe->end, probe->id, model)) return false;
+  if (!txn.flush_after) return true;
+  // No transaction is open on the session: the call only flushes the log.
+  if (instance_.Call("JetCommitTransaction(JET_bitWaitLastLevel0Commit)",
+                     [&] { return JetCommitTransaction(session, JET_bitWaitLastLevel0Commit); }) < 0) {
+    return false;
+  }
+  model->Flushed();
   return true;
+}
+
+bool WorkloadSession::CheckOwnRead(JET_SESID session, JET_TABLEID table, const SpecOp& op, Model::TxnId id,
+                                   const Model& model, const char* when) {
+  const std::optional<Bytes> expected = model.ValueSeenBy(id, op.table, op.key);
+  Bytes value;
+  const JET_ERR read = RetrieveRecord(session, table, op.key, &value);
+  if (read < 0 && read != JET_errRecordNotFound) {
+    return instance_.Call("JetRetrieveRecord", [read] { return read; }) >= 0;
+  }
+  const std::optional<Bytes> seen = read >= 0 ? std::optional<Bytes>(std::move(value)) : std::nullopt;
+  if (seen == expected) return true;
+  instance_.Violation(
+      fmt::format("JetRetrieveRecord({} key {}) by the transaction that wrote it, {}: read {}, its own "
+                  "view is {}",
+                  op.table, DescribeBytes(op.key), when, seen ? DescribeBytes(*seen) : "no record",
+                  expected ? DescribeBytes(*expected) : "no record"));
+  return false;
 }
 
 std::optional<WorkloadSession::OpenProbe> WorkloadSession::StartProbe(const ProbeSpec& spec, Model* model) {

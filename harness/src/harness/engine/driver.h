@@ -152,6 +152,10 @@ class WorkloadSession {
   // A scan of `table` (named `name`) on `session` shows exactly `expected`, its
   // committed records; false (a Violation or a failed call recorded) when not.
   bool CheckCommittedScan(JET_SESID session, JET_TABLEID table, const std::string& name, const TableState& expected);
+  // Reads op's record in the session of transaction id, which must see its own view of
+  // it (Model::ValueSeenBy); a mismatch is a violation naming `when`.
+  bool CheckOwnRead(JET_SESID session, JET_TABLEID table, const SpecOp& op, Model::TxnId id, const Model& model,
+                    const char* when);
   bool End(JET_SESID session, TxnEnd end, Model::TxnId id, Model* model);
   JET_ERR BeginCall(JET_SESID session);
   JET_ERR CommitCall(JET_SESID session, CommitMode mode);

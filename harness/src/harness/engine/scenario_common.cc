@@ -87,7 +87,10 @@ Env MakeShapedEnv(std::uint64_t seed, WorkloadShape shape, int inflight) {
   config.seed = seed;
   config.inflight_transactions = inflight;
   switch (shape) {
-    case WorkloadShape::kSmall: config.transactions = 6; break;
+    case WorkloadShape::kSmall:
+      config.transactions = 6;
+      config.flush_per_million = 500'000;
+      break;
     case WorkloadShape::kDeepTree:
       // ~15 records of 200-byte keys per leaf and ~19 children per internal page: the
       // 320 preloaded records already need three levels; the workload splits and
@@ -115,6 +118,7 @@ Env MakeShapedEnv(std::uint64_t seed, WorkloadShape shape, int inflight) {
       config.savepoint_commit_per_million = 500'000;
       config.rollback_per_million = 150'000;
       config.long_value_per_million = 80'000;
+      config.flush_per_million = 500'000;
       break;
     case WorkloadShape::kLongValues:
       config.transactions = 8;
