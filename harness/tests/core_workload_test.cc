@@ -230,6 +230,61 @@ TEST(Workload, FlushesFollowLazyCommitsOnly) {
   EXPECT_GT(flushes, 50u);
 }
 
+// Transactions that create a table: each creates a table of its own (a name no other
+// transaction and no spec table has), inserts into it first (distinct keys), and no
+// other transaction writes it; in-flight transactions may create one too.
+TEST(Workload, CreatedTablesAreFreshAndWrittenOnlyByTheirCreator) {
+  std::size_t created = 0, inflight_created = 0;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    WorkloadConfig config;
+    config.seed = seed;
+    config.databases = 2;
+    config.transactions = 20;
+    config.inflight_transactions = 2;
+    config.create_table_per_million = 300'000;
+    const WorkloadSpec spec = GenerateWorkload(config);
+    std::set<std::string> names;
+    for (const DatabaseSpec& db : spec.databases) {
+      for (const std::string& t : db.tables) EXPECT_FALSE(IsCreatedTableName(t)) << t;
+    }
+    std::vector<const TxnSpec*> all;
+    for (const TxnSpec& txn : spec.transactions) all.push_back(&txn);
+    for (const TxnSpec& txn : spec.inflight) all.push_back(&txn);
+    for (const TxnSpec* txn : all) {
+      if (txn->created_table.empty()) continue;
+      EXPECT_TRUE(IsCreatedTableName(txn->created_table)) << txn->created_table;
+      EXPECT_TRUE(names.insert(txn->created_table).second) << "seed " << seed << ": " << txn->created_table;
+      EXPECT_GE(txn->created_table_db, 0);
+      EXPECT_LT(txn->created_table_db, config.databases);
+      ASSERT_FALSE(txn->ops.empty());
+      EXPECT_EQ(txn->ops.front().table, txn->created_table);
+      std::set<Bytes> keys;
+      for (const SpecOp& op : txn->ops) {
+        if (op.table != txn->created_table) continue;
+        EXPECT_EQ(op.kind, OpKind::kInsert);
+        EXPECT_TRUE(keys.insert(op.key).second);
+      }
+      created += 1;
+    }
+    for (const TxnSpec* txn : all) {
+      for (const SpecOp& op : txn->ops) {
+        if (IsCreatedTableName(op.table)) {
+          EXPECT_EQ(op.table, txn->created_table) << "seed " << seed;
+        }
+      }
+    }
+    for (const TxnSpec& txn : spec.inflight) inflight_created += txn.created_table.empty() ? 0 : 1;
+  }
+  EXPECT_GT(created, 100u);
+  EXPECT_GT(inflight_created, 5u);
+  EXPECT_TRUE(IsCreatedTableName("n0"));
+  EXPECT_TRUE(IsCreatedTableName("d1n12"));
+  EXPECT_FALSE(IsCreatedTableName("t0"));
+  EXPECT_FALSE(IsCreatedTableName("d1t0"));
+  EXPECT_FALSE(IsCreatedTableName("n"));
+  EXPECT_FALSE(IsCreatedTableName("d1n"));
+}
+
 // With the chunk size known, long values straddle page boundaries: n chunks - 1, n
 // chunks exactly, n chunks + 1.
 TEST(Workload, LongValuesStraddleChunkBoundaries) {

@@ -14,6 +14,21 @@ std::string TableName(int database, int table) {
   return database == 0 ? fmt::format("t{}", table) : fmt::format("d{}t{}", database, table);
 }
 
+std::string CreatedTableName(int database, int index) {
+  return database == 0 ? fmt::format("n{}", index) : fmt::format("d{}n{}", database, index);
+}
+
+bool IsCreatedTableName(std::string_view name) {
+  auto digits = [](std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (name.size() > 1 && name.front() == 'd') {
+    const std::size_t n = name.find('n');
+    return n != std::string_view::npos && digits(name.substr(1, n - 1)) && digits(name.substr(n + 1));
+  }
+  return name.size() > 1 && name.front() == 'n' && digits(name.substr(1));
+}
+
 const char* OpKindName(OpKind kind) {
   switch (kind) {
     case OpKind::kInsert: return "insert";
@@ -225,12 +240,28 @@ class Generator {
     }
   }
 
+  // Maybe (create_table_per_million) makes txn create a table of its own first and
+  // insert 1 to 3 records into it.
+  void MaybeCreateTable(TxnSpec* txn) {
+    if (config_.create_table_per_million == 0 || !rng_.Chance(config_.create_table_per_million)) return;
+    txn->created_table_db = static_cast<int>(rng_.Uniform(static_cast<std::uint64_t>(config_.databases)));
+    txn->created_table = CreatedTableName(txn->created_table_db, created_tables_++);
+    const std::size_t inserts = 1 + rng_.Uniform(3);
+    const std::size_t first = rng_.Uniform(keys_.size());
+    for (std::size_t i = 0; i < inserts && i < keys_.size(); ++i) {
+      txn->ops.push_back(SpecOp{OpKind::kInsert, txn->created_table, keys_[(first + i) % keys_.size()], Value()});
+    }
+  }
+
   TxnSpec Inflight() {
     TxnSpec txn;
     KeySet view = present_;
     RecordSet taken;
+    MaybeCreateTable(&txn);
+    // The new table's inserts are not rewritten: view does not know its records.
+    const std::size_t created_inserts = txn.ops.size();
     RandomWrites(OpCount(), view, taken, &txn.ops);
-    MaybeRewrite(0, txn.ops.size(), view, &txn.ops);
+    MaybeRewrite(created_inserts, txn.ops.size(), view, &txn.ops);
     // Later transactions leave these records alone: touching one would be a write
     // conflict, which is not what an in-flight transaction is for.
     for (const SpecOp& op : txn.ops) held_.insert({op.table, op.key});
@@ -256,7 +287,11 @@ class Generator {
     KeySet view = present_;
     RecordSet taken;
     const int ops = OpCount();
-    if (rng_.Chance(config_.savepoint_per_million) && ops >= 2) {
+    MaybeCreateTable(&txn);
+    if (!txn.created_table.empty()) {
+      // A plain transaction otherwise: no rewrite (the new table's records stay).
+      RandomWrites(ops, view, taken, &txn.ops);
+    } else if (rng_.Chance(config_.savepoint_per_million) && ops >= 2) {
       // before | nested | after. A nested part that is rolled back leaves no trace in
       // the view; one that commits joins the outer transaction. Either way its records
       // are not written again (their undo is at stake). The nested part may write a
@@ -329,8 +364,9 @@ class Generator {
   faultfs::SplitMix64 rng_;
   std::vector<std::string> tables_;
   std::vector<Bytes> keys_;
-  KeySet present_;  // the committed state's keys
-  RecordSet held_;  // records in-flight transactions hold
+  KeySet present_;          // the committed state's keys
+  RecordSet held_;          // records in-flight transactions hold
+  int created_tables_ = 0;  // tables created by transactions so far (CreatedTableName)
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/core/model.h"
@@ -70,6 +71,11 @@ struct WorkloadConfig {
   // JetCommitTransaction(JET_bitWaitLastLevel0Commit), which must make every commit so
   // far durable (a crash after it returned may not lose them). Zero draws nothing.
   std::uint32_t flush_per_million = 0;
+  // A transaction (or an in-flight one) that begins by creating a new table with
+  // JetCreateTable, inserts into it and writes elsewhere as usual: the table is visible
+  // to other sessions only once the transaction commits, is gone after a rollback or
+  // recovery's undo, and later transactions leave it alone. Zero draws nothing.
+  std::uint32_t create_table_per_million = 0;
   // Records inserted (in transactions of up to 100) before the workload, at setup:
   // the workload then starts on a B-tree that already has its depth, and recovery
   // replays only what the workload adds. Spread evenly over the key space.
@@ -142,6 +148,10 @@ struct TxnSpec {
   bool savepoint_commits = false;
   // After the transaction ends, JetCommitTransaction(JET_bitWaitLastLevel0Commit).
   bool flush_after = false;
+  // Non-empty: the transaction's first call creates this table in database
+  // created_table_db (its first ops insert into it; nothing else ever writes it).
+  std::string created_table;
+  int created_table_db = 0;
   std::optional<ProbeSpec> probe;
   bool has_savepoint() const { return savepoint_end > savepoint_begin; }
   // The ops the savepoint's rollback undoes: [undone_begin, undone_end), empty when
@@ -169,7 +179,11 @@ WorkloadSpec GenerateWorkload(const WorkloadConfig& config);
 DbState PreloadState(const WorkloadSpec& spec);
 
 // Table names: database 0 has t0, t1, ...; database d > 0 has d<d>t0, d<d>t1, ...
+// Tables the workload's transactions create are n<i> and d<d>n<i> (CreatedTableName).
 std::string TableName(int database, int table);
+std::string CreatedTableName(int database, int index);
+// Whether name is of CreatedTableName's form (never a TableName).
+bool IsCreatedTableName(std::string_view name);
 
 const char* OpKindName(OpKind kind);
 const char* TxnEndName(TxnEnd end);

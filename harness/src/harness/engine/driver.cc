@@ -45,6 +45,26 @@ JET_ERR FillGrowing(Bytes& scratch, Bytes* out, const Fill& fill) {
   return err;
 }
 
+std::vector<std::string> TableNames(EngineInstance& instance, JET_SESID session, JET_DBID dbid) {
+  Bytes scratch(4096, '\0');
+  std::string buffer;
+  std::vector<std::string> names;
+  if (instance.Call("JetGetTableNames", [&] {
+        return FillGrowing(scratch, &buffer, [&](void* data, unsigned long size, unsigned long* actual) {
+          return JetGetTableNames(session, dbid, static_cast<char*>(data), size, actual);
+        });
+      }) < 0) {
+    return names;
+  }
+  for (std::size_t start = 0; start < buffer.size();) {
+    std::size_t end = buffer.find('\0', start);
+    if (end == std::string::npos) end = buffer.size();
+    if (end > start) names.push_back(buffer.substr(start, end - start));
+    start = end + 1;
+  }
+  return names;
+}
+
 }  // namespace
 
 namespace {
@@ -258,11 +278,8 @@ JET_TABLEID WorkloadSession::TableId(JET_SESID session, const std::string& name)
   for (std::size_t d = 0; d < spec_.databases.size(); ++d) {
     for (const std::string& t : spec_.databases[d].tables) {
       if (t != name) continue;
-      std::string path = instance_.settings().layout.DatabasePath(spec_.databases[d].file_name);
-      JET_DBID dbid = JET_dbidNil;
+      const JET_DBID dbid = DbId(session, static_cast<int>(d));
       JET_TABLEID id = JET_tableidNil;
-      instance_.Call("JetOpenDatabase(" + path + ")",
-                     [&] { return JetOpenDatabase(session, path.c_str(), nullptr, &dbid, 0); });
       instance_.Call("JetOpenTable(" + name + ")",
                      [&] { return JetOpenTable(session, dbid, name.c_str(), nullptr, 0, 0, &id); });
       if (ok()) other_cursors_[{session, name}] = id;
@@ -270,6 +287,61 @@ JET_TABLEID WorkloadSession::TableId(JET_SESID session, const std::string& name)
     }
   }
   return JET_tableidNil;
+}
+
+JET_DBID WorkloadSession::DbId(JET_SESID session, int d) {
+  if (session == session_) return dbids_.at(static_cast<std::size_t>(d));
+  auto cached = other_dbids_.find({session, d});
+  if (cached != other_dbids_.end()) return cached->second;
+  const std::string path = instance_.settings().layout.DatabasePath(
+      spec_.databases.at(static_cast<std::size_t>(d)).file_name);
+  JET_DBID dbid = JET_dbidNil;
+  instance_.Call("JetOpenDatabase(" + path + ")",
+                 [&] { return JetOpenDatabase(session, path.c_str(), nullptr, &dbid, 0); });
+  if (ok()) other_dbids_[{session, d}] = dbid;
+  return dbid;
+}
+
+bool WorkloadSession::EnsureProbeSession() {
+  return probe_session_ != JET_sesidNil || instance_.Call("JetBeginSession (probe)", [&] {
+    return JetBeginSession(instance_.handle(), &probe_session_, nullptr, nullptr);
+  }) >= 0;
+}
+
+bool WorkloadSession::CreateTableInTransaction(JET_SESID session, const TxnSpec& txn) {
+  const std::string& name = txn.created_table;
+  const JET_DBID dbid = DbId(session, txn.created_table_db);
+  JET_TABLEID id = JET_tableidNil;
+  if (!ok() || instance_.Call("JetCreateTable(" + name + ") in a transaction",
+                              [&] { return JetCreateTable(session, dbid, name.c_str(), 0, 0, &id); }) < 0) {
+    return false;
+  }
+  if (session == session_) {
+    tables_.push_back(Table{name, id});
+  } else {
+    other_cursors_[{session, name}] = id;
+  }
+  return CheckTableSeenByOthers(name, txn.created_table_db, false, "while the transaction creating it is open");
+}
+
+bool WorkloadSession::CheckTableSeenByOthers(const std::string& name, int d, bool visible, const char* when) {
+  if (!EnsureProbeSession()) return false;
+  const JET_DBID dbid = DbId(probe_session_, d);
+  if (!ok()) return false;
+  const std::vector<std::string> names = TableNames(instance_, probe_session_, dbid);
+  if (!ok()) return false;
+  const bool listed = std::find(names.begin(), names.end(), name) != names.end();
+  JET_TABLEID id = JET_tableidNil;
+  const JET_ERR open = JetOpenTable(probe_session_, dbid, name.c_str(), nullptr, 0, 0, &id);
+  if (open >= 0) (void)JetCloseTable(probe_session_, id);
+  const bool opened = open >= 0;
+  if (!opened && open != JET_errObjectNotFound) return instance_.Call("JetOpenTable", [open] { return open; }) >= 0;
+  if (listed == visible && opened == visible) return true;
+  instance_.Violation(
+      fmt::format("table {} {}: another session {} it in JetGetTableNames and JetOpenTable returned {}; it must {}",
+                  name, when, listed ? "finds" : "does not find", opened ? "success" : "JET_errObjectNotFound",
+                  visible ? "see it (committed)" : "not see it (not committed)"));
+  return false;
 }
 
 JET_ERR WorkloadSession::WriteCall(JET_SESID session, JET_TABLEID table, const SpecOp& op) {
@@ -342,12 +414,18 @@ bool WorkloadSession::End(JET_SESID session, TxnEnd end, Model::TxnId id, Model*
 }
 
 bool WorkloadSession::RunOne(const TxnSpec& txn, JET_SESID session, bool end, Model* model) {
-  // Cursors first: opening them is not part of the transaction.
+  // Cursors first: opening them is not part of the transaction (a table the
+  // transaction creates is opened by its creation, inside it).
+  const bool creates = !txn.created_table.empty();
   std::vector<JET_TABLEID> ids;
-  for (const SpecOp& op : txn.ops) ids.push_back(TableId(session, op.table));
-  if (!ok()) return false;
+  auto open_cursors = [&] {
+    for (const SpecOp& op : txn.ops) ids.push_back(TableId(session, op.table));
+    return ok();
+  };
+  if (!creates && !open_cursors()) return false;
   if (BeginCall(session) < 0) return false;
   Model::TxnId id = model->Begin(txn.end == TxnEnd::kCommitLazy ? CommitMode::kLazy : CommitMode::kDurable);
+  if (creates && (!CreateTableInTransaction(session, txn) || !open_cursors())) return false;
   std::optional<OpenProbe> probe;
   std::size_t mark = 0;
   for (std::size_t i = 0; i <= txn.ops.size(); ++i) {
@@ -385,6 +463,12 @@ bool WorkloadSession::RunOne(const TxnSpec& txn, JET_SESID session, bool end, Mo
   }
   if (!end) return true;
   if (!End(session, txn.end, id, model)) return false;
+  if (creates && !CheckTableSeenByOthers(txn.created_table, txn.created_table_db, txn.end != TxnEnd::kRollback,
+                                         txn.end == TxnEnd::kRollback ? "after the rollback of the transaction "
+                                                                        "that created it"
+                                                                      : "after its creation committed")) {
+    return false;
+  }
   if (probe && !txn.probe->ends_before_owner && !End(probe->session, txn.probe->end, probe->id, model)) return false;
   if (!txn.flush_after) return true;
   // No transaction is open on the session: the call only flushes the log.
@@ -415,11 +499,7 @@ bool WorkloadSession::CheckOwnRead(JET_SESID session, JET_TABLEID table, const S
 }
 
 std::optional<WorkloadSession::OpenProbe> WorkloadSession::StartProbe(const ProbeSpec& spec, Model* model) {
-  if (probe_session_ == JET_sesidNil && instance_.Call("JetBeginSession (probe)", [&] {
-        return JetBeginSession(instance_.handle(), &probe_session_, nullptr, nullptr);
-      }) < 0) {
-    return std::nullopt;
-  }
+  if (!EnsureProbeSession()) return std::nullopt;
   const JET_SESID session = probe_session_;
   std::vector<JET_TABLEID> contested_ids, ids;
   for (const SpecOp& op : spec.contested) contested_ids.push_back(TableId(session, op.table));
@@ -556,30 +636,6 @@ void WorkloadSession::BeginInflight(Model* model) {
   }
 }
 
-namespace {
-
-std::vector<std::string> TableNames(EngineInstance& instance, JET_SESID session, JET_DBID dbid) {
-  Bytes scratch(4096, '\0');
-  std::string buffer;
-  std::vector<std::string> names;
-  if (instance.Call("JetGetTableNames", [&] {
-        return FillGrowing(scratch, &buffer, [&](void* data, unsigned long size, unsigned long* actual) {
-          return JetGetTableNames(session, dbid, static_cast<char*>(data), size, actual);
-        });
-      }) < 0) {
-    return names;
-  }
-  for (std::size_t start = 0; start < buffer.size();) {
-    std::size_t end = buffer.find('\0', start);
-    if (end == std::string::npos) end = buffer.size();
-    if (end > start) names.push_back(buffer.substr(start, end - start));
-    start = end + 1;
-  }
-  return names;
-}
-
-}  // namespace
-
 JET_ERR AttachAllDatabases(EngineInstance& instance, const WorkloadSpec& spec) {
   JET_SESID session = JET_sesidNil;
   JET_ERR err = instance.Call("JetBeginSession",
@@ -669,6 +725,13 @@ ReadBack ReadAllDatabases(EngineInstance& instance, const WorkloadSpec& spec, st
             ++backward;
           })) {
         return out;
+      }
+      // A table of the workload's transactions (IsCreatedTableName) was created by one
+      // that inserted into it, and nothing else writes it: empty, it is the remains of
+      // a creation that was rolled back (or undone by recovery) without the table.
+      if (forward.empty() && IsCreatedTableName(name)) {
+        problem(fmt::format("table {} of {} exists but is empty: a table created by a transaction that was not kept",
+                            name, db.file_name));
       }
       if (backward != forward.size()) {
         problem(fmt::format("table {}: forward scan saw {} records, backward {}", name, forward.size(), backward));

@@ -165,6 +165,16 @@ class WorkloadSession {
   static JET_ERR RetrieveRecord(JET_SESID session, JET_TABLEID table, const Bytes& key, Bytes* value);
   void BeginInflight(Model* model);
   JET_TABLEID TableId(JET_SESID session, const std::string& name);
+  // The session's handle on database d of the spec (opened once per other session).
+  JET_DBID DbId(JET_SESID session, int d);
+  // The session probes and visibility checks run on, begun on first use.
+  bool EnsureProbeSession();
+  // JetCreateTable of txn.created_table inside session's open transaction, then a check
+  // that no other session sees it yet.
+  bool CreateTableInTransaction(JET_SESID session, const TxnSpec& txn);
+  // Whether another session (the probe session, no transaction open) sees table `name`
+  // of database d, in JetGetTableNames and JetOpenTable, as `visible` says it must.
+  bool CheckTableSeenByOthers(const std::string& name, int d, bool visible, const char* when);
 
   EngineInstance& instance_;
   const WorkloadSpec& spec_;
@@ -174,6 +184,7 @@ class WorkloadSession {
   std::vector<JET_SESID> inflight_sessions_;
   JET_SESID probe_session_ = JET_sesidNil;
   std::map<std::pair<JET_SESID, std::string>, JET_TABLEID> other_cursors_;
+  std::map<std::pair<JET_SESID, int>, JET_DBID> other_dbids_;
 };
 
 // The databases as read back through the API, with the physical checks' verdict.

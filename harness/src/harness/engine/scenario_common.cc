@@ -119,6 +119,7 @@ Env MakeShapedEnv(std::uint64_t seed, WorkloadShape shape, int inflight) {
       config.rollback_per_million = 150'000;
       config.long_value_per_million = 80'000;
       config.flush_per_million = 500'000;
+      config.create_table_per_million = 200'000;
       break;
     case WorkloadShape::kLongValues:
       config.transactions = 8;
