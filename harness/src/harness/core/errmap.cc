@@ -218,8 +218,12 @@ std::vector<ErrCell> BuildTable() {
       // Missing generations.
       {FC::kMissingLog, FR::kLog, PH::kRecovery, Join({kOk, kGap}),
        "soft recovery with a generation missing from the log path; success only if no needed record was in it"},
-      {FC::kMissingLog, FR::kBackupSet, PH::kRestore, Join({kOk, kRestoreGap}),
-       "restore with a generation missing from the backup set"},
+      {FC::kMissingLog,
+       FR::kBackupSet,
+       PH::kRestore,
+       {JET_errMissingLogFile},
+       "restore with a generation missing from the backup set: every one of them is needed, refused as documented "
+       "(docs/RESTORE.md)"},
       {FC::kMissingLog, FR::kLog, PH::kRestore, Join({kOk, kLogPathGap}),
        "restore with a generation missing from the log path: stop at the backup set or refuse the gap"},
       {FC::kMissingLog, FR::kLog, PH::kBackup, Join({kOk, {JET_errMissingFileToBackup, JET_errMissingLogFile}}),

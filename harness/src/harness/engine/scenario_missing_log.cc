@@ -107,6 +107,9 @@ StepAction Deleted(const MissingLogCase& c, FileRole role, Reopen how, const std
   // A generation missing from the log path is a gap after the set (or a missing edb.log),
   // which restore checks before it writes anything (docs/RESTORE.md, log choice 2 and 4).
   fault.refused_before_writing = role == FileRole::kLog && how == Reopen::kRestore;
+  // Every generation of the set is needed (redo starts at its first, the copies need
+  // up to its last): restore must refuse, before it writes anything.
+  if (role == FileRole::kBackupSet) fault.must_refuse = fault.refused_before_writing = true;
   return StepAction::Fault(std::move(fault));
 }
 
